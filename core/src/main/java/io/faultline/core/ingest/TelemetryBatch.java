@@ -1,0 +1,30 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.core.ingest;
+
+import com.google.protobuf.Message;
+import java.util.Objects;
+
+/**
+ * One validated export request on its way to the stores: the decoded OTLP message and its
+ * protobuf encoding (what the write-ahead log keeps). The message is the model: stores index the
+ * OTLP classes directly.
+ *
+ * @param signal what the message holds
+ * @param message an {@code Export*ServiceRequest} of that signal
+ * @param bytes the message's protobuf encoding; must equal {@code message.toByteArray()}
+ */
+public record TelemetryBatch(Signal signal, Message message, byte[] bytes) {
+  public TelemetryBatch {
+    Objects.requireNonNull(signal, "signal");
+    Objects.requireNonNull(message, "message");
+    Objects.requireNonNull(bytes, "bytes");
+  }
+
+  /** A batch whose bytes are computed from the message. */
+  public static TelemetryBatch of(Signal signal, Message message) {
+    return new TelemetryBatch(signal, message, message.toByteArray());
+  }
+}
