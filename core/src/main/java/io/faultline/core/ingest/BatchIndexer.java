@@ -27,6 +27,14 @@ import java.util.Set;
  */
 public interface BatchIndexer {
 
+  /**
+   * A short, unique name for logs, health and metric labels ({@code store="..."}). Default: the
+   * class's simple name.
+   */
+  default String name() {
+    return getClass().getSimpleName();
+  }
+
   /** The signals this store indexes; the pipeline hands it no others. */
   Set<Signal> signals();
 
