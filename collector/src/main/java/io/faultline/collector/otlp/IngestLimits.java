@@ -1,0 +1,131 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.collector.otlp;
+
+/**
+ * The limits the OTLP receivers enforce on every export request. Anything over a limit is refused
+ * with a reason the client can read; nothing is dropped silently.
+ *
+ * <ul>
+ *   <li>{@link #maxRequestBytes()}: the body as sent (before decompression). OTLP/HTTP answers 413
+ *       at once when {@code Content-Length} is larger, and stops reading a chunked body at the
+ *       limit (413). On OTLP/gRPC it is the server's maximum inbound message size, which grpc-java
+ *       applies to the message both as sent and decompressed (RESOURCE_EXHAUSTED).
+ *   <li>{@link #maxDecompressedBytes()}: a gzip body is inflated only up to this many bytes; a
+ *       larger one (a gzip bomb) gets 413 and is never fully inflated.
+ *   <li>{@link #maxSpansPerRequest()}: the spans after the first {@code maxSpansPerRequest} of a
+ *       request are rejected (reason {@code too_many_spans}) and reported in {@code
+ *       partialSuccess}; the others are stored.
+ *   <li>{@link #maxAttributesPerItem()}: applies to each attribute list (a span's, each of its
+ *       events' and links', its scope's and its resource's). A span with a list over the limit is
+ *       rejected whole (reason {@code too_many_attributes}), never truncated: what Faultline stores
+ *       is exactly what the client sent. A resource or scope over the limit rejects all its spans.
+ *   <li>{@link #maxAttributeValueBytes()}: the UTF-8 length of an attribute key or string value, or
+ *       the length of a bytes value, including values nested in arrays and key-value lists. A span
+ *       carrying a longer one is rejected whole (reason {@code attribute_value_too_long}).
+ * </ul>
+ *
+ * <p>Trace and span ids are always checked: a trace id must be 16 bytes and a span id 8 bytes,
+ * neither all zero; a parent span id is empty or 8 bytes; links follow the same rules. Such a
+ * span is malformed and is rejected; a request whose spans are all malformed is refused whole
+ * (400 / INVALID_ARGUMENT).
+ */
+public record IngestLimits(
+    long maxRequestBytes,
+    long maxDecompressedBytes,
+    int maxSpansPerRequest,
+    int maxAttributesPerItem,
+    int maxAttributeValueBytes) {
+
+  /** 16 MiB: the default size of a request as sent. */
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 16L << 20;
+
+  /** 64 MiB: the default size of a request once decompressed. */
+  public static final long DEFAULT_MAX_DECOMPRESSED_BYTES = 64L << 20;
+
+  /** 100 000 spans per export request by default. */
+  public static final int DEFAULT_MAX_SPANS_PER_REQUEST = 100_000;
+
+  /** 128 attributes per list by default, as the OpenTelemetry SDKs' own default limit. */
+  public static final int DEFAULT_MAX_ATTRIBUTES_PER_ITEM = 128;
+
+  /** 64 KiB per attribute key or value by default. */
+  public static final int DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES = 64 << 10;
+
+  private static final IngestLimits DEFAULTS = builder().build();
+
+  public IngestLimits {
+    requirePositive(maxRequestBytes, "maxRequestBytes");
+    requirePositive(maxDecompressedBytes, "maxDecompressedBytes");
+    requirePositive(maxSpansPerRequest, "maxSpansPerRequest");
+    requirePositive(maxAttributesPerItem, "maxAttributesPerItem");
+    requirePositive(maxAttributeValueBytes, "maxAttributeValueBytes");
+    if (maxRequestBytes > Integer.MAX_VALUE || maxDecompressedBytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "maxRequestBytes and maxDecompressedBytes must be below 2 GiB (a request is held in"
+              + " memory while it is decoded)");
+    }
+  }
+
+  /** The defaults named by the {@code DEFAULT_*} constants. */
+  public static IngestLimits defaults() {
+    return DEFAULTS;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private static void requirePositive(long value, String name) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be positive, got " + value);
+    }
+  }
+
+  /** Starts from the defaults; {@link #build()} checks every value. */
+  public static final class Builder {
+    private long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+    private long maxDecompressedBytes = DEFAULT_MAX_DECOMPRESSED_BYTES;
+    private int maxSpansPerRequest = DEFAULT_MAX_SPANS_PER_REQUEST;
+    private int maxAttributesPerItem = DEFAULT_MAX_ATTRIBUTES_PER_ITEM;
+    private int maxAttributeValueBytes = DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES;
+
+    private Builder() {}
+
+    public Builder maxRequestBytes(long bytes) {
+      this.maxRequestBytes = bytes;
+      return this;
+    }
+
+    public Builder maxDecompressedBytes(long bytes) {
+      this.maxDecompressedBytes = bytes;
+      return this;
+    }
+
+    public Builder maxSpansPerRequest(int spans) {
+      this.maxSpansPerRequest = spans;
+      return this;
+    }
+
+    public Builder maxAttributesPerItem(int attributes) {
+      this.maxAttributesPerItem = attributes;
+      return this;
+    }
+
+    public Builder maxAttributeValueBytes(int bytes) {
+      this.maxAttributeValueBytes = bytes;
+      return this;
+    }
+
+    public IngestLimits build() {
+      return new IngestLimits(
+          maxRequestBytes,
+          maxDecompressedBytes,
+          maxSpansPerRequest,
+          maxAttributesPerItem,
+          maxAttributeValueBytes);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.collector.otlp.grpc;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
+import io.faultline.collector.otlp.OtlpCollector;
+import io.faultline.collector.otlp.internal.InvalidRequestException;
+import io.faultline.collector.otlp.internal.OtlpSignal;
+import io.faultline.collector.otlp.internal.Outcome;
+import io.faultline.collector.otlp.internal.UnsupportedSignal;
+import io.faultline.core.ingest.BackpressureException;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.InputStream;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Binds each OTLP signal's {@code Export} method to the shared collector. */
+final class GrpcBindings {
+  static final String TRANSPORT = "grpc";
+
+  private static final Logger LOG = LoggerFactory.getLogger(GrpcBindings.class);
+
+  private GrpcBindings() {}
+
+  /**
+   * The generated method's name and response marshaller, with a request marshaller that never
+   * throws: grpc-java turns an exception while decoding into UNKNOWN, while the OTLP spec wants
+   * INVALID_ARGUMENT for a bad payload, so the handler answers decoding failures itself. It
+   * answers from the sink future's completion, so no gRPC thread waits for the disk.
+   */
+  static <Q extends Message, R extends Message> ServerServiceDefinition bind(
+      OtlpCollector collector, OtlpSignal<Q, R> signal) {
+    MethodDescriptor<Q, R> generated = signal.grpcMethod();
+    MethodDescriptor<Decoded<Q>, R> method =
+        MethodDescriptor.<Decoded<Q>, R>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName(generated.getFullMethodName())
+            .setSchemaDescriptor(generated.getSchemaDescriptor())
+            .setRequestMarshaller(new DecodingMarshaller<>(generated.getRequestMarshaller()))
+            .setResponseMarshaller(generated.getResponseMarshaller())
+            .build();
+    return ServerServiceDefinition.builder(generated.getServiceName())
+        .addMethod(
+            method,
+            ServerCalls.asyncUnaryCall(
+                (decoded, observer) -> {
+                  if (decoded.failure() != null) {
+                    observer.onError(undecodable(collector, signal, decoded.failure()));
+                  } else {
+                    export(collector, signal, decoded.message(), observer);
+                  }
+                }))
+        .build();
+  }
+
+  private static StatusRuntimeException undecodable(
+      OtlpCollector collector, OtlpSignal<?, ?> signal, RuntimeException failure) {
+    if (failure instanceof StatusRuntimeException sre
+        && sre.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+      collector.metrics().request(TRANSPORT, signal.name(), Outcome.TOO_LARGE);
+      return sre;
+    }
+    collector.metrics().request(TRANSPORT, signal.name(), Outcome.INVALID);
+    Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+    return Status.INVALID_ARGUMENT
+        .withDescription(
+            "the request is not a valid "
+                + signal.requestPrototype().getDescriptorForType().getName()
+                + " (protobuf decoding failed: "
+                + cause.getMessage()
+                + ")")
+        .asRuntimeException();
+  }
+
+  /** A standard service we do not serve yet: UNIMPLEMENTED with a message saying so. */
+  static ServerServiceDefinition unsupported(OtlpCollector collector, UnsupportedSignal signal) {
+    return unsupported(collector, signal, signal.grpcMethod());
+  }
+
+  private static <A, B> ServerServiceDefinition unsupported(
+      OtlpCollector collector, UnsupportedSignal signal, MethodDescriptor<A, B> method) {
+    return ServerServiceDefinition.builder(method.getServiceName())
+        .addMethod(
+            method,
+            ServerCalls.<A, B>asyncUnaryCall(
+                (request, observer) -> {
+                  collector.metrics().request(TRANSPORT, signal.name(), Outcome.NOT_IMPLEMENTED);
+                  observer.onError(
+                      Status.UNIMPLEMENTED.withDescription(signal.message()).asRuntimeException());
+                }))
+        .build();
+  }
+
+  private static <Q extends Message, R extends Message> void export(
+      OtlpCollector collector, OtlpSignal<Q, R> signal, Q request, StreamObserver<R> observer) {
+    collector
+        .export(TRANSPORT, signal, request, request.getSerializedSize())
+        .whenComplete(
+            (response, error) -> {
+              try {
+                if (error == null) {
+                  observer.onNext(response);
+                  observer.onCompleted();
+                } else {
+                  observer.onError(toStatus(collector, OtlpCollector.unwrap(error)));
+                }
+              } catch (RuntimeException e) {
+                // the client cancelled or went away while the sink was storing; nothing to answer
+                LOG.debug("could not answer an OTLP/gRPC {} export", signal.name(), e);
+              }
+            });
+  }
+
+  static StatusRuntimeException toStatus(OtlpCollector collector, Throwable error) {
+    if (error instanceof InvalidRequestException) {
+      return Status.INVALID_ARGUMENT.withDescription(error.getMessage()).asRuntimeException();
+    }
+    if (error instanceof BackpressureException bp) {
+      Duration delay = bp.retryAfter() != null ? bp.retryAfter() : collector.retryAfter();
+      return withRetryInfo(Code.RESOURCE_EXHAUSTED, bp.getMessage(), delay);
+    }
+    return withRetryInfo(
+        Code.UNAVAILABLE,
+        "storing the request failed (" + error + "); retry later",
+        collector.retryAfter());
+  }
+
+  /** OTLP clients retry RESOURCE_EXHAUSTED only when the status carries a RetryInfo detail. */
+  private static StatusRuntimeException withRetryInfo(Code code, String message, Duration delay) {
+    RetryInfo retry =
+        RetryInfo.newBuilder()
+            .setRetryDelay(
+                com.google.protobuf.Duration.newBuilder()
+                    .setSeconds(delay.getSeconds())
+                    .setNanos(delay.getNano()))
+            .build();
+    com.google.rpc.Status status =
+        com.google.rpc.Status.newBuilder()
+            .setCode(code.getNumber())
+            .setMessage(message == null ? "" : message)
+            .addDetails(Any.pack(retry))
+            .build();
+    return StatusProto.toStatusRuntimeException(status);
+  }
+
+  /** A decoded request, or why it could not be decoded. */
+  record Decoded<Q>(Q message, RuntimeException failure) {}
+
+  private static final class DecodingMarshaller<Q> implements MethodDescriptor.Marshaller<Decoded<Q>> {
+    private final MethodDescriptor.Marshaller<Q> delegate;
+
+    DecodingMarshaller(MethodDescriptor.Marshaller<Q> delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public InputStream stream(Decoded<Q> value) {
+      return delegate.stream(value.message());
+    }
+
+    @Override
+    public Decoded<Q> parse(InputStream stream) {
+      try {
+        return new Decoded<>(delegate.parse(stream), null);
+      } catch (RuntimeException e) {
+        return new Decoded<>(null, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.collector.otlp.internal;
+
+import io.faultline.collector.otlp.IngestLimits;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import java.util.List;
+
+/** Attribute limits, shared by every signal (spans now; log records and data points later). */
+final class AttributeCheck {
+  private AttributeCheck() {}
+
+  /** A broken limit: the reason and a sentence naming the offending attribute. */
+  record Problem(RejectReason reason, String detail) {}
+
+  /** Null when {@code attributes} is within the limits; else the first problem found. */
+  static Problem check(List<KeyValue> attributes, IngestLimits limits, String owner) {
+    if (attributes.size() > limits.maxAttributesPerItem()) {
+      return new Problem(
+          RejectReason.TOO_MANY_ATTRIBUTES,
+          owner
+              + " has "
+              + attributes.size()
+              + " attributes; the limit is "
+              + limits.maxAttributesPerItem()
+              + " per span, event, link, scope or resource");
+    }
+    for (KeyValue kv : attributes) {
+      Problem p = checkKeyValue(kv, limits, owner);
+      if (p != null) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  private static Problem checkKeyValue(KeyValue kv, IngestLimits limits, String owner) {
+    int keyBytes = kv.getKeyBytes().size();
+    if (keyBytes > limits.maxAttributeValueBytes()) {
+      return tooLong(owner, "an attribute key", keyBytes, limits);
+    }
+    return checkValue(kv.getValue(), limits, owner, kv.getKey());
+  }
+
+  private static Problem checkValue(AnyValue value, IngestLimits limits, String owner, String key) {
+    switch (value.getValueCase()) {
+      case STRING_VALUE:
+        int s = value.getStringValueBytes().size();
+        return s > limits.maxAttributeValueBytes()
+            ? tooLong(owner, "attribute " + quote(key), s, limits)
+            : null;
+      case BYTES_VALUE:
+        int b = value.getBytesValue().size();
+        return b > limits.maxAttributeValueBytes()
+            ? tooLong(owner, "attribute " + quote(key), b, limits)
+            : null;
+      case ARRAY_VALUE:
+        for (AnyValue v : value.getArrayValue().getValuesList()) {
+          Problem p = checkValue(v, limits, owner, key);
+          if (p != null) {
+            return p;
+          }
+        }
+        return null;
+      case KVLIST_VALUE:
+        for (KeyValue kv : value.getKvlistValue().getValuesList()) {
+          Problem p = checkKeyValue(kv, limits, owner);
+          if (p != null) {
+            return p;
+          }
+        }
+        return null;
+      default:
+        return null;
+    }
+  }
+
+  private static Problem tooLong(String owner, String what, int bytes, IngestLimits limits) {
+    return new Problem(
+        RejectReason.ATTRIBUTE_VALUE_TOO_LONG,
+        owner
+            + " has "
+            + what
+            + " of "
+            + bytes
+            + " bytes; the limit is "
+            + limits.maxAttributeValueBytes()
+            + " bytes");
+  }
+
+  /** A name for messages, cut short so one hostile value cannot bloat the error message. */
+  static String quote(String s) {
+    return "'" + (s.length() > 64 ? s.substring(0, 64) + "…" : s) + "'";
+  }
+}

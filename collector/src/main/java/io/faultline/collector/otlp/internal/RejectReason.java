@@ -1,0 +1,39 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.collector.otlp.internal;
+
+/**
+ * Why an item (a span, later a log record or data point) was not stored. The label is what
+ * clients read in {@code partialSuccess.error_message} and what the {@code reason} label of
+ * {@code faultline_receiver_items_total} says.
+ */
+public enum RejectReason {
+  INVALID_TRACE_ID("invalid_trace_id", true),
+  INVALID_SPAN_ID("invalid_span_id", true),
+  INVALID_PARENT_SPAN_ID("invalid_parent_span_id", true),
+  INVALID_LINK("invalid_link", true),
+  TOO_MANY_SPANS("too_many_spans", false),
+  TOO_MANY_ATTRIBUTES("too_many_attributes", false),
+  ATTRIBUTE_VALUE_TOO_LONG("attribute_value_too_long", false),
+  BACKPRESSURE("backpressure", false),
+  SINK_FAILURE("sink_failure", false);
+
+  private final String label;
+  private final boolean malformed;
+
+  RejectReason(String label, boolean malformed) {
+    this.label = label;
+    this.malformed = malformed;
+  }
+
+  public String label() {
+    return label;
+  }
+
+  /** True when the item breaks the OTLP protocol itself rather than one of our limits. */
+  public boolean malformed() {
+    return malformed;
+  }
+}

@@ -1,0 +1,219 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.collector.otlp.internal;
+
+import com.google.protobuf.ByteString;
+import io.faultline.collector.otlp.IngestLimits;
+import io.faultline.core.ingest.Signal;
+import io.faultline.core.otlp.OtlpIds;
+import io.grpc.MethodDescriptor;
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.util.Map;
+
+/** Traces: validates spans against the id rules and {@link IngestLimits}. */
+final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportTraceServiceResponse> {
+  static final TraceSignal INSTANCE = new TraceSignal();
+
+  private static final int TRACE_ID_BYTES = OtlpIds.TRACE_ID_BYTES;
+  private static final int SPAN_ID_BYTES = OtlpIds.SPAN_ID_BYTES;
+
+  private TraceSignal() {}
+
+  @Override
+  public Signal signal() {
+    return Signal.TRACES;
+  }
+
+  @Override
+  public String name() {
+    return "traces";
+  }
+
+  @Override
+  public String itemName() {
+    return "spans";
+  }
+
+  @Override
+  public MethodDescriptor<ExportTraceServiceRequest, ExportTraceServiceResponse> grpcMethod() {
+    return TraceServiceGrpc.getExportMethod();
+  }
+
+  @Override
+  public ExportTraceServiceRequest requestPrototype() {
+    return ExportTraceServiceRequest.getDefaultInstance();
+  }
+
+  @Override
+  public ExportTraceServiceResponse success() {
+    return ExportTraceServiceResponse.getDefaultInstance();
+  }
+
+  @Override
+  public ExportTraceServiceResponse partialSuccess(long rejected, String errorMessage) {
+    return ExportTraceServiceResponse.newBuilder()
+        .setPartialSuccess(
+            ExportTracePartialSuccess.newBuilder()
+                .setRejectedSpans(rejected)
+                .setErrorMessage(errorMessage))
+        .build();
+  }
+
+  @Override
+  public Validation<ExportTraceServiceRequest> validate(
+      ExportTraceServiceRequest request, IngestLimits limits) {
+    // Pass 1 only reads; the common case (everything valid) keeps the original message, so
+    // nothing is copied. Verdicts are kept per span (flattened) for pass 2.
+    int total = 0;
+    for (ResourceSpans rs : request.getResourceSpansList()) {
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        total += ss.getSpansCount();
+      }
+    }
+    RejectReason[] verdicts = new RejectReason[total];
+    Rejections rejections = new Rejections();
+    int index = 0;
+    for (ResourceSpans rs : request.getResourceSpansList()) {
+      AttributeCheck.Problem resourceProblem =
+          AttributeCheck.check(rs.getResource().getAttributesList(), limits, "a resource");
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        AttributeCheck.Problem scopeProblem =
+            resourceProblem != null
+                ? resourceProblem
+                : AttributeCheck.check(
+                    ss.getScope().getAttributesList(),
+                    limits,
+                    "scope " + AttributeCheck.quote(ss.getScope().getName()));
+        for (Span span : ss.getSpansList()) {
+          RejectReason verdict;
+          if (index >= limits.maxSpansPerRequest()) {
+            verdict = RejectReason.TOO_MANY_SPANS;
+            rejections.add(
+                verdict,
+                "a request may carry "
+                    + limits.maxSpansPerRequest()
+                    + " spans; send the rest in another request");
+          } else if (scopeProblem != null) {
+            verdict = scopeProblem.reason();
+            rejections.add(verdict, scopeProblem.detail());
+          } else {
+            verdict = checkSpan(span, limits, rejections);
+          }
+          verdicts[index++] = verdict;
+        }
+      }
+    }
+    if (rejections.isEmpty()) {
+      return new Validation<>(request, total, Map.of(), "");
+    }
+    long accepted = total - rejections.total();
+    return new Validation<>(
+        keep(request, verdicts), accepted, rejections.counts(), rejections.message(total, "spans"));
+  }
+
+  private static RejectReason checkSpan(Span span, IngestLimits limits, Rejections rejections) {
+    String owner = "span " + AttributeCheck.quote(span.getName());
+    if (!validId(span.getTraceId(), TRACE_ID_BYTES)) {
+      rejections.add(
+          RejectReason.INVALID_TRACE_ID,
+          owner + " has trace_id " + describe(span.getTraceId()) + "; a trace_id must be 16 bytes, not all zero");
+      return RejectReason.INVALID_TRACE_ID;
+    }
+    if (!validId(span.getSpanId(), SPAN_ID_BYTES)) {
+      rejections.add(
+          RejectReason.INVALID_SPAN_ID,
+          owner + " has span_id " + describe(span.getSpanId()) + "; a span_id must be 8 bytes, not all zero");
+      return RejectReason.INVALID_SPAN_ID;
+    }
+    int parent = span.getParentSpanId().size();
+    if (parent != 0 && parent != SPAN_ID_BYTES) {
+      rejections.add(
+          RejectReason.INVALID_PARENT_SPAN_ID,
+          owner + " has a parent_span_id of " + parent + " bytes; it must be empty or 8 bytes");
+      return RejectReason.INVALID_PARENT_SPAN_ID;
+    }
+    for (Span.Link link : span.getLinksList()) {
+      if (!validId(link.getTraceId(), TRACE_ID_BYTES) || !validId(link.getSpanId(), SPAN_ID_BYTES)) {
+        rejections.add(
+            RejectReason.INVALID_LINK,
+            owner
+                + " links to trace_id "
+                + describe(link.getTraceId())
+                + ", span_id "
+                + describe(link.getSpanId())
+                + "; a link needs a 16-byte trace_id and an 8-byte span_id, not all zero");
+        return RejectReason.INVALID_LINK;
+      }
+    }
+    AttributeCheck.Problem p = AttributeCheck.check(span.getAttributesList(), limits, owner);
+    for (int i = 0; p == null && i < span.getEventsCount(); i++) {
+      Span.Event event = span.getEvents(i);
+      p =
+          AttributeCheck.check(
+              event.getAttributesList(),
+              limits,
+              "event " + AttributeCheck.quote(event.getName()) + " of " + owner);
+    }
+    for (int i = 0; p == null && i < span.getLinksCount(); i++) {
+      p = AttributeCheck.check(span.getLinks(i).getAttributesList(), limits, "a link of " + owner);
+    }
+    if (p != null) {
+      rejections.add(p.reason(), p.detail());
+      return p.reason();
+    }
+    return null;
+  }
+
+  private static boolean validId(ByteString id, int length) {
+    return length == OtlpIds.TRACE_ID_BYTES
+        ? OtlpIds.isValidTraceId(id)
+        : OtlpIds.isValidSpanId(id);
+  }
+
+  /** The id as hex for a message, cut short: a wrong-length id may be arbitrarily long. */
+  private static String describe(ByteString id) {
+    if (id.isEmpty()) {
+      return "'' (0 bytes)";
+    }
+    String hex = OtlpIds.toHex(id.substring(0, Math.min(id.size(), 32)));
+    return "'" + hex + (id.size() > 32 ? "…" : "") + "' (" + id.size() + " bytes)";
+  }
+
+  private static ExportTraceServiceRequest keep(
+      ExportTraceServiceRequest request, RejectReason[] verdicts) {
+    ExportTraceServiceRequest.Builder out = ExportTraceServiceRequest.newBuilder();
+    int index = 0;
+    for (ResourceSpans rs : request.getResourceSpansList()) {
+      ResourceSpans.Builder rsOut = null;
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        ScopeSpans.Builder ssOut = null;
+        for (Span span : ss.getSpansList()) {
+          if (verdicts[index++] == null) {
+            if (ssOut == null) {
+              ssOut = ss.toBuilder().clearSpans();
+            }
+            ssOut.addSpans(span);
+          }
+        }
+        if (ssOut != null) {
+          if (rsOut == null) {
+            rsOut = rs.toBuilder().clearScopeSpans();
+          }
+          rsOut.addScopeSpans(ssOut);
+        }
+      }
+      if (rsOut != null) {
+        out.addResourceSpans(rsOut);
+      }
+    }
+    return out.build();
+  }
+}
