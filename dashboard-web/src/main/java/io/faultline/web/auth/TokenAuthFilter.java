@@ -1,0 +1,133 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.web.auth;
+
+import jakarta.annotation.Priority;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerRequestFilter;
+import jakarta.ws.rs.core.Cookie;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import java.security.Principal;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Authenticates every request to the query, dashboard and chaos APIs: a bearer token in {@code
+ * Authorization}, or the dashboard's session cookie. A missing or unknown credential gets 401;
+ * role checks ({@code @RolesAllowed}, 403) happen afterwards on the principal set here. Paths in
+ * the open set (sign-in, ingest endpoints that have their own rules) pass without a credential.
+ *
+ * <p>With auth disabled every request runs as an anonymous admin, which is only sensible on a
+ * single-user laptop.
+ */
+@Priority(Priorities.AUTHENTICATION)
+public final class TokenAuthFilter implements ContainerRequestFilter {
+  /** The dashboard's session cookie. */
+  public static final String SESSION_COOKIE = "faultline_session";
+
+  private final boolean enabled;
+  private final TokenStore tokens;
+  private final SessionStore sessions;
+  private final Set<String> openPaths;
+
+  /**
+   * @param openPaths request paths (relative, without a leading slash, e.g. {@code api/session})
+   *     that need no credential
+   */
+  public TokenAuthFilter(
+      boolean enabled, TokenStore tokens, SessionStore sessions, Set<String> openPaths) {
+    this.enabled = enabled;
+    this.tokens = tokens;
+    this.sessions = sessions;
+    this.openPaths = Set.copyOf(openPaths);
+  }
+
+  @Override
+  public void filter(ContainerRequestContext request) {
+    boolean secure = request.getSecurityContext().isSecure();
+    if (!enabled) {
+      request.setSecurityContext(
+          new RoleSecurityContext(new FaultlinePrincipal("anonymous", Role.ADMIN), secure));
+      return;
+    }
+    String path = request.getUriInfo().getPath();
+    if (path.startsWith("/")) {
+      path = path.substring(1);
+    }
+    Optional<FaultlinePrincipal> principal = authenticate(request);
+    if (principal.isPresent()) {
+      request.setSecurityContext(new RoleSecurityContext(principal.get(), secure));
+      return;
+    }
+    if (openPaths.contains(path)) {
+      return;
+    }
+    String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+    String why =
+        header == null && !request.getCookies().containsKey(SESSION_COOKIE)
+            ? "missing credentials: send 'Authorization: Bearer <token>' (the admin token is"
+                + " printed at first start and kept in the data directory's auth/tokens.json as a"
+                + " digest; FAULTLINE_ADMIN_TOKEN sets it)"
+            : "invalid or expired token";
+    request.abortWith(
+        Response.status(Response.Status.UNAUTHORIZED)
+            .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"faultline\"")
+            .type(MediaType.APPLICATION_JSON_TYPE)
+            .entity(Map.of("code", 401, "message", why))
+            .build());
+  }
+
+  private Optional<FaultlinePrincipal> authenticate(ContainerRequestContext request) {
+    String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+    if (header != null) {
+      if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        return tokens.authenticate(header.substring(7).trim());
+      }
+      return Optional.empty();
+    }
+    Cookie cookie = request.getCookies().get(SESSION_COOKIE);
+    return cookie == null ? Optional.empty() : sessions.lookup(cookie.getValue());
+  }
+
+  /** Role checks for {@code @RolesAllowed}: a role includes the roles below it. */
+  static final class RoleSecurityContext implements SecurityContext {
+    private final FaultlinePrincipal principal;
+    private final boolean secure;
+
+    RoleSecurityContext(FaultlinePrincipal principal, boolean secure) {
+      this.principal = principal;
+      this.secure = secure;
+    }
+
+    @Override
+    public Principal getUserPrincipal() {
+      return principal;
+    }
+
+    @Override
+    public boolean isUserInRole(String role) {
+      try {
+        return principal.role().includes(Role.parse(role));
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+    }
+
+    @Override
+    public boolean isSecure() {
+      return secure;
+    }
+
+    @Override
+    public String getAuthenticationScheme() {
+      return "Bearer";
+    }
+  }
+}

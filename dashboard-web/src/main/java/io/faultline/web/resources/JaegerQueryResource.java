@@ -1,0 +1,470 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.web.resources;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.faultline.core.otlp.OtlpJson;
+import io.faultline.core.trace.TraceQueries;
+import io.faultline.core.trace.TraceQuery;
+import io.faultline.web.jaeger.GoDuration;
+import io.faultline.web.jaeger.JaegerModel;
+import io.faultline.web.jaeger.JaegerResponse;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Jaeger's HTTP query API ({@code /api/...}, as Jaeger's query service serves it to the Jaeger UI
+ * and Grafana's Jaeger data source), plus {@code GET /api/v3/traces/{traceID}} answering OTLP/JSON.
+ * Parameters, defaults and error messages follow Jaeger's query parser: {@code start}/{@code end}
+ * in microseconds since the epoch (a missing {@code end} is now, a missing {@code start} is {@code
+ * end} minus {@code lookback}, by default two days), durations in Go syntax, {@code limit} 100 by
+ * default. A bad parameter gets 400 naming it, an unknown trace 404, a failing store 500.
+ */
+@Path("/api")
+@Produces(MediaType.APPLICATION_JSON)
+public final class JaegerQueryResource {
+
+  /** Traces per search when {@code limit} is absent or 0, as in Jaeger. */
+  static final int DEFAULT_LIMIT = 100;
+
+  /** The most traces one search may ask for (the Jaeger UI's own maximum). */
+  static final int MAX_LIMIT = 1500;
+
+  /** How far back a search looks when neither {@code start} nor {@code lookback} is given. */
+  static final Duration DEFAULT_TRACE_LOOKBACK = Duration.ofDays(2);
+
+  /** How far back {@code /api/dependencies} looks when {@code lookback} is absent. */
+  static final Duration DEFAULT_DEPENDENCY_LOOKBACK = Duration.ofDays(1);
+
+  private static final Set<String> SPAN_KINDS =
+      Set.of("server", "client", "producer", "consumer", "internal");
+
+  private static final Logger LOG = LoggerFactory.getLogger(JaegerQueryResource.class);
+  private static final ObjectMapper TAGS_JSON = new ObjectMapper();
+
+  private final TraceQueries queries;
+  private final Clock clock;
+
+  public JaegerQueryResource(TraceQueries queries, Clock clock) {
+    this.queries = Objects.requireNonNull(queries, "queries");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  @GET
+  @Path("/services")
+  public Response services() {
+    return answer(() -> JaegerResponse.counted(queries.services()));
+  }
+
+  @GET
+  @Path("/services/{service}/operations")
+  public Response serviceOperations(@PathParam("service") String service) {
+    return answer(
+        () -> {
+          Set<String> names = new TreeSet<>();
+          for (TraceQueries.Operation operation : queries.operations(service, null)) {
+            names.add(operation.name());
+          }
+          return JaegerResponse.counted(List.copyOf(names));
+        });
+  }
+
+  @GET
+  @Path("/operations")
+  public Response operations(
+      @QueryParam("service") String service, @QueryParam("spanKind") String spanKind) {
+    if (isBlank(service)) {
+      return badRequest("parameter 'service' is required");
+    }
+    String kind = isBlank(spanKind) ? null : spanKind;
+    if (kind != null && !SPAN_KINDS.contains(kind)) {
+      return badRequest(
+          "unable to parse param 'spanKind': unsupported span kind '"
+              + abbreviate(kind)
+              + "', expected one of server, client, producer, consumer, internal");
+    }
+    return answer(
+        () -> {
+          List<Map<String, String>> data = new ArrayList<>();
+          for (TraceQueries.Operation operation : queries.operations(service, kind)) {
+            Map<String, String> entry = new LinkedHashMap<>();
+            entry.put("name", operation.name());
+            entry.put("spanKind", operation.spanKind());
+            data.add(entry);
+          }
+          return JaegerResponse.counted(data);
+        });
+  }
+
+  @GET
+  @Path("/traces/{traceID}")
+  public Response trace(@PathParam("traceID") String traceId) {
+    byte[] id;
+    try {
+      id = JaegerModel.parseTraceId(traceId);
+    } catch (IllegalArgumentException e) {
+      return badRequest(e.getMessage());
+    }
+    return answer(
+        () -> {
+          Optional<TracesData> trace = queries.trace(id);
+          if (trace.isEmpty()) {
+            throw new NotFound();
+          }
+          return JaegerResponse.of(List.of(JaegerModel.toJaeger(trace.get())));
+        });
+  }
+
+  @GET
+  @Path("/v3/traces/{traceID}")
+  public Response traceOtlp(@PathParam("traceID") String traceId) {
+    byte[] id;
+    try {
+      id = JaegerModel.parseTraceId(traceId);
+    } catch (IllegalArgumentException e) {
+      return v3Error(Response.Status.BAD_REQUEST, e.getMessage());
+    }
+    Optional<TracesData> trace;
+    try {
+      trace = queries.trace(id);
+    } catch (RuntimeException e) {
+      LOG.error("Reading trace {} from the trace store failed", traceId, e);
+      return v3Error(Response.Status.INTERNAL_SERVER_ERROR, storeFailure(e));
+    }
+    if (trace.isEmpty()) {
+      return v3Error(Response.Status.NOT_FOUND, "trace not found");
+    }
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    body.set("result", OtlpJson.printTree(trace.get()));
+    return Response.ok(body, MediaType.APPLICATION_JSON_TYPE).build();
+  }
+
+  @GET
+  @Path("/traces")
+  public Response findTraces(@Context UriInfo uriInfo) {
+    MultivaluedMap<String, String> params = uriInfo.getQueryParameters();
+    List<String> traceIdParams = params.getOrDefault("traceID", List.of());
+    SearchParams search;
+    try {
+      search = SearchParams.parse(params, clock, !traceIdParams.isEmpty());
+    } catch (BadParam e) {
+      return badRequest(e.getMessage());
+    }
+    if (!traceIdParams.isEmpty()) {
+      List<byte[]> ids = new ArrayList<>();
+      for (String text : traceIdParams) {
+        try {
+          ids.add(JaegerModel.parseTraceId(text));
+        } catch (IllegalArgumentException e) {
+          return badRequest("cannot parse traceID param: " + e.getMessage());
+        }
+      }
+      return answer(() -> tracesByIds(traceIdParams, ids));
+    }
+    return answer(
+        () -> {
+          List<JaegerModel.Trace> traces = new ArrayList<>();
+          for (TracesData data : queries.findTraces(search.query())) {
+            traces.add(JaegerModel.toJaeger(data));
+          }
+          return JaegerResponse.of(traces);
+        });
+  }
+
+  private JaegerResponse tracesByIds(List<String> texts, List<byte[]> ids) {
+    List<JaegerModel.Trace> traces = new ArrayList<>();
+    List<JaegerResponse.Error> errors = new ArrayList<>();
+    for (int i = 0; i < ids.size(); i++) {
+      Optional<TracesData> trace = queries.trace(ids.get(i));
+      if (trace.isPresent()) {
+        traces.add(JaegerModel.toJaeger(trace.get()));
+      } else {
+        errors.add(new JaegerResponse.Error(null, "trace not found", texts.get(i)));
+      }
+    }
+    return JaegerResponse.withErrors(traces, errors);
+  }
+
+  @GET
+  @Path("/dependencies")
+  public Response dependencies(
+      @QueryParam("endTs") String endTs,
+      @QueryParam("lookback") String lookback,
+      @QueryParam("service") String service) {
+    long endMillis;
+    long lookbackMillis;
+    try {
+      endMillis = isBlank(endTs) ? clock.millis() : parseLong("endTs", endTs);
+      lookbackMillis =
+          isBlank(lookback)
+              ? DEFAULT_DEPENDENCY_LOOKBACK.toMillis()
+              : parseLong("lookback", lookback);
+      if (lookbackMillis < 0) {
+        throw new BadParam("lookback", "must not be negative, got " + lookbackMillis);
+      }
+    } catch (BadParam e) {
+      return badRequest(e.getMessage());
+    }
+    return answer(
+        () -> {
+          Map<List<String>, Long> calls = new LinkedHashMap<>();
+          for (TraceQueries.DependencyLink link : queries.dependencies(endMillis, lookbackMillis)) {
+            if (isBlank(service) || service.equals(link.parent()) || service.equals(link.child())) {
+              calls.merge(List.of(link.parent(), link.child()), link.callCount(), Long::sum);
+            }
+          }
+          List<Map<String, Object>> data = new ArrayList<>();
+          calls.forEach(
+              (pair, count) -> {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("parent", pair.get(0));
+                entry.put("child", pair.get(1));
+                entry.put("callCount", count);
+                data.add(entry);
+              });
+          return JaegerResponse.of(data);
+        });
+  }
+
+  /** Runs a store read, turning its failure into Jaeger's 500 and a missing trace into 404. */
+  private Response answer(Supplier<JaegerResponse> read) {
+    try {
+      return Response.ok(read.get(), MediaType.APPLICATION_JSON_TYPE).build();
+    } catch (NotFound e) {
+      return error(Response.Status.NOT_FOUND, "trace not found");
+    } catch (RuntimeException e) {
+      LOG.error("Jaeger query failed in the trace store", e);
+      return error(Response.Status.INTERNAL_SERVER_ERROR, storeFailure(e));
+    }
+  }
+
+  private static String storeFailure(RuntimeException e) {
+    return "the trace store failed to answer ("
+        + e.getClass().getSimpleName()
+        + (e.getMessage() == null ? "" : ": " + abbreviate(e.getMessage()))
+        + "); see the server log";
+  }
+
+  private static Response badRequest(String message) {
+    return error(Response.Status.BAD_REQUEST, message);
+  }
+
+  private static Response error(Response.Status status, String message) {
+    return Response.status(status)
+        .type(MediaType.APPLICATION_JSON_TYPE)
+        .entity(JaegerResponse.error(status.getStatusCode(), message))
+        .build();
+  }
+
+  /** Jaeger's API v3 (a gRPC gateway) reports errors as {@code {"error":{...}}}. */
+  private static Response v3Error(Response.Status status, String message) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode();
+    ObjectNode error = body.putObject("error");
+    error.put("httpCode", status.getStatusCode());
+    error.put("message", message);
+    return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE).entity(body).build();
+  }
+
+  static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  static String abbreviate(String s) {
+    return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+  }
+
+  static long parseLong(String param, String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      throw new BadParam(param, "expected an integer, got \"" + abbreviate(value) + "\"");
+    }
+  }
+
+  /** The search parameters of {@code GET /api/traces}, checked as Jaeger's query parser does. */
+  record SearchParams(TraceQuery query) {
+
+    static SearchParams parse(
+        MultivaluedMap<String, String> params, Clock clock, boolean byTraceIds) {
+      String service = first(params, "service");
+      if (isBlank(service) && !byTraceIds) {
+        throw new BadParam("parameter 'service' is required");
+      }
+      String operation = first(params, "operation");
+      long nowMicros = clock.millis() * 1000;
+      String endText = first(params, "end");
+      long end = isBlank(endText) ? nowMicros : parseLong("end", endText);
+      String startText = first(params, "start");
+      long start;
+      if (isBlank(startText)) {
+        String lookbackText = first(params, "lookback");
+        long lookbackMicros =
+            isBlank(lookbackText)
+                ? DEFAULT_TRACE_LOOKBACK.toNanos() / 1000
+                : duration("lookback", lookbackText, true) / 1000;
+        start = end - lookbackMicros;
+      } else {
+        start = parseLong("start", startText);
+      }
+      if (end < start) {
+        throw new BadParam(
+            "'end' (" + end + ") must not be before 'start' (" + start + "), both in microseconds");
+      }
+      Map<String, String> tags = tags(params);
+      Long minDuration = optionalDuration(params, "minDuration");
+      Long maxDuration = optionalDuration(params, "maxDuration");
+      if (minDuration != null
+          && maxDuration != null
+          && minDuration != 0
+          && maxDuration != 0
+          && maxDuration < minDuration) {
+        throw new BadParam("'maxDuration' should be greater than 'minDuration'");
+      }
+      int limit = limit(first(params, "limit"));
+      return new SearchParams(
+          new TraceQuery(
+              isBlank(service) ? null : service,
+              isBlank(operation) ? null : operation,
+              tags,
+              start,
+              end,
+              minDuration,
+              maxDuration,
+              limit));
+    }
+
+    private static int limit(String text) {
+      if (isBlank(text)) {
+        return DEFAULT_LIMIT;
+      }
+      long limit = parseLong("limit", text);
+      if (limit == 0) {
+        return DEFAULT_LIMIT;
+      }
+      if (limit < 0 || limit > MAX_LIMIT) {
+        throw new BadParam("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit);
+      }
+      return (int) limit;
+    }
+
+    private static Long optionalDuration(MultivaluedMap<String, String> params, String name) {
+      String text = first(params, name);
+      return isBlank(text) ? null : duration(name, text, false) / 1000;
+    }
+
+    private static long duration(String name, String text, boolean allowDays) {
+      long nanos;
+      try {
+        nanos =
+            allowDays ? GoDuration.parseLookbackNanos(text) : GoDuration.parseNanos(text.trim());
+      } catch (IllegalArgumentException e) {
+        throw new BadParam(name, abbreviate(e.getMessage()));
+      }
+      if (nanos < 0) {
+        throw new BadParam(name, "must not be negative, got \"" + abbreviate(text) + "\"");
+      }
+      return nanos;
+    }
+
+    /**
+     * Jaeger's {@code tag=key:value} (repeated) and {@code tags={"key":"value"}}, in that order.
+     */
+    private static Map<String, String> tags(MultivaluedMap<String, String> params) {
+      Map<String, String> tags = new LinkedHashMap<>();
+      for (String tag : params.getOrDefault("tag", List.of())) {
+        int colon = tag.indexOf(':');
+        if (colon < 0) {
+          throw new BadParam(
+              "malformed 'tag' parameter, expecting key:value, received: " + abbreviate(tag));
+        }
+        tags.put(tag.substring(0, colon), tag.substring(colon + 1));
+      }
+      for (String json : params.getOrDefault("tags", List.of())) {
+        if (isBlank(json)) {
+          continue;
+        }
+        JsonNode node;
+        try {
+          node = TAGS_JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+          throw new BadParam(
+              "malformed 'tags' parameter, cannot unmarshal JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+          throw new BadParam(
+              "malformed 'tags' parameter, expecting a JSON object such as"
+                  + " {\"http.status_code\":\"500\"}");
+        }
+        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+        while (fields.hasNext()) {
+          Map.Entry<String, JsonNode> field = fields.next();
+          JsonNode value = field.getValue();
+          if (!value.isValueNode() || value.isNull()) {
+            throw new BadParam(
+                "malformed 'tags' parameter, the value of '"
+                    + abbreviate(field.getKey())
+                    + "' must be a string, number or boolean");
+          }
+          tags.put(field.getKey(), value.asText());
+        }
+      }
+      return tags;
+    }
+
+    private static String first(MultivaluedMap<String, String> params, String name) {
+      List<String> values = params.get(name);
+      return values == null || values.isEmpty() ? null : values.get(0);
+    }
+  }
+
+  /** A parameter Jaeger's parser would reject; the message is the 400 answer's. */
+  static final class BadParam extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BadParam(String message) {
+      super(message, null, false, false);
+    }
+
+    BadParam(String param, String problem) {
+      this("unable to parse param '" + param + "': " + problem);
+    }
+  }
+
+  /** Thrown inside {@link #answer} when the trace asked for is not stored. */
+  private static final class NotFound extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotFound() {
+      super("trace not found", null, false, false);
+    }
+  }
+}
