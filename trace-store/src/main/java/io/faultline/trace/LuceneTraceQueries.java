@@ -1,0 +1,484 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.trace;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.faultline.core.index.PartitionedIndex;
+import io.faultline.core.trace.TraceQueries;
+import io.faultline.core.trace.TraceQuery;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.apache.lucene.codecs.StoredFieldsReader;
+import org.apache.lucene.document.DocumentStoredFieldVisitor;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.index.CodecReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.CollectionTerminatedException;
+import org.apache.lucene.search.CollectorManager;
+import org.apache.lucene.search.FieldDoc;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.Scorable;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.SimpleCollector;
+import org.apache.lucene.search.TermInSetQuery;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.util.BytesRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trace queries over the span index.
+ *
+ * <p>Bounds, so that no query can exhaust memory: a search examines at most {@value
+ * #MAX_SEARCH_HITS} matching spans while collecting distinct traces, an answer holds at most
+ * {@value #MAX_SPANS_PER_ANSWER} spans, and dependencies are computed from at most {@value
+ * #MAX_DEPENDENCY_SPANS} spans of the window (newest first within each segment), so over a very
+ * busy window the call counts are a sample.
+ */
+final class LuceneTraceQueries implements TraceQueries {
+  static final int MAX_SEARCH_HITS = 100_000;
+  static final int MAX_SPANS_PER_ANSWER = 200_000;
+  static final int MAX_DEPENDENCY_SPANS = 200_000;
+  private static final Logger LOG = LoggerFactory.getLogger(LuceneTraceQueries.class);
+
+  private final PartitionedIndex index;
+
+  LuceneTraceQueries(PartitionedIndex index) {
+    this.index = index;
+  }
+
+  @Override
+  public Optional<TracesData> trace(byte[] traceId) {
+    if (traceId == null || traceId.length != 16) {
+      throw new IllegalArgumentException(
+          "a trace id has 16 bytes, got " + (traceId == null ? "null" : traceId.length));
+    }
+    List<ResourceSpans> spans =
+        search(
+            Long.MIN_VALUE,
+            Long.MAX_VALUE,
+            s -> load(s, new TermQuery(new Term(SpanDocuments.TRACE_ID, new BytesRef(traceId)))));
+    return spans.isEmpty() ? Optional.empty() : Optional.of(assemble(spans));
+  }
+
+  @Override
+  public List<TracesData> findTraces(TraceQuery query) {
+    BooleanQuery.Builder b = new BooleanQuery.Builder();
+    b.add(
+        LongPoint.newRangeQuery(SpanDocuments.START, query.startMicros(), query.endMicros()),
+        BooleanClause.Occur.FILTER);
+    if (query.service() != null && !query.service().isEmpty()) {
+      b.add(
+          new TermQuery(new Term(SpanDocuments.SERVICE, query.service())),
+          BooleanClause.Occur.FILTER);
+    }
+    if (query.operation() != null && !query.operation().isEmpty()) {
+      b.add(
+          new TermQuery(new Term(SpanDocuments.OPERATION, query.operation())),
+          BooleanClause.Occur.FILTER);
+    }
+    for (Map.Entry<String, String> tag : query.tags().entrySet()) {
+      b.add(
+          new TermQuery(
+              new Term(SpanDocuments.TAG, SpanDocuments.tagTerm(tag.getKey(), tag.getValue()))),
+          BooleanClause.Occur.FILTER);
+    }
+    if (query.minDurationMicros() != null || query.maxDurationMicros() != null) {
+      long min = query.minDurationMicros() == null ? Long.MIN_VALUE : query.minDurationMicros();
+      long max = query.maxDurationMicros() == null ? Long.MAX_VALUE : query.maxDurationMicros();
+      b.add(LongPoint.newRangeQuery(SpanDocuments.DURATION, min, max), BooleanClause.Occur.FILTER);
+    }
+    Query spanQuery = b.build();
+    int limit = query.limit();
+
+    List<BytesRef> ids =
+        search(
+            Math.floorDiv(query.startMicros(), 1000),
+            Math.floorDiv(query.endMicros(), 1000),
+            s -> newestTraceIds(s, spanQuery, limit));
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    Map<BytesRef, List<ResourceSpans>> byTrace = new LinkedHashMap<>();
+    for (BytesRef id : ids) {
+      byTrace.put(id, new ArrayList<>());
+    }
+    List<ResourceSpans> spans =
+        search(
+            Long.MIN_VALUE,
+            Long.MAX_VALUE,
+            s -> load(s, new TermInSetQuery(SpanDocuments.TRACE_ID, ids)));
+    for (ResourceSpans rs : spans) {
+      BytesRef id = new BytesRef(rs.getScopeSpans(0).getSpans(0).getTraceId().toByteArray());
+      List<ResourceSpans> list = byTrace.get(id);
+      if (list != null) {
+        list.add(rs);
+      }
+    }
+    List<TracesData> out = new ArrayList<>(byTrace.size());
+    for (List<ResourceSpans> trace : byTrace.values()) {
+      if (!trace.isEmpty()) {
+        out.add(assemble(trace));
+      }
+    }
+    return out;
+  }
+
+  // Pages through the matches newest first (the index order, so each segment stops early) and
+  // keeps each trace id the first time it shows up, which ranks traces by their newest match.
+  private static List<BytesRef> newestTraceIds(IndexSearcher s, Query q, int limit)
+      throws IOException {
+    LinkedHashSet<BytesRef> ids = new LinkedHashSet<>();
+    int page = Math.min(Math.max(limit * 4, 100), 10_000);
+    int examined = 0;
+    FieldDoc after = null;
+    StoredFields stored = s.storedFields();
+    while (ids.size() < limit && examined < MAX_SEARCH_HITS) {
+      TopDocs top =
+          after == null
+              ? s.search(q, page, SpanDocuments.NEWEST_FIRST)
+              : s.searchAfter(after, q, page, SpanDocuments.NEWEST_FIRST);
+      for (ScoreDoc sd : top.scoreDocs) {
+        examined++;
+        ids.add(
+            new BytesRef(
+                span(stored, sd.doc).getScopeSpans(0).getSpans(0).getTraceId().toByteArray()));
+        if (ids.size() == limit) {
+          break;
+        }
+      }
+      if (top.scoreDocs.length < page) {
+        break;
+      }
+      after = (FieldDoc) top.scoreDocs[top.scoreDocs.length - 1];
+    }
+    return new ArrayList<>(ids);
+  }
+
+  @Override
+  public List<String> services() {
+    return search(
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        s -> {
+          TreeSet<String> services = new TreeSet<>();
+          for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+            Terms terms = leaf.reader().terms(SpanDocuments.SERVICE);
+            if (terms == null) {
+              continue;
+            }
+            TermsEnum te = terms.iterator();
+            for (BytesRef t = te.next(); t != null; t = te.next()) {
+              services.add(t.utf8ToString());
+            }
+          }
+          return List.copyOf(services);
+        });
+  }
+
+  @Override
+  public List<Operation> operations(String service, String spanKind) {
+    if (service == null) {
+      throw new IllegalArgumentException("operations need a service");
+    }
+    String kind = spanKind == null ? null : spanKind.toLowerCase(Locale.ROOT);
+    BytesRef prefix = new BytesRef(service + SpanDocuments.SEPARATOR);
+    return search(
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        s -> {
+          TreeSet<Operation> ops =
+              new TreeSet<>(
+                  Comparator.comparing(Operation::name).thenComparing(Operation::spanKind));
+          for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+            Terms terms = leaf.reader().terms(SpanDocuments.OPERATION_INDEX);
+            if (terms == null) {
+              continue;
+            }
+            TermsEnum te = terms.iterator();
+            if (te.seekCeil(prefix) == TermsEnum.SeekStatus.END) {
+              continue;
+            }
+            for (BytesRef t = te.term(); t != null && startsWith(t, prefix); t = te.next()) {
+              String rest =
+                  new String(
+                      t.bytes,
+                      t.offset + prefix.length,
+                      t.length - prefix.length,
+                      StandardCharsets.UTF_8);
+              int sep = rest.lastIndexOf(SpanDocuments.SEPARATOR);
+              String name = rest.substring(0, sep);
+              String opKind = rest.substring(sep + 1);
+              if (kind == null || kind.isEmpty() || kind.equals(opKind)) {
+                ops.add(new Operation(name, opKind));
+              }
+            }
+          }
+          return List.copyOf(ops);
+        });
+  }
+
+  private static boolean startsWith(BytesRef term, BytesRef prefix) {
+    if (term.length < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (term.bytes[term.offset + i] != prefix.bytes[prefix.offset + i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public List<DependencyLink> dependencies(long endMillis, long lookbackMillis) {
+    if (lookbackMillis < 0) {
+      throw new IllegalArgumentException("lookback must not be negative, was " + lookbackMillis);
+    }
+    long fromMillis = endMillis - lookbackMillis;
+    Query window =
+        LongPoint.newRangeQuery(
+            SpanDocuments.START,
+            Math.multiplyExact(fromMillis, 1000),
+            Math.multiplyExact(endMillis, 1000) + 999);
+    record SpanKey(ByteString traceId, ByteString spanId) {}
+    record Edge(ByteString traceId, ByteString parentId, String service) {}
+    return search(
+        fromMillis,
+        endMillis,
+        s -> {
+          Map<SpanKey, String> serviceOf = new HashMap<>();
+          List<Edge> edges = new ArrayList<>();
+          int[] docs = collect(s, window, MAX_DEPENDENCY_SPANS);
+          if (docs.length == MAX_DEPENDENCY_SPANS) {
+            LOG.info(
+                "dependencies over {} ms read only the first {} spans of the window",
+                lookbackMillis,
+                MAX_DEPENDENCY_SPANS);
+          }
+          forEachSpan(
+              s,
+              docs,
+              rs -> {
+                Span span = rs.getScopeSpans(0).getSpans(0);
+                String service = SpanDocuments.serviceName(rs.getResource());
+                serviceOf.put(new SpanKey(span.getTraceId(), span.getSpanId()), service);
+                if (!span.getParentSpanId().isEmpty()) {
+                  edges.add(new Edge(span.getTraceId(), span.getParentSpanId(), service));
+                }
+              });
+          Map<String, Map<String, Long>> calls = new TreeMap<>();
+          for (Edge e : edges) {
+            String parent = serviceOf.get(new SpanKey(e.traceId(), e.parentId()));
+            if (parent != null && !parent.equals(e.service())) {
+              calls.computeIfAbsent(parent, k -> new TreeMap<>()).merge(e.service(), 1L, Long::sum);
+            }
+          }
+          List<DependencyLink> links = new ArrayList<>();
+          calls.forEach(
+              (parent, children) ->
+                  children.forEach((child, n) -> links.add(new DependencyLink(parent, child, n))));
+          return links;
+        });
+  }
+
+  private <T> T search(long fromMillis, long toMillis, PartitionedIndex.SearchFunction<T> fn) {
+    try {
+      return index.search(fromMillis, toMillis, fn);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the trace index failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The stored spans of every match (up to {@link #MAX_SPANS_PER_ANSWER}), in index order. */
+  private static List<ResourceSpans> load(IndexSearcher s, Query q) throws IOException {
+    int[] docs = collect(s, q, MAX_SPANS_PER_ANSWER);
+    if (docs.length == MAX_SPANS_PER_ANSWER) {
+      LOG.warn("a trace answer was cut at {} spans", MAX_SPANS_PER_ANSWER);
+    }
+    StoredFields stored = s.storedFields();
+    List<ResourceSpans> out = new ArrayList<>(docs.length);
+    for (int doc : docs) {
+      out.add(span(stored, doc));
+    }
+    return out;
+  }
+
+  /**
+   * Reads the stored spans of many documents (ascending top-level ids) in bulk: each segment's
+   * stored fields are read with Lucene's sequential (merge) reader, which decompresses every block
+   * once instead of once per document.
+   */
+  private static void forEachSpan(IndexSearcher s, int[] docs, Consumer<ResourceSpans> action)
+      throws IOException {
+    List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+    int i = 0;
+    while (i < docs.length) {
+      LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(docs[i], leaves));
+      int end = leaf.docBase + leaf.reader().maxDoc();
+      if (leaf.reader() instanceof CodecReader codec) {
+        StoredFieldsReader reader = codec.getFieldsReader().getMergeInstance();
+        for (; i < docs.length && docs[i] < end; i++) {
+          DocumentStoredFieldVisitor visitor = new DocumentStoredFieldVisitor(SpanDocuments.SPAN);
+          reader.document(docs[i] - leaf.docBase, visitor);
+          action.accept(parse(visitor.getDocument().getBinaryValue(SpanDocuments.SPAN), docs[i]));
+        }
+      } else {
+        StoredFields stored = leaf.reader().storedFields();
+        for (; i < docs.length && docs[i] < end; i++) {
+          action.accept(span(stored, docs[i] - leaf.docBase));
+        }
+      }
+    }
+  }
+
+  private static ResourceSpans span(StoredFields stored, int doc) throws IOException {
+    return parse(stored.document(doc).getBinaryValue(SpanDocuments.SPAN), doc);
+  }
+
+  private static ResourceSpans parse(BytesRef bytes, int doc) throws IOException {
+    if (bytes == null) {
+      throw new IOException("document " + doc + " of the trace index holds no span");
+    }
+    try {
+      return ResourceSpans.parseFrom(ByteString.copyFrom(bytes.bytes, bytes.offset, bytes.length));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IOException("stored span of document " + doc + " is corrupt", e);
+    }
+  }
+
+  /** Doc ids (of the top-level reader, ascending) of up to {@code max} matches. */
+  private static int[] collect(IndexSearcher s, Query q, int max) throws IOException {
+    return s.search(
+        q,
+        new CollectorManager<DocIdCollector, int[]>() {
+          @Override
+          public DocIdCollector newCollector() {
+            return new DocIdCollector(max);
+          }
+
+          @Override
+          public int[] reduce(Collection<DocIdCollector> collectors) {
+            int[] all = new int[0];
+            for (DocIdCollector c : collectors) {
+              int from = all.length;
+              all = Arrays.copyOf(all, from + c.count);
+              System.arraycopy(c.docs, 0, all, from, c.count);
+            }
+            Arrays.sort(all);
+            return all.length > max ? Arrays.copyOf(all, max) : all;
+          }
+        });
+  }
+
+  private static final class DocIdCollector extends SimpleCollector {
+    private final int max;
+    private int[] docs = new int[16];
+    private int count;
+    private int docBase;
+
+    DocIdCollector(int max) {
+      this.max = max;
+    }
+
+    @Override
+    protected void doSetNextReader(LeafReaderContext context) {
+      docBase = context.docBase;
+      if (count >= max) {
+        throw new CollectionTerminatedException();
+      }
+    }
+
+    @Override
+    public void collect(int doc) {
+      if (count >= max) {
+        throw new CollectionTerminatedException();
+      }
+      if (count == docs.length) {
+        docs = Arrays.copyOf(docs, Math.min(max, docs.length * 2));
+      }
+      docs[count++] = docBase + doc;
+    }
+
+    @Override
+    public void setScorer(Scorable scorer) {}
+
+    @Override
+    public ScoreMode scoreMode() {
+      return ScoreMode.COMPLETE_NO_SCORES;
+    }
+  }
+
+  /**
+   * Groups single-span {@code ResourceSpans} into one {@code TracesData}: one {@code ResourceSpans}
+   * per distinct resource (with schema URL), one {@code ScopeSpans} per distinct scope (with schema
+   * URL) inside it, spans by start time (then span id), groups in order of their first span.
+   */
+  static TracesData assemble(List<ResourceSpans> singles) {
+    List<ResourceSpans> sorted = new ArrayList<>(singles);
+    sorted.sort(
+        Comparator.comparingLong(
+                (ResourceSpans rs) -> rs.getScopeSpans(0).getSpans(0).getStartTimeUnixNano())
+            .thenComparing(
+                rs -> rs.getScopeSpans(0).getSpans(0).getSpanId(),
+                ByteString.unsignedLexicographicalComparator()));
+    record ResourceKey(Resource resource, String schemaUrl) {}
+    record ScopeKey(InstrumentationScope scope, String schemaUrl) {}
+    Map<ResourceKey, Map<ScopeKey, ScopeSpans.Builder>> groups = new LinkedHashMap<>();
+    for (ResourceSpans rs : sorted) {
+      ScopeSpans ss = rs.getScopeSpans(0);
+      groups
+          .computeIfAbsent(
+              new ResourceKey(rs.getResource(), rs.getSchemaUrl()), k -> new LinkedHashMap<>())
+          .computeIfAbsent(
+              new ScopeKey(ss.getScope(), ss.getSchemaUrl()),
+              k -> ScopeSpans.newBuilder().setScope(k.scope()).setSchemaUrl(k.schemaUrl()))
+          .addSpans(ss.getSpans(0));
+    }
+    TracesData.Builder trace = TracesData.newBuilder();
+    groups.forEach(
+        (resource, scopes) -> {
+          ResourceSpans.Builder rs =
+              trace
+                  .addResourceSpansBuilder()
+                  .setResource(resource.resource())
+                  .setSchemaUrl(resource.schemaUrl());
+          scopes.values().forEach(rs::addScopeSpans);
+        });
+    return trace.build();
+  }
+}
