@@ -1,0 +1,231 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.server;
+
+import com.codahale.metrics.health.HealthCheck;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.lifecycle.Managed;
+import io.faultline.collector.otlp.IngestLimits;
+import io.faultline.collector.otlp.OtlpCollector;
+import io.faultline.collector.otlp.grpc.OtlpGrpcReceiver;
+import io.faultline.collector.otlp.http.OtlpHttpReceiver;
+import io.faultline.core.health.Health;
+import io.faultline.core.ingest.IngestPipeline;
+import io.faultline.trace.LuceneTraceStore;
+import io.faultline.web.auth.SessionStore;
+import io.faultline.web.auth.TokenAuthFilter;
+import io.faultline.web.auth.TokenStore;
+import io.faultline.web.resources.AuthResource;
+import io.faultline.web.resources.JaegerQueryResource;
+import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: reads the configuration, opens the stores, starts the ingest pipeline and
+ * the receivers as managed objects, and registers the query APIs, health checks and self-metrics.
+ * Nothing else creates a store.
+ */
+public final class FaultlineApplication extends Application<FaultlineConfiguration> {
+  private static final Logger LOG = LoggerFactory.getLogger(FaultlineApplication.class);
+
+  private final PrometheusRegistry registry;
+  private volatile OtlpGrpcReceiver grpc;
+  private volatile OtlpHttpReceiver http;
+
+  public FaultlineApplication() {
+    this(new PrometheusRegistry());
+  }
+
+  FaultlineApplication(PrometheusRegistry registry) {
+    this.registry = registry;
+  }
+
+  public static void main(String[] args) throws Exception {
+    new FaultlineApplication().run(EnvironmentOverrides.apply(args, System.getenv()));
+  }
+
+  @Override
+  public String getName() {
+    return "faultline";
+  }
+
+  @Override
+  public void initialize(Bootstrap<FaultlineConfiguration> bootstrap) {
+    // commands beyond "server" (demo, bench) are added by their issues
+    bootstrap.addCommand(new io.faultline.server.bench.BenchCommand());
+  }
+
+  @Override
+  public void run(FaultlineConfiguration config, Environment environment) throws Exception {
+    Clock clock = Clock.systemUTC();
+    Path dataDir = Path.of(config.getDataDir()).toAbsolutePath().normalize();
+    Files.createDirectories(dataDir);
+    LOG.info("data directory: {}", dataDir);
+
+    JvmMetrics.builder().register(registry);
+
+    LuceneTraceStore traces =
+        LuceneTraceStore.builder(dataDir.resolve("traces"))
+            .partitionLength(config.getTraces().partition.toJavaDuration())
+            .retention(config.getTraces().retention.toJavaDuration())
+            .clock(clock)
+            .build();
+    environment.lifecycle().manage(closing(traces::close));
+    StoreMetrics.register(registry, "traces", traces::diskBytesByPartition);
+
+    IngestPipeline pipeline =
+        IngestPipeline.builder(dataDir.resolve("wal"))
+            .indexers(List.of(traces.indexer()))
+            .maxInFlightBytes(config.getIngest().maxInFlight.toBytes())
+            .commitInterval(config.getIngest().commitInterval.toJavaDuration())
+            .registry(registry)
+            .build();
+    environment.lifecycle().manage(new Managed() {
+      @Override
+      public void start() throws Exception {
+        pipeline.start();
+      }
+
+      @Override
+      public void stop() throws Exception {
+        pipeline.close();
+      }
+    });
+
+    FaultlineConfiguration.Ingest ingest = config.getIngest();
+    IngestLimits limits =
+        IngestLimits.builder()
+            .maxRequestBytes(ingest.maxRequestSize.toBytes())
+            .maxDecompressedBytes(ingest.maxDecompressedSize.toBytes())
+            .maxSpansPerRequest(ingest.maxSpansPerRequest)
+            .maxAttributesPerItem(ingest.maxAttributesPerItem)
+            .maxAttributeValueBytes(ingest.maxAttributeValueLength)
+            .build();
+    OtlpCollector collector = OtlpCollector.builder(pipeline).limits(limits).registry(registry).build();
+    grpc =
+        OtlpGrpcReceiver.builder(collector)
+            .host(config.getOtlp().bindHost)
+            .port(config.getOtlp().grpcPort)
+            .build();
+    http =
+        OtlpHttpReceiver.builder(collector)
+            .host(config.getOtlp().bindHost)
+            .port(config.getOtlp().httpPort)
+            .build();
+    environment.lifecycle().manage(new Managed() {
+      @Override
+      public void start() throws Exception {
+        grpc.start();
+        http.start();
+        LOG.info(
+            "OTLP receivers listening: gRPC {}:{}, HTTP {}:{}",
+            config.getOtlp().bindHost,
+            grpc.port(),
+            config.getOtlp().bindHost,
+            http.port());
+      }
+
+      @Override
+      public void stop() throws Exception {
+        grpc.close();
+        http.close();
+      }
+    });
+
+    registerAuth(config, environment, dataDir, clock);
+    environment.jersey().register(new JaegerQueryResource(traces.queries(), clock));
+
+    environment.healthChecks().register("traces", check(traces::check));
+    environment.healthChecks().register("ingest", check(pipeline::check));
+    environment
+        .admin()
+        .addServlet("prometheus", new PrometheusMetricsServlet(registry))
+        .addMapping("/metrics");
+  }
+
+  /** The OTLP/gRPC receiver's port once started (the configured one may be 0). */
+  int otlpGrpcPort() {
+    return grpc.port();
+  }
+
+  /** The OTLP/HTTP receiver's port once started. */
+  int otlpHttpPort() {
+    return http.port();
+  }
+
+  PrometheusRegistry registry() {
+    return registry;
+  }
+
+  private void registerAuth(
+      FaultlineConfiguration config, Environment environment, Path dataDir, Clock clock)
+      throws IOException {
+    TokenStore tokens = TokenStore.open(dataDir.resolve("auth"));
+    SessionStore sessions = new SessionStore(clock, SessionStore.DEFAULT_TTL);
+    if (config.getAuth().enabled) {
+      tokens
+          .ensureAdmin(config.getAuth().adminToken)
+          .ifPresent(
+              token -> {
+                // printed once, on the console only: it is not kept anywhere in clear text
+                System.out.println();
+                System.out.println("Faultline admin token (shown once, keep it): " + token);
+                System.out.println();
+              });
+    } else {
+      LOG.warn(
+          "authentication is disabled (auth.enabled=false): anyone who can reach port 8080 is an"
+              + " admin");
+    }
+    environment
+        .jersey()
+        .register(
+            new TokenAuthFilter(config.getAuth().enabled, tokens, sessions, Set.of("api/session")));
+    environment.jersey().register(RolesAllowedDynamicFeature.class);
+    environment.jersey().register(new AuthResource(tokens, sessions));
+  }
+
+  private static HealthCheck check(Supplier<Health> health) {
+    return new HealthCheck() {
+      @Override
+      protected Result check() {
+        Health h = health.get();
+        return h.isHealthy() ? Result.healthy(h.message()) : Result.unhealthy(h.message());
+      }
+    };
+  }
+
+  private static Managed closing(AutoCloseableIo closer) {
+    return new Managed() {
+      @Override
+      public void stop() {
+        try {
+          closer.close();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+    };
+  }
+
+  @FunctionalInterface
+  private interface AutoCloseableIo {
+    void close() throws IOException;
+  }
+}

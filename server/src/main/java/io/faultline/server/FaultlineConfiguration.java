@@ -1,0 +1,140 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.server;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.core.Configuration;
+import io.dropwizard.core.server.DefaultServerFactory;
+import io.dropwizard.jetty.ConnectorFactory;
+import io.dropwizard.jetty.HttpConnectorFactory;
+import io.dropwizard.util.DataSize;
+import io.dropwizard.util.Duration;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.util.List;
+
+/**
+ * Every setting of the platform, with defaults that work on a laptop. A {@code config.yml}
+ * overrides them, {@code FAULTLINE_*} environment variables override that (see {@link
+ * EnvironmentOverrides}), and {@code --data-dir} overrides {@link #dataDir}.
+ */
+public final class FaultlineConfiguration extends Configuration {
+  /** Where the stores, the write-ahead log and the tokens live. */
+  @NotNull private String dataDir = "./data";
+
+  @Valid @NotNull private Auth auth = new Auth();
+  @Valid @NotNull private Otlp otlp = new Otlp();
+  @Valid @NotNull private Ingest ingest = new Ingest();
+  @Valid @NotNull private Traces traces = new Traces();
+
+  public FaultlineConfiguration() {
+    DefaultServerFactory server = new DefaultServerFactory();
+    server.setApplicationConnectors(List.of(loopback(8080)));
+    server.setAdminConnectors(List.of(loopback(8081)));
+    setServerFactory(server);
+  }
+
+  private static ConnectorFactory loopback(int port) {
+    HttpConnectorFactory http = new HttpConnectorFactory();
+    http.setBindHost("127.0.0.1");
+    http.setPort(port);
+    return http;
+  }
+
+  @JsonProperty
+  public String getDataDir() {
+    return dataDir;
+  }
+
+  @JsonProperty
+  public void setDataDir(String dataDir) {
+    this.dataDir = dataDir;
+  }
+
+  @JsonProperty
+  public Auth getAuth() {
+    return auth;
+  }
+
+  @JsonProperty
+  public void setAuth(Auth auth) {
+    this.auth = auth;
+  }
+
+  @JsonProperty
+  public Otlp getOtlp() {
+    return otlp;
+  }
+
+  @JsonProperty
+  public void setOtlp(Otlp otlp) {
+    this.otlp = otlp;
+  }
+
+  @JsonProperty
+  public Ingest getIngest() {
+    return ingest;
+  }
+
+  @JsonProperty
+  public void setIngest(Ingest ingest) {
+    this.ingest = ingest;
+  }
+
+  @JsonProperty
+  public Traces getTraces() {
+    return traces;
+  }
+
+  @JsonProperty
+  public void setTraces(Traces traces) {
+    this.traces = traces;
+  }
+
+  /** Bearer-token authentication of the query, dashboard and chaos APIs. */
+  public static final class Auth {
+    @JsonProperty public boolean enabled = true;
+
+    /** Sets the admin token instead of generating one at first start. */
+    @JsonProperty public String adminToken;
+  }
+
+  /** The OTLP receivers. Port 0 picks a free port. */
+  public static final class Otlp {
+    @NotNull @JsonProperty public String bindHost = "127.0.0.1";
+
+    @Min(0) @Max(65535) @JsonProperty public int grpcPort = 4317;
+
+    @Min(0) @Max(65535) @JsonProperty public int httpPort = 4318;
+  }
+
+  /** The path from receivers to stores. */
+  public static final class Ingest {
+    /** Bytes of accepted batches not yet indexed; past this receivers answer 429. */
+    @NotNull @JsonProperty public DataSize maxInFlight = DataSize.mebibytes(256);
+
+    /** How often stores commit (and the write-ahead log drops what every store has committed). */
+    @NotNull @JsonProperty public Duration commitInterval = Duration.seconds(10);
+
+    @NotNull @JsonProperty public DataSize maxRequestSize = DataSize.mebibytes(16);
+
+    @NotNull @JsonProperty public DataSize maxDecompressedSize = DataSize.mebibytes(64);
+
+    @Min(1) @JsonProperty public int maxSpansPerRequest = 100_000;
+
+    @Min(1) @JsonProperty public int maxAttributesPerItem = 128;
+
+    @Min(16) @JsonProperty public int maxAttributeValueLength = 65_536;
+  }
+
+  /** The trace store. */
+  public static final class Traces {
+    @NotNull @JsonProperty public Duration partition = Duration.days(1);
+
+    @NotNull @JsonProperty public Duration retention = Duration.days(7);
+  }
+}

@@ -1,0 +1,80 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.server.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * CPU time and peak memory of a process from Linux's {@code /proc}: the only fair way to charge
+ * CPU to the server when the load generator runs on the same two cores.
+ */
+final class ProcStats {
+  /** Clock ticks per second for {@code /proc/<pid>/stat} ({@code getconf CLK_TCK}). */
+  static final long DEFAULT_CLOCK_TICKS = 100;
+
+  private final long clockTicks;
+
+  ProcStats(long clockTicks) {
+    this.clockTicks = clockTicks;
+  }
+
+  /** Asks {@code getconf CLK_TCK}; 100 (Linux's value on every common platform) if that fails. */
+  static ProcStats detect() {
+    try {
+      Process getconf = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+      String out = new String(getconf.getInputStream().readAllBytes()).trim();
+      if (getconf.waitFor() == 0) {
+        return new ProcStats(Long.parseLong(out));
+      }
+    } catch (IOException | NumberFormatException e) {
+      // fall through to the default
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return new ProcStats(DEFAULT_CLOCK_TICKS);
+  }
+
+  long clockTicks() {
+    return clockTicks;
+  }
+
+  /** User plus system CPU seconds the process has used so far. */
+  double cpuSeconds(long pid) throws IOException {
+    return cpuTicks(Files.readString(Path.of("/proc", Long.toString(pid), "stat")))
+        / (double) clockTicks;
+  }
+
+  /** Peak resident set size ({@code VmHWM}) in bytes. */
+  long peakRssBytes(long pid) throws IOException {
+    return vmHwmKib(Files.readString(Path.of("/proc", Long.toString(pid), "status"))) * 1024;
+  }
+
+  /**
+   * utime + stime (fields 14 and 15) of a {@code /proc/<pid>/stat} line. The command name (field
+   * 2) is in parentheses and may itself hold spaces or parentheses, so fields are counted from the
+   * last ')'.
+   */
+  static long cpuTicks(String stat) {
+    int close = stat.lastIndexOf(')');
+    if (close < 0) {
+      throw new IllegalArgumentException("not a /proc/<pid>/stat line: " + stat);
+    }
+    String[] fields = stat.substring(close + 1).trim().split("\\s+");
+    // fields[0] is field 3 (state), so field n is fields[n - 3]
+    return Long.parseLong(fields[14 - 3]) + Long.parseLong(fields[15 - 3]);
+  }
+
+  /** The {@code VmHWM} value in KiB of a {@code /proc/<pid>/status} text. */
+  static long vmHwmKib(String status) {
+    for (String line : status.split("\n")) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+      }
+    }
+    throw new IllegalArgumentException("no VmHWM line in /proc/<pid>/status");
+  }
+}
