@@ -1,0 +1,93 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.metric.promql;
+
+/** Prometheus duration strings such as {@code 1h30m} or {@code 250ms}, in milliseconds. */
+final class Durations {
+  private Durations() {}
+
+  static double parse(String text, String query, int pos) {
+    long total = 0;
+    int i = 0;
+    int lastRank = -1;
+    while (i < text.length()) {
+      int j = i;
+      while (j < text.length() && Character.isDigit(text.charAt(j))) {
+        j++;
+      }
+      if (j == i) {
+        throw new ParseException(query, pos, "not a valid duration string: \"" + text + "\"");
+      }
+      long n = Long.parseLong(text.substring(i, j));
+      long unit;
+      int rank;
+      if (text.startsWith("ms", j)) {
+        unit = 1;
+        rank = 6;
+        j += 2;
+      } else {
+        char c = text.charAt(j);
+        switch (c) {
+          case 'y':
+            unit = 365L * 24 * 3600 * 1000;
+            rank = 0;
+            break;
+          case 'w':
+            unit = 7L * 24 * 3600 * 1000;
+            rank = 1;
+            break;
+          case 'd':
+            unit = 24L * 3600 * 1000;
+            rank = 2;
+            break;
+          case 'h':
+            unit = 3600L * 1000;
+            rank = 3;
+            break;
+          case 'm':
+            unit = 60L * 1000;
+            rank = 4;
+            break;
+          case 's':
+            unit = 1000L;
+            rank = 5;
+            break;
+          default:
+            throw new ParseException(query, pos, "not a valid duration string: \"" + text + "\"");
+        }
+        j++;
+      }
+      if (rank <= lastRank) {
+        throw new ParseException(query, pos, "not a valid duration string: \"" + text + "\"");
+      }
+      lastRank = rank;
+      total += n * unit;
+      i = j;
+    }
+    return total;
+  }
+
+  /** Formats milliseconds the way Prometheus prints durations (e.g. {@code 1h30m}). */
+  static String format(long ms) {
+    if (ms == 0) {
+      return "0s";
+    }
+    StringBuilder sb = new StringBuilder();
+    if (ms < 0) {
+      sb.append('-');
+      ms = -ms;
+    }
+    long[] units = {365L * 86400000, 7L * 86400000, 86400000L, 3600000L, 60000L, 1000L, 1L};
+    String[] names = {"y", "w", "d", "h", "m", "s", "ms"};
+    for (int i = 0; i < units.length; i++) {
+      long n = ms / units[i];
+      if (n > 0) {
+        sb.append(n).append(names[i]);
+        ms -= n * units[i];
+      }
+    }
+    return sb.toString();
+  }
+}
