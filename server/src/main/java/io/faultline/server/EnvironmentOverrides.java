@@ -24,7 +24,9 @@ final class EnvironmentOverrides {
           Map.entry("FAULTLINE_OTLP_BIND_HOST", "otlp.bindHost"),
           Map.entry("FAULTLINE_OTLP_GRPC_PORT", "otlp.grpcPort"),
           Map.entry("FAULTLINE_OTLP_HTTP_PORT", "otlp.httpPort"),
-          Map.entry("FAULTLINE_TRACE_RETENTION", "traces.retention"));
+          Map.entry("FAULTLINE_TRACE_RETENTION", "traces.retention"),
+          Map.entry("FAULTLINE_LOG_RETENTION", "logs.retention"),
+          Map.entry("FAULTLINE_LOGSTASH_PORT", "logstash.port"));
 
   private EnvironmentOverrides() {}
 

@@ -9,17 +9,21 @@ import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
+import io.faultline.collector.logstash.LogstashTcpReceiver;
 import io.faultline.collector.otlp.IngestLimits;
 import io.faultline.collector.otlp.OtlpCollector;
 import io.faultline.collector.otlp.grpc.OtlpGrpcReceiver;
 import io.faultline.collector.otlp.http.OtlpHttpReceiver;
 import io.faultline.core.health.Health;
 import io.faultline.core.ingest.IngestPipeline;
+import io.faultline.log.LuceneLogStore;
 import io.faultline.trace.LuceneTraceStore;
 import io.faultline.web.auth.SessionStore;
 import io.faultline.web.auth.TokenAuthFilter;
 import io.faultline.web.auth.TokenStore;
 import io.faultline.web.resources.AuthResource;
+import io.faultline.web.logs.LogsResource;
+import io.faultline.web.loki.LokiResource;
 import io.faultline.web.resources.JaegerQueryResource;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -47,6 +51,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
   private final PrometheusRegistry registry;
   private volatile OtlpGrpcReceiver grpc;
   private volatile OtlpHttpReceiver http;
+  private volatile LogstashTcpReceiver logstash;
 
   public FaultlineApplication() {
     this(new PrometheusRegistry());
@@ -69,6 +74,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
   public void initialize(Bootstrap<FaultlineConfiguration> bootstrap) {
     // commands beyond "server" (demo, bench) are added by their issues
     bootstrap.addCommand(new io.faultline.server.bench.BenchCommand());
+    bootstrap.addCommand(new io.faultline.server.demo.DemoCommand());
   }
 
   @Override
@@ -87,11 +93,23 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             .clock(clock)
             .build();
     environment.lifecycle().manage(closing(traces::close));
-    StoreMetrics.register(registry, "traces", traces::diskBytesByPartition);
+    LuceneLogStore logs =
+        LuceneLogStore.builder(dataDir.resolve("logs"))
+            .partitionLength(config.getLogs().partition.toJavaDuration())
+            .retention(config.getLogs().retention.toJavaDuration())
+            .clock(clock)
+            .build();
+    environment.lifecycle().manage(closing(logs::close));
+    StoreMetrics.register(
+        registry,
+        List.of(
+            new StoreMetrics.Store(
+                "traces", traces::diskBytesByPartition, traces::refreshLagMillis),
+            new StoreMetrics.Store("logs", logs::diskBytesByPartition, logs::refreshLagMillis)));
 
     IngestPipeline pipeline =
         IngestPipeline.builder(dataDir.resolve("wal"))
-            .indexers(List.of(traces.indexer()))
+            .indexers(List.of(traces.indexer(), logs.indexer()))
             .maxInFlightBytes(config.getIngest().maxInFlight.toBytes())
             .commitInterval(config.getIngest().commitInterval.toJavaDuration())
             .registry(registry)
@@ -128,11 +146,25 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             .host(config.getOtlp().bindHost)
             .port(config.getOtlp().httpPort)
             .build();
+    FaultlineConfiguration.Logstash logstashConfig = config.getLogstash();
+    logstash =
+        logstashConfig.port < 0
+            ? null
+            : LogstashTcpReceiver.builder(pipeline)
+                .host(logstashConfig.bindHost)
+                .port(logstashConfig.port)
+                .defaultService(logstashConfig.defaultService)
+                .registry(registry)
+                .build();
     environment.lifecycle().manage(new Managed() {
       @Override
       public void start() throws Exception {
         grpc.start();
         http.start();
+        if (logstash != null) {
+          logstash.start();
+          LOG.info("Logstash TCP input listening on {}:{}", logstashConfig.bindHost, logstash.port());
+        }
         LOG.info(
             "OTLP receivers listening: gRPC {}:{}, HTTP {}:{}",
             config.getOtlp().bindHost,
@@ -145,13 +177,19 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
       public void stop() throws Exception {
         grpc.close();
         http.close();
+        if (logstash != null) {
+          logstash.stop();
+        }
       }
     });
 
     registerAuth(config, environment, dataDir, clock);
     environment.jersey().register(new JaegerQueryResource(traces.queries(), clock));
+    environment.jersey().register(new LogsResource(logs.queries(), clock));
+    environment.jersey().register(new LokiResource(logs.queries(), clock));
 
     environment.healthChecks().register("traces", check(traces::check));
+    environment.healthChecks().register("logs", check(logs::check));
     environment.healthChecks().register("ingest", check(pipeline::check));
     environment
         .admin()
@@ -167,6 +205,11 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
   /** The OTLP/HTTP receiver's port once started. */
   int otlpHttpPort() {
     return http.port();
+  }
+
+  /** The Logstash TCP input's port once started. */
+  int logstashPort() {
+    return logstash.port();
   }
 
   PrometheusRegistry registry() {

@@ -30,6 +30,8 @@ public final class FaultlineConfiguration extends Configuration {
   @Valid @NotNull private Otlp otlp = new Otlp();
   @Valid @NotNull private Ingest ingest = new Ingest();
   @Valid @NotNull private Traces traces = new Traces();
+  @Valid @NotNull private Logs logs = new Logs();
+  @Valid @NotNull private Logstash logstash = new Logstash();
 
   public FaultlineConfiguration() {
     DefaultServerFactory server = new DefaultServerFactory();
@@ -95,6 +97,26 @@ public final class FaultlineConfiguration extends Configuration {
     this.traces = traces;
   }
 
+  @JsonProperty
+  public Logs getLogs() {
+    return logs;
+  }
+
+  @JsonProperty
+  public void setLogs(Logs logs) {
+    this.logs = logs;
+  }
+
+  @JsonProperty
+  public Logstash getLogstash() {
+    return logstash;
+  }
+
+  @JsonProperty
+  public void setLogstash(Logstash logstash) {
+    this.logstash = logstash;
+  }
+
   /** Bearer-token authentication of the query, dashboard and chaos APIs. */
   public static final class Auth {
     @JsonProperty public boolean enabled = true;
@@ -136,5 +158,25 @@ public final class FaultlineConfiguration extends Configuration {
     @NotNull @JsonProperty public Duration partition = Duration.days(1);
 
     @NotNull @JsonProperty public Duration retention = Duration.days(7);
+  }
+
+  /** The log store. */
+  public static final class Logs {
+    @NotNull @JsonProperty public Duration partition = Duration.days(1);
+
+    @NotNull @JsonProperty public Duration retention = Duration.days(7);
+  }
+
+  /**
+   * The Logstash-style TCP input: newline-delimited JSON events as logstash-logback-encoder's TCP
+   * appender writes them. Port 0 picks a free port; -1 turns the input off.
+   */
+  public static final class Logstash {
+    @NotNull @JsonProperty public String bindHost = "127.0.0.1";
+
+    @Min(-1) @Max(65535) @JsonProperty public int port = 5044;
+
+    /** The service of events that name none (no {@code service} or {@code service.name} field). */
+    @NotNull @JsonProperty public String defaultService = "unknown_service";
   }
 }

@@ -6,21 +6,40 @@ package io.faultline.server;
 
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
-/** Self-metrics every store exposes on the admin port: what it keeps on disk, per partition. */
+/**
+ * Self-metrics every store exposes on the admin port: what it keeps on disk per time partition,
+ * and how long new data waits before queries see it.
+ */
 final class StoreMetrics {
   private StoreMetrics() {}
 
-  static void register(
-      PrometheusRegistry registry, String store, Supplier<Map<String, Long>> diskBytesByPartition) {
+  /** One store as the metrics see it. */
+  record Store(String name, Supplier<Map<String, Long>> diskBytesByPartition, LongSupplier refreshLagMillis) {}
+
+  static void register(PrometheusRegistry registry, List<Store> stores) {
     GaugeWithCallback.builder()
         .name("faultline_store_disk_bytes")
         .help("Bytes on disk per store and time partition")
         .labelNames("store", "partition")
         .callback(
-            cb -> diskBytesByPartition.get().forEach((partition, bytes) -> cb.call(bytes, store, partition)))
+            cb ->
+                stores.forEach(
+                    s ->
+                        s.diskBytesByPartition()
+                            .get()
+                            .forEach((partition, bytes) -> cb.call(bytes, s.name(), partition))))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("faultline_store_refresh_lag_seconds")
+        .help("Age of the oldest indexed item that queries cannot see yet (0 when all are visible)")
+        .labelNames("store")
+        .callback(
+            cb -> stores.forEach(s -> cb.call(s.refreshLagMillis().getAsLong() / 1000.0, s.name())))
         .register(registry);
   }
 }

@@ -10,9 +10,14 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.logs.v1.SeverityNumber;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
@@ -41,7 +46,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Acknowledged spans survive kill -9: the server runs as its own process, clients stream batches
+ * Acknowledged spans and log records survive kill -9: the server runs as its own process, clients stream batches
  * and remember what was acknowledged, the server is killed mid-stream with SIGKILL and restarted on
  * the same data directory, and every acknowledged span is found exactly once. Then the write-ahead
  * log's tail is corrupted by hand and the server still starts with every acknowledged span.
@@ -52,6 +57,8 @@ class DurabilityIT {
   private static final int SPANS_PER_TRACE = 5;
 
   @TempDir Path dataDir;
+  /** Trace ids whose one OTLP log record was acknowledged. */
+  private final Queue<String> acknowledgedLogs = new ConcurrentLinkedQueue<>();
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
@@ -70,6 +77,7 @@ class DurabilityIT {
 
     try (ServerProcess second = new ServerProcess(dataDir, log).start()) {
       assertEveryTraceComplete(second, acknowledged);
+      assertEveryLogPresent(second);
       // more acknowledged data, then another crash, then a torn and corrupted log tail
       streamAndKill(second, random, acknowledged, 50);
     }
@@ -77,6 +85,7 @@ class DurabilityIT {
 
     try (ServerProcess third = new ServerProcess(dataDir, log).start()) {
       assertEveryTraceComplete(third, acknowledged);
+      assertEveryLogPresent(third);
       String fresh = send(third, random);
       assertThat(fresh).isNotNull();
       // new data is searchable within the refresh interval (at most a second)
@@ -183,7 +192,62 @@ class DurabilityIT {
     for (String id : traceIds) {
       acknowledged.add(id);
     }
+    sendLogs(server, traceIds);
     return traceIds[0];
+  }
+
+  /** One OTLP log record per trace, carrying its trace id; acknowledged ones are remembered. */
+  private void sendLogs(ServerProcess server, String[] traceIds)
+      throws IOException, InterruptedException {
+    ScopeLogs.Builder scope = ScopeLogs.newBuilder();
+    long now = System.currentTimeMillis() * 1_000_000L;
+    for (String id : traceIds) {
+      scope.addLogRecords(
+          LogRecord.newBuilder()
+              .setTimeUnixNano(now)
+              .setSeverityNumber(SeverityNumber.SEVERITY_NUMBER_INFO)
+              .setSeverityText("INFO")
+              .setTraceId(ByteString.copyFrom(HexFormat.of().parseHex(id)))
+              .setBody(AnyValue.newBuilder().setStringValue("order for trace " + id + " processed")));
+    }
+    byte[] body =
+        ExportLogsServiceRequest.newBuilder()
+            .addResourceLogs(
+                ResourceLogs.newBuilder()
+                    .setResource(
+                        Resource.newBuilder().addAttributes(kv("service.name", "durability")))
+                    .addScopeLogs(scope))
+            .build()
+            .toByteArray();
+    HttpResponse<Void> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.otlpHttpPort + "/v1/logs"))
+                .header("Content-Type", "application/x-protobuf")
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
+    if (response.statusCode() == 200) {
+      acknowledgedLogs.addAll(List.of(traceIds));
+    }
+  }
+
+  /** Every acknowledged log record is found exactly once. */
+  private void assertEveryLogPresent(ServerProcess server) throws Exception {
+    assertThat(acknowledgedLogs).isNotEmpty();
+    for (String id : acknowledgedLogs) {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(server.api("/api/logs?query=trace_id:" + id)))
+                  .header("Authorization", "Bearer " + ServerProcess.TOKEN)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as("log search for trace %s: %s", id, r.body()).isEqualTo(200);
+      assertThat(JSON.readTree(r.body()).get("total").asLong())
+          .as("acknowledged log record of trace %s, exactly once", id)
+          .isEqualTo(1);
+    }
   }
 
   private void assertEveryTraceComplete(ServerProcess server, Iterable<String> traceIds)

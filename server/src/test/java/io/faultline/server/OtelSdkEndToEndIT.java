@@ -29,7 +29,11 @@ import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
+import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.logs.SdkLoggerProvider;
+import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -92,6 +96,90 @@ class OtelSdkEndToEndIT {
   }
 
   @Test
+  void sdkLogExportersAndLogstashLinesAreSearchableWithTheirTraceContext() throws Exception {
+    FaultlineApplication app = APP.getApplication();
+    Resource resource =
+        Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "payments-logs"));
+    SdkLoggerProvider loggers =
+        SdkLoggerProvider.builder()
+            .setResource(resource)
+            .addLogRecordProcessor(
+                SimpleLogRecordProcessor.create(
+                    OtlpGrpcLogRecordExporter.builder()
+                        .setEndpoint("http://127.0.0.1:" + app.otlpGrpcPort())
+                        .build()))
+            .addLogRecordProcessor(
+                SimpleLogRecordProcessor.create(
+                    OtlpHttpLogRecordExporter.builder()
+                        .setEndpoint("http://127.0.0.1:" + app.otlpHttpPort() + "/v1/logs")
+                        .build()))
+            .build();
+    SdkTracerProvider tracer =
+        SdkTracerProvider.builder()
+            .setResource(resource)
+            .addSpanProcessor(SimpleSpanProcessor.create(InMemorySpanExporter.create()))
+            .build();
+    Span span = tracer.get("test").spanBuilder("charge").startSpan();
+    String traceId = span.getSpanContext().getTraceId();
+    try (var scope = span.makeCurrent()) {
+      loggers
+          .get("io.faultline.test.payments")
+          .logRecordBuilder()
+          .setSeverity(io.opentelemetry.api.logs.Severity.ERROR)
+          .setSeverityText("ERROR")
+          .setBody("card declined for order 42")
+          .setAttribute(AttributeKey.longKey("order.id"), 42L)
+          .emit();
+    }
+    span.end();
+    assertThat(loggers.forceFlush().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+    loggers.shutdown().join(10, TimeUnit.SECONDS);
+
+    // one record per exporter (gRPC and HTTP), both carrying the span's context
+    JsonNode found =
+        await()
+            .atMost(java.time.Duration.ofSeconds(5))
+            .until(
+                () -> JSON.readTree(get("/api/logs?query=trace_id:" + traceId, TOKEN).body()),
+                r -> r.get("total").asInt() == 2);
+    JsonNode log = found.get("logs").get(0);
+    assertThat(log.get("service").asText()).isEqualTo("payments-logs");
+    assertThat(log.get("severityText").asText()).isEqualTo("ERROR");
+    assertThat(log.get("body").asText()).isEqualTo("card declined for order 42");
+    assertThat(log.get("spanId").asText()).isEqualTo(span.getSpanContext().getSpanId());
+    assertThat(log.get("attributes").get("order.id").asLong()).isEqualTo(42);
+    assertThat(
+            JSON.readTree(
+                    get("/api/logs?query=" + java.net.URLEncoder.encode(
+                        "service:payments-logs AND severity:ERROR AND body:\"card declined\"",
+                        java.nio.charset.StandardCharsets.UTF_8), TOKEN).body())
+                .get("total")
+                .asInt())
+        .isEqualTo(2);
+
+    // a Logstash JSON line over TCP, as logstash-logback-encoder writes it
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", app.logstashPort())) {
+      socket
+          .getOutputStream()
+          .write(
+              ("{\"@timestamp\":\"" + java.time.Instant.now() + "\",\"message\":\"stock low for sku-7\","
+                      + "\"level\":\"WARN\",\"logger_name\":\"inventory.Stock\",\"service\":\"inventory-logs\","
+                      + "\"trace_id\":\"" + traceId + "\"}\n")
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      socket.getOutputStream().flush();
+    }
+    await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        JSON.readTree(get("/api/logs?query=service:inventory-logs", TOKEN).body())
+                            .get("total")
+                            .asInt())
+                    .isEqualTo(1));
+  }
+
+  @Test
   void queryApisNeedATokenAndTheRightRole() throws Exception {
     assertThat(get("/api/services", null).statusCode()).isEqualTo(401);
     assertThat(get("/api/services", "wrong-token").statusCode()).isEqualTo(401);
@@ -118,7 +206,7 @@ class OtelSdkEndToEndIT {
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(metrics.statusCode()).isEqualTo(200);
-    assertThat(metrics.body()).contains("faultline_wal_fsync_seconds").contains("jvm_memory");
+    assertThat(metrics.body()).contains("faultline_wal_fsync_seconds", "faultline_store_refresh_lag_seconds").contains("jvm_memory");
     HttpResponse<String> health =
         http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/healthcheck"))

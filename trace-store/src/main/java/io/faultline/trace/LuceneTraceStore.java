@@ -58,6 +58,11 @@ public final class LuceneTraceStore implements TraceStore {
   }
 
   /** Searchable spans. */
+  /** See {@link PartitionedIndex#refreshLagMillis()}. */
+  public long refreshLagMillis() {
+    return index.refreshLagMillis();
+  }
+
   public long spanCount() throws IOException {
     return index.docCount();
   }

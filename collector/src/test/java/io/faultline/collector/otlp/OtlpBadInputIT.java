@@ -272,18 +272,39 @@ class OtlpBadInputIT {
 
     assertThat(post("/v2/traces", PROTOBUF, null, new byte[0]).statusCode()).isEqualTo(404);
 
-    HttpResponse<byte[]> logs = post("/v1/logs", PROTOBUF, null, new byte[0]);
-    assertThat(logs.statusCode()).isEqualTo(501);
-    assertThat(com.google.rpc.Status.parseFrom(logs.body()).getMessage())
-        .contains("does not ingest OTLP logs yet");
+    // logs (#3) and metrics (#4) are ingested: an empty request is a success with nothing to store
+    assertThat(post("/v1/logs", PROTOBUF, null, new byte[0]).statusCode()).isEqualTo(200);
     assertThat(post("/v1/metrics", "application/json", null, "{}".getBytes(StandardCharsets.UTF_8)).statusCode())
-        .isEqualTo(501);
+        .isEqualTo(200);
+    assertThat(
+            LogsServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .export(ExportLogsServiceRequest.getDefaultInstance())
+                .hasPartialSuccess())
+        .isFalse();
+  }
 
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
-        () -> LogsServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
-            .export(ExportLogsServiceRequest.getDefaultInstance()));
-    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-    assertThat(e.getStatus().getDescription()).contains("does not ingest OTLP logs yet");
+  @Test
+  void logRecordsWithMalformedTraceContextArePartiallyRejected() throws Exception {
+    ExportLogsServiceRequest request =
+        ExportLogsServiceRequest.newBuilder()
+            .addResourceLogs(
+                io.opentelemetry.proto.logs.v1.ResourceLogs.newBuilder()
+                    .addScopeLogs(
+                        io.opentelemetry.proto.logs.v1.ScopeLogs.newBuilder()
+                            .addLogRecords(
+                                io.opentelemetry.proto.logs.v1.LogRecord.newBuilder()
+                                    .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[3]))
+                                    .setBody(io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue("bad")))
+                            .addLogRecords(
+                                io.opentelemetry.proto.logs.v1.LogRecord.newBuilder()
+                                    .setBody(io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue("good")))))
+            .build();
+    HttpResponse<byte[]> response = post("/v1/logs", PROTOBUF, null, request.toByteArray());
+    assertThat(response.statusCode()).isEqualTo(200);
+    var answer = io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse.parseFrom(response.body());
+    assertThat(answer.getPartialSuccess().getRejectedLogRecords()).isEqualTo(1);
+    assertThat(answer.getPartialSuccess().getErrorMessage()).contains("trace_id of 3 bytes");
   }
 
   @Test

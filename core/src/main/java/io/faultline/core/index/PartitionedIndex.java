@@ -34,6 +34,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
@@ -78,6 +79,10 @@ import org.slf4j.LoggerFactory;
  * closes; partitions that are only read are opened with a plain reader over their last commit.
  */
 public final class PartitionedIndex implements Closeable {
+  /** Clock millis of the first add not yet covered by a refresh, or -1. */
+  private final AtomicLong unrefreshedSince =
+      new AtomicLong(-1);
+
 
   public static final Duration DEFAULT_PARTITION_LENGTH = Duration.ofDays(1);
   public static final Duration MIN_PARTITION_LENGTH = Duration.ofMinutes(1);
@@ -174,6 +179,16 @@ public final class PartitionedIndex implements Closeable {
         this::backgroundRetention, retentionEvery, retentionEvery, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * How long the oldest document added since the last completed refresh has waited to become
+   * searchable, in milliseconds; 0 when everything added is searchable. An operator watches this
+   * as "index refresh lag": it stays below the refresh interval on a healthy store.
+   */
+  public long refreshLagMillis() {
+    long since = unrefreshedSince.get();
+    return since < 0 ? 0 : Math.max(0, clock.millis() - since);
+  }
+
   public static Builder builder(Path directory) {
     return new Builder(directory);
   }
@@ -202,6 +217,9 @@ public final class PartitionedIndex implements Closeable {
     switch (p.add(walPosition, doc)) {
       case ADDED:
         added.increment();
+        if (unrefreshedSince.get() < 0) {
+          unrefreshedSince.compareAndSet(-1, now);
+        }
         return true;
       case SKIPPED:
         skippedReplayed.increment();
@@ -256,9 +274,11 @@ public final class PartitionedIndex implements Closeable {
   /** Makes everything added so far searchable now, without committing. */
   public void refreshNow() throws IOException {
     ensureOpen();
+    long since = unrefreshedSince.get();
     for (Partition p : partitions.values()) {
       p.maybeRefresh(true);
     }
+    unrefreshedSince.compareAndSet(since, -1);
   }
 
   /**
@@ -569,8 +589,13 @@ public final class PartitionedIndex implements Closeable {
 
   private void backgroundRefresh() {
     try {
+      long started = clock.millis();
       for (Partition p : partitions.values()) {
         p.maybeRefresh(false);
+      }
+      long since = unrefreshedSince.get();
+      if (since >= 0 && since <= started) {
+        unrefreshedSince.compareAndSet(since, -1);
       }
       backgroundFailure = null;
     } catch (IOException | RuntimeException e) {

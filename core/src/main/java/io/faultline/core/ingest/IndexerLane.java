@@ -7,6 +7,7 @@ package io.faultline.core.ingest;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.faultline.core.health.Health;
+import io.faultline.core.prometheus.WriteRequest;
 import io.faultline.core.wal.WriteAheadLog;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
@@ -147,6 +148,7 @@ final class IndexerLane {
       case TRACES -> ExportTraceServiceRequest.parseFrom(payload);
       case LOGS -> ExportLogsServiceRequest.parseFrom(payload);
       case METRICS -> ExportMetricsServiceRequest.parseFrom(payload);
+      case PROMETHEUS_WRITE -> WriteRequest.parseFrom(payload);
     };
   }
 

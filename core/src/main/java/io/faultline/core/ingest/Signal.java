@@ -14,7 +14,12 @@ public enum Signal {
   /** {@code ExportLogsServiceRequest} bytes. */
   LOGS((byte) 2),
   /** {@code ExportMetricsServiceRequest} bytes. */
-  METRICS((byte) 3);
+  METRICS((byte) 3),
+  /**
+   * A Prometheus remote write 1.0 {@code WriteRequest} ({@link
+   * io.faultline.core.prometheus.WriteRequest}), protobuf bytes without snappy compression.
+   */
+  PROMETHEUS_WRITE((byte) 4);
 
   private final byte code;
 

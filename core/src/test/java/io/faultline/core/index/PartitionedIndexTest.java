@@ -87,6 +87,19 @@ class PartitionedIndexTest {
   }
 
   @Test
+  void refreshLagGrowsUntilARefreshMakesTheAddsSearchable() throws IOException {
+    PartitionedIndex index = open();
+    assertThat(index.refreshLagMillis()).isZero();
+    index.add(0, NOW.toEpochMilli(), doc("a", NOW.toEpochMilli()));
+    clock.advance(Duration.ofMillis(700));
+    index.add(1, NOW.toEpochMilli(), doc("b", NOW.toEpochMilli()));
+    assertThat(index.refreshLagMillis()).as("measured from the oldest unrefreshed add").isEqualTo(700);
+    index.refreshNow();
+    assertThat(index.refreshLagMillis()).isZero();
+    assertThat(count(index, Long.MIN_VALUE, Long.MAX_VALUE)).isEqualTo(2);
+  }
+
+  @Test
   void documentsGoToThePartitionOfTheirTimestamp() throws IOException {
     PartitionedIndex index = open();
     long hourStart = NOW.toEpochMilli() - HOUR;

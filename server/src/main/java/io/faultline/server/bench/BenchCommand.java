@@ -14,8 +14,8 @@ import net.sourceforge.argparse4j.inf.Subparser;
 
 /**
  * {@code faultline bench <workload>}: starts a Faultline server (and Zipkin, for comparison) as
- * child processes, drives them with a realistic load, and prints and writes a table of ingest
- * rate, server CPU per million items, query latencies, bytes on disk and peak memory.
+ * child processes, drives them with a realistic load, and prints and writes a table of ingest rate,
+ * server CPU per million items, query latencies, bytes on disk and peak memory.
  */
 public final class BenchCommand extends Command {
   static final String TRACES = "traces";
@@ -27,23 +27,36 @@ public final class BenchCommand extends Command {
   @Override
   public void configure(Subparser subparser) {
     subparser.addArgument("workload").choices(TRACES).help("what to benchmark");
-    subparser.addArgument("--spans").type(Long.class).setDefault(5_000_000L)
-        .help("spans to send");
-    subparser.addArgument("--batch").type(Integer.class).setDefault(512)
-        .help("spans per request");
-    subparser.addArgument("--clients").type(Integer.class).setDefault(2)
-        .help("concurrent senders");
-    subparser.addArgument("--queries").type(Integer.class).setDefault(1000)
+    subparser.addArgument("--spans").type(Long.class).setDefault(5_000_000L).help("spans to send");
+    subparser.addArgument("--batch").type(Integer.class).setDefault(512).help("spans per request");
+    subparser.addArgument("--clients").type(Integer.class).setDefault(2).help("concurrent senders");
+    subparser
+        .addArgument("--queries")
+        .type(Integer.class)
+        .setDefault(1000)
         .help("trace-by-id queries and searches, each");
-    subparser.addArgument("--zipkin").choices("true", "false").setDefault("true")
+    subparser
+        .addArgument("--zipkin")
+        .choices("true", "false")
+        .setDefault("true")
         .help("run the same workload against Zipkin's in-memory server too");
-    subparser.addArgument("--out").setDefault("./bench-results")
+    subparser
+        .addArgument("--out")
+        .setDefault("./bench-results")
         .help("directory for the report and the servers' logs");
-    subparser.addArgument("--seed").type(Long.class).setDefault(42L)
+    subparser
+        .addArgument("--seed")
+        .type(Long.class)
+        .setDefault(42L)
         .help("seed of the generated traces and queries");
-    subparser.addArgument("--zipkin-heap").setDefault("12g")
-        .help("Zipkin's -Xmx; it keeps every span on the heap");
-    subparser.addArgument("--zipkin-jar")
+    subparser
+        .addArgument("--zipkin-heap")
+        .setDefault(BenchOptions.AUTO)
+        .help(
+            "Zipkin's -Xmx; it keeps every span on the heap, so 'auto' gives it about 3 KiB"
+                + " per span");
+    subparser
+        .addArgument("--zipkin-jar")
         .help("Zipkin's exec jar (default: the local Maven repository, fetched there if missing)");
   }
 
@@ -64,8 +77,9 @@ public final class BenchCommand extends Command {
             zipkinJar == null ? null : Path.of(zipkinJar));
     switch (options.workload()) {
       case TRACES -> new TraceBench(options, serverJar(), System.out).run();
-      default -> throw new IllegalArgumentException(
-          "unknown workload '" + options.workload() + "'; known: " + TRACES);
+      default ->
+          throw new IllegalArgumentException(
+              "unknown workload '" + options.workload() + "'; known: " + TRACES);
     }
   }
 
@@ -73,15 +87,18 @@ public final class BenchCommand extends Command {
   static Path serverJar() {
     Path location;
     try {
-      location = Path.of(
-          BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      location =
+          Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     } catch (URISyntaxException | NullPointerException e) {
       throw new IllegalStateException("cannot tell which jar the bench runs from", e);
     }
     if (!Files.isRegularFile(location) || !location.toString().endsWith(".jar")) {
-      throw new IllegalStateException("the bench starts the server from the packaged jar, but it"
-          + " runs from " + location + "; build it (mvn -B -DskipTests package -pl server -am)"
-          + " and run ./faultline bench ...");
+      throw new IllegalStateException(
+          "the bench starts the server from the packaged jar, but it"
+              + " runs from "
+              + location
+              + "; build it (mvn -B -DskipTests package -pl server -am)"
+              + " and run ./faultline bench ...");
     }
     return location;
   }

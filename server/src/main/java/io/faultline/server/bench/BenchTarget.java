@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A trace server under test, started as a child process: how to feed it spans and how to ask it
- * for a trace by id and for a search, in its own wire formats.
+ * A trace server under test, started as a child process: how to feed it spans and how to ask it for
+ * a trace by id and for a search, in its own wire formats.
  */
 interface BenchTarget {
   String name();

@@ -20,8 +20,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Every process the benchmark starts, so that all of them are stopped when it ends: normally, on
- * an exception, or on Ctrl-C (a JVM shutdown hook). A benchmark that leaves a 12 GB Zipkin behind
+ * Every process the benchmark starts, so that all of them are stopped when it ends: normally, on an
+ * exception, or on Ctrl-C (a JVM shutdown hook). A benchmark that leaves a 12 GB Zipkin behind
  * would spoil the next run's figures.
  */
 final class ChildProcesses implements AutoCloseable {
@@ -35,7 +35,9 @@ final class ChildProcesses implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(hook);
   }
 
-  /** Runs {@code cleanup} after the processes are stopped, unless {@link #done} was called first. */
+  /**
+   * Runs {@code cleanup} after the processes are stopped, unless {@link #done} was called first.
+   */
   void onStop(Runnable cleanup) {
     cleanups.add(cleanup);
   }
@@ -79,15 +81,23 @@ final class ChildProcesses implements AutoCloseable {
     }
   }
 
-  /** Waits until {@code url} answers 200, failing early (with the log's tail) if the process dies. */
+  /**
+   * Waits until {@code url} answers 200, failing early (with the log's tail) if the process dies.
+   */
   static void awaitReady(Process process, URI url, Duration timeout, Path log, String what)
       throws IOException, InterruptedException {
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw new IOException(what + " exited with status " + process.exitValue()
-            + " before it was ready; its log " + log + " ends with:\n" + tail(log, 30));
+        throw new IOException(
+            what
+                + " exited with status "
+                + process.exitValue()
+                + " before it was ready; its log "
+                + log
+                + " ends with:\n"
+                + tail(log, 30));
       }
       try {
         HttpResponse<Void> response =
@@ -102,8 +112,16 @@ final class ChildProcesses implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    throw new IOException(what + " did not answer " + url + " within " + timeout.toSeconds()
-        + " s; see its log " + log + ", which ends with:\n" + tail(log, 30));
+    throw new IOException(
+        what
+            + " did not answer "
+            + url
+            + " within "
+            + timeout.toSeconds()
+            + " s; see its log "
+            + log
+            + ", which ends with:\n"
+            + tail(log, 30));
   }
 
   static String tail(Path log, int lines) {

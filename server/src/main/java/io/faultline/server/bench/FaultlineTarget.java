@@ -88,7 +88,10 @@ final class FaultlineTarget implements BenchTarget {
             "FAULTLINE_ADMIN_TOKEN", token);
     process = children.start(command, env, log);
     ChildProcesses.awaitReady(
-        process, URI.create("http://127.0.0.1:" + adminPort + "/ping"), STARTUP, log,
+        process,
+        URI.create("http://127.0.0.1:" + adminPort + "/ping"),
+        STARTUP,
+        log,
         "the Faultline server");
   }
 
@@ -116,7 +119,9 @@ final class FaultlineTarget implements BenchTarget {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(
           "the server acknowledged a batch with a body that is not an OTLP"
-              + " ExportTraceServiceResponse: " + e.getMessage(), e);
+              + " ExportTraceServiceResponse: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -134,12 +139,18 @@ final class FaultlineTarget implements BenchTarget {
   @Override
   public HttpRequest search(SearchQuery query, long fromMicros, long toMicros) {
     ObjectNode tags = JSON.createObjectNode().put(query.tagKey(), query.tagValue());
-    return get("/api/traces?service=" + encode(query.service())
-        + "&operation=" + encode(query.operation())
-        + "&tags=" + encode(tags.toString())
-        + "&start=" + fromMicros
-        + "&end=" + toMicros
-        + "&limit=20");
+    return get(
+        "/api/traces?service="
+            + encode(query.service())
+            + "&operation="
+            + encode(query.operation())
+            + "&tags="
+            + encode(tags.toString())
+            + "&start="
+            + fromMicros
+            + "&end="
+            + toMicros
+            + "&limit=20");
   }
 
   @Override

@@ -29,7 +29,11 @@ final class IngestDriver {
 
   /** What the ingest phase did; {@code seconds} is wall clock from first send to last ack. */
   record Result(
-      long spansSent, long spansRejected, long batches, long retries, double backoffSeconds,
+      long spansSent,
+      long spansRejected,
+      long batches,
+      long retries,
+      double backoffSeconds,
       double seconds) {
     long spansAcknowledged() {
       return spansSent - spansRejected;
@@ -49,13 +53,16 @@ final class IngestDriver {
   private final AtomicReference<Exception> failure = new AtomicReference<>();
 
   Result run(
-      BenchTarget target, TraceGenerator generator, int clients, int batchSize, PrintStream progress)
+      BenchTarget target,
+      TraceGenerator generator,
+      int clients,
+      int batchSize,
+      PrintStream progress)
       throws Exception {
     long start = System.nanoTime();
     List<Thread> senders = new ArrayList<>(clients);
     for (int i = 0; i < clients; i++) {
-      Thread sender =
-          new Thread(() -> sendAll(target, generator, batchSize), "bench-sender-" + i);
+      Thread sender = new Thread(() -> sendAll(target, generator, batchSize), "bench-sender-" + i);
       senders.add(sender);
       sender.start();
     }
@@ -70,8 +77,13 @@ final class IngestDriver {
     if (failure.get() != null) {
       throw failure.get();
     }
-    return new Result(sent.get(), rejected.get(), batches.get(), retries.get(),
-        backoffMillis.get() / 1000.0, seconds);
+    return new Result(
+        sent.get(),
+        rejected.get(),
+        batches.get(),
+        retries.get(),
+        backoffMillis.get() / 1000.0,
+        seconds);
   }
 
   private void sendAll(BenchTarget target, TraceGenerator generator, int batchSize) {
@@ -102,8 +114,15 @@ final class IngestDriver {
         response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
       } catch (IOException e) {
         if (++networkFailures >= MAX_NETWORK_FAILURES) {
-          throw new IOException("sending a batch to " + target.name() + " failed "
-              + networkFailures + " times in a row (" + e + "); is the server still running?", e);
+          throw new IOException(
+              "sending a batch to "
+                  + target.name()
+                  + " failed "
+                  + networkFailures
+                  + " times in a row ("
+                  + e
+                  + "); is the server still running?",
+              e);
         }
         Thread.sleep(1000);
         continue;
@@ -116,8 +135,13 @@ final class IngestDriver {
         long waitMillis = retryAfterMillis(response);
         waitedMillis += waitMillis;
         if (waitedMillis > MAX_BACKOFF_PER_BATCH.toMillis()) {
-          throw new IOException(target.name() + " kept answering " + status + " to one batch for "
-              + MAX_BACKOFF_PER_BATCH.toMinutes() + " minutes; it is not draining its backlog");
+          throw new IOException(
+              target.name()
+                  + " kept answering "
+                  + status
+                  + " to one batch for "
+                  + MAX_BACKOFF_PER_BATCH.toMinutes()
+                  + " minutes; it is not draining its backlog");
         }
         retries.incrementAndGet();
         backoffMillis.addAndGet(waitMillis);
@@ -125,12 +149,21 @@ final class IngestDriver {
         continue;
       }
       String body = new String(response.body(), StandardCharsets.UTF_8);
-      throw new IOException(target.name() + " answered " + status + " to a batch of " + spans
-          + " spans: " + body.substring(0, Math.min(500, body.length())));
+      throw new IOException(
+          target.name()
+              + " answered "
+              + status
+              + " to a batch of "
+              + spans
+              + " spans: "
+              + body.substring(0, Math.min(500, body.length())));
     }
   }
 
-  /** {@code Retry-After} in seconds (the HTTP-date form is not used by either server): 1 s if absent. */
+  /**
+   * {@code Retry-After} in seconds (the HTTP-date form is not used by either server): 1 s if
+   * absent.
+   */
   static long retryAfterMillis(HttpResponse<?> response) {
     return response
         .headers()
@@ -151,7 +184,8 @@ final class IngestDriver {
       while (true) {
         Thread.sleep(PROGRESS_EVERY.toMillis());
         double seconds = (System.nanoTime() - start) / 1e9;
-        progress.printf("  %s: %,d spans acknowledged, %,.0f spans/s, %d retries%n",
+        progress.printf(
+            "  %s: %,d spans acknowledged, %,.0f spans/s, %d retries%n",
             target.name(), sent.get() - rejected.get(), sent.get() / seconds, retries.get());
       }
     } catch (InterruptedException done) {

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Turns generated spans into one OTLP export request, grouped by resource and instrumentation
- * scope the way an OpenTelemetry SDK or collector batches them.
+ * Turns generated spans into one OTLP export request, grouped by resource and instrumentation scope
+ * the way an OpenTelemetry SDK or collector batches them.
  */
 final class OtlpEncoder {
   private final TraceGenerator generator;

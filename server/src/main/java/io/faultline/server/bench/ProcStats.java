@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * CPU time and peak memory of a process from Linux's {@code /proc}: the only fair way to charge
- * CPU to the server when the load generator runs on the same two cores.
+ * CPU time and peak memory of a process from Linux's {@code /proc}: the only fair way to charge CPU
+ * to the server when the load generator runs on the same two cores.
  */
 final class ProcStats {
   /** Clock ticks per second for {@code /proc/<pid>/stat} ({@code getconf CLK_TCK}). */
@@ -53,9 +53,23 @@ final class ProcStats {
     return vmHwmKib(Files.readString(Path.of("/proc", Long.toString(pid), "status"))) * 1024;
   }
 
+  /** The machine's memory ({@code MemTotal}), or 0 when unknown. */
+  static long machineMemoryBytes() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // unknown
+    }
+    return 0;
+  }
+
   /**
-   * utime + stime (fields 14 and 15) of a {@code /proc/<pid>/stat} line. The command name (field
-   * 2) is in parentheses and may itself hold spaces or parentheses, so fields are counted from the
+   * utime + stime (fields 14 and 15) of a {@code /proc/<pid>/stat} line. The command name (field 2)
+   * is in parentheses and may itself hold spaces or parentheses, so fields are counted from the
    * last ')'.
    */
   static long cpuTicks(String stat) {

@@ -22,12 +22,20 @@ import java.util.SplittableRandom;
  */
 final class QueryDriver {
   /** Stops a phase early against a server so slow it would hold up the whole benchmark. */
-  static final Duration PHASE_BUDGET = Duration.ofMinutes(15);
+  static final Duration PHASE_BUDGET = Duration.ofMinutes(20);
 
   private static final List<String> SEARCH_TAGS =
       List.of(
-          "http.status_code", "http.method", "db.system", "db.operation", "db.sql.table",
-          "messaging.system", "peer.service", "cache.hit", "http.route", "net.peer.name");
+          "http.status_code",
+          "http.method",
+          "db.system",
+          "db.operation",
+          "db.sql.table",
+          "messaging.system",
+          "peer.service",
+          "cache.hit",
+          "http.route",
+          "net.peer.name");
 
   private final HttpClient client =
       HttpClient.newBuilder()
@@ -45,7 +53,9 @@ final class QueryDriver {
     }
   }
 
-  /** Picks {@code count} searches from the shapes: a span's service, operation and one of its tags. */
+  /**
+   * Picks {@code count} searches from the shapes: a span's service, operation and one of its tags.
+   */
   static List<BenchTarget.SearchQuery> searches(TraceShapes shapes, long seed, int count) {
     List<BenchTarget.SearchQuery> candidates = new ArrayList<>();
     for (TraceTemplate trace : shapes.traces()) {
@@ -57,7 +67,9 @@ final class QueryDriver {
                 kv ->
                     candidates.add(
                         new BenchTarget.SearchQuery(
-                            span.service(), span.name(), kv.getKey(),
+                            span.service(),
+                            span.name(),
+                            kv.getKey(),
                             ZipkinJsonEncoder.text(kv.getValue()))));
       }
     }
@@ -105,8 +117,12 @@ final class QueryDriver {
   }
 
   Latencies search(
-      BenchTarget target, List<BenchTarget.SearchQuery> queries, long fromMicros, long toMicros,
-      int warmup) throws IOException, InterruptedException {
+      BenchTarget target,
+      List<BenchTarget.SearchQuery> queries,
+      long fromMicros,
+      long toMicros,
+      int warmup)
+      throws IOException, InterruptedException {
     for (int i = 0; i < Math.min(warmup, queries.size()); i++) {
       call(target.search(queries.get(i), fromMicros, toMicros));
     }
@@ -127,8 +143,12 @@ final class QueryDriver {
         if (!reported) {
           reported = true;
           String body = new String(response.body(), StandardCharsets.UTF_8);
-          System.out.printf("  %s answered %d to %s: %s%n", target.name(), response.statusCode(),
-              request.uri(), body.substring(0, Math.min(300, body.length())));
+          System.out.printf(
+              "  %s answered %d to %s: %s%n",
+              target.name(),
+              response.statusCode(),
+              request.uri(),
+              body.substring(0, Math.min(300, body.length())));
         }
       } else if (target.tracesInSearch(response.body()) > 0) {
         good++;
@@ -138,8 +158,7 @@ final class QueryDriver {
   }
 
   /** Polls trace by id until the trace is complete; returns the seconds that took. */
-  double awaitComplete(
-      BenchTarget target, String traceIdHex, int spans, Duration timeout)
+  double awaitComplete(BenchTarget target, String traceIdHex, int spans, Duration timeout)
       throws IOException, InterruptedException {
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
@@ -149,10 +168,19 @@ final class QueryDriver {
         return (System.nanoTime() - start) / 1e9;
       }
       if (System.nanoTime() > deadline) {
-        throw new IOException(target.name() + " did not return the last trace sent (" + traceIdHex
-            + ", " + spans + " spans) within " + timeout.toSeconds() + " s of its acknowledgement;"
-            + " last answer: " + response.statusCode() + " "
-            + new String(response.body()).substring(0, Math.min(300, response.body().length)));
+        throw new IOException(
+            target.name()
+                + " did not return the last trace sent ("
+                + traceIdHex
+                + ", "
+                + spans
+                + " spans) within "
+                + timeout.toSeconds()
+                + " s of its acknowledgement;"
+                + " last answer: "
+                + response.statusCode()
+                + " "
+                + new String(response.body()).substring(0, Math.min(300, response.body().length)));
       }
       Thread.sleep(50);
     }

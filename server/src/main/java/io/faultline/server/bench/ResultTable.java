@@ -15,16 +15,25 @@ import java.util.function.Function;
 final class ResultTable {
   private final BenchOptions options;
   private final WorkloadStats workload;
+  private final String setup;
   private final Instant began;
   private final List<TargetResult> results;
   private final String zipkinFailure;
 
-  /** {@code zipkinFailure} says why the Zipkin comparison is missing, or is null. */
+  /**
+   * {@code setup} describes how the servers ran; {@code zipkinFailure} says why the Zipkin
+   * comparison is missing, or is null.
+   */
   ResultTable(
-      BenchOptions options, WorkloadStats workload, Instant began, List<TargetResult> results,
+      BenchOptions options,
+      WorkloadStats workload,
+      String setup,
+      Instant began,
+      List<TargetResult> results,
       String zipkinFailure) {
     this.options = options;
     this.workload = workload;
+    this.setup = setup;
     this.began = began;
     this.results = List.copyOf(results);
     this.zipkinFailure = zipkinFailure;
@@ -39,15 +48,11 @@ final class ResultTable {
     md.append("- JVM command: `")
         .append(ProcessHandle.current().info().commandLine().orElse("unknown"))
         .append("`\n");
-    md.append("- workload: ").append(workload.describe())
+    md.append("- workload: ")
+        .append(workload.describe())
         .append("; timestamps spread over the hour before the run; OTLP/HTTP protobuf to Faultline")
         .append(", Zipkin JSON v2 to Zipkin; the same traces and queries for both\n");
-    md.append("- servers run one after the other, each as a child process: Faultline with ")
-        .append(FaultlineTarget.HEAP);
-    if (options.zipkin()) {
-      md.append(", Zipkin with -Xmx").append(options.zipkinHeap()).append(" and STORAGE_TYPE=mem");
-    }
-    md.append("\n\n");
+    md.append("- ").append(setup).append("\n\n");
 
     boolean zipkin = results.size() > 1;
     md.append("| figure | ").append(results.get(0).name());
@@ -57,24 +62,59 @@ final class ResultTable {
     md.append(" | goal |\n|---|---:|");
     md.append(zipkin ? "---:|---:|" : "").append("---|\n");
     row(md, "spans acknowledged", r -> (double) r.ingest().spansAcknowledged(), "%,.0f", "", false);
-    row(md, "ingest rate, spans/s acknowledged (wall clock)", TargetResult::spansPerSecond,
-        "%,.0f", "", true);
-    row(md, "server CPU-seconds per million spans, first send to last ack",
-        r -> r.perMillionSpans(r.cpuToAck()), "%.1f", "", true);
-    row(md, "server CPU-seconds per million spans, until indexed and idle",
-        r -> r.perMillionSpans(r.cpuToIdle()), "%.1f", "≤ 10", true);
-    row(md, "last trace readable after its ack (s)", TargetResult::visibleAfterSeconds, "%.2f",
-        "≤ 1", true);
+    row(
+        md,
+        "ingest rate, spans/s acknowledged (wall clock)",
+        TargetResult::spansPerSecond,
+        "%,.0f",
+        "",
+        true);
+    row(
+        md,
+        "server CPU-seconds per million spans, first send to last ack",
+        r -> r.perMillionSpans(r.cpuToAck()),
+        "%.1f",
+        "",
+        true);
+    row(
+        md,
+        "server CPU-seconds per million spans, until indexed and idle",
+        r -> r.perMillionSpans(r.cpuToIdle()),
+        "%.1f",
+        "≤ 10",
+        true);
+    row(
+        md,
+        "last trace readable after its ack (s)",
+        TargetResult::visibleAfterSeconds,
+        "%.2f",
+        "≤ 1",
+        true);
     row(md, "trace by id p50 (ms)", r -> millis(r.byId(), 50), "%.2f", "", true);
     row(md, "trace by id p99 (ms)", r -> millis(r.byId(), 99), "%.2f", "≤ 10", true);
     row(md, "search p50 (ms)", r -> millis(r.search(), 50), "%.2f", "", true);
     row(md, "search p99 (ms)", r -> millis(r.search(), 99), "%.2f", "≤ 100", true);
-    row(md, "bytes on disk per span",
-        r -> r.disk().applies() ? r.diskBytesPerSpan() : Double.NaN, "%.1f", "≤ 100", true);
+    row(
+        md,
+        "bytes on disk per span",
+        r -> r.disk().applies() ? r.diskBytesPerSpan() : Double.NaN,
+        "%.1f",
+        "≤ 100",
+        true);
     row(md, "peak RSS (MiB)", r -> r.peakRssBytes() / 1048576.0, "%,.0f", "", true);
-    row(md, "load generator CPU-seconds per million spans",
-        r -> r.perMillionSpans(r.generatorCpu()), "%.1f", "", true);
-    row(md, "backpressure retries (429/503)", r -> (double) r.ingest().retries(), "%,.0f", "",
+    row(
+        md,
+        "load generator CPU-seconds per million spans",
+        r -> r.perMillionSpans(r.generatorCpu()),
+        "%.1f",
+        "",
+        true);
+    row(
+        md,
+        "backpressure retries (429/503)",
+        r -> (double) r.ingest().retries(),
+        "%,.0f",
+        "",
         false);
     textRow(md, "traces by id complete", r -> count(r.byId()));
     textRow(md, "searches that found traces", r -> count(r.search()));
@@ -92,7 +132,8 @@ final class ResultTable {
         .append(Math.min(20, options.queries()))
         .append(" unmeasured warm-up queries; a search asks for a service, an operation and one")
         .append(" tag over the whole hour, limit 20. Percentiles use the nearest-rank method.\n");
-    md.append("- Server CPU comes from /proc/<pid>/stat (utime + stime) of the server process only;")
+    md.append(
+            "- Server CPU comes from /proc/<pid>/stat (utime + stime) of the server process only;")
         .append(" \"until indexed and idle\" also counts the indexing, merging and committing that")
         .append(" follow the acknowledgements.\n");
     if (results.size() > 1) {
@@ -104,29 +145,49 @@ final class ResultTable {
       if (r.disk().applies()) {
         md.append("- ").append(r.name()).append(" data directory after a graceful stop: ");
         long spans = r.ingest().spansAcknowledged();
-        r.disk().bytesByEntry().forEach(
-            (entry, bytes) -> md.append("`").append(entry).append("` ")
-                .append(String.format(Locale.ROOT, "%,d B (%.1f B/span); ", bytes,
-                    bytes / (double) spans)));
-        md.append(r.disk().cleanStop() ? "it exited cleanly after SIGTERM.\n"
-            : "it did NOT exit within the grace period and was killed, so the figure may"
-                + " include an uncommitted write-ahead log.\n");
+        r.disk()
+            .bytesByEntry()
+            .forEach(
+                (entry, bytes) ->
+                    md.append("`")
+                        .append(entry)
+                        .append("` ")
+                        .append(
+                            String.format(
+                                Locale.ROOT,
+                                "%,d B (%.1f B/span); ",
+                                bytes,
+                                bytes / (double) spans)));
+        md.append(
+            r.disk().cleanStop()
+                ? "it exited cleanly after SIGTERM.\n"
+                : "it did NOT exit within the grace period and was killed, so the figure may"
+                    + " include an uncommitted write-ahead log.\n");
       }
       if (r.byId().truncated() || r.search().truncated()) {
-        md.append("- ").append(r.name()).append(": a query phase was stopped after ")
+        md.append("- ")
+            .append(r.name())
+            .append(": a query phase was stopped after ")
             .append(QueryDriver.PHASE_BUDGET.toMinutes())
             .append(" minutes; the percentiles cover the queries that ran.\n");
       }
       if (r.ingest().spansRejected() > 0) {
-        md.append("- ").append(r.name()).append(" rejected ")
-            .append(r.ingest().spansRejected()).append(" spans (OTLP partialSuccess).\n");
+        md.append("- ")
+            .append(r.name())
+            .append(" rejected ")
+            .append(r.ingest().spansRejected())
+            .append(" spans (OTLP partialSuccess).\n");
       }
     }
   }
 
   private void row(
-      StringBuilder md, String label, Function<TargetResult, Double> figure, String format,
-      String goal, boolean ratio) {
+      StringBuilder md,
+      String label,
+      Function<TargetResult, Double> figure,
+      String format,
+      String goal,
+      boolean ratio) {
     md.append("| ").append(label);
     double[] values = results.stream().mapToDouble(figure::apply).toArray();
     for (double v : values) {
@@ -152,7 +213,9 @@ final class ResultTable {
   }
 
   private static String count(QueryDriver.Latencies latencies) {
-    return latencies.good() + " / " + latencies.nanos().length
+    return latencies.good()
+        + " / "
+        + latencies.nanos().length
         + (latencies.truncated() ? " (of " + latencies.planned() + " planned)" : "");
   }
 
@@ -167,20 +230,36 @@ final class ResultTable {
     String cpu = "unknown CPU";
     String memory = "";
     try {
-      cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-          .filter(l -> l.startsWith("model name"))
-          .map(l -> l.substring(l.indexOf(':') + 1).trim())
-          .findFirst().orElse(cpu);
-      memory = Files.readAllLines(Path.of("/proc/meminfo")).stream()
-          .filter(l -> l.startsWith("MemTotal:"))
-          .map(l -> String.format(Locale.ROOT, ", %.0f GiB RAM",
-              Long.parseLong(l.replaceAll("[^0-9]", "")) / 1048576.0))
-          .findFirst().orElse("");
+      cpu =
+          Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+              .filter(l -> l.startsWith("model name"))
+              .map(l -> l.substring(l.indexOf(':') + 1).trim())
+              .findFirst()
+              .orElse(cpu);
+      memory =
+          Files.readAllLines(Path.of("/proc/meminfo")).stream()
+              .filter(l -> l.startsWith("MemTotal:"))
+              .map(
+                  l ->
+                      String.format(
+                          Locale.ROOT,
+                          ", %.0f GiB RAM",
+                          Long.parseLong(l.replaceAll("[^0-9]", "")) / 1048576.0))
+              .findFirst()
+              .orElse("");
     } catch (java.io.IOException e) {
       // the figures stay meaningful without the hardware description
     }
-    return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + ")" + memory + ", "
-        + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", Java "
+    return Runtime.getRuntime().availableProcessors()
+        + " cores ("
+        + cpu
+        + ")"
+        + memory
+        + ", "
+        + System.getProperty("os.name")
+        + " "
+        + System.getProperty("os.version")
+        + ", Java "
         + System.getProperty("java.version");
   }
 }

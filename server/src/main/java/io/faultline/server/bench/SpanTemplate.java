@@ -10,8 +10,8 @@ import io.opentelemetry.proto.trace.v1.Status;
 import java.util.List;
 
 /**
- * One span of a {@link TraceTemplate}: everything but the ids, the absolute times and the
- * per-trace values ({@code user.id}, {@code order.id}), which every generated trace varies.
+ * One span of a {@link TraceTemplate}: everything but the ids, the absolute times and the per-trace
+ * values ({@code user.id}, {@code order.id}), which every generated trace varies.
  *
  * @param parent index of the parent span in the template, -1 for the root
  * @param resource index into {@link TraceShapes#resources()}

@@ -17,9 +17,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The {@code traces} workload: the same generated traces sent to Faultline and then to Zipkin,
- * one server at a time so neither competes with the other for the two cores, then the same
- * queries against both.
+ * The {@code traces} workload: the same generated traces sent to Faultline and then to Zipkin, one
+ * server at a time so neither competes with the other for the two cores, then the same queries
+ * against both.
  */
 final class TraceBench {
   static final Duration WINDOW = Duration.ofHours(1);
@@ -42,8 +42,8 @@ final class TraceBench {
   /** Runs the workload and returns the path of the written report. */
   Path run() throws Exception {
     Instant began = Instant.now();
-    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC)
-        .format(began);
+    String stamp =
+        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(began);
     Path dir = options.out().toAbsolutePath().normalize();
     Files.createDirectories(dir);
     // the hour of timestamps ends a minute ago, so nothing lies in the servers' future
@@ -52,26 +52,32 @@ final class TraceBench {
 
     TraceShapes shapes = TraceShapes.generate(options.seed(), SHAPES);
     WorkloadStats workload = WorkloadStats.of(shapes);
-    out.printf("bench traces: %,d spans in batches of %d from %d clients, %s; seed %d%n",
+    out.printf(
+        "bench traces: %,d spans in batches of %d from %d clients, %s; seed %d%n",
         options.spans(), options.batch(), options.clients(), workload.describe(), options.seed());
     List<BenchTarget.SearchQuery> searches =
         QueryDriver.searches(shapes, options.seed(), options.queries());
 
+    String zipkinHeap = options.zipkinHeap(ProcStats.machineMemoryBytes());
     List<TargetResult> results = new ArrayList<>();
     String zipkinFailure = null;
     try (ChildProcesses children = new ChildProcesses()) {
       FaultlineTarget faultline =
-          new FaultlineTarget(children, serverJar, dir.resolve("faultline-server-" + stamp + ".log"),
+          new FaultlineTarget(
+              children,
+              serverJar,
+              dir.resolve("faultline-server-" + stamp + ".log"),
               Path.of(System.getProperty("java.io.tmpdir")));
       results.add(measure(faultline, shapes, searches, windowStartNanos));
       if (options.zipkin()) {
-        Path zipkinJar = options.zipkinJar() != null
-            ? options.zipkinJar()
-            : ZipkinJar.locate(children, dir.resolve("tools"), dir.resolve("zipkin-fetch.log"));
+        Path zipkinJar =
+            options.zipkinJar() != null
+                ? options.zipkinJar()
+                : ZipkinJar.locate(children, dir.resolve("tools"), dir.resolve("zipkin-fetch.log"));
         long maxSpans = options.spans() + options.spans() / 100 + 10_000;
         Path zipkinLog = dir.resolve("zipkin-server-" + stamp + ".log");
         ZipkinTarget zipkin =
-            new ZipkinTarget(children, zipkinJar, zipkinLog, options.zipkinHeap(), maxSpans);
+            new ZipkinTarget(children, zipkinJar, zipkinLog, zipkinHeap, maxSpans);
         try {
           results.add(measure(zipkin, shapes, searches, windowStartNanos));
         } catch (IOException e) {
@@ -81,8 +87,12 @@ final class TraceBench {
         }
       }
     }
+    String setup =
+        "servers run one after the other, each as a child process: Faultline with "
+            + FaultlineTarget.HEAP
+            + (options.zipkin() ? ", Zipkin with -Xmx" + zipkinHeap + " and STORAGE_TYPE=mem" : "");
     String report =
-        new ResultTable(options, workload, began, results, zipkinFailure).markdown();
+        new ResultTable(options, workload, setup, began, results, zipkinFailure).markdown();
     Path file = dir.resolve("bench-traces-" + stamp + ".md");
     Files.writeString(file, report);
     out.println();
@@ -92,32 +102,43 @@ final class TraceBench {
   }
 
   private TargetResult measure(
-      BenchTarget target, TraceShapes shapes, List<BenchTarget.SearchQuery> searches,
-      long windowStartNanos) throws Exception {
+      BenchTarget target,
+      TraceShapes shapes,
+      List<BenchTarget.SearchQuery> searches,
+      long windowStartNanos)
+      throws Exception {
     out.printf("%n== %s ==%n", target.name());
     try {
       target.start();
       long pid = target.pid();
       long self = ProcessHandle.current().pid();
       out.printf("  started (pid %d); ingesting...%n", pid);
-      TraceGenerator generator = new TraceGenerator(
-          shapes, options.seed(), options.spans(), windowStartNanos, WINDOW.toNanos());
+      TraceGenerator generator =
+          new TraceGenerator(
+              shapes, options.seed(), options.spans(), windowStartNanos, WINDOW.toNanos());
       double cpuStart = proc.cpuSeconds(pid);
       double selfStart = proc.cpuSeconds(self);
       IngestDriver.Result ingest =
           new IngestDriver().run(target, generator, options.clients(), options.batch(), out);
       double cpuToAck = proc.cpuSeconds(pid) - cpuStart;
       double generatorCpu = proc.cpuSeconds(self) - selfStart;
-      out.printf("  %,d spans acknowledged in %.1f s (%,.0f spans/s), %d retries%n",
-          ingest.spansAcknowledged(), ingest.seconds(),
-          ingest.spansAcknowledged() / ingest.seconds(), ingest.retries());
+      out.printf(
+          "  %,d spans acknowledged in %.1f s (%,.0f spans/s), %d retries%n",
+          ingest.spansAcknowledged(),
+          ingest.seconds(),
+          ingest.spansAcknowledged() / ingest.seconds(),
+          ingest.retries());
 
       QueryDriver queries = new QueryDriver();
       long last = generator.traces() - 1;
-      double visibleAfter = queries.awaitComplete(
-          target, generator.traceIdHex(last), generator.template(last).spans().size(),
-          VISIBILITY_TIMEOUT);
-      out.printf("  last trace readable %.2f s after its acknowledgement; waiting until idle...%n",
+      double visibleAfter =
+          queries.awaitComplete(
+              target,
+              generator.traceIdHex(last),
+              generator.template(last).spans().size(),
+              VISIBILITY_TIMEOUT);
+      out.printf(
+          "  last trace readable %.2f s after its acknowledgement; waiting until idle...%n",
           visibleAfter);
       double cpuToIdle = awaitIdle(pid) - cpuStart;
 
@@ -128,13 +149,21 @@ final class TraceBench {
       out.printf("  %d trace-by-id queries...%n", options.queries());
       QueryDriver.Latencies byId = queries.byId(target, generator, ids, warmup);
       out.printf("  %d searches...%n", options.queries());
-      QueryDriver.Latencies search =
-          queries.search(target, searches, fromMicros, toMicros, warmup);
+      QueryDriver.Latencies search = queries.search(target, searches, fromMicros, toMicros, warmup);
       long peakRss = proc.peakRssBytes(pid);
       out.println("  stopping (SIGTERM)...");
       BenchTarget.DiskUsage disk = target.stop();
-      return new TargetResult(target.name(), ingest, cpuToAck, cpuToIdle, visibleAfter, byId,
-          search, disk, peakRss, generatorCpu);
+      return new TargetResult(
+          target.name(),
+          ingest,
+          cpuToAck,
+          cpuToIdle,
+          visibleAfter,
+          byId,
+          search,
+          disk,
+          peakRss,
+          generatorCpu);
     } catch (Exception e) {
       try {
         target.stop();

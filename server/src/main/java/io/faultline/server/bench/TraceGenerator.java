@@ -9,10 +9,10 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * An endless-looking but reproducible stream of traces built from {@link TraceShapes}: trace
- * {@code n} always gets the same shape, ids, start time and per-trace values for a given seed, so
- * two servers can be sent exactly the same workload and any trace can be looked up again by its
- * number without remembering it.
+ * An endless-looking but reproducible stream of traces built from {@link TraceShapes}: trace {@code
+ * n} always gets the same shape, ids, start time and per-trace values for a given seed, so two
+ * servers can be sent exactly the same workload and any trace can be looked up again by its number
+ * without remembering it.
  *
  * <p>Trace start times are spread evenly over a time window (the last hour, in the benchmark).
  * {@link #nextBatch} is thread-safe; every other method is a pure function of the trace number.
@@ -53,8 +53,8 @@ final class TraceGenerator {
 
   /**
    * The next spans in trace order, at most {@code max}; empty once at least the target number of
-   * spans was handed out. The last trace is always completed, so the total may exceed the target
-   * by less than one trace.
+   * spans was handed out. The last trace is always completed, so the total may exceed the target by
+   * less than one trace.
    */
   synchronized List<SpanRef> nextBatch(int max) {
     List<SpanRef> batch = new ArrayList<>(max);

@@ -19,9 +19,9 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * A pool of realistic trace shapes of an online shop: seven services calling each other over
- * HTTP, PostgreSQL, Redis and Kafka, three to six levels deep, about ten attributes per span with
- * the OpenTelemetry semantic-convention keys, events on some spans and errors on about 2% of them.
+ * A pool of realistic trace shapes of an online shop: seven services calling each other over HTTP,
+ * PostgreSQL, Redis and Kafka, three to six levels deep, about ten attributes per span with the
+ * OpenTelemetry semantic-convention keys, events on some spans and errors on about 2% of them.
  *
  * <p>Built once from a seed, so the same seed gives the same shapes; the load generator then only
  * varies ids, timestamps and per-trace values, which keeps generation cheap enough that a benchmark
@@ -192,7 +192,10 @@ final class TraceShapes {
   }
 
   static KeyValue num(String key, long value) {
-    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setIntValue(value)).build();
+    return KeyValue.newBuilder()
+        .setKey(key)
+        .setValue(AnyValue.newBuilder().setIntValue(value))
+        .build();
   }
 
   static KeyValue bool(String key, boolean value) {
@@ -232,17 +235,27 @@ final class TraceShapes {
     }
 
     private void server(
-        int parent, String service, String route, long start, long duration, int depth,
+        int parent,
+        String service,
+        String route,
+        long start,
+        long duration,
+        int depth,
         Set<String> path) {
       boolean error = random.nextDouble() < ERROR_RATE;
       String method = route.substring(0, route.indexOf(' '));
       String target = route.substring(route.indexOf(' ') + 1);
-      int status = error ? 500 : random.nextDouble() < 0.03 ? 404 : method.equals("POST") ? 201 : 200;
+      int status =
+          error ? 500 : random.nextDouble() < 0.03 ? 404 : method.equals("POST") ? 201 : 200;
       List<KeyValue> attrs = new ArrayList<>(12);
       attrs.add(str("http.method", method));
       attrs.add(str("http.route", target));
-      attrs.add(str("http.target", target.replace("{id}", Integer.toString(random.nextInt(99999)))
-          .replace("{sku}", "SKU-" + random.nextInt(5000))));
+      attrs.add(
+          str(
+              "http.target",
+              target
+                  .replace("{id}", Integer.toString(random.nextInt(99999)))
+                  .replace("{sku}", "SKU-" + random.nextInt(5000))));
       attrs.add(str("http.scheme", "http"));
       attrs.add(num("http.status_code", status));
       attrs.add(str("net.host.name", service + ".shop.svc.cluster.local"));
@@ -252,8 +265,19 @@ final class TraceShapes {
       int userIdAt = attrs.size();
       attrs.add(str("user.id", ""));
       int self =
-          add(parent, service, SCOPE_HTTP_SERVER, route, SpanKind.SPAN_KIND_SERVER, start, duration,
-              attrs, userIdAt, -1, error, null);
+          add(
+              parent,
+              service,
+              SCOPE_HTTP_SERVER,
+              route,
+              SpanKind.SPAN_KIND_SERVER,
+              start,
+              duration,
+              attrs,
+              userIdAt,
+              -1,
+              error,
+              null);
       children(self, service, start, duration, depth, path);
     }
 
@@ -275,10 +299,14 @@ final class TraceShapes {
     }
 
     private void child(
-        int parent, String service, long start, long duration, int depth, Set<String> path,
+        int parent,
+        String service,
+        long start,
+        long duration,
+        int depth,
+        Set<String> path,
         boolean call) {
-      List<String> callable =
-          CALLS.get(service).stream().filter(s -> !path.contains(s)).toList();
+      List<String> callable = CALLS.get(service).stream().filter(s -> !path.contains(s)).toList();
       double roll = random.nextDouble();
       if (!callable.isEmpty() && depth + 1 <= maxDepth && (call || roll < 0.45)) {
         String callee = pick(callable);
@@ -308,9 +336,15 @@ final class TraceShapes {
       String target = route.substring(route.indexOf(' ') + 1);
       List<KeyValue> attrs = new ArrayList<>(12);
       attrs.add(str("http.method", method));
-      attrs.add(str("http.url", "http://" + callee + ":8080"
-          + target.replace("{id}", Integer.toString(random.nextInt(99999)))
-              .replace("{sku}", "SKU-" + random.nextInt(5000))));
+      attrs.add(
+          str(
+              "http.url",
+              "http://"
+                  + callee
+                  + ":8080"
+                  + target
+                      .replace("{id}", Integer.toString(random.nextInt(99999)))
+                      .replace("{sku}", "SKU-" + random.nextInt(5000))));
       attrs.add(num("http.status_code", error ? 503 : method.equals("POST") ? 201 : 200));
       attrs.add(str("net.peer.name", callee));
       attrs.add(num("net.peer.port", 8080));
@@ -319,8 +353,19 @@ final class TraceShapes {
       attrs.add(num("http.response_content_length", 120 + random.nextInt(8000)));
       attrs.add(str("thread.name", "http-nio-8080-exec-" + (1 + random.nextInt(200))));
       attrs.add(num("thread.id", 30 + random.nextInt(300)));
-      return add(parent, service, SCOPE_HTTP_CLIENT, method, SpanKind.SPAN_KIND_CLIENT, start,
-          duration, attrs, -1, -1, error, callee);
+      return add(
+          parent,
+          service,
+          SCOPE_HTTP_CLIENT,
+          method,
+          SpanKind.SPAN_KIND_CLIENT,
+          start,
+          duration,
+          attrs,
+          -1,
+          -1,
+          error,
+          callee);
     }
 
     private void database(int parent, String service, long start, long duration) {
@@ -329,12 +374,19 @@ final class TraceShapes {
       String operation = pick(List.of("SELECT", "SELECT", "SELECT", "INSERT", "UPDATE"));
       String statement =
           switch (operation) {
-            case "SELECT" -> "SELECT id, status, created_at, updated_at, version FROM " + table
-                + " WHERE id = ? AND tenant_id = ?";
-            case "INSERT" -> "INSERT INTO " + table
-                + " (id, tenant_id, status, payload, created_at) VALUES (?, ?, ?, ?, ?)";
-            default -> "UPDATE " + table + " SET status = ?, updated_at = ?, version = version + 1"
-                + " WHERE id = ? AND version = ?";
+            case "SELECT" ->
+                "SELECT id, status, created_at, updated_at, version FROM "
+                    + table
+                    + " WHERE id = ? AND tenant_id = ?";
+            case "INSERT" ->
+                "INSERT INTO "
+                    + table
+                    + " (id, tenant_id, status, payload, created_at) VALUES (?, ?, ?, ?, ?)";
+            default ->
+                "UPDATE "
+                    + table
+                    + " SET status = ?, updated_at = ?, version = version + 1"
+                    + " WHERE id = ? AND version = ?";
           };
       List<KeyValue> attrs = new ArrayList<>(12);
       attrs.add(str("db.system", "postgresql"));
@@ -348,8 +400,19 @@ final class TraceShapes {
       attrs.add(str("thread.name", "http-nio-8080-exec-" + (1 + random.nextInt(200))));
       int orderIdAt = attrs.size();
       attrs.add(str("order.id", ""));
-      add(parent, service, SCOPE_JDBC, operation + " " + service + "." + table,
-          SpanKind.SPAN_KIND_CLIENT, start, duration, attrs, -1, orderIdAt, error, "postgresql");
+      add(
+          parent,
+          service,
+          SCOPE_JDBC,
+          operation + " " + service + "." + table,
+          SpanKind.SPAN_KIND_CLIENT,
+          start,
+          duration,
+          attrs,
+          -1,
+          orderIdAt,
+          error,
+          "postgresql");
     }
 
     private void redis(int parent, String service, long start, long duration) {
@@ -367,8 +430,19 @@ final class TraceShapes {
       attrs.add(num("thread.id", 30 + random.nextInt(300)));
       int userIdAt = attrs.size();
       attrs.add(str("user.id", ""));
-      add(parent, service, SCOPE_REDIS, command, SpanKind.SPAN_KIND_CLIENT, start, duration, attrs,
-          userIdAt, -1, random.nextDouble() < ERROR_RATE, "redis");
+      add(
+          parent,
+          service,
+          SCOPE_REDIS,
+          command,
+          SpanKind.SPAN_KIND_CLIENT,
+          start,
+          duration,
+          attrs,
+          userIdAt,
+          -1,
+          random.nextDouble() < ERROR_RATE,
+          "redis");
     }
 
     private void external(int parent, String service, long start, long duration) {
@@ -376,8 +450,10 @@ final class TraceShapes {
       String host = EXTERNAL.get(service);
       List<KeyValue> attrs = new ArrayList<>(12);
       attrs.add(str("http.method", "POST"));
-      attrs.add(str("http.url", "https://" + host + "/v1/" + (service.equals("payments")
-          ? "charges" : "rates")));
+      attrs.add(
+          str(
+              "http.url",
+              "https://" + host + "/v1/" + (service.equals("payments") ? "charges" : "rates")));
       attrs.add(num("http.status_code", error ? 502 : 200));
       attrs.add(str("net.peer.name", host));
       attrs.add(num("net.peer.port", 443));
@@ -387,8 +463,19 @@ final class TraceShapes {
       attrs.add(dbl("http.client.retry_backoff_ms", Math.round(random.nextDouble() * 5000) / 10.0));
       int orderIdAt = attrs.size();
       attrs.add(str("order.id", ""));
-      add(parent, service, SCOPE_HTTP_CLIENT, "POST", SpanKind.SPAN_KIND_CLIENT, start, duration,
-          attrs, -1, orderIdAt, error, host);
+      add(
+          parent,
+          service,
+          SCOPE_HTTP_CLIENT,
+          "POST",
+          SpanKind.SPAN_KIND_CLIENT,
+          start,
+          duration,
+          attrs,
+          -1,
+          orderIdAt,
+          error,
+          host);
     }
 
     private void publish(int parent, String service, long start, long duration, int depth) {
@@ -407,9 +494,20 @@ final class TraceShapes {
       int orderIdAt = attrs.size();
       attrs.add(str("order.id", ""));
       long publishDuration = Math.max(20_000, duration / 10);
-      int producer = add(parent, service, SCOPE_KAFKA, topic + " publish",
-          SpanKind.SPAN_KIND_PRODUCER, start, publishDuration, attrs, -1, orderIdAt,
-          random.nextDouble() < ERROR_RATE, "kafka");
+      int producer =
+          add(
+              parent,
+              service,
+              SCOPE_KAFKA,
+              topic + " publish",
+              SpanKind.SPAN_KIND_PRODUCER,
+              start,
+              publishDuration,
+              attrs,
+              -1,
+              orderIdAt,
+              random.nextDouble() < ERROR_RATE,
+              "kafka");
 
       List<KeyValue> consumerAttrs = new ArrayList<>(12);
       consumerAttrs.add(str("messaging.system", "kafka"));
@@ -425,23 +523,48 @@ final class TraceShapes {
       consumerAttrs.add(str("order.id", ""));
       long consumeStart = start + publishDuration + 1_000_000L + random.nextInt(20_000_000);
       long consumeDuration = Math.max(100_000, duration / 2);
-      int consumer = add(producer, "notifications", SCOPE_KAFKA, topic + " process",
-          SpanKind.SPAN_KIND_CONSUMER, consumeStart, consumeDuration, consumerAttrs, -1,
-          consumerOrderAt, random.nextDouble() < ERROR_RATE, null);
+      int consumer =
+          add(
+              producer,
+              "notifications",
+              SCOPE_KAFKA,
+              topic + " process",
+              SpanKind.SPAN_KIND_CONSUMER,
+              consumeStart,
+              consumeDuration,
+              consumerAttrs,
+              -1,
+              consumerOrderAt,
+              random.nextDouble() < ERROR_RATE,
+              null);
       if (depth + 2 <= maxDepth) {
-        database(consumer, "notifications", consumeStart + consumeDuration / 10,
-            consumeDuration / 4);
+        database(
+            consumer, "notifications", consumeStart + consumeDuration / 10, consumeDuration / 4);
       }
     }
 
     private void internal(
         int parent, String service, long start, long duration, int depth, Set<String> path) {
-      String name = pick(List.of("validateCart", "priceItems", "applyDiscounts", "checkFraud",
-          "renderResponse", "loadProfile"));
+      String name =
+          pick(
+              List.of(
+                  "validateCart",
+                  "priceItems",
+                  "applyDiscounts",
+                  "checkFraud",
+                  "renderResponse",
+                  "loadProfile"));
       List<KeyValue> attrs = new ArrayList<>(12);
       attrs.add(str("code.function", name));
-      attrs.add(str("code.namespace", "shop." + service + "." + pick(List.of("CheckoutService",
-          "OrderService", "PricingService", "ProfileService"))));
+      attrs.add(
+          str(
+              "code.namespace",
+              "shop."
+                  + service
+                  + "."
+                  + pick(
+                      List.of(
+                          "CheckoutService", "OrderService", "PricingService", "ProfileService"))));
       attrs.add(str("thread.name", "http-nio-8080-exec-" + (1 + random.nextInt(200))));
       attrs.add(num("thread.id", 30 + random.nextInt(300)));
       attrs.add(num("cart.items", 1 + random.nextInt(12)));
@@ -452,53 +575,122 @@ final class TraceShapes {
       attrs.add(str("user.id", ""));
       int orderIdAt = attrs.size();
       attrs.add(str("order.id", ""));
-      int self = add(parent, service, SCOPE_APP, name, SpanKind.SPAN_KIND_INTERNAL, start, duration,
-          attrs, userIdAt, orderIdAt, random.nextDouble() < ERROR_RATE, null);
+      int self =
+          add(
+              parent,
+              service,
+              SCOPE_APP,
+              name,
+              SpanKind.SPAN_KIND_INTERNAL,
+              start,
+              duration,
+              attrs,
+              userIdAt,
+              orderIdAt,
+              random.nextDouble() < ERROR_RATE,
+              null);
       children(self, service, start, duration, depth, path);
     }
 
     private int add(
-        int parent, String service, int scope, String name, SpanKind kind, long start,
-        long duration, List<KeyValue> attrs, int userIdAt, int orderIdAt, boolean error,
+        int parent,
+        String service,
+        int scope,
+        String name,
+        SpanKind kind,
+        long start,
+        long duration,
+        List<KeyValue> attrs,
+        int userIdAt,
+        int orderIdAt,
+        boolean error,
         String remote) {
       List<SpanTemplate.EventTemplate> events = new ArrayList<>(2);
       Status status;
       if (error) {
-        String type = pick(List.of("java.net.SocketTimeoutException",
-            "org.postgresql.util.PSQLException", "java.lang.IllegalStateException",
-            "io.lettuce.core.RedisCommandTimeoutException"));
-        String message = pick(List.of("Read timed out", "connection reset by peer",
-            "deadlock detected", "Command timed out after 1 second(s)"));
-        status = Status.newBuilder()
-            .setCode(Status.StatusCode.STATUS_CODE_ERROR)
-            .setMessage(type + ": " + message)
-            .build();
-        events.add(new SpanTemplate.EventTemplate(start + duration - 1000, "exception", List.of(
-            str("exception.type", type),
-            str("exception.message", message),
-            str("exception.stacktrace", type + ": " + message + "\n\tat shop." + service
-                + ".Handler.handle(Handler.java:" + (20 + random.nextInt(300)) + ")\n\tat "
-                + "org.springframework.web.servlet.FrameworkServlet.service(FrameworkServlet"
-                + ".java:885)\n\tat java.base/java.lang.Thread.run(Thread.java:840)"),
-            bool("exception.escaped", true))));
+        String type =
+            pick(
+                List.of(
+                    "java.net.SocketTimeoutException",
+                    "org.postgresql.util.PSQLException",
+                    "java.lang.IllegalStateException",
+                    "io.lettuce.core.RedisCommandTimeoutException"));
+        String message =
+            pick(
+                List.of(
+                    "Read timed out",
+                    "connection reset by peer",
+                    "deadlock detected",
+                    "Command timed out after 1 second(s)"));
+        status =
+            Status.newBuilder()
+                .setCode(Status.StatusCode.STATUS_CODE_ERROR)
+                .setMessage(type + ": " + message)
+                .build();
+        events.add(
+            new SpanTemplate.EventTemplate(
+                start + duration - 1000,
+                "exception",
+                List.of(
+                    str("exception.type", type),
+                    str("exception.message", message),
+                    str(
+                        "exception.stacktrace",
+                        type
+                            + ": "
+                            + message
+                            + "\n\tat shop."
+                            + service
+                            + ".Handler.handle(Handler.java:"
+                            + (20 + random.nextInt(300))
+                            + ")\n"
+                            + "\tat "
+                            + "org.springframework.web.servlet.FrameworkServlet.service("
+                            + "FrameworkServlet.java:885)\n"
+                            + "\tat java.base/java.lang.Thread.run(Thread.java:840)"),
+                    bool("exception.escaped", true))));
       } else {
         status = Status.getDefaultInstance();
         if (random.nextDouble() < EVENT_RATE) {
-          events.add(new SpanTemplate.EventTemplate(start + duration / 3,
-              pick(List.of("cache.miss", "retry", "validation.passed", "lock.acquired")),
-              List.of(str("detail", pick(List.of("key not found", "attempt 2 of 3",
-                  "all checks passed", "waited for row lock"))),
-                  num("attempt", 1 + random.nextInt(3)))));
+          events.add(
+              new SpanTemplate.EventTemplate(
+                  start + duration / 3,
+                  pick(List.of("cache.miss", "retry", "validation.passed", "lock.acquired")),
+                  List.of(
+                      str(
+                          "detail",
+                          pick(
+                              List.of(
+                                  "key not found",
+                                  "attempt 2 of 3",
+                                  "all checks passed",
+                                  "waited for row lock"))),
+                      num("attempt", 1 + random.nextInt(3)))));
         }
       }
       // one instance of each service serves the whole trace
       int resource =
           instances.computeIfAbsent(
               service,
-              s -> SERVICES.indexOf(s) * INSTANCES_PER_SERVICE
-                  + random.nextInt(INSTANCES_PER_SERVICE));
-      spans.add(new SpanTemplate(parent, resource, scope, service, name, kind, start, duration,
-          List.copyOf(attrs), userIdAt, orderIdAt, List.copyOf(events), status, remote));
+              s ->
+                  SERVICES.indexOf(s) * INSTANCES_PER_SERVICE
+                      + random.nextInt(INSTANCES_PER_SERVICE));
+      spans.add(
+          new SpanTemplate(
+              parent,
+              resource,
+              scope,
+              service,
+              name,
+              kind,
+              start,
+              duration,
+              List.copyOf(attrs),
+              userIdAt,
+              orderIdAt,
+              List.copyOf(events),
+              status,
+              remote));
       return spans.size() - 1;
     }
 

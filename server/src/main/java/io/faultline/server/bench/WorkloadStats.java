@@ -36,8 +36,13 @@ record WorkloadStats(
         withEvents += span.events().isEmpty() ? 0 : 1;
       }
     }
-    return new WorkloadStats(services.size(), spans / (double) shapes.traces().size(), minDepth,
-        maxDepth, attributes / (double) spans, errors / (double) spans,
+    return new WorkloadStats(
+        services.size(),
+        spans / (double) shapes.traces().size(),
+        minDepth,
+        maxDepth,
+        attributes / (double) spans,
+        errors / (double) spans,
         withEvents / (double) spans);
   }
 
@@ -45,7 +50,12 @@ record WorkloadStats(
     return String.format(
         "%d services, %.1f spans per trace, depth %d-%d, %.1f attributes per span, %.1f%% error"
             + " spans, %.0f%% spans with events",
-        services, spansPerTrace, minDepth, maxDepth, attributesPerSpan, 100 * errorFraction,
+        services,
+        spansPerTrace,
+        minDepth,
+        maxDepth,
+        attributesPerSpan,
+        100 * errorFraction,
         100 * eventFraction);
   }
 }

@@ -25,7 +25,9 @@ final class ZipkinJar {
       throws IOException, InterruptedException {
     String repo = System.getProperty("maven.repo.local");
     Path local =
-        (repo != null ? Path.of(repo) : Path.of(System.getProperty("user.home"), ".m2", "repository"))
+        (repo != null
+                ? Path.of(repo)
+                : Path.of(System.getProperty("user.home"), ".m2", "repository"))
             .resolve(Path.of("io", "zipkin", "zipkin-server", ZipkinTarget.VERSION, FILE));
     if (Files.isRegularFile(local)) {
       return local;
@@ -38,16 +40,31 @@ final class ZipkinJar {
     System.out.println("fetching " + ARTIFACT + " with Maven into " + toolsDir + " ...");
     Process mvn =
         children.start(
-            List.of("mvn", "-q", "-B", "dependency:copy", "-Dartifact=" + ARTIFACT,
+            List.of(
+                "mvn",
+                "-q",
+                "-B",
+                "dependency:copy",
+                "-Dartifact=" + ARTIFACT,
                 "-DoutputDirectory=" + toolsDir.toAbsolutePath()),
             Map.of(),
             log);
-    if (!mvn.waitFor(10, TimeUnit.MINUTES) || mvn.exitValue() != 0 || !Files.isRegularFile(fetched)) {
+    if (!mvn.waitFor(10, TimeUnit.MINUTES)
+        || mvn.exitValue() != 0
+        || !Files.isRegularFile(fetched)) {
       children.stop(mvn, java.time.Duration.ofSeconds(5));
-      throw new IOException("could not get the Zipkin server jar (" + ARTIFACT + "): Maven failed,"
-          + " see " + log + ". Fetch it by hand with 'mvn dependency:copy -Dartifact=" + ARTIFACT
-          + " -DoutputDirectory=" + toolsDir + "', pass --zipkin-jar FILE, or run with"
-          + " --zipkin false.");
+      throw new IOException(
+          "could not get the Zipkin server jar ("
+              + ARTIFACT
+              + "): Maven failed,"
+              + " see "
+              + log
+              + ". Fetch it by hand with 'mvn dependency:copy -Dartifact="
+              + ARTIFACT
+              + " -DoutputDirectory="
+              + toolsDir
+              + "', pass --zipkin-jar FILE, or run with"
+              + " --zipkin false.");
     }
     children.stop(mvn, java.time.Duration.ofSeconds(5));
     return fetched;

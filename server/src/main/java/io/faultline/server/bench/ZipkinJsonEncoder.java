@@ -91,8 +91,7 @@ final class ZipkinJsonEncoder {
               : i == t.orderIdAt() ? generator.orderId(ref.trace()) : text(kv.getValue());
       json.writeStringField(kv.getKey(), value);
     }
-    json.writeStringField(
-        "otel.scope.name", generator.shapes().scopes().get(t.scope()).getName());
+    json.writeStringField("otel.scope.name", generator.shapes().scopes().get(t.scope()).getName());
     if (t.isError()) {
       json.writeStringField("otel.status_code", "ERROR");
       json.writeStringField("error", t.status().getMessage());

@@ -16,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Zipkin server with its in-memory storage, the reference the issue compares against: fed
- * Zipkin JSON v2, queried through Zipkin's v2 API. It listens on loopback only.
+ * Zipkin server with its in-memory storage, the reference the issue compares against: fed Zipkin
+ * JSON v2, queried through Zipkin's v2 API. It listens on loopback only.
  */
 final class ZipkinTarget implements BenchTarget {
   static final String VERSION = "3.5.1";
@@ -61,13 +61,20 @@ final class ZipkinTarget implements BenchTarget {
             "--armeria.ports[0].protocols[0]=http");
     Map<String, String> env =
         Map.of(
-            "STORAGE_TYPE", "mem",
-            "MEM_MAX_SPANS", Long.toString(maxSpans),
-            "QUERY_PORT", Integer.toString(port),
-            "SELF_TRACING_ENABLED", "false");
+            "STORAGE_TYPE",
+            "mem",
+            "MEM_MAX_SPANS",
+            Long.toString(maxSpans),
+            "QUERY_PORT",
+            Integer.toString(port),
+            "SELF_TRACING_ENABLED",
+            "false");
     process = children.start(command, env, log);
     ChildProcesses.awaitReady(
-        process, URI.create("http://127.0.0.1:" + port + "/health"), STARTUP, log,
+        process,
+        URI.create("http://127.0.0.1:" + port + "/health"),
+        STARTUP,
+        log,
         "the Zipkin server");
   }
 
@@ -81,7 +88,8 @@ final class ZipkinTarget implements BenchTarget {
     return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v2/spans"))
         .header("Content-Type", "application/json")
         .timeout(Duration.ofSeconds(120))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(new ZipkinJsonEncoder(generator).encode(batch)))
+        .POST(
+            HttpRequest.BodyPublishers.ofByteArray(new ZipkinJsonEncoder(generator).encode(batch)))
         .build();
   }
 
@@ -103,12 +111,18 @@ final class ZipkinTarget implements BenchTarget {
   @Override
   public HttpRequest search(SearchQuery query, long fromMicros, long toMicros) {
     long endMillis = toMicros / 1000;
-    return get("/api/v2/traces?serviceName=" + encode(query.service())
-        + "&spanName=" + encode(query.operation())
-        + "&annotationQuery=" + encode(query.tagKey() + "=" + query.tagValue())
-        + "&endTs=" + endMillis
-        + "&lookback=" + (endMillis - fromMicros / 1000)
-        + "&limit=20");
+    return get(
+        "/api/v2/traces?serviceName="
+            + encode(query.service())
+            + "&spanName="
+            + encode(query.operation())
+            + "&annotationQuery="
+            + encode(query.tagKey() + "=" + query.tagValue())
+            + "&endTs="
+            + endMillis
+            + "&lookback="
+            + (endMillis - fromMicros / 1000)
+            + "&limit=20");
   }
 
   @Override

@@ -30,7 +30,8 @@ class TraceGeneratorTest {
 
   @BeforeAll
   static void shapes() {
-    System.out.println("TraceGeneratorTest seed: " + SEED + " (replay with -Dtests.seed=" + SEED + ")");
+    System.out.println(
+        "TraceGeneratorTest seed: " + SEED + " (replay with -Dtests.seed=" + SEED + ")");
     shapes = TraceShapes.generate(SEED, 300);
   }
 
@@ -80,7 +81,10 @@ class TraceGeneratorTest {
       total += batch.size();
       last = batch;
     }
-    assertThat(total).isEqualTo(generator.spans()).isGreaterThanOrEqualTo(10_000).isLessThan(10_040);
+    assertThat(total)
+        .isEqualTo(generator.spans())
+        .isGreaterThanOrEqualTo(10_000)
+        .isLessThan(10_040);
     TraceGenerator.SpanRef end = last.get(last.size() - 1);
     assertThat(end.index()).isEqualTo(end.template().spans().size() - 1);
     assertThat(generator.traces()).isEqualTo(end.trace() + 1);
@@ -109,9 +113,12 @@ class TraceGeneratorTest {
             assertThat(span.getEndTimeUnixNano()).isGreaterThan(span.getStartTimeUnixNano());
             assertThat(span.getStartTimeUnixNano())
                 .isBetween(WINDOW_START, WINDOW_START + WINDOW + 60_000_000_000L);
-            assertThat(spanIds.computeIfAbsent(span.getTraceId(), k -> new HashSet<>())
-                    .add(span.getSpanId()))
-                .as("span ids are unique within a trace").isTrue();
+            assertThat(
+                    spanIds
+                        .computeIfAbsent(span.getTraceId(), k -> new HashSet<>())
+                        .add(span.getSpanId()))
+                .as("span ids are unique within a trace")
+                .isTrue();
             String userId = attribute(span.getAttributesList(), "user.id");
             if (userId != null) {
               assertThat(userId).startsWith("u-");

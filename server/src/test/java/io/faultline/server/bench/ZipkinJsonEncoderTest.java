@@ -40,39 +40,46 @@ class ZipkinJsonEncoderTest {
         Span expected = otlp.span(ref);
         JsonNode span = json.get(i);
         String context = "span " + i + " of trace " + ref.trace() + ", seed " + SEED;
-        assertThat(span.get("traceId").asText()).as(context)
+        assertThat(span.get("traceId").asText())
+            .as(context)
             .isEqualTo(hex.formatHex(expected.getTraceId().toByteArray()));
-        assertThat(span.get("id").asText()).as(context)
+        assertThat(span.get("id").asText())
+            .as(context)
             .isEqualTo(hex.formatHex(expected.getSpanId().toByteArray()));
         if (expected.getParentSpanId().isEmpty()) {
           assertThat(span.has("parentId")).as(context).isFalse();
         } else {
-          assertThat(span.get("parentId").asText()).as(context)
+          assertThat(span.get("parentId").asText())
+              .as(context)
               .isEqualTo(hex.formatHex(expected.getParentSpanId().toByteArray()));
         }
         assertThat(span.get("name").asText()).isEqualTo(expected.getName());
         assertThat(span.get("timestamp").asLong())
             .isEqualTo(expected.getStartTimeUnixNano() / 1000);
-        assertThat(span.get("duration").asLong()).isEqualTo(
-            Math.max(1, (expected.getEndTimeUnixNano() - expected.getStartTimeUnixNano()) / 1000));
-        assertThat(span.at("/localEndpoint/serviceName").asText())
-            .isEqualTo(ref.span().service());
-        assertThat(span.path("kind").asText(null)).as(context).isEqualTo(
-            switch (expected.getKind()) {
-              case SPAN_KIND_SERVER -> "SERVER";
-              case SPAN_KIND_CLIENT -> "CLIENT";
-              case SPAN_KIND_PRODUCER -> "PRODUCER";
-              case SPAN_KIND_CONSUMER -> "CONSUMER";
-              default -> null;
-            });
+        assertThat(span.get("duration").asLong())
+            .isEqualTo(
+                Math.max(
+                    1, (expected.getEndTimeUnixNano() - expected.getStartTimeUnixNano()) / 1000));
+        assertThat(span.at("/localEndpoint/serviceName").asText()).isEqualTo(ref.span().service());
+        assertThat(span.path("kind").asText(null))
+            .as(context)
+            .isEqualTo(
+                switch (expected.getKind()) {
+                  case SPAN_KIND_SERVER -> "SERVER";
+                  case SPAN_KIND_CLIENT -> "CLIENT";
+                  case SPAN_KIND_PRODUCER -> "PRODUCER";
+                  case SPAN_KIND_CONSUMER -> "CONSUMER";
+                  default -> null;
+                });
 
         JsonNode tags = span.get("tags");
         Map<String, String> attributes = new HashMap<>();
         for (KeyValue kv : expected.getAttributesList()) {
           attributes.put(kv.getKey(), ZipkinJsonEncoder.text(kv.getValue()));
         }
-        attributes.forEach((key, value) ->
-            assertThat(tags.get(key).asText()).as(context + ", tag " + key).isEqualTo(value));
+        attributes.forEach(
+            (key, value) ->
+                assertThat(tags.get(key).asText()).as(context + ", tag " + key).isEqualTo(value));
         tags.fields().forEachRemaining(tag -> assertThat(tag.getValue().isTextual()).isTrue());
         boolean error = ref.span().isError();
         assertThat(tags.size()).as(context).isEqualTo(attributes.size() + (error ? 3 : 1));

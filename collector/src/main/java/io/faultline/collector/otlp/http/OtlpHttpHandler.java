@@ -220,6 +220,9 @@ final class OtlpHttpHandler extends Handler.Abstract {
   private void reject(Request request, Response response, Callback callback, String signal,
       Outcome outcome, int status, HttpEncoding encoding, Code code, String message) {
     collector.metrics().request(TRANSPORT, signal, outcome);
+    // The body was not read: Jetty drops the connection after this answer, so say so, or the
+    // client may send its next request on a connection that is being closed.
+    response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE);
     LOG.debug("OTLP/HTTP {} {} answered {}: {}", request.getMethod(), request.getHttpURI().getPath(),
         status, message);
     send(response, callback, status, encoding, code, message, null);

@@ -4,8 +4,10 @@
  */
 package io.faultline.collector.otlp.internal;
 
-import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
-import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import java.util.List;
@@ -18,13 +20,19 @@ public final class OtlpSignals {
     return TraceSignal.INSTANCE;
   }
 
+  public static OtlpSignal<ExportLogsServiceRequest, ExportLogsServiceResponse> logs() {
+    return LogsSignal.INSTANCE;
+  }
+
+  public static OtlpSignal<ExportMetricsServiceRequest, ExportMetricsServiceResponse> metrics() {
+    return MetricsSignal.INSTANCE;
+  }
+
   public static List<OtlpSignal<?, ?>> supported() {
-    return List.of(TraceSignal.INSTANCE);
+    return List.of(TraceSignal.INSTANCE, MetricsSignal.INSTANCE, LogsSignal.INSTANCE);
   }
 
   public static List<UnsupportedSignal> unsupported() {
-    return List.of(
-        new UnsupportedSignal("logs", LogsServiceGrpc.getExportMethod()),
-        new UnsupportedSignal("metrics", MetricsServiceGrpc.getExportMethod()));
+    return List.of();
   }
 }

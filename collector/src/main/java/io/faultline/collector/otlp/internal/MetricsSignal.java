@@ -1,0 +1,445 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.collector.otlp.internal;
+
+import io.faultline.collector.otlp.IngestLimits;
+import io.faultline.core.ingest.Signal;
+import io.grpc.MethodDescriptor;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.Exemplar;
+import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Metrics: validates data points against the OTLP data model and {@link IngestLimits}. The item
+ * is the data point, as OTLP's {@code rejected_data_points} counts them.
+ *
+ * <p>What makes a data point malformed (rejected, reason {@code invalid_metric} or {@code
+ * invalid_data_point}): its metric has an empty name, or is a sum, histogram or exponential
+ * histogram without an aggregation temporality (the Prometheus translation cannot tell a counter
+ * from a delta then); a number point without a value; a histogram point whose {@code
+ * bucket_counts} is neither empty nor one longer than {@code explicit_bounds}, or whose bounds are
+ * not strictly increasing; an exponential histogram point whose scale is outside [-10, 20]; a
+ * summary point with a quantile outside [0, 1]. NaN and infinite values are valid (they are real
+ * samples). Limits: the attribute limits on resource, scope, point and exemplar attributes, and
+ * {@link #DEFAULT_MAX_DATA_POINTS_PER_REQUEST} points per request.
+ */
+final class MetricsSignal
+    implements OtlpSignal<ExportMetricsServiceRequest, ExportMetricsServiceResponse> {
+
+  /** 100 000 data points per export request, the same budget as spans. */
+  static final int DEFAULT_MAX_DATA_POINTS_PER_REQUEST = 100_000;
+
+  static final MetricsSignal INSTANCE = new MetricsSignal(DEFAULT_MAX_DATA_POINTS_PER_REQUEST);
+
+  /** The OTLP data model's range for exponential histogram scales. */
+  private static final int MIN_SCALE = -10;
+
+  private static final int MAX_SCALE = 20;
+
+  private final int maxDataPoints;
+
+  MetricsSignal(int maxDataPoints) {
+    if (maxDataPoints <= 0) {
+      throw new IllegalArgumentException("maxDataPoints must be positive, got " + maxDataPoints);
+    }
+    this.maxDataPoints = maxDataPoints;
+  }
+
+  @Override
+  public Signal signal() {
+    return Signal.METRICS;
+  }
+
+  @Override
+  public String name() {
+    return "metrics";
+  }
+
+  @Override
+  public String itemName() {
+    return "data points";
+  }
+
+  @Override
+  public MethodDescriptor<ExportMetricsServiceRequest, ExportMetricsServiceResponse> grpcMethod() {
+    return MetricsServiceGrpc.getExportMethod();
+  }
+
+  @Override
+  public ExportMetricsServiceRequest requestPrototype() {
+    return ExportMetricsServiceRequest.getDefaultInstance();
+  }
+
+  @Override
+  public ExportMetricsServiceResponse success() {
+    return ExportMetricsServiceResponse.getDefaultInstance();
+  }
+
+  @Override
+  public ExportMetricsServiceResponse partialSuccess(long rejected, String errorMessage) {
+    return ExportMetricsServiceResponse.newBuilder()
+        .setPartialSuccess(
+            ExportMetricsPartialSuccess.newBuilder()
+                .setRejectedDataPoints(rejected)
+                .setErrorMessage(errorMessage))
+        .build();
+  }
+
+  @Override
+  public Validation<ExportMetricsServiceRequest> validate(
+      ExportMetricsServiceRequest request, IngestLimits limits) {
+    // As for traces: pass 1 only reads and keeps a verdict per point (flattened); the common case
+    // keeps the original message without copying.
+    int total = 0;
+    for (ResourceMetrics rm : request.getResourceMetricsList()) {
+      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+        for (Metric m : sm.getMetricsList()) {
+          total += pointCount(m);
+        }
+      }
+    }
+    RejectReason[] verdicts = new RejectReason[total];
+    Rejections rejections = new Rejections();
+    int[] index = {0};
+    for (ResourceMetrics rm : request.getResourceMetricsList()) {
+      AttributeCheck.Problem resourceProblem =
+          AttributeCheck.check(rm.getResource().getAttributesList(), limits, "a resource");
+      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+        AttributeCheck.Problem scopeProblem =
+            resourceProblem != null
+                ? resourceProblem
+                : AttributeCheck.check(
+                    sm.getScope().getAttributesList(),
+                    limits,
+                    "scope " + AttributeCheck.quote(sm.getScope().getName()));
+        for (Metric m : sm.getMetricsList()) {
+          new MetricCheck(m, limits, scopeProblem, rejections, verdicts, index).run();
+        }
+      }
+    }
+    if (rejections.isEmpty()) {
+      return new Validation<>(request, total, Map.of(), "");
+    }
+    long accepted = total - rejections.total();
+    return new Validation<>(
+        keep(request, verdicts),
+        accepted,
+        rejections.counts(),
+        rejections.message(total, itemName()));
+  }
+
+  static int pointCount(Metric m) {
+    switch (m.getDataCase()) {
+      case GAUGE:
+        return m.getGauge().getDataPointsCount();
+      case SUM:
+        return m.getSum().getDataPointsCount();
+      case HISTOGRAM:
+        return m.getHistogram().getDataPointsCount();
+      case EXPONENTIAL_HISTOGRAM:
+        return m.getExponentialHistogram().getDataPointsCount();
+      case SUMMARY:
+        return m.getSummary().getDataPointsCount();
+      default:
+        return 0;
+    }
+  }
+
+  /** The verdicts for one metric's points, written into the shared flattened array. */
+  private final class MetricCheck {
+    private final Metric metric;
+    private final IngestLimits limits;
+    private final AttributeCheck.Problem inherited;
+    private final Rejections rejections;
+    private final RejectReason[] verdicts;
+    private final int[] index;
+    private final String owner;
+
+    MetricCheck(
+        Metric metric,
+        IngestLimits limits,
+        AttributeCheck.Problem inherited,
+        Rejections rejections,
+        RejectReason[] verdicts,
+        int[] index) {
+      this.metric = metric;
+      this.limits = limits;
+      this.inherited = inherited;
+      this.rejections = rejections;
+      this.verdicts = verdicts;
+      this.index = index;
+      this.owner = "metric " + AttributeCheck.quote(metric.getName());
+    }
+
+    void run() {
+      String metricProblem = metricProblem();
+      switch (metric.getDataCase()) {
+        case GAUGE:
+          for (NumberDataPoint p : metric.getGauge().getDataPointsList()) {
+            point(metricProblem, numberProblem(p), p.getAttributesList(), p.getExemplarsList());
+          }
+          break;
+        case SUM:
+          for (NumberDataPoint p : metric.getSum().getDataPointsList()) {
+            point(metricProblem, numberProblem(p), p.getAttributesList(), p.getExemplarsList());
+          }
+          break;
+        case HISTOGRAM:
+          for (HistogramDataPoint p : metric.getHistogram().getDataPointsList()) {
+            point(metricProblem, histogramProblem(p), p.getAttributesList(), p.getExemplarsList());
+          }
+          break;
+        case EXPONENTIAL_HISTOGRAM:
+          for (ExponentialHistogramDataPoint p :
+              metric.getExponentialHistogram().getDataPointsList()) {
+            point(
+                metricProblem,
+                exponentialProblem(p),
+                p.getAttributesList(),
+                p.getExemplarsList());
+          }
+          break;
+        case SUMMARY:
+          for (SummaryDataPoint p : metric.getSummary().getDataPointsList()) {
+            point(metricProblem, summaryProblem(p), p.getAttributesList(), List.of());
+          }
+          break;
+        default:
+          // no data: nothing to count or store
+          break;
+      }
+    }
+
+    private void point(
+        String metricProblem,
+        String pointProblem,
+        List<KeyValue> attributes,
+        List<Exemplar> exemplars) {
+      RejectReason verdict;
+      if (index[0] >= maxDataPoints) {
+        verdict = RejectReason.TOO_MANY_DATA_POINTS;
+        rejections.add(
+            verdict,
+            "a request may carry "
+                + maxDataPoints
+                + " data points; send the rest in another request");
+      } else if (metricProblem != null) {
+        verdict = RejectReason.INVALID_METRIC;
+        rejections.add(verdict, metricProblem);
+      } else if (pointProblem != null) {
+        verdict = RejectReason.INVALID_DATA_POINT;
+        rejections.add(verdict, "a data point of " + owner + " " + pointProblem);
+      } else if (inherited != null) {
+        verdict = inherited.reason();
+        rejections.add(verdict, inherited.detail());
+      } else {
+        AttributeCheck.Problem p =
+            AttributeCheck.check(attributes, limits, "a data point of " + owner);
+        for (int i = 0; p == null && i < exemplars.size(); i++) {
+          p =
+              AttributeCheck.check(
+                  exemplars.get(i).getFilteredAttributesList(),
+                  limits,
+                  "an exemplar of " + owner);
+        }
+        verdict = p == null ? null : p.reason();
+        if (p != null) {
+          rejections.add(p.reason(), p.detail());
+        }
+      }
+      verdicts[index[0]++] = verdict;
+    }
+
+    private String metricProblem() {
+      if (metric.getName().isEmpty()) {
+        return "a metric has an empty name; every OTLP metric needs one";
+      }
+      int nameBytes = metric.getNameBytes().size();
+      if (nameBytes > limits.maxAttributeValueBytes()) {
+        return owner
+            + " has a name of "
+            + nameBytes
+            + " bytes; the limit is "
+            + limits.maxAttributeValueBytes()
+            + " bytes";
+      }
+      AggregationTemporality temporality;
+      switch (metric.getDataCase()) {
+        case SUM:
+          temporality = metric.getSum().getAggregationTemporality();
+          break;
+        case HISTOGRAM:
+          temporality = metric.getHistogram().getAggregationTemporality();
+          break;
+        case EXPONENTIAL_HISTOGRAM:
+          temporality = metric.getExponentialHistogram().getAggregationTemporality();
+          break;
+        default:
+          return null;
+      }
+      if (temporality != AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE
+          && temporality != AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA) {
+        return owner
+            + " ("
+            + metric.getDataCase().name().toLowerCase(java.util.Locale.ROOT)
+            + ") has aggregation temporality "
+            + temporality
+            + "; it must be CUMULATIVE or DELTA";
+      }
+      return null;
+    }
+  }
+
+  private static String numberProblem(NumberDataPoint p) {
+    return p.getValueCase() == NumberDataPoint.ValueCase.VALUE_NOT_SET
+        ? "has no value (as_double or as_int)"
+        : null;
+  }
+
+  private static String histogramProblem(HistogramDataPoint p) {
+    int buckets = p.getBucketCountsCount();
+    int bounds = p.getExplicitBoundsCount();
+    if (buckets != 0 && buckets != bounds + 1) {
+      return "has "
+          + buckets
+          + " bucket_counts and "
+          + bounds
+          + " explicit_bounds; there must be one more count than bounds";
+    }
+    for (int i = 1; i < bounds; i++) {
+      if (!(p.getExplicitBounds(i - 1) < p.getExplicitBounds(i))) {
+        return "has explicit_bounds that are not strictly increasing (at index " + i + ")";
+      }
+    }
+    return null;
+  }
+
+  private static String exponentialProblem(ExponentialHistogramDataPoint p) {
+    if (p.getScale() < MIN_SCALE || p.getScale() > MAX_SCALE) {
+      return "has scale " + p.getScale() + "; it must be within [-10, 20]";
+    }
+    return null;
+  }
+
+  private static String summaryProblem(SummaryDataPoint p) {
+    for (SummaryDataPoint.ValueAtQuantile q : p.getQuantileValuesList()) {
+      if (!(q.getQuantile() >= 0 && q.getQuantile() <= 1)) {
+        return "has quantile " + q.getQuantile() + "; quantiles must be within [0, 1]";
+      }
+    }
+    return null;
+  }
+
+  private static ExportMetricsServiceRequest keep(
+      ExportMetricsServiceRequest request, RejectReason[] verdicts) {
+    ExportMetricsServiceRequest.Builder out = ExportMetricsServiceRequest.newBuilder();
+    int[] index = {0};
+    for (ResourceMetrics rm : request.getResourceMetricsList()) {
+      ResourceMetrics.Builder rmOut = null;
+      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
+        ScopeMetrics.Builder smOut = null;
+        for (Metric m : sm.getMetricsList()) {
+          Metric kept = keep(m, verdicts, index);
+          if (kept != null) {
+            if (smOut == null) {
+              smOut = sm.toBuilder().clearMetrics();
+            }
+            smOut.addMetrics(kept);
+          }
+        }
+        if (smOut != null) {
+          if (rmOut == null) {
+            rmOut = rm.toBuilder().clearScopeMetrics();
+          }
+          rmOut.addScopeMetrics(smOut);
+        }
+      }
+      if (rmOut != null) {
+        out.addResourceMetrics(rmOut);
+      }
+    }
+    return out.build();
+  }
+
+  /** The metric with only its accepted points; null when none is left. */
+  private static Metric keep(Metric m, RejectReason[] verdicts, int[] index) {
+    int count = pointCount(m);
+    int first = index[0];
+    index[0] += count;
+    int kept = 0;
+    for (int i = first; i < first + count; i++) {
+      if (verdicts[i] == null) {
+        kept++;
+      }
+    }
+    if (kept == count) {
+      // untouched, including a metric without data points, which costs nothing to keep
+      return m;
+    }
+    if (kept == 0) {
+      return null;
+    }
+    Metric.Builder b = m.toBuilder();
+    switch (m.getDataCase()) {
+      case GAUGE:
+        b.getGaugeBuilder().clearDataPoints();
+        for (int i = 0; i < count; i++) {
+          if (verdicts[first + i] == null) {
+            b.getGaugeBuilder().addDataPoints(m.getGauge().getDataPoints(i));
+          }
+        }
+        break;
+      case SUM:
+        b.getSumBuilder().clearDataPoints();
+        for (int i = 0; i < count; i++) {
+          if (verdicts[first + i] == null) {
+            b.getSumBuilder().addDataPoints(m.getSum().getDataPoints(i));
+          }
+        }
+        break;
+      case HISTOGRAM:
+        b.getHistogramBuilder().clearDataPoints();
+        for (int i = 0; i < count; i++) {
+          if (verdicts[first + i] == null) {
+            b.getHistogramBuilder().addDataPoints(m.getHistogram().getDataPoints(i));
+          }
+        }
+        break;
+      case EXPONENTIAL_HISTOGRAM:
+        b.getExponentialHistogramBuilder().clearDataPoints();
+        for (int i = 0; i < count; i++) {
+          if (verdicts[first + i] == null) {
+            b.getExponentialHistogramBuilder()
+                .addDataPoints(m.getExponentialHistogram().getDataPoints(i));
+          }
+        }
+        break;
+      case SUMMARY:
+        b.getSummaryBuilder().clearDataPoints();
+        for (int i = 0; i < count; i++) {
+          if (verdicts[first + i] == null) {
+            b.getSummaryBuilder().addDataPoints(m.getSummary().getDataPoints(i));
+          }
+        }
+        break;
+      default:
+        throw new IllegalStateException("a metric without data has no points to drop");
+    }
+    return b.build();
+  }
+}

@@ -1,0 +1,359 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.collector.prometheus;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.faultline.core.ingest.Signal;
+import io.faultline.core.ingest.TelemetryBatch;
+import io.faultline.core.prometheus.Label;
+import io.faultline.core.prometheus.TimeSeries;
+import io.faultline.core.prometheus.WriteRequest;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.xerial.snappy.Snappy;
+
+/**
+ * Decodes and validates Prometheus remote write 1.0 requests: a snappy-compressed (block format)
+ * protobuf {@code WriteRequest}. The HTTP resource only moves bytes; everything a sender can get
+ * wrong is decided here.
+ *
+ * <p>Series rules, as Prometheus' receiver applies them: a series needs a non-empty {@code
+ * __name__}; label names are non-empty (any UTF-8, as Prometheus 3 allows); a label name may occur
+ * only once. Labels out of order are accepted and sorted, as Prometheus sorts them. A series over
+ * a {@link RemoteWriteLimits} label limit is rejected too. Rejected series are reported (400) while
+ * the valid ones are stored, as in remote write 2.0's partial writes. NaN, infinite values and
+ * Prometheus' stale markers are ordinary samples.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class RemoteWrite {
+  /** The only media type remote write 1.0 sends. */
+  public static final String CONTENT_TYPE = "application/x-protobuf";
+
+  /** The only encoding remote write 1.0 sends. */
+  public static final String CONTENT_ENCODING = "snappy";
+
+  /** What the 1.0 sender names in {@code Content-Type}'s optional {@code proto} parameter. */
+  private static final String PROTO_V1 = "prometheus.WriteRequest";
+
+  private static final Comparator<ByteString> BYTE_ORDER =
+      ByteString.unsignedLexicographicalComparator();
+
+  private static final int MAX_PROBLEMS_LISTED = 3;
+
+  private RemoteWrite() {}
+
+  /**
+   * What decoding kept.
+   *
+   * @param request the series to store (labels sorted) and the metadata, as sent otherwise
+   * @param series series in {@code request}
+   * @param samples float samples and native histogram samples in {@code request}
+   * @param rejectedSeries series left out
+   * @param problem why series were left out, for a 400 answer; empty when none was
+   * @param raw {@code request}'s protobuf encoding when it is the body as sent, else null
+   */
+  public record Decoded(
+      WriteRequest request,
+      int series,
+      long samples,
+      int rejectedSeries,
+      String problem,
+      byte[] raw) {
+
+    /** True when there is nothing to store: no series and no metadata. */
+    public boolean isEmpty() {
+      return request.getTimeseriesCount() == 0 && request.getMetadataCount() == 0;
+    }
+
+    /** The batch for the sink, reusing the decompressed bytes when nothing was changed. */
+    public TelemetryBatch batch() {
+      return raw != null
+          ? new TelemetryBatch(Signal.PROMETHEUS_WRITE, request, raw)
+          : TelemetryBatch.of(Signal.PROMETHEUS_WRITE, request);
+    }
+  }
+
+  /**
+   * Checks the request's headers before its body is read.
+   *
+   * @param contentType may be null (Prometheus takes that as 1.0)
+   * @param contentEncoding may be null (taken as snappy, as Prometheus does)
+   * @throws RemoteWriteException 415 naming what is accepted
+   */
+  public static void checkHeaders(String contentType, String contentEncoding) {
+    if (contentEncoding != null
+        && !contentEncoding.isBlank()
+        && !contentEncoding.trim().equalsIgnoreCase(CONTENT_ENCODING)) {
+      throw new RemoteWriteException(
+          415,
+          "Content-Encoding '"
+              + abbreviate(contentEncoding)
+              + "' is not accepted; remote write bodies are snappy-compressed (block format),"
+              + " Content-Encoding: snappy");
+    }
+    if (contentType == null || contentType.isBlank()) {
+      return;
+    }
+    String[] parts = contentType.split(";");
+    if (!parts[0].trim().equalsIgnoreCase(CONTENT_TYPE)) {
+      throw new RemoteWriteException(
+          415,
+          "Content-Type '"
+              + abbreviate(contentType)
+              + "' is not accepted; remote write 1.0 sends application/x-protobuf");
+    }
+    for (int i = 1; i < parts.length; i++) {
+      String[] kv = parts[i].split("=", 2);
+      if (kv.length == 2 && kv[0].trim().equalsIgnoreCase("proto")) {
+        String proto = kv[1].trim().replace("\"", "");
+        if (!proto.equals(PROTO_V1)) {
+          throw new RemoteWriteException(
+              415,
+              "proto="
+                  + abbreviate(proto)
+                  + " is not accepted; this server takes remote write 1.0 ("
+                  + PROTO_V1
+                  + ") only");
+        }
+      }
+    }
+  }
+
+  /**
+   * Decompresses, parses and validates one body.
+   *
+   * @param body the body as sent, already known to be within {@code maxRequestBytes}
+   * @throws RemoteWriteException 400 for a body that is not snappy or not a {@code WriteRequest},
+   *     or whose every series is invalid; 413 when it decompresses to more than {@code
+   *     maxDecompressedBytes} (checked from snappy's header, before decompressing)
+   */
+  public static Decoded decode(byte[] body, RemoteWriteLimits limits) {
+    if (body.length > limits.maxRequestBytes()) {
+      throw tooLarge(limits);
+    }
+    byte[] raw;
+    try {
+      long length = declaredLength(body);
+      if (length > limits.maxDecompressedBytes()) {
+        throw new RemoteWriteException(
+            413,
+            "the body decompresses to "
+                + length
+                + " bytes; the limit is "
+                + limits.maxDecompressedBytes()
+                + " bytes. Lower the sender's queue_config.max_samples_per_send");
+      }
+      raw = Snappy.uncompress(body);
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof RemoteWriteException rwe) {
+        throw rwe;
+      }
+      throw new RemoteWriteException(
+          400,
+          "the body is not snappy-compressed (block format, not framed): "
+              + abbreviate(String.valueOf(e.getMessage())));
+    }
+    WriteRequest request;
+    try {
+      request = WriteRequest.parseFrom(raw);
+    } catch (InvalidProtocolBufferException e) {
+      throw new RemoteWriteException(
+          400,
+          "the decompressed body is not a remote write 1.0 WriteRequest: "
+              + abbreviate(String.valueOf(e.getMessage())));
+    }
+    Decoded d = validate(request, limits);
+    return d.request() == request
+        ? new Decoded(request, d.series(), d.samples(), 0, "", raw)
+        : d;
+  }
+
+  /**
+   * The uncompressed length a snappy block declares in its header (a little-endian base-128
+   * varint of at most 32 bits), read without touching the data behind it.
+   */
+  private static long declaredLength(byte[] body) throws IOException {
+    long length = 0;
+    for (int i = 0; i < 5; i++) {
+      if (i >= body.length) {
+        throw new IOException("truncated length header");
+      }
+      int b = body[i] & 0xff;
+      length |= (long) (b & 0x7f) << (7 * i);
+      if ((b & 0x80) == 0) {
+        if (length > 0xffffffffL) {
+          throw new IOException("invalid length header");
+        }
+        return length;
+      }
+    }
+    throw new IOException("invalid length header");
+  }
+
+  /** Validates an already parsed request; see the class comment. */
+  static Decoded validate(WriteRequest request, RemoteWriteLimits limits) {
+    List<String> problems = new ArrayList<>();
+    int rejected = 0;
+    long samples = 0;
+    WriteRequest.Builder out = null;
+    for (int i = 0; i < request.getTimeseriesCount(); i++) {
+      TimeSeries ts = request.getTimeseries(i);
+      String problem = check(ts, limits);
+      TimeSeries keep = ts;
+      if (problem == null && !sorted(ts)) {
+        keep = sort(ts);
+        problem = check(keep, limits);
+      }
+      if (problem != null) {
+        rejected++;
+        if (problems.size() < MAX_PROBLEMS_LISTED) {
+          problems.add(problem);
+        }
+      } else {
+        samples += keep.getSamplesCount() + keep.getHistogramsCount();
+      }
+      if (out == null && (problem != null || keep != ts)) {
+        out = request.toBuilder().clearTimeseries();
+        for (int j = 0; j < i; j++) {
+          out.addTimeseries(request.getTimeseries(j));
+        }
+      }
+      if (out != null && problem == null) {
+        out.addTimeseries(keep);
+      }
+    }
+    WriteRequest kept = out == null ? request : out.build();
+    if (rejected == 0) {
+      return new Decoded(kept, kept.getTimeseriesCount(), samples, 0, "", null);
+    }
+    StringBuilder message =
+        new StringBuilder("rejected ")
+            .append(rejected)
+            .append(" of ")
+            .append(request.getTimeseriesCount())
+            .append(" series: ")
+            .append(String.join("; ", problems));
+    if (rejected > problems.size()) {
+      message.append("; …");
+    }
+    if (kept.getTimeseriesCount() == 0 && kept.getMetadataCount() == 0) {
+      throw new RemoteWriteException(400, message.toString());
+    }
+    message.append(". The other series were stored");
+    return new Decoded(
+        kept, kept.getTimeseriesCount(), samples, rejected, message.toString(), null);
+  }
+
+  /** Null when the series is valid (ignoring label order); else why not. */
+  private static String check(TimeSeries ts, RemoteWriteLimits limits) {
+    if (ts.getLabelsCount() > limits.maxLabelsPerSeries()) {
+      return describe(ts)
+          + " has "
+          + ts.getLabelsCount()
+          + " labels; the limit is "
+          + limits.maxLabelsPerSeries();
+    }
+    boolean named = false;
+    ByteString previous = null;
+    boolean ordered = true;
+    for (Label l : ts.getLabelsList()) {
+      ByteString name = l.getNameBytes();
+      if (name.isEmpty()) {
+        return describe(ts) + " has a label with an empty name";
+      }
+      if (name.size() > limits.maxLabelNameBytes()) {
+        return describe(ts)
+            + " has a label name of "
+            + name.size()
+            + " bytes; the limit is "
+            + limits.maxLabelNameBytes();
+      }
+      if (l.getValueBytes().size() > limits.maxLabelValueBytes()) {
+        return describe(ts)
+            + " has label "
+            + quote(l.getName())
+            + " with a value of "
+            + l.getValueBytes().size()
+            + " bytes; the limit is "
+            + limits.maxLabelValueBytes();
+      }
+      if (l.getName().equals("__name__") && !l.getValue().isEmpty()) {
+        named = true;
+      }
+      if (previous != null) {
+        int c = BYTE_ORDER.compare(previous, name);
+        if (c == 0) {
+          return describe(ts) + " has label " + quote(l.getName()) + " twice";
+        }
+        ordered &= c < 0;
+      }
+      previous = name;
+    }
+    if (!ordered) {
+      // duplicates that are not adjacent show up once sorted; the caller checks again then
+      return null;
+    }
+    if (!named) {
+      return describe(ts) + " has no metric name (a non-empty __name__ label)";
+    }
+    return null;
+  }
+
+  private static boolean sorted(TimeSeries ts) {
+    for (int i = 1; i < ts.getLabelsCount(); i++) {
+      if (BYTE_ORDER.compare(ts.getLabels(i - 1).getNameBytes(), ts.getLabels(i).getNameBytes())
+          >= 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static TimeSeries sort(TimeSeries ts) {
+    List<Label> labels = new ArrayList<>(ts.getLabelsList());
+    labels.sort((a, b) -> BYTE_ORDER.compare(a.getNameBytes(), b.getNameBytes()));
+    return ts.toBuilder().clearLabels().addAllLabels(labels).build();
+  }
+
+  /** The series as {@code name{a="b",...}}, cut short. */
+  private static String describe(TimeSeries ts) {
+    StringBuilder sb = new StringBuilder("series {");
+    String sep = "";
+    for (Label l : ts.getLabelsList()) {
+      sb.append(sep).append(abbreviate(l.getName())).append("=\"").append(abbreviate(l.getValue())).append('"');
+      sep = ",";
+      if (sb.length() > 200) {
+        sb.append(",…");
+        break;
+      }
+    }
+    return sb.append('}').toString();
+  }
+
+  private static RemoteWriteException tooLarge(RemoteWriteLimits limits) {
+    return new RemoteWriteException(
+        413,
+        "the body is larger than "
+            + limits.maxRequestBytes()
+            + " bytes; lower the sender's queue_config.max_samples_per_send");
+  }
+
+  /** The 413 for a body known to be too large before it is read. */
+  public static RemoteWriteException bodyTooLarge(RemoteWriteLimits limits) {
+    return tooLarge(limits);
+  }
+
+  private static String quote(String s) {
+    return "'" + abbreviate(s) + "'";
+  }
+
+  private static String abbreviate(String s) {
+    return (s.length() > 64 ? s.substring(0, 64) + "…" : s).replace('\n', ' ');
+  }
+}

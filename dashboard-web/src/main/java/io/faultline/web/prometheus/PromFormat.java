@@ -1,0 +1,115 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.web.prometheus;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+
+/**
+ * Numbers exactly as Prometheus' HTTP API writes them ({@code util/jsonutil}): sample values as Go's
+ * shortest {@code strconv.FormatFloat} in {@code 'f'} form, or {@code 'e'} form when the magnitude
+ * is below 1e-6 or at least 1e21 ({@code "1e+21"}, {@code "1.5e-07"}), {@code "NaN"}, {@code
+ * "+Inf"}, {@code "-Inf"}; timestamps as seconds with exactly three decimals when there is a
+ * fraction ({@code 1.500}, {@code 1435781451.781}, {@code 7}).
+ */
+final class PromFormat {
+  private PromFormat() {}
+
+  /** jsonutil.MarshalFloat, without the quotes. */
+  static String value(double v) {
+    if (Double.isNaN(v)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "+Inf" : "-Inf";
+    }
+    if (v == 0) {
+      return (Double.doubleToRawLongBits(v) < 0) ? "-0" : "0";
+    }
+    double abs = Math.abs(v);
+    BigDecimal digits = shortest(abs);
+    String sign = v < 0 ? "-" : "";
+    if (abs < 1e-6 || abs >= 1e21) {
+      return sign + exponential(digits);
+    }
+    return sign + digits.toPlainString();
+  }
+
+  /** jsonutil.MarshalTimestamp. */
+  static String time(long ms) {
+    StringBuilder sb = new StringBuilder(24);
+    long t = ms;
+    if (t < 0) {
+      sb.append('-');
+      t = -t;
+    }
+    sb.append(t / 1000);
+    long fraction = t % 1000;
+    if (fraction != 0) {
+      sb.append('.');
+      if (fraction < 100) {
+        sb.append('0');
+      }
+      if (fraction < 10) {
+        sb.append('0');
+      }
+      sb.append(fraction);
+    }
+    return sb.toString();
+  }
+
+  /**
+   * The shortest decimal that reads back as {@code v}, the closest such when several have that
+   * length: what Go's {@code FormatFloat(v, fmt, -1, 64)} prints. JDK 17's {@code
+   * Double.toString} is not always shortest, so it only gives an upper bound here.
+   */
+  static BigDecimal shortest(double v) {
+    BigDecimal exact = new BigDecimal(v);
+    int n = new BigDecimal(Double.toString(v)).stripTrailingZeros().precision();
+    BigDecimal best = closestReadingBack(exact, v, n);
+    for (int p = n - 1; p >= 1 && best != null; p--) {
+      BigDecimal candidate = closestReadingBack(exact, v, p);
+      if (candidate == null) {
+        break;
+      }
+      best = candidate;
+    }
+    return best.stripTrailingZeros();
+  }
+
+  /**
+   * Of the two {@code p}-digit decimals around positive {@code v}, the closer one that reads back
+   * as {@code v}; null when neither does. Both must be tried: next to a power of two the rounding
+   * interval is lopsided, so the nearer decimal may miss it while the farther one hits.
+   */
+  private static BigDecimal closestReadingBack(BigDecimal exact, double v, int p) {
+    BigDecimal down = exact.round(new MathContext(p, RoundingMode.FLOOR));
+    BigDecimal up = exact.round(new MathContext(p, RoundingMode.CEILING));
+    boolean downOk = down.doubleValue() == v;
+    boolean upOk = up.doubleValue() == v;
+    if (downOk && upOk) {
+      int c = exact.subtract(down).compareTo(up.subtract(exact));
+      return c <= 0 ? down : up;
+    }
+    return downOk ? down : upOk ? up : null;
+  }
+
+  /** Go's {@code 'e'} form of positive digits: {@code d[.ddd]e±XX}. */
+  private static String exponential(BigDecimal digits) {
+    String unscaled = digits.unscaledValue().toString();
+    int exponent = unscaled.length() - 1 - digits.scale();
+    StringBuilder sb = new StringBuilder().append(unscaled.charAt(0));
+    if (unscaled.length() > 1) {
+      sb.append('.').append(unscaled, 1, unscaled.length());
+    }
+    sb.append('e').append(exponent < 0 ? '-' : '+');
+    int abs = Math.abs(exponent);
+    if (abs < 10) {
+      sb.append('0');
+    }
+    return sb.append(abs).toString();
+  }
+}

@@ -1,0 +1,183 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.web.prometheus;
+
+import io.faultline.collector.prometheus.RemoteWrite;
+import io.faultline.collector.prometheus.RemoteWriteException;
+import io.faultline.collector.prometheus.RemoteWriteLimits;
+import io.faultline.core.ingest.BackpressureException;
+import io.faultline.core.ingest.TelemetrySink;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /api/v1/write}: Prometheus remote write 1.0 (snappy-compressed protobuf {@code
+ * WriteRequest}). Answers as Prometheus' own receiver does: 204 once the samples are durable, 400
+ * with the reason for an undecodable body or invalid series (valid series in the same request are
+ * stored), 413 for a body over the limits (never fully read or decompressed), 415 for another
+ * content type or encoding, 429 with {@code Retry-After} when the ingest pipeline is full and 503
+ * when storing failed (both retried by Prometheus). Decoding and validation live in {@link
+ * RemoteWrite}; this resource only moves bytes.
+ *
+ * <p>Ingest, not query: the auth filter lists {@code api/v1/write} among its open paths.
+ */
+@Path("/api/v1/write")
+public final class RemoteWriteResource {
+  /** How long a client is told to wait when the sink names no delay. */
+  static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+
+  /** A request whose batch is not durable by then gets 503 (the sink is stuck; retry). */
+  static final Duration STORE_TIMEOUT = Duration.ofSeconds(30);
+
+  private static final Logger LOG = LoggerFactory.getLogger(RemoteWriteResource.class);
+
+  private final TelemetrySink sink;
+  private final RemoteWriteLimits limits;
+
+  public RemoteWriteResource(TelemetrySink sink, RemoteWriteLimits limits) {
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.limits = Objects.requireNonNull(limits, "limits");
+  }
+
+  @POST
+  @Consumes(MediaType.WILDCARD)
+  public void write(
+      @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
+      @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
+      @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength,
+      InputStream body,
+      @Suspended AsyncResponse async) {
+    RemoteWrite.Decoded decoded;
+    try {
+      RemoteWrite.checkHeaders(contentType, contentEncoding);
+      long declared = parseLength(contentLength);
+      if (declared > limits.maxRequestBytes()) {
+        throw RemoteWrite.bodyTooLarge(limits);
+      }
+      if (!sink.hasRoomFor(Math.max(declared, 0))) {
+        async.resume(
+            backpressure(
+                "the ingest pipeline is full (too many bytes in flight); retry later",
+                DEFAULT_RETRY_AFTER));
+        return;
+      }
+      decoded = RemoteWrite.decode(read(body), limits);
+    } catch (RemoteWriteException e) {
+      async.resume(text(e.httpStatus(), e.getMessage()));
+      return;
+    } catch (IOException e) {
+      async.resume(text(400, "reading the request body failed: " + e.getMessage()));
+      return;
+    }
+    if (decoded.isEmpty()) {
+      async.resume(answer(decoded));
+      return;
+    }
+    CompletableFuture<Void> stored;
+    try {
+      stored = sink.accept(decoded.batch());
+    } catch (RuntimeException e) {
+      stored = CompletableFuture.failedFuture(e);
+    }
+    async.setTimeout(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    async.setTimeoutHandler(
+        r ->
+            r.resume(
+                text(
+                    503,
+                    "storing the samples took longer than "
+                        + STORE_TIMEOUT.toSeconds()
+                        + " s; retry")));
+    stored.whenComplete(
+        (ok, error) -> {
+          if (error == null) {
+            async.resume(answer(decoded));
+            return;
+          }
+          Throwable cause = unwrap(error);
+          if (cause instanceof BackpressureException b) {
+            async.resume(
+                backpressure(
+                    b.getMessage(), b.retryAfter() != null ? b.retryAfter() : DEFAULT_RETRY_AFTER));
+          } else {
+            LOG.warn(
+                "storing a remote write request ({} series) failed; the sender is told to retry"
+                    + " (503). Check the write-ahead log's disk and the server log above.",
+                decoded.series(),
+                cause);
+            async.resume(text(503, "storing the samples failed; retry: " + cause.getMessage()));
+          }
+        });
+  }
+
+  private static Response answer(RemoteWrite.Decoded decoded) {
+    return decoded.rejectedSeries() == 0 ? Response.noContent().build() : text(400, decoded.problem());
+  }
+
+  private byte[] read(InputStream in) throws IOException {
+    long max = limits.maxRequestBytes();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[64 * 1024];
+    long total = 0;
+    for (int n; (n = in.read(buf)) > 0; ) {
+      total += n;
+      if (total > max) {
+        throw RemoteWrite.bodyTooLarge(limits);
+      }
+      out.write(buf, 0, n);
+    }
+    return out.toByteArray();
+  }
+
+  /** -1 when absent (a chunked upload); a malformed header is treated as absent. */
+  private static long parseLength(String header) {
+    if (header == null || header.isBlank()) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static Response backpressure(String message, Duration retryAfter) {
+    return Response.status(429)
+        .header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())))
+        .type(MediaType.TEXT_PLAIN_TYPE)
+        .entity(message + "\n")
+        .build();
+  }
+
+  private static Response text(int status, String message) {
+    return Response.status(status).type(MediaType.TEXT_PLAIN_TYPE).entity(message + "\n").build();
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

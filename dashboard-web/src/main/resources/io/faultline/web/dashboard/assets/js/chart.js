@@ -1,0 +1,142 @@
+// Copyright The Faultline Authors. SPDX-License-Identifier: Apache-2.0
+// Time-series charts with uPlot (from its WebJar), loaded only when a page first draws a chart.
+import { h, colorFor, markFirstChart, fmtNum } from './dom.js';
+
+let loadingUplot = null;
+
+export function loadUplot() {
+  if (window.uPlot) return Promise.resolve(window.uPlot);
+  if (!loadingUplot) {
+    loadingUplot = new Promise((resolve, reject) => {
+      const css = h('link', { rel: 'stylesheet', href: new URL('../vendor/uplot/uPlot.min.css', import.meta.url).href });
+      const js = h('script', { src: new URL('../vendor/uplot/uPlot.iife.min.js', import.meta.url).href });
+      js.onload = () => resolve(window.uPlot);
+      js.onerror = () => { loadingUplot = null; reject(new Error('could not load the chart library (uPlot)')); };
+      document.head.append(css, js);
+    });
+  }
+  return loadingUplot;
+}
+
+/** Resizes a chart with its container; returns a disposer. */
+function follow(el, plot, height) {
+  const ro = new ResizeObserver(() => {
+    const w = Math.max(200, Math.floor(el.clientWidth));
+    if (Math.abs(w - plot.width) > 2) plot.setSize({ width: w, height });
+  });
+  ro.observe(el);
+  return () => { ro.disconnect(); plot.destroy(); };
+}
+
+/**
+ * Draws time series into el. series: [{label, points: [[sec, value]...]}]. Points of different
+ * series are aligned on the union of their timestamps; gaps stay gaps.
+ */
+export async function timeChart(el, series, { height = 220, yFormat = fmtNum, bands = [], onRangeSelect } = {}) {
+  const uPlot = await loadUplot();
+  const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const data = [xs];
+  for (const s of series) {
+    const ys = new Array(xs.length).fill(null);
+    for (const [x, y] of s.points) ys[index.get(x)] = y;
+    data.push(ys);
+  }
+  const opts = {
+    width: Math.max(200, el.clientWidth || 600),
+    height,
+    cursor: { drag: { x: !!onRangeSelect, y: false, setScale: false } },
+    legend: { show: series.length <= 12 },
+    scales: { x: { time: true } },
+    axes: [{}, { values: (u, vals) => vals.map((v) => yFormat(v)), size: 64 }],
+    series: [{}, ...series.map((s) => ({
+      label: s.label, stroke: s.color || colorFor(s.label), width: 1.5, spanGaps: false,
+      value: (u, v) => (v == null ? '—' : yFormat(v)),
+    }))],
+    hooks: {
+      drawClear: [(u) => drawBands(u, bands)],
+      setSelect: onRangeSelect ? [(u) => {
+        if (u.select.width < 4) return;
+        const a = u.posToVal(u.select.left, 'x'), b = u.posToVal(u.select.left + u.select.width, 'x');
+        onRangeSelect(Math.round(a * 1000), Math.round(b * 1000));
+      }] : [],
+    },
+  };
+  el.replaceChildren();
+  const plot = new uPlot(opts, data, el);
+  markFirstChart();
+  return follow(el, plot, height);
+}
+
+/** Shaded windows (e.g. chaos fault windows): [{start: sec, end: sec, color}]. */
+function drawBands(u, bands) {
+  const ctx = u.ctx;
+  for (const b of bands) {
+    const x0 = u.valToPos(b.start, 'x', true), x1 = u.valToPos(b.end, 'x', true);
+    ctx.fillStyle = b.color || 'rgba(232,113,10,0.12)';
+    ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
+  }
+}
+
+/**
+ * A scatter plot of points [{x: sec, y: value, color, id}] (trace durations over time); a click
+ * on a point calls onPick(point).
+ */
+export async function scatterChart(el, points, { height = 200, yFormat = fmtNum, onPick } = {}) {
+  const uPlot = await loadUplot();
+  const sorted = [...points].sort((a, b) => a.x - b.x);
+  const xs = sorted.map((p) => p.x);
+  const ok = sorted.map((p) => (p.error ? null : p.y));
+  const bad = sorted.map((p) => (p.error ? p.y : null));
+  const pointsOnly = { show: true, size: 8, width: 1 };
+  const opts = {
+    width: Math.max(200, el.clientWidth || 600),
+    height,
+    scales: { x: { time: true } },
+    legend: { show: true },
+    axes: [{}, { values: (u, vals) => vals.map((v) => yFormat(v)), size: 64 }],
+    cursor: { points: { size: 10 } },
+    series: [{}, { label: 'traces', stroke: '#3b6fd8', fill: '#3b6fd855', paths: () => null, points: pointsOnly, value: (u, v) => (v == null ? '—' : yFormat(v)) },
+      { label: 'with errors', stroke: '#d1343b', fill: '#d1343b55', paths: () => null, points: pointsOnly, value: (u, v) => (v == null ? '—' : yFormat(v)) }],
+  };
+  el.replaceChildren();
+  const plot = new uPlot(opts, [xs, ok, bad], el);
+  if (onPick) {
+    plot.over.addEventListener('click', () => {
+      const i = nearestPoint(plot);
+      if (i != null) onPick(sorted[i]);
+    });
+    plot.over.style.cursor = 'pointer';
+  }
+  markFirstChart();
+  return follow(el, plot, height);
+}
+
+// The point nearest the mouse in both axes (within 12 px), so a click picks the dot under it.
+function nearestPoint(u) {
+  const cx = u.cursor.left, cy = u.cursor.top;
+  if (cx == null || cx < 0) return null;
+  let best = null, bestD = 144;
+  for (let si = 1; si < u.data.length; si++) {
+    const xs = u.data[0], ys = u.data[si];
+    for (let i = 0; i < xs.length; i++) {
+      if (ys[i] == null) continue;
+      const dx = u.valToPos(xs[i], 'x') - cx, dy = u.valToPos(ys[i], 'y') - cy;
+      const d = dx * dx + dy * dy;
+      if (d < bestD) { bestD = d; best = i; }
+    }
+  }
+  return best;
+}
+
+/** A Prometheus series' labels as {a="b", c="d"} text. */
+export function seriesLabel(metric, fallback = '') {
+  const entries = Object.entries(metric || {});
+  if (!entries.length) return fallback || '{}';
+  const name = metric.__name__ || '';
+  const rest = entries.filter(([k]) => k !== '__name__').map(([k, v]) => `${k}="${v}"`).join(', ');
+  return rest ? `${name}{${rest}}` : name;
+}
+
+/** Prometheus matrix values to [[sec, number]]. */
+export const toPoints = (values) => (values || []).map(([t, v]) => [Number(t), Number(v)]);

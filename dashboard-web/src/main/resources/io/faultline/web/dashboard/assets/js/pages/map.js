@@ -1,0 +1,152 @@
+// Copyright The Faultline Authors. SPDX-License-Identifier: Apache-2.0
+// The service map: who calls whom, edges coloured by error ratio, chaos targets marked. Drawn as a
+// layered graph in plain SVG (callers left of callees), which reads better than a force layout
+// for the tens of services a Faultline typically sees, and needs no library.
+import { h, s, replace, loading, errorBox, empty, fmtNum, fmtPct, markFirstChart } from '../dom.js';
+import { api, promInstant, settle } from '../api.js';
+import { promDuration } from '../time.js';
+
+const GRAPH = 'traces_service_graph_request_total';
+const FAILED = 'traces_service_graph_request_failed_total';
+
+export async function render(ctx) {
+  const { range, signal } = ctx;
+  const box = h('div', { class: 'panel map', id: 'service-map' }, loading('Loading the service map…'));
+  const note = h('div');
+  replace(ctx.root, h('h1', null, 'Service map'), note, box,
+    h('div', { class: 'legend' }, h('span', null, h('i', { style: 'background: #1f9d55' }), '< 1% errors'), h('span', null, h('i', { style: 'background: #c98a00' }), '1–5%'),
+      h('span', null, h('i', { style: 'background: #d1343b' }), '≥ 5%'), h('span', null, h('i', { style: 'border: 2px dashed #e8710a' }), 'chaos target (running experiment)'),
+      h('span', null, 'Edge width: request count.')));
+  const whole = promDuration((range.end - range.start) / 1000);
+  const [calls, failed, chaos] = await settle([
+    promInstant(`sum by (client, server) (increase(${GRAPH}[${whole}]))`, range.end, signal),
+    promInstant(`sum by (client, server) (increase(${FAILED}[${whole}]))`, range.end, signal),
+    api('/api/chaos/runs', { params: { status: 'running' }, signal }),
+  ]);
+  if (signal.aborted) return;
+  let edges;
+  if (!calls.error && calls.value.length) {
+    const f = new Map(((failed.value) || []).map((r) => [`${r.metric.client}\u0000${r.metric.server}`, Number(r.value[1])]));
+    edges = calls.value.map((r) => ({ from: r.metric.client || '?', to: r.metric.server || '?', calls: Number(r.value[1]), failed: f.get(`${r.metric.client}\u0000${r.metric.server}`) || 0 }))
+      .filter((e) => e.calls > 0);
+    replace(note, h('p', { class: 'small muted' }, `Requests over ${whole} from the service graph metrics.`));
+  } else {
+    try {
+      const body = await api('/api/dependencies', { params: { endTs: range.end, lookback: range.end - range.start }, signal, what: 'The trace API' });
+      edges = (body.data || []).map((d) => ({ from: d.parent, to: d.child, calls: d.callCount, failed: null }));
+      replace(note, calls.error
+        ? h('p', { class: 'small muted' }, `Service graph metrics ${calls.error.unavailable ? 'are not available on this server yet' : `failed (${calls.error.message})`}: showing call counts from traces, without error rates.`)
+        : h('p', { class: 'small muted' }, 'Call counts from traces (/api/dependencies).'));
+    } catch (e) {
+      if (e.name === 'AbortError') return;
+      replace(box, errorBox(e, 'Loading service dependencies'));
+      return;
+    }
+  }
+  const targets = chaosTargets(chaos.value);
+  if (!edges.length) {
+    replace(box, empty('No calls between services in this time range. The map appears once traces show one service calling another.'));
+    return;
+  }
+  draw(ctx, box, edges, targets);
+}
+
+function chaosTargets(body) {
+  const set = new Set();
+  const runs = Array.isArray(body) ? body : (body && (body.data || body.runs)) || [];
+  for (const r of runs) {
+    for (const t of r.targets || (r.experiment && r.experiment.targets) || []) {
+      if (typeof t === 'string') set.add(t);
+      else if (t && (t.service || t.name)) set.add(t.service || t.name);
+    }
+  }
+  return set;
+}
+
+/** Layers by longest path from the callers (cycles broken at the back edge), ordered by barycentre. */
+export function layout(nodes, edges) {
+  const out = new Map(nodes.map((n) => [n, []]));
+  const inc = new Map(nodes.map((n) => [n, []]));
+  for (const e of edges) if (e.from !== e.to) { out.get(e.from).push(e.to); inc.get(e.to).push(e.from); }
+  const layer = new Map();
+  const state = new Map();
+  const visit = (n) => {
+    if (state.get(n) === 2) return layer.get(n);
+    if (state.get(n) === 1) return -1; // back edge: ignore
+    state.set(n, 1);
+    let l = 0;
+    for (const p of inc.get(n)) l = Math.max(l, visit(p) + 1);
+    state.set(n, 2);
+    layer.set(n, l);
+    return l;
+  };
+  nodes.forEach(visit);
+  const layers = [];
+  for (const n of nodes) (layers[layer.get(n)] ||= []).push(n);
+  const pos = new Map();
+  layers.forEach((col, i) => {
+    if (i > 0) {
+      const bary = (n) => { const ps = inc.get(n).filter((p) => pos.has(p)); return ps.length ? ps.reduce((a, p) => a + pos.get(p).row, 0) / ps.length : 1e9; };
+      col.sort((a, b) => bary(a) - bary(b) || a.localeCompare(b));
+    } else col.sort();
+    col.forEach((n, j) => pos.set(n, { col: i, row: j }));
+  });
+  return { layers, pos };
+}
+
+function draw(ctx, box, edges, targets) {
+  const nodes = [...new Set(edges.flatMap((e) => [e.from, e.to]))];
+  const { layers, pos } = layout(nodes, edges);
+  const NW = 170, NH = 44, GX = 130, GY = 34;
+  const maxRows = Math.max(...layers.map((l) => l.length));
+  const W = layers.length * NW + (layers.length - 1) * GX + 40;
+  const H = maxRows * NH + (maxRows - 1) * GY + 40;
+  const xy = (n) => {
+    const p = pos.get(n);
+    const colH = layers[p.col].length * NH + (layers[p.col].length - 1) * GY;
+    return { x: 20 + p.col * (NW + GX), y: 20 + (H - 40 - colH) / 2 + p.row * (NH + GY) };
+  };
+  const maxCalls = Math.max(...edges.map((e) => e.calls));
+  const color = (e) => (e.failed == null ? '#8a97ab' : e.failed / e.calls >= 0.05 ? '#d1343b' : e.failed / e.calls >= 0.01 ? '#c98a00' : '#1f9d55');
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, style: `max-height: ${Math.max(300, H)}px`, role: 'img', 'aria-label': 'Service map' },
+    s('defs', null, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0 0L10 5L0 10z', fill: '#8a97ab' }))));
+  const inbound = new Map(), outbound = new Map();
+  for (const e of edges) {
+    inbound.set(e.to, (inbound.get(e.to) || 0) + e.calls);
+    outbound.set(e.from, (outbound.get(e.from) || 0) + e.calls);
+  }
+  for (const e of edges) {
+    const a = xy(e.from), b = xy(e.to);
+    const width = 1.5 + 5 * Math.sqrt(e.calls / maxCalls);
+    let d;
+    if (e.from === e.to) d = `M${a.x + NW - 20} ${a.y}c30 -40 50 -10 10 ${-4}`;
+    else if (pos.get(e.to).col > pos.get(e.from).col) {
+      const x1 = a.x + NW, y1 = a.y + NH / 2, x2 = b.x, y2 = b.y + NH / 2, mx = (x1 + x2) / 2;
+      d = `M${x1} ${y1}C${mx} ${y1} ${mx} ${y2} ${x2 - 2} ${y2}`;
+    } else {
+      const x1 = a.x + NW / 2, y1 = a.y + NH, x2 = b.x + NW / 2, y2 = b.y + NH;
+      d = `M${x1} ${y1}C${x1} ${y1 + 60} ${x2} ${y2 + 60} ${x2} ${y2 + 2}`;
+    }
+    const ratio = e.failed == null ? '' : `, ${fmtPct(e.failed / e.calls)} errors`;
+    const label = `${fmtNum(e.calls)} calls${ratio}`;
+    const g = s('g', { class: 'edgegroup', 'data-edge': `${e.from}->${e.to}` },
+      s('path', { class: 'edge', d, stroke: color(e), 'stroke-width': width.toFixed(1), 'marker-end': 'url(#arrow)', opacity: 0.85 }, s('title', null, `${e.from} → ${e.to}: ${label}`)));
+    if (e.from !== e.to) {
+      const mx = (a.x + NW + b.x) / 2, my = (a.y + b.y) / 2 + NH / 2 - 6;
+      g.append(s('text', { class: 'elabel', x: mx, y: my, 'text-anchor': 'middle' }, label));
+    }
+    svg.append(g);
+  }
+  for (const n of nodes) {
+    const { x, y } = xy(n);
+    const sub = `${fmtNum(inbound.get(n) || 0)} in · ${fmtNum(outbound.get(n) || 0)} out`;
+    svg.append(s('a', { href: ctx.href('service', { name: n }), 'aria-label': `Service ${n}: ${sub}` },
+      s('g', { class: `node${targets.has(n) ? ' chaos' : ''}`, 'data-service': n },
+        s('rect', { x, y, width: NW, height: NH, rx: 6 }),
+        s('text', { x: x + 10, y: y + 18 }, (targets.has(n) ? '⚡ ' : '') + (n.length > 20 ? n.slice(0, 19) + '…' : n)),
+        s('text', { class: 'sub', x: x + 10, y: y + 34 }, sub),
+        s('title', null, n))));
+  }
+  replace(box, svg);
+  markFirstChart();
+}

@@ -1,0 +1,446 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.web.dashboard;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dropwizard.core.Configuration;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.faultline.core.otlp.OtlpIds;
+import io.faultline.store.TestData;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+
+/**
+ * The dashboard in a real headless Chromium against {@link DashboardTestApp}: real trace and log
+ * stores behind the real APIs, token sign-in, and the assets served by {@link DashboardBundle}.
+ * Every test saves a screenshot under {@code target/screenshots/}. Skipped (not failed) when
+ * Debian's {@code chromium} and {@code chromium-driver} are not installed; CI installs them.
+ */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class DashboardBrowserIT {
+  private static final Path CHROMIUM = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
+  private static final Path CHROMEDRIVER =
+      Path.of(System.getProperty("chromedriver.binary", "/usr/bin/chromedriver"));
+  private static final Path SCREENSHOTS = Path.of("target", "screenshots");
+  private static final Duration PAGE_WAIT = Duration.ofSeconds(20);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String CHECKOUT = OtlpIds.toHex(TestData.CHECKOUT_TRACE_ID);
+
+  /** The test data lives in the hour before TestData.NOW; URLs carry that absolute range. */
+  private static final String RANGE =
+      "from=" + TestData.NOW.minus(Duration.ofMinutes(70)).toEpochMilli()
+          + "&to=" + TestData.NOW.plus(Duration.ofMinutes(5)).toEpochMilli();
+
+  static final DropwizardAppExtension<Configuration> APP =
+      new DropwizardAppExtension<>(
+          DashboardTestApp.class, ResourceHelpers.resourceFilePath("dashboard-test.yml"));
+
+  private static WebDriver driver;
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @BeforeAll
+  static void startBrowser() throws IOException {
+    Assumptions.assumeTrue(
+        Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        "browser tests need Debian's chromium and chromium-driver (" + CHROMIUM + ", "
+            + CHROMEDRIVER + "): apt-get install -y chromium chromium-driver");
+    Files.createDirectories(SCREENSHOTS);
+    driver = newBrowser();
+  }
+
+  @AfterAll
+  static void stopBrowser() {
+    if (driver != null) {
+      driver.quit();
+    }
+  }
+
+  @BeforeEach
+  void signedIn() {
+    signIn(driver);
+  }
+
+  @Test
+  void signInIsRequired() throws Exception {
+    driver.manage().deleteAllCookies();
+    open("#/traces?" + RANGE);
+    WebElement token = waitFor(By.id("token"));
+    assertThat(driver.getCurrentUrl()).contains("#/signin");
+    assertThat(driver.findElements(By.id("nav")).get(0).isDisplayed()).isFalse();
+
+    token.sendKeys("not-a-token", Keys.ENTER);
+    assertThat(waitFor(By.cssSelector(".state.error")).getText()).contains("unknown token");
+    screenshot("signin-error");
+
+    token.clear();
+    token.sendKeys(DashboardTestApp.ADMIN_TOKEN, Keys.ENTER);
+    await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("#/traces"));
+    assertThat(waitFor(By.id("who")).getText()).isEqualTo("admin (admin)");
+
+    waitFor(By.id("sign-out")).click();
+    waitFor(By.id("token"));
+    open("#/logs?" + RANGE);
+    waitFor(By.id("token"));
+    assertThat(driver.getCurrentUrl()).contains("#/signin");
+  }
+
+  @Test
+  void overviewListsEveryServiceThatSentTraces() throws Exception {
+    open("#/?" + RANGE);
+    List<String> expected = strings(api("/api/services").get("data"));
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElements(By.cssSelector("#services tbody tr")))
+            .extracting(r -> r.getAttribute("data-service"))
+            .containsExactlyInAnyOrderElementsOf(expected));
+    assertThat(expected).contains("frontend", "checkout", "payments");
+    // no metrics API in this app: the page says so instead of showing a blank table
+    assertThat(driver.findElement(By.cssSelector(".state.unavailable")).getText())
+        .contains("metrics API");
+    screenshot("overview");
+  }
+
+  @Test
+  void traceSearchOpensTheTraceAndItsLogs() throws Exception {
+    open("#/traces?service=frontend&limit=100&" + RANGE);
+    int found = api("/api/traces?service=frontend&limit=100&" + microRange()).get("data").size();
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElements(By.cssSelector("#trace-results tbody tr"))).hasSize(found));
+    waitFor(By.cssSelector("#trace-scatter canvas"));
+    screenshot("trace-search");
+
+    waitFor(By.cssSelector("#trace-results tr[data-trace='" + CHECKOUT + "'] a")).click();
+    await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("#/trace/" + CHECKOUT));
+    JsonNode trace = api("/api/traces/" + CHECKOUT).at("/data/0");
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElements(By.cssSelector("#waterfall .wf-row")))
+            .hasSize(trace.get("spans").size()));
+    assertThat(driver.findElements(By.cssSelector("#waterfall .wf-row[data-critical='true']")))
+        .isNotEmpty();
+    assertThat(driver.findElements(By.cssSelector("#waterfall .wf-crit"))).isNotEmpty();
+
+    // the payments span failed: its row is marked and its details show the exception event
+    WebElement failing = waitFor(By.cssSelector("#waterfall .wf-row.err"));
+    failing.click();
+    WebElement detail = waitFor(By.cssSelector("#waterfall .span-detail"));
+    assertThat(detail.getText()).contains("Attributes").contains("exception");
+
+    // the trace's logs, from the logs API
+    JsonNode logs =
+        api("/api/logs?query=" + enc("trace_id:" + CHECKOUT) + "&" + msRange() + "&limit=500");
+    assertThat(logs.get("total").asLong()).isPositive();
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElements(By.cssSelector("#trace-logs tr.log-row")))
+            .hasSize(logs.get("logs").size()));
+    assertThat(driver.findElement(By.id("trace-logs")).getText())
+        .contains(logs.at("/logs/0/body").asText());
+    fullPageScreenshot("trace-view");
+
+    // collapsing the root hides every other span
+    driver.findElement(By.cssSelector("#waterfall .wf-toggle[aria-expanded='true']")).click();
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElements(By.cssSelector("#waterfall .wf-row")).stream()
+                .filter(WebElement::isDisplayed))
+            .hasSize(1));
+  }
+
+  @Test
+  void logExplorerShowsHistogramFacetsAndTraceLinks() throws Exception {
+    open("#/logs?query=" + enc("severity:ERROR") + "&" + RANGE);
+    JsonNode errors = api("/api/logs?query=" + enc("severity:ERROR") + "&" + msRange() + "&limit=200");
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElements(By.cssSelector("#log-results tr.log-row")))
+            .hasSize(errors.get("logs").size()));
+    assertThat(driver.findElements(By.cssSelector("#log-histogram svg rect"))).isNotEmpty();
+    assertThat(driver.findElements(By.cssSelector("#log-facets button"))).isNotEmpty();
+    screenshot("logs");
+
+    WebElement link = waitFor(By.cssSelector("#log-results a.trace-link"));
+    String href = link.getAttribute("href");
+    link.click();
+    await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("#/trace/"));
+    String traceId = href.replaceAll(".*#/trace/([0-9a-f]+).*", "$1");
+    waitFor(By.cssSelector("#waterfall .wf-row"));
+    assertThat(driver.findElement(By.tagName("main")).getText()).contains(traceId);
+  }
+
+  @Test
+  void aBadLogQueryShowsTheServersMessage() throws Exception {
+    String bad = "service:(checkout";
+    HttpResponse<String> direct = get("/api/logs", Map.of("query", bad));
+    assertThat(direct.statusCode()).isEqualTo(400);
+    String message = JSON.readTree(direct.body()).path("message").asText();
+    assertThat(message).isNotBlank();
+
+    open("#/logs?" + RANGE);
+    WebElement input = waitFor(By.id("log-query"));
+    input.sendKeys(bad, Keys.ENTER);
+    WebElement error = waitFor(By.cssSelector("#log-error .state.error"));
+    assertThat(error.getText()).contains(message);
+    assertThat(input.getAttribute("aria-invalid")).isEqualTo("true");
+    screenshot("logs-bad-query");
+  }
+
+  @Test
+  void aBadTraceSearchShowsTheServersMessage() throws Exception {
+    open("#/traces?minDuration=fast&" + RANGE);
+    String message =
+        JSON.readTree(get("/api/traces", Map.of("minDuration", "fast")).body())
+            .at("/errors/0/msg").asText();
+    assertThat(message).contains("minDuration");
+    assertThat(waitFor(By.cssSelector("#trace-results .state.error")).getText()).contains(message);
+  }
+
+  @Test
+  void serviceMapShowsWhoCallsWhom() throws Exception {
+    open("#/map?" + RANGE);
+    JsonNode deps = api("/api/dependencies?endTs=" + TestData.NOW.plus(Duration.ofMinutes(5)).toEpochMilli()
+        + "&lookback=" + Duration.ofMinutes(75).toMillis()).get("data");
+    assertThat(deps.size()).isPositive();
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElements(By.cssSelector("#service-map g.edgegroup"))).hasSize(deps.size()));
+    for (JsonNode d : deps) {
+      assertThat(driver.findElements(By.cssSelector(
+          "#service-map g.edgegroup[data-edge='" + d.get("parent").asText() + "->" + d.get("child").asText() + "']")))
+          .hasSize(1);
+    }
+    screenshot("service-map");
+  }
+
+  @Test
+  void serviceDetailListsOperationsAndLinks() throws Exception {
+    open("#/service?name=checkout&" + RANGE);
+    List<String> ops = strings(api("/api/services/checkout/operations").get("data"));
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElement(By.id("operations")).getText()).contains(ops));
+    assertThat(driver.findElement(By.id("service-name")).getText()).isEqualTo("checkout");
+    screenshot("service-detail");
+  }
+
+  @Test
+  void metricsExplorerDrawsAPromqlQuery() throws Exception {
+    open("#/metrics?q=" + enc("sum by (service) (rate(traces_spanmetrics_calls_total[5m]))") + "&" + RANGE);
+    waitFor(By.id("q0"));
+    boolean metricsApi = get("/api/v1/query", Map.of("query", "1")).statusCode() != 404;
+    if (!metricsApi) {
+      assertThat(waitFor(By.cssSelector("#q0-error .state.unavailable")).getText())
+          .contains("not available");
+      screenshot("metrics-unavailable");
+    }
+    Assumptions.assumeTrue(metricsApi, "this app has no Prometheus API yet: chart not tested");
+    waitFor(By.cssSelector("#metrics-chart canvas"));
+    screenshot("metrics");
+  }
+
+  @Test
+  void chaosPageExplainsWhenTheChaosApiIsMissing() throws Exception {
+    open("#/chaos?" + RANGE);
+    boolean chaosApi = get("/api/chaos/experiments", Map.of()).statusCode() != 404;
+    if (!chaosApi) {
+      assertThat(waitFor(By.cssSelector("#experiments .state.unavailable")).getText())
+          .contains("chaos API");
+      assertThat(driver.findElement(By.id("dry-run")).isEnabled()).isFalse();
+    }
+    screenshot("chaos");
+  }
+
+  @Test
+  void theTimeRangeIsInTheUrlAndTheFormsAreKeyboardUsable() throws Exception {
+    open("#/traces?" + RANGE);
+    WebElement picker = waitFor(By.id("time-range"));
+    picker.sendKeys(Keys.ENTER);
+    WebElement from = waitFor(By.id("range-from"));
+    from.clear();
+    from.sendKeys("now-6h", Keys.ENTER);
+    await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("from=now-6h"));
+    assertThat(waitFor(By.id("time-range")).getText()).contains("now-6h");
+    waitFor(By.id("f-service"));
+    screenshot("time-picker");
+  }
+
+  @Test
+  void firstLoadIsLightAndDrawsAChartQuickly() throws Exception {
+    WebDriver fresh = newBrowser();
+    try {
+      signIn(fresh);
+      fresh.get(base() + "/#/traces?service=frontend&limit=100&" + RANGE);
+      await().atMost(PAGE_WAIT).until(() ->
+          !fresh.findElements(By.cssSelector("#trace-scatter canvas")).isEmpty());
+      @SuppressWarnings("unchecked")
+      Map<String, Object> m = (Map<String, Object>) ((JavascriptExecutor) fresh).executeScript(
+          "const nav = performance.getEntriesByType('navigation')[0];"
+              + "const res = performance.getEntriesByType('resource');"
+              + "const mark = performance.getEntriesByName('faultline:first-chart')[0];"
+              + "const assets = res.filter(r => r.name.includes('/ui/'));"
+              + "return {nav: nav.transferSize, assets: assets.reduce((a, r) => a + r.transferSize, 0),"
+              + " api: res.filter(r => r.name.includes('/api/')).reduce((a, r) => a + r.transferSize, 0),"
+              + " decoded: assets.reduce((a, r) => a + r.decodedBodySize, 0) + nav.decodedBodySize,"
+              + " files: assets.length + 1, chart: mark ? mark.startTime : -1};");
+      long total = ((Number) m.get("nav")).longValue() + ((Number) m.get("assets")).longValue();
+      double chart = ((Number) m.get("chart")).doubleValue();
+      System.out.printf(
+          "dashboard first load: %d files, %d bytes transferred for the app (%d uncompressed),"
+              + " %d bytes of API answers; first chart drawn %.0f ms after navigation start%n",
+          ((Number) m.get("files")).longValue(), total, ((Number) m.get("decoded")).longValue(),
+          ((Number) m.get("api")).longValue(), chart);
+      assertThat(total).as("bytes of the first page load").isBetween(1_000L, 150_000L);
+      assertThat(chart).as("ms to first chart").isBetween(0.0, 5_000.0);
+    } finally {
+      fresh.quit();
+    }
+  }
+
+  // --- helpers
+
+  private static WebDriver newBrowser() throws IOException {
+    Path profile = Files.createTempDirectory("faultline-chromium");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    LoggingPreferences logs = new LoggingPreferences();
+    logs.enable(LogType.BROWSER, Level.ALL);
+    options.setCapability("goog:loggingPrefs", logs);
+    options.addArguments(
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", "--window-size=1366,900", "--user-data-dir=" + profile);
+    ChromeDriverService service =
+        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
+    return new ChromeDriver(service, options);
+  }
+
+  private static void signIn(WebDriver browser) {
+    browser.get(base() + "/#/signin");
+    WebElement token = waitFor(browser, By.id("token"));
+    token.sendKeys(DashboardTestApp.ADMIN_TOKEN, Keys.ENTER);
+    waitFor(browser, By.id("who"));
+  }
+
+  private static String base() {
+    return "http://127.0.0.1:" + APP.getLocalPort();
+  }
+
+  private static void open(String hash) {
+    driver.get(base() + "/" + hash);
+  }
+
+  private static WebElement waitFor(By by) {
+    return waitFor(driver, by);
+  }
+
+  private static WebElement waitFor(WebDriver browser, By by) {
+    Supplier<List<WebElement>> find = () -> browser.findElements(by);
+    try {
+      await("element " + by).atMost(PAGE_WAIT).until(() -> !find.get().isEmpty());
+    } catch (ConditionTimeoutException e) {
+      saveDiagnostics(browser, by);
+      throw e;
+    }
+    return find.get().get(0);
+  }
+
+  /** What the page showed when an expected element never appeared: a picture, its DOM, its console. */
+  private static void saveDiagnostics(WebDriver browser, By by) {
+    String name = "failed-" + by.toString().replaceAll("[^A-Za-z0-9]+", "_");
+    try {
+      Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+      StringBuilder text = new StringBuilder(browser.getCurrentUrl()).append("\n");
+      browser.manage().logs().get(LogType.BROWSER).forEach(e -> text.append(e).append("\n"));
+      text.append(browser.getPageSource());
+      Files.writeString(SCREENSHOTS.resolve(name + ".txt"), text);
+    } catch (IOException | RuntimeException ignored) {
+      // diagnostics are best effort; the timeout itself is the failure to report
+    }
+  }
+
+  private static void screenshot(String name) throws IOException {
+    Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+  }
+
+  /** Grows the window to the page's height (at most 2400 px) for one screenshot. */
+  private static void fullPageScreenshot(String name) throws IOException {
+    Dimension before = driver.manage().window().getSize();
+    long height = (Long) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollHeight");
+    driver.manage().window().setSize(new Dimension(before.getWidth(), (int) Math.min(2400, height + 140)));
+    try {
+      screenshot(name);
+    } finally {
+      driver.manage().window().setSize(before);
+    }
+  }
+
+  private static String microRange() {
+    return "start=" + TestData.NOW.minus(Duration.ofMinutes(70)).toEpochMilli() * 1000
+        + "&end=" + TestData.NOW.plus(Duration.ofMinutes(5)).toEpochMilli() * 1000;
+  }
+
+  private static String msRange() {
+    return "start=" + TestData.NOW.minus(Duration.ofMinutes(70)).toEpochMilli()
+        + "&end=" + TestData.NOW.plus(Duration.ofMinutes(5)).toEpochMilli();
+  }
+
+  private static JsonNode api(String pathAndQuery) throws IOException, InterruptedException {
+    HttpResponse<String> r = HTTP.send(
+        HttpRequest.newBuilder(URI.create(base() + pathAndQuery))
+            .header("Authorization", "Bearer " + DashboardTestApp.ADMIN_TOKEN).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(pathAndQuery + " -> " + r.body()).isEqualTo(200);
+    return JSON.readTree(r.body());
+  }
+
+  private static HttpResponse<String> get(String path, Map<String, String> params)
+      throws IOException, InterruptedException {
+    StringBuilder q = new StringBuilder();
+    params.forEach((k, v) -> q.append(q.length() == 0 ? "?" : "&").append(k).append('=').append(enc(v)));
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(base() + path + q))
+            .header("Authorization", "Bearer " + DashboardTestApp.ADMIN_TOKEN).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private static List<String> strings(JsonNode array) {
+    return JSON.convertValue(array, JSON.getTypeFactory().constructCollectionType(List.class, String.class));
+  }
+}

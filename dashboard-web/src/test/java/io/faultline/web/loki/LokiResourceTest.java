@@ -1,0 +1,179 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.web.loki;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.dropwizard.testing.junit5.ResourceExtension;
+import io.faultline.log.LuceneLogStore;
+import io.faultline.store.TestData;
+import io.faultline.web.logs.LogsResourceTestSupport;
+import jakarta.ws.rs.client.WebTarget;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Answers are checked against the shapes in Loki's HTTP API reference: {@code
+ * {"status":"success","data":{"resultType":"streams","result":[{"stream":{labels},"values":
+ * [["<unix ns as string>","<line>"]]}]}}} and {@code {"status":"success","data":["..."]}}.
+ */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class LokiResourceTest {
+  private static final String START = String.valueOf(TestData.NOW.minusSeconds(3600).toEpochMilli() * 1_000_000L);
+  private static final String END = String.valueOf(TestData.NOW.toEpochMilli() * 1_000_000L);
+
+  @TempDir static Path dataDir;
+  private static LuceneLogStore store;
+
+  static final ResourceExtension resources =
+      ResourceExtension.builder()
+          .addResource(
+              () -> {
+                store = LogsResourceTestSupport.seeded(dataDir);
+                return new LokiResource(store.queries(), TestData.CLOCK);
+              })
+          .build();
+
+  @AfterAll
+  static void close() throws IOException {
+    store.close();
+  }
+
+  private static JsonNode ok(WebTarget t) {
+    return LogsResourceTestSupport.get(t, 200);
+  }
+
+  // Jersey reads { } in query parameters as URI templates, so the query goes pre-encoded.
+  static String encoded(String query) {
+    return URLEncoder.encode(query, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private static WebTarget range(String query) {
+    return range(query, "1000");
+  }
+
+  private static WebTarget range(String query, String limit) {
+    return resources
+        .target("/loki/api/v1/query_range")
+        .queryParam("query", encoded(query))
+        .queryParam("start", START)
+        .queryParam("end", END)
+        .queryParam("limit", limit);
+  }
+
+  /** Lines of all streams, checking Loki's stream shape on the way. */
+  private static List<String> lines(JsonNode body) {
+    assertThat(body.get("status").asText()).isEqualTo("success");
+    assertThat(body.get("data").get("resultType").asText()).isEqualTo("streams");
+    List<String> out = new ArrayList<>();
+    for (JsonNode stream : body.get("data").get("result")) {
+      assertThat(stream.get("stream").isObject()).isTrue();
+      stream.get("stream").fields().forEachRemaining(f -> assertThat(f.getValue().isTextual()).isTrue());
+      for (JsonNode v : stream.get("values")) {
+        assertThat(v.size()).isEqualTo(2);
+        assertThat(v.get(0).isTextual()).isTrue();
+        assertThat(v.get(0).asText()).matches("\\d{19}");
+        assertThat(v.get(1).isTextual()).isTrue();
+        out.add(v.get(1).asText());
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void labelsAndValues() {
+    JsonNode names =
+        ok(resources.target("/loki/api/v1/labels").queryParam("start", START).queryParam("end", END));
+    assertThat(names.get("status").asText()).isEqualTo("success");
+    assertThat(names.get("data")).extracting(JsonNode::asText)
+        .containsExactly("deployment_environment", "level", "service_name", "service_namespace");
+    JsonNode values =
+        ok(resources.target("/loki/api/v1/label/service_name/values").queryParam("start", START).queryParam("end", END));
+    assertThat(values.get("data")).extracting(JsonNode::asText).contains("checkout", "frontend", "payments");
+  }
+
+  @Test
+  void streamSelectorsGroupLinesByLabels() {
+    JsonNode body = ok(range("{service_name=\"payments\"}"));
+    assertThat(lines(body)).hasSize(3);
+    JsonNode first = body.get("data").get("result").get(0);
+    assertThat(first.get("stream").get("service_name").asText()).isEqualTo("payments");
+    assertThat(first.get("stream").get("service_namespace").asText()).isEqualTo("shop");
+    assertThat(first.get("stream").get("deployment_environment").asText()).isEqualTo("prod");
+    assertThat(body.get("data").get("result")).hasSize(2); // level error and warn
+    assertThat(lines(ok(range("{service_name=~\"pay.*|check.*\", level!=\"debug\"}")))).hasSize(4);
+    assertThat(lines(ok(range("{service_name!~\"front.*\", service_namespace=\"shop\"}")))).hasSize(5);
+    assertThat(lines(ok(range("{service_name=\"nope\"}")))).isEmpty();
+  }
+
+  @Test
+  void lineFilters() {
+    assertThat(lines(ok(range("{service_name=\"payments\"} |= \"card\"")))).hasSize(2);
+    assertThat(lines(ok(range("{service_name=\"payments\"} |= \"card\" != \"Retrying\""))))
+        .containsExactly("PaymentService failed: card declined for order ord-42");
+    assertThat(lines(ok(range("{service_name=\"payments\"} |~ \"ord-\\\\d+\"")))).hasSize(1);
+    assertThat(lines(ok(range("{service_name=\"payments\"} !~ `(?i)timeout`")))).hasSize(2);
+    // line filters are case-sensitive substrings, unlike the Lucene search
+    assertThat(lines(ok(range("{service_name=\"payments\"} |= \"CARD\"")))).isEmpty();
+  }
+
+  @Test
+  void jsonAndLogfmtParsersWithLabelFilters() {
+    assertThat(lines(ok(range("{service_name=\"frontend\"} | json | event=\"page_view\""))))
+        .containsExactly("{\"event\":\"page_view\",\"path\":\"/cart\"}");
+    JsonNode parsed = ok(range("{service_name=\"frontend\"} | json | path=\"/cart\""));
+    assertThat(parsed.get("data").get("result").get(0).get("stream").get("path").asText()).isEqualTo("/cart");
+    assertThat(lines(ok(range("{service_name=\"checkout\"} | logfmt | user_id=\"u-1\"")))).hasSize(1);
+    assertThat(lines(ok(range("{service_name=\"frontend\"} | json | __error__=\"JSONParserErr\"")))).hasSize(2);
+    assertThat(lines(ok(range("{service_namespace=\"shop\"} | level=\"error\" or level=\"fatal\"")))).hasSize(3);
+  }
+
+  @Test
+  void limitAndDirection() {
+    JsonNode backward = ok(range("{service_name=\"payments\"}", "1"));
+    assertThat(lines(backward)).containsExactly("Timeout calling https://bank.example.com/v2/charge");
+    JsonNode forward =
+        ok(range("{service_name=\"payments\"}", "1").queryParam("direction", "forward"));
+    assertThat(lines(forward)).containsExactly("PaymentService failed: card declined for order ord-42");
+  }
+
+  @Test
+  void instantQueryOfALogSelector() {
+    JsonNode body =
+        ok(resources.target("/loki/api/v1/query").queryParam("query", encoded("{level=\"fatal\"}")).queryParam("time", END));
+    assertThat(lines(body)).containsExactly("OutOfMemoryError in worker pool");
+  }
+
+  @Test
+  void errorsAre400WithPlainText() {
+    for (String bad :
+        new String[] {
+          "service_name=\"x\"", "{service_name=\"x\"", "{service_name=~\"(\"}", "{service_name=\"\"}",
+          "{service_name=\"x\"} | line_format \"{{.a}}\"", "count_over_time({a=\"b\"}[5m])",
+          "{service_name=\"x\"} |= 42"
+        }) {
+      Response r = range(bad).request().get();
+      String text = r.readEntity(String.class);
+      assertThat(r.getStatus()).as(bad + " -> " + text).isEqualTo(400);
+      assertThat(text).as(bad).isNotBlank();
+    }
+    Response wide =
+        resources.target("/loki/api/v1/query_range").queryParam("query", encoded("{level=\"info\"}"))
+            .queryParam("start", "0").queryParam("end", END).request().get();
+    assertThat(wide.getStatus()).isEqualTo(400);
+    assertThat(wide.readEntity(String.class)).contains("time range");
+  }
+}

@@ -1,0 +1,340 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.log;
+
+import io.faultline.core.log.LogEntry;
+import io.faultline.core.otlp.OtlpIds;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import io.opentelemetry.proto.resource.v1.Resource;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.document.IntPoint;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.SortedSetDocValuesField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.IndexOptions;
+import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.util.NumericUtils;
+
+/**
+ * One Lucene document per log record. Indexed:
+ *
+ * <ul>
+ *   <li>{@value #BODY}: the body (a string body as is, any other as its JSON text), analysed by
+ *       {@link LogTextAnalyzer}, positions without norms.
+ *   <li>{@value #SERVICE}, {@value #SEVERITY} (lowercased text), {@value #LEVEL}, {@value
+ *       #TRACE_ID}, {@value #SPAN_ID} (lowercase hex): exact terms.
+ *   <li>{@value #SEVERITY_NUMBER}: an int point.
+ *   <li>{@value #ATTR}: {@code attributes.<key> \0 value} and {@code resource.<key> \0 value} for
+ *       every attribute (maps flattened to dotted keys, each array element a value), values
+ *       rendered as {@link #render} does; {@value #ATTR_NUM}: a 2-d point {@code (hash(field),
+ *       sortable(value))} for numeric values, for numeric ranges without a Lucene field per key.
+ *   <li>{@value #FACET}: sorted-set doc values {@code field \0 type value} (type {@code s}, {@code
+ *       i}, {@code d}, {@code b}) for the facet fields, so facets keep value types.
+ *   <li>{@value #TIMESTAMP}: nanoseconds since the epoch, point and doc values (the index sort,
+ *       newest first); {@value #POSITION} (point and doc values) and {@value #ORDINAL} (doc
+ *       values): the batch's write-ahead-log position and the record's index in the batch, which
+ *       together name a record uniquely and order records by arrival (paging and tail).
+ *   <li>{@value #RECORD}: the record stored once as a single-record {@code ResourceLogs}.
+ * </ul>
+ *
+ * <p>Terms and facet values longer than {@value #MAX_VALUE_LENGTH} characters are not indexed.
+ */
+final class LogDocuments {
+  static final String BODY = "body";
+  static final String SERVICE = "service";
+  static final String SEVERITY = "severity";
+  static final String SEVERITY_NUMBER = "severity_number";
+  static final String LEVEL = "level";
+  static final String TRACE_ID = "trace_id";
+  static final String SPAN_ID = "span_id";
+  static final String TIMESTAMP = "timestamp";
+  static final String ATTR = "attr";
+  static final String ATTR_NUM = "attr_num";
+  static final String FACET = "facet";
+  static final String POSITION = "pos";
+  static final String ORDINAL = "ord";
+  static final String RECORD = "record";
+
+  static final String ATTRIBUTES_PREFIX = "attributes.";
+  static final String RESOURCE_PREFIX = "resource.";
+  static final char SEPARATOR = '\u0000';
+  static final int MAX_VALUE_LENGTH = 256;
+  private static final int MAX_FLATTEN_DEPTH = 4;
+
+  /** Newest first, so most-recent-first searches stop early in every segment. */
+  static final Sort NEWEST_FIRST = new Sort(new SortField(TIMESTAMP, SortField.Type.LONG, true));
+
+  private static final FieldType BODY_TYPE = new FieldType();
+
+  static {
+    BODY_TYPE.setTokenized(true);
+    BODY_TYPE.setOmitNorms(true);
+    BODY_TYPE.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS);
+    BODY_TYPE.freeze();
+  }
+
+  private LogDocuments() {}
+
+  /** What a resource contributes to each of its records' documents, computed once. */
+  record ResourceFields(String service, List<IndexableField> fields) {}
+
+  static ResourceFields resourceFields(Resource resource) {
+    String service = LogEntry.service(resource);
+    List<IndexableField> fields = new ArrayList<>();
+    fields.add(new StringField(SERVICE, service, Field.Store.NO));
+    addFacet(fields, SERVICE, 's', service);
+    addAttributes(fields, RESOURCE_PREFIX, resource.getAttributesList());
+    return new ResourceFields(service, fields);
+  }
+
+  static List<IndexableField> document(
+      ResourceFields resource, LogRecord record, long timestampNanos, long position, int ordinal, byte[] stored) {
+    List<IndexableField> doc = new ArrayList<>(24 + record.getAttributesCount() * 3);
+    doc.addAll(resource.fields());
+    String body = bodyText(record.getBody());
+    if (!body.isEmpty()) {
+      doc.add(new Field(BODY, body, BODY_TYPE));
+    }
+    String severity = record.getSeverityText();
+    if (!severity.isEmpty() && severity.length() <= MAX_VALUE_LENGTH) {
+      doc.add(new StringField(SEVERITY, severity.toLowerCase(Locale.ROOT), Field.Store.NO));
+      addFacet(doc, SEVERITY, 's', severity);
+    }
+    int number = record.getSeverityNumberValue();
+    if (number > 0) {
+      doc.add(new IntPoint(SEVERITY_NUMBER, number));
+    }
+    String level = level(number, severity);
+    doc.add(new StringField(LEVEL, level, Field.Store.NO));
+    addFacet(doc, LEVEL, 's', level);
+    if (OtlpIds.isValidTraceId(record.getTraceId())) {
+      doc.add(new StringField(TRACE_ID, OtlpIds.toHex(record.getTraceId()), Field.Store.NO));
+    }
+    if (OtlpIds.isValidSpanId(record.getSpanId())) {
+      doc.add(new StringField(SPAN_ID, OtlpIds.toHex(record.getSpanId()), Field.Store.NO));
+    }
+    addAttributes(doc, ATTRIBUTES_PREFIX, record.getAttributesList());
+    doc.add(new LongPoint(TIMESTAMP, timestampNanos));
+    doc.add(new NumericDocValuesField(TIMESTAMP, timestampNanos));
+    doc.add(new LongPoint(POSITION, position));
+    doc.add(new NumericDocValuesField(POSITION, position));
+    doc.add(new NumericDocValuesField(ORDINAL, ordinal));
+    doc.add(new StoredField(RECORD, stored));
+    return doc;
+  }
+
+  /** One record with its resource and scope (and both schema URLs), as the stored form. */
+  static ResourceLogs single(ResourceLogs rl, ScopeLogs sl, LogRecord record) {
+    return ResourceLogs.newBuilder()
+        .setResource(rl.getResource())
+        .setSchemaUrl(rl.getSchemaUrl())
+        .addScopeLogs(
+            ScopeLogs.newBuilder().setScope(sl.getScope()).setSchemaUrl(sl.getSchemaUrl()).addLogRecords(record))
+        .build();
+  }
+
+  /** Loki's {@code level}; see {@link LogEntry#level(int, String)}. */
+  static String level(int severityNumber, String severityText) {
+    return LogEntry.level(severityNumber, severityText);
+  }
+
+  static String bodyText(AnyValue body) {
+    return switch (body.getValueCase()) {
+      case STRING_VALUE -> body.getStringValue();
+      case VALUE_NOT_SET -> "";
+      default -> render(body);
+    };
+  }
+
+  private static void addAttributes(List<IndexableField> doc, String prefix, List<KeyValue> attributes) {
+    Set<String> seen = new LinkedHashSet<>();
+    for (KeyValue kv : attributes) {
+      addValue(doc, seen, prefix + kv.getKey(), kv.getValue(), 0);
+    }
+  }
+
+  private static void addValue(
+      List<IndexableField> doc, Set<String> seen, String field, AnyValue value, int depth) {
+    if (field.length() > MAX_VALUE_LENGTH) {
+      return;
+    }
+    switch (value.getValueCase()) {
+      case KVLIST_VALUE -> {
+        if (depth < MAX_FLATTEN_DEPTH) {
+          for (KeyValue kv : value.getKvlistValue().getValuesList()) {
+            addValue(doc, seen, field + "." + kv.getKey(), kv.getValue(), depth + 1);
+          }
+        }
+      }
+      case ARRAY_VALUE -> {
+        if (depth < MAX_FLATTEN_DEPTH) {
+          for (AnyValue element : value.getArrayValue().getValuesList()) {
+            addValue(doc, seen, field, element, depth + 1);
+          }
+        }
+      }
+      case VALUE_NOT_SET -> {}
+      default -> {
+        String text = render(value);
+        if (text.length() > MAX_VALUE_LENGTH || !seen.add(field + SEPARATOR + text)) {
+          return;
+        }
+        doc.add(new StringField(ATTR, attrTerm(field, text), Field.Store.NO));
+        switch (value.getValueCase()) {
+          case INT_VALUE -> {
+            doc.add(numericPoint(field, value.getIntValue()));
+            addFacet(doc, field, 'i', text);
+          }
+          case DOUBLE_VALUE -> {
+            doc.add(numericPoint(field, value.getDoubleValue()));
+            addFacet(doc, field, 'd', Double.toString(value.getDoubleValue()));
+          }
+          case BOOL_VALUE -> addFacet(doc, field, 'b', text);
+          case STRING_VALUE -> addFacet(doc, field, 's', text);
+          default -> {}
+        }
+      }
+    }
+  }
+
+  static String attrTerm(String field, String value) {
+    return field + SEPARATOR + value;
+  }
+
+  static LongPoint numericPoint(String field, double value) {
+    return new LongPoint(ATTR_NUM, fieldHash(field), NumericUtils.doubleToSortableLong(value));
+  }
+
+  /** 64-bit FNV-1a of the field name: the first dimension of {@value #ATTR_NUM}. */
+  static long fieldHash(String field) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : field.getBytes(StandardCharsets.UTF_8)) {
+      h ^= (b & 0xff);
+      h *= 0x100000001b3L;
+    }
+    return h;
+  }
+
+  private static void addFacet(List<IndexableField> doc, String field, char type, String value) {
+    if (value.length() <= MAX_VALUE_LENGTH) {
+      doc.add(new SortedSetDocValuesField(FACET, new BytesRef(field + SEPARATOR + type + value)));
+    }
+  }
+
+  /**
+   * Attribute values as users type them: strings as they are, booleans {@code true}/{@code false},
+   * integers in decimal, doubles in their shortest plain form ({@code 1.5}, {@code 100} for 100.0),
+   * bytes as base64, arrays and maps as JSON text.
+   */
+  static String render(AnyValue v) {
+    switch (v.getValueCase()) {
+      case STRING_VALUE:
+        return v.getStringValue();
+      case BOOL_VALUE:
+        return v.getBoolValue() ? "true" : "false";
+      case INT_VALUE:
+        return Long.toString(v.getIntValue());
+      case DOUBLE_VALUE:
+        return renderNumber(v.getDoubleValue());
+      case BYTES_VALUE:
+        return java.util.Base64.getEncoder().encodeToString(v.getBytesValue().toByteArray());
+      case ARRAY_VALUE:
+      case KVLIST_VALUE:
+        StringBuilder json = new StringBuilder();
+        appendJson(json, v);
+        return json.toString();
+      default:
+        return "";
+    }
+  }
+
+  static String renderNumber(double d) {
+    if (Double.isNaN(d) || Double.isInfinite(d)) {
+      return Double.toString(d);
+    }
+    if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+      return Long.toString((long) d);
+    }
+    return new BigDecimal(Double.toString(d)).stripTrailingZeros().toPlainString();
+  }
+
+  private static void appendJson(StringBuilder out, AnyValue v) {
+    switch (v.getValueCase()) {
+      case STRING_VALUE, BYTES_VALUE -> appendString(out, render(v));
+      case BOOL_VALUE, INT_VALUE -> out.append(render(v));
+      case DOUBLE_VALUE -> {
+        double d = v.getDoubleValue();
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+          appendString(out, render(v));
+        } else {
+          out.append(renderNumber(d));
+        }
+      }
+      case ARRAY_VALUE -> {
+        out.append('[');
+        for (int i = 0; i < v.getArrayValue().getValuesCount(); i++) {
+          if (i > 0) {
+            out.append(',');
+          }
+          appendJson(out, v.getArrayValue().getValues(i));
+        }
+        out.append(']');
+      }
+      case KVLIST_VALUE -> {
+        out.append('{');
+        for (int i = 0; i < v.getKvlistValue().getValuesCount(); i++) {
+          KeyValue kv = v.getKvlistValue().getValues(i);
+          if (i > 0) {
+            out.append(',');
+          }
+          appendString(out, kv.getKey());
+          out.append(':');
+          appendJson(out, kv.getValue());
+        }
+        out.append('}');
+      }
+      default -> out.append("null");
+    }
+  }
+
+  private static void appendString(StringBuilder out, String s) {
+    out.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
+  }
+}

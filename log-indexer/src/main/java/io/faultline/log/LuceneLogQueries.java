@@ -1,0 +1,524 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.log;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.faultline.core.index.PartitionedIndex;
+import io.faultline.core.log.LogEntry;
+import io.faultline.core.log.LogPage;
+import io.faultline.core.log.LogQueries;
+import io.faultline.core.log.LogQuery;
+import io.faultline.core.log.LogQuery.Direction;
+import io.faultline.core.log.LogQueryException;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.SortedSetDocValues;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.CollectionTerminatedException;
+import org.apache.lucene.search.FieldDoc;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.ScoreMode;
+import org.apache.lucene.search.SimpleCollector;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * Log queries over the record index.
+ *
+ * <p>Bounds: facets count the first {@value #MAX_FACET_DOCS} matches (newest first within each
+ * index segment); live tail refreshes the index at most every {@value #TAIL_REFRESH_MILLIS} ms
+ * however many clients poll.
+ */
+final class LuceneLogQueries implements LogQueries {
+  static final int MAX_FACET_DOCS = 1_000_000;
+  static final long TAIL_REFRESH_MILLIS = 100;
+  private static final int DENSE_ORDS = 1 << 20;
+
+  private static final Sort BACKWARD =
+      new Sort(
+          new SortField(LogDocuments.TIMESTAMP, SortField.Type.LONG, true),
+          new SortField(LogDocuments.POSITION, SortField.Type.LONG, true),
+          new SortField(LogDocuments.ORDINAL, SortField.Type.LONG, true));
+  private static final Sort FORWARD =
+      new Sort(
+          new SortField(LogDocuments.TIMESTAMP, SortField.Type.LONG),
+          new SortField(LogDocuments.POSITION, SortField.Type.LONG),
+          new SortField(LogDocuments.ORDINAL, SortField.Type.LONG));
+  private static final Sort ARRIVAL =
+      new Sort(
+          new SortField(LogDocuments.POSITION, SortField.Type.LONG),
+          new SortField(LogDocuments.ORDINAL, SortField.Type.LONG));
+
+  private final PartitionedIndex index;
+  private final LongSupplier appliedPosition;
+  private final Object tailLock = new Object();
+  private long visibleThrough;
+  private long lastTailRefreshMillis = Long.MIN_VALUE;
+
+  LuceneLogQueries(PartitionedIndex index, LongSupplier appliedPosition) {
+    this.index = index;
+    this.appliedPosition = appliedPosition;
+  }
+
+  // ---- search
+
+  @Override
+  public LogPage search(LogQuery q) {
+    Query query = filtered(q);
+    Direction direction = q.direction();
+    FieldDoc after = null;
+    if (q.cursor() != null) {
+      Cursors.SearchKey key = Cursors.search(direction, q.cursor());
+      // inclusive "after" of the next key in sort order, so the cursor's own record is excluded
+      long ord = direction == Direction.BACKWARD ? key.ordinal() - 1 : key.ordinal() + 1;
+      after = new FieldDoc(-1, Float.NaN, new Object[] {key.timestampNanos(), key.position(), ord});
+    }
+    FieldDoc searchAfter = after;
+    Sort sort = direction == Direction.BACKWARD ? BACKWARD : FORWARD;
+    int limit = q.limit();
+    return search(
+        q.start(),
+        q.end(),
+        s -> {
+          long total = s.count(query);
+          TopDocs top =
+              searchAfter == null
+                  ? s.search(query, limit + 1, sort)
+                  : s.searchAfter(searchAfter, query, limit + 1, sort);
+          int n = Math.min(limit, top.scoreDocs.length);
+          List<LogEntry> logs = load(s, top.scoreDocs, n);
+          String next = null;
+          if (top.scoreDocs.length > limit) {
+            Object[] f = ((FieldDoc) top.scoreDocs[n - 1]).fields;
+            next =
+                Cursors.search(
+                    direction, new Cursors.SearchKey((Long) f[0], (Long) f[1], (Long) f[2]));
+          }
+          return new LogPage(total, logs, next);
+        });
+  }
+
+  private static List<LogEntry> load(IndexSearcher s, ScoreDoc[] docs, int n) throws IOException {
+    StoredFields stored = s.storedFields();
+    List<LogEntry> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      out.add(entry(stored, docs[i].doc));
+    }
+    return out;
+  }
+
+  private static LogEntry entry(StoredFields stored, int doc) throws IOException {
+    BytesRef bytes = stored.document(doc).getBinaryValue(LogDocuments.RECORD);
+    try {
+      return new LogEntry(ResourceLogs.parseFrom(java.nio.ByteBuffer.wrap(bytes.bytes, bytes.offset, bytes.length)));
+    } catch (InvalidProtocolBufferException e) {
+      throw new IOException("stored log record of document " + doc + " is damaged", e);
+    }
+  }
+
+  // ---- histogram
+
+  @Override
+  public List<Bucket> histogram(LogQuery q, Duration step) {
+    long stepMillis = step == null ? 0 : step.toMillis();
+    if (stepMillis <= 0) {
+      throw new LogQueryException("the histogram step must be at least 1ms, was " + step);
+    }
+    long first = Math.floorDiv(q.start().toEpochMilli(), stepMillis) * stepMillis;
+    long lastMillis = Math.floorDiv(Math.max(nanos(q.start()), nanos(q.end()) - 1), 1_000_000L);
+    long last = Math.floorDiv(lastMillis, stepMillis) * stepMillis;
+    long buckets = (last - first) / stepMillis + 1;
+    if (buckets > MAX_BUCKETS) {
+      throw new LogQueryException(
+          "a step of "
+              + step
+              + " over this time range gives "
+              + buckets
+              + " buckets, more than the "
+              + MAX_BUCKETS
+              + " allowed; use a larger step or a shorter range");
+    }
+    long[] counts = new long[(int) buckets];
+    if (q.start().equals(q.end())) {
+      return toBuckets(first, stepMillis, new long[0]);
+    }
+    Query query = filtered(q);
+    search(
+        q.start(),
+        q.end(),
+        s -> {
+          s.search(
+              query,
+              new SimpleCollector() {
+                private NumericDocValues times;
+
+                @Override
+                protected void doSetNextReader(LeafReaderContext context) throws IOException {
+                  times = DocValues.getNumeric(context.reader(), LogDocuments.TIMESTAMP);
+                }
+
+                @Override
+                public void collect(int doc) throws IOException {
+                  if (times.advanceExact(doc)) {
+                    long ms = Math.floorDiv(times.longValue(), 1_000_000L);
+                    int i = (int) Math.floorDiv(ms - first, stepMillis);
+                    if (i >= 0 && i < counts.length) {
+                      counts[i]++;
+                    }
+                  }
+                }
+
+                @Override
+                public ScoreMode scoreMode() {
+                  return ScoreMode.COMPLETE_NO_SCORES;
+                }
+              });
+          return null;
+        });
+    return toBuckets(first, stepMillis, counts);
+  }
+
+  private static List<Bucket> toBuckets(long first, long stepMillis, long[] counts) {
+    List<Bucket> out = new ArrayList<>(counts.length);
+    for (int i = 0; i < counts.length; i++) {
+      out.add(new Bucket(first + i * stepMillis, counts[i]));
+    }
+    return out;
+  }
+
+  // ---- facets
+
+  @Override
+  public List<FieldValues> fields(LogQuery q, int maxValues) {
+    if (maxValues < 1) {
+      throw new LogQueryException("maxValues must be at least 1, was " + maxValues);
+    }
+    Query query = filtered(q);
+    Map<String, Long> counts =
+        search(
+            q.start(),
+            q.end(),
+            s -> {
+              FacetCollector collector = new FacetCollector();
+              try {
+                s.search(query, collector);
+              } catch (CollectionTerminatedException e) {
+                // cap reached in the last leaf
+              }
+              collector.finishLeaf();
+              return collector.counts;
+            });
+    Map<String, List<ValueCount>> byField = new TreeMap<>();
+    counts.forEach(
+        (term, count) -> {
+          int sep = term.indexOf(LogDocuments.SEPARATOR);
+          if (sep < 0 || sep + 1 >= term.length()) {
+            return;
+          }
+          String field = term.substring(0, sep);
+          AnyValue value = typed(term.charAt(sep + 1), term.substring(sep + 2));
+          byField.computeIfAbsent(field, k -> new ArrayList<>()).add(new ValueCount(value, count));
+        });
+    List<FieldValues> out = new ArrayList<>(byField.size());
+    Comparator<ValueCount> order =
+        Comparator.comparingLong(ValueCount::count)
+            .reversed()
+            .thenComparing(v -> LogDocuments.render(v.value()));
+    byField.forEach(
+        (field, values) -> {
+          values.sort(order);
+          out.add(new FieldValues(field, values.subList(0, Math.min(maxValues, values.size()))));
+        });
+    return out;
+  }
+
+  private static AnyValue typed(char type, String text) {
+    AnyValue.Builder v = AnyValue.newBuilder();
+    try {
+      switch (type) {
+        case 'i' -> v.setIntValue(Long.parseLong(text));
+        case 'd' -> v.setDoubleValue(Double.parseDouble(text));
+        case 'b' -> v.setBoolValue(Boolean.parseBoolean(text));
+        default -> v.setStringValue(text);
+      }
+    } catch (NumberFormatException e) {
+      v.setStringValue(text);
+    }
+    return v.build();
+  }
+
+  /** Counts facet terms per leaf by ordinal, then merges them by term. */
+  private static final class FacetCollector extends SimpleCollector {
+    final Map<String, Long> counts = new HashMap<>();
+    private SortedSetDocValues values;
+    private int[] dense;
+    private Map<Long, Integer> sparse;
+    private int seen;
+
+    @Override
+    protected void doSetNextReader(LeafReaderContext context) throws IOException {
+      finishLeaf();
+      values = DocValues.getSortedSet(context.reader(), LogDocuments.FACET);
+      long n = values.getValueCount();
+      if (n <= DENSE_ORDS) {
+        dense = new int[(int) n];
+        sparse = null;
+      } else {
+        dense = null;
+        sparse = new HashMap<>();
+      }
+    }
+
+    @Override
+    public void collect(int doc) throws IOException {
+      if (++seen > MAX_FACET_DOCS) {
+        throw new CollectionTerminatedException();
+      }
+      if (!values.advanceExact(doc)) {
+        return;
+      }
+      for (int i = 0, n = values.docValueCount(); i < n; i++) {
+        long ord = values.nextOrd();
+        if (dense != null) {
+          dense[(int) ord]++;
+        } else {
+          sparse.merge(ord, 1, Integer::sum);
+        }
+      }
+    }
+
+    void finishLeaf() throws IOException {
+      if (values == null) {
+        return;
+      }
+      if (dense != null) {
+        for (int ord = 0; ord < dense.length; ord++) {
+          if (dense[ord] > 0) {
+            counts.merge(values.lookupOrd(ord).utf8ToString(), (long) dense[ord], Long::sum);
+          }
+        }
+      } else {
+        for (Map.Entry<Long, Integer> e : sparse.entrySet()) {
+          counts.merge(values.lookupOrd(e.getKey()).utf8ToString(), (long) e.getValue(), Long::sum);
+        }
+      }
+      values = null;
+    }
+
+    @Override
+    public ScoreMode scoreMode() {
+      return ScoreMode.COMPLETE_NO_SCORES;
+    }
+  }
+
+  // ---- Loki labels
+
+  private static final Map<String, List<String>> LABEL_TERMS =
+      Map.of(
+          "service_name", List.of(LogDocuments.SERVICE),
+          "level", List.of(LogDocuments.LEVEL),
+          "service_namespace", List.of("resource.service.namespace"),
+          "deployment_environment",
+              List.of("resource.deployment.environment.name", "resource.deployment.environment"));
+
+  @Override
+  public List<String> labelNames(Instant start, Instant end) {
+    List<String> names = new ArrayList<>();
+    for (String label : new TreeSet<>(LABEL_TERMS.keySet())) {
+      if (!labelValues(label, start, end).isEmpty()) {
+        names.add(label);
+      }
+    }
+    return names;
+  }
+
+  @Override
+  public List<String> labelValues(String label, Instant start, Instant end) {
+    List<String> sources = LABEL_TERMS.get(label);
+    if (sources == null) {
+      return List.of();
+    }
+    return search(
+        start,
+        end,
+        s -> {
+          TreeSet<String> values = new TreeSet<>();
+          for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+            for (String source : sources) {
+              boolean attr = source.startsWith(LogDocuments.RESOURCE_PREFIX);
+              Terms terms = leaf.reader().terms(attr ? LogDocuments.ATTR : source);
+              if (terms == null) {
+                continue;
+              }
+              TermsEnum te = terms.iterator();
+              if (!attr) {
+                for (BytesRef t = te.next(); t != null; t = te.next()) {
+                  values.add(t.utf8ToString());
+                }
+                continue;
+              }
+              byte[] prefix = (source + LogDocuments.SEPARATOR).getBytes(StandardCharsets.UTF_8);
+              if (te.seekCeil(new BytesRef(prefix)) == TermsEnum.SeekStatus.END) {
+                continue;
+              }
+              for (BytesRef t = te.term(); t != null && startsWith(t, prefix); t = te.next()) {
+                values.add(
+                    new String(
+                        t.bytes,
+                        t.offset + prefix.length,
+                        t.length - prefix.length,
+                        StandardCharsets.UTF_8));
+              }
+            }
+          }
+          return List.copyOf(values);
+        });
+  }
+
+  private static boolean startsWith(BytesRef term, byte[] prefix) {
+    if (term.length < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (term.bytes[term.offset + i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // ---- tail
+
+  @Override
+  public String tailCursor() {
+    return Cursors.tail(new Cursors.TailKey(appliedPosition.getAsLong(), -1));
+  }
+
+  @Override
+  public TailPage tail(String queryText, String cursor, int limit) {
+    if (limit < 1 || limit > LogQuery.MAX_LIMIT) {
+      throw new LogQueryException("limit must be between 1 and " + LogQuery.MAX_LIMIT + ", was " + limit);
+    }
+    Query text = LogQueryParser.parseQuery(queryText);
+    Cursors.TailKey from = Cursors.tail(cursor);
+    long safe = visibleThrough();
+    if (from.position() >= safe) {
+      return new TailPage(List.of(), cursor);
+    }
+    Query query =
+        new BooleanQuery.Builder()
+            .add(text, BooleanClause.Occur.MUST)
+            .add(
+                LongPoint.newRangeQuery(LogDocuments.POSITION, from.position(), safe - 1),
+                BooleanClause.Occur.FILTER)
+            .build();
+    FieldDoc after = new FieldDoc(-1, Float.NaN, new Object[] {from.position(), from.ordinal() + 1});
+    return search(
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        s -> {
+          TopDocs top = s.searchAfter(after, query, limit, ARRIVAL);
+          List<LogEntry> logs = load(s, top.scoreDocs, top.scoreDocs.length);
+          Cursors.TailKey next;
+          if (top.scoreDocs.length == limit) {
+            Object[] f = ((FieldDoc) top.scoreDocs[limit - 1]).fields;
+            next = new Cursors.TailKey((Long) f[0], (Long) f[1]);
+          } else {
+            next = new Cursors.TailKey(safe, -1);
+          }
+          return new TailPage(logs, Cursors.tail(next));
+        });
+  }
+
+  /**
+   * The position below which every applied record is searchable: the applied position read
+   * before a refresh, so all records below it were added before the refresh began.
+   */
+  private long visibleThrough() {
+    synchronized (tailLock) {
+      // a rate limit on real work, so it uses the monotonic clock rather than the store's clock
+      long now = System.nanoTime() / 1_000_000L;
+      if (lastTailRefreshMillis != Long.MIN_VALUE && now - lastTailRefreshMillis < TAIL_REFRESH_MILLIS) {
+        return visibleThrough;
+      }
+      long applied = appliedPosition.getAsLong();
+      try {
+        index.refreshNow();
+      } catch (IOException e) {
+        throw new UncheckedIOException("refreshing the log index failed: " + e.getMessage(), e);
+      }
+      visibleThrough = applied;
+      lastTailRefreshMillis = now;
+      return applied;
+    }
+  }
+
+  // ---- shared
+
+  private static Query filtered(LogQuery q) {
+    Query text = LogQueryParser.parseQuery(q.query());
+    long from = nanos(q.start());
+    long to = nanos(q.end());
+    Query time =
+        to <= from
+            ? LongPoint.newSetQuery(LogDocuments.TIMESTAMP)
+            : LongPoint.newRangeQuery(LogDocuments.TIMESTAMP, from, to - 1);
+    if (text instanceof MatchAllDocsQuery) {
+      return time;
+    }
+    return new BooleanQuery.Builder()
+        .add(text, BooleanClause.Occur.MUST)
+        .add(time, BooleanClause.Occur.FILTER)
+        .build();
+  }
+
+  static long nanos(Instant t) {
+    try {
+      return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    } catch (ArithmeticException e) {
+      return t.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  private <T> T search(Instant start, Instant end, PartitionedIndex.SearchFunction<T> fn) {
+    long from = Math.floorDiv(nanos(start), 1_000_000L);
+    long to = Math.floorDiv(nanos(end), 1_000_000L);
+    return search(from, to, fn);
+  }
+
+  private <T> T search(long fromMillis, long toMillis, PartitionedIndex.SearchFunction<T> fn) {
+    try {
+      return index.search(fromMillis, toMillis, fn);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading the log index failed: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,253 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.metric;
+
+import io.faultline.core.metric.InvalidQueryException;
+import io.faultline.core.metric.MetricMetadata;
+import io.faultline.core.metric.MetricQueries;
+import io.faultline.core.metric.PromqlResult;
+import io.faultline.core.metric.QueryFailedException;
+import io.faultline.core.metric.QueryOptions;
+import io.faultline.core.metric.QueryTimedOutException;
+import io.faultline.core.metric.SampleLimitException;
+import io.faultline.metric.promql.ParseException;
+import io.faultline.metric.promql.PromqlEngine;
+import io.faultline.metric.promql.PromqlException;
+import io.faultline.metric.promql.QueryResult;
+import io.faultline.metric.promql.QueryTimeoutException;
+import io.faultline.metric.promql.Selectors;
+import io.faultline.metric.promql.TooManySamplesException;
+import io.faultline.metric.storage.LabelMatcher;
+import io.faultline.metric.storage.Labels;
+import io.faultline.metric.storage.Series;
+import io.faultline.metric.storage.SeriesSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/** {@link MetricQueries} over a {@link SeriesSource} with the PromQL engine and the store's limits. */
+final class LuceneMetricQueries implements MetricQueries {
+  static final int MAX_POINTS_PER_SERIES = 11_000;
+
+  private final SeriesSource source;
+  private final MetadataRegistry metadata;
+  private final int maxSamples;
+  private final Duration maxTimeout;
+  private final long maxRangeMillis;
+  private final Duration lookbackDelta;
+
+  LuceneMetricQueries(
+      SeriesSource source,
+      MetadataRegistry metadata,
+      int maxSamples,
+      Duration maxTimeout,
+      Duration maxRange,
+      Duration lookbackDelta) {
+    this.source = source;
+    this.metadata = metadata;
+    this.maxSamples = maxSamples;
+    this.maxTimeout = maxTimeout;
+    this.maxRangeMillis = maxRange.toMillis();
+    this.lookbackDelta = lookbackDelta;
+  }
+
+  private PromqlEngine engine(QueryOptions o) {
+    Duration timeout =
+        o.timeout() == null || o.timeout().compareTo(maxTimeout) > 0 ? maxTimeout : o.timeout();
+    return PromqlEngine.builder(source)
+        .maxSamples(maxSamples)
+        .timeout(timeout)
+        .lookbackDelta(o.lookbackDelta() == null ? lookbackDelta : o.lookbackDelta())
+        .build();
+  }
+
+  @Override
+  public PromqlResult instantQuery(String expr, long timeMs, QueryOptions options) {
+    requireExpr(expr);
+    QueryOptions o = options == null ? QueryOptions.DEFAULTS : options;
+    return convert(run(() -> engine(o).instantQuery(expr, timeMs)), o.limit());
+  }
+
+  @Override
+  public PromqlResult rangeQuery(
+      String expr, long startMs, long endMs, long stepMs, QueryOptions options) {
+    requireExpr(expr);
+    QueryOptions o = options == null ? QueryOptions.DEFAULTS : options;
+    if (stepMs <= 0) {
+      throw new InvalidQueryException(
+          "zero or negative query resolution step widths are not accepted. Try a positive integer");
+    }
+    if (endMs < startMs) {
+      throw new InvalidQueryException("end timestamp must not be before start time");
+    }
+    if ((endMs - startMs) / stepMs > MAX_POINTS_PER_SERIES) {
+      throw new InvalidQueryException(
+          "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query"
+              + " resolution (?step=XX)");
+    }
+    checkRange(startMs, endMs);
+    return convert(run(() -> engine(o).rangeQuery(expr, startMs, endMs, stepMs)), o.limit());
+  }
+
+  @Override
+  public List<Map<String, String>> series(
+      List<String> matchers, long startMs, long endMs, int limit) {
+    if (matchers == null || matchers.isEmpty()) {
+      throw new InvalidQueryException("no match[] parameter provided");
+    }
+    checkRange(startMs, endMs);
+    TreeSet<Labels> all = new TreeSet<>();
+    for (String m : matchers) {
+      List<LabelMatcher> ms = parse(m);
+      for (Series s : run(() -> source.select(ms, startMs, endMs))) {
+        all.add(s.labels());
+      }
+    }
+    List<Map<String, String>> out = new ArrayList<>();
+    for (Labels l : all) {
+      if (limit > 0 && out.size() >= limit) {
+        break;
+      }
+      out.add(l.toMap());
+    }
+    return out;
+  }
+
+  @Override
+  public List<String> labelNames(List<String> matchers, long startMs, long endMs, int limit) {
+    checkRange(startMs, endMs);
+    TreeSet<String> names = new TreeSet<>();
+    if (matchers == null || matchers.isEmpty()) {
+      names.addAll(run(() -> source.labelNames(List.of(), startMs, endMs)));
+    } else {
+      for (String m : matchers) {
+        List<LabelMatcher> ms = parse(m);
+        names.addAll(run(() -> source.labelNames(ms, startMs, endMs)));
+      }
+    }
+    return limited(names, limit);
+  }
+
+  @Override
+  public List<String> labelValues(
+      String labelName, List<String> matchers, long startMs, long endMs, int limit) {
+    if (labelName == null || labelName.isEmpty()) {
+      throw new InvalidQueryException("invalid label name: \"\"");
+    }
+    checkRange(startMs, endMs);
+    TreeSet<String> values = new TreeSet<>();
+    if (matchers == null || matchers.isEmpty()) {
+      values.addAll(run(() -> source.labelValues(labelName, List.of(), startMs, endMs)));
+    } else {
+      for (String m : matchers) {
+        List<LabelMatcher> ms = parse(m);
+        values.addAll(run(() -> source.labelValues(labelName, ms, startMs, endMs)));
+      }
+    }
+    return limited(values, limit);
+  }
+
+  @Override
+  public Map<String, List<MetricMetadata>> metadata(String metric, int limit, int limitPerMetric) {
+    return metadata.get(metric == null || metric.isEmpty() ? null : metric, limit, limitPerMetric);
+  }
+
+  private static List<String> limited(TreeSet<String> set, int limit) {
+    List<String> out = new ArrayList<>(set);
+    return limit > 0 && out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+  }
+
+  private void checkRange(long startMs, long endMs) {
+    if (endMs < startMs) {
+      throw new InvalidQueryException("end timestamp must not be before start time");
+    }
+    if (endMs - startMs > maxRangeMillis) {
+      throw new InvalidQueryException(
+          "the query time range of "
+              + Duration.ofMillis(endMs - startMs)
+              + " exceeds the limit of "
+              + Duration.ofMillis(maxRangeMillis)
+              + "; narrow start and end");
+    }
+  }
+
+  private static void requireExpr(String expr) {
+    if (expr == null || expr.isBlank()) {
+      throw new InvalidQueryException("1:1: parse error: no expression found in input");
+    }
+  }
+
+  private static List<LabelMatcher> parse(String selector) {
+    return run(() -> Selectors.parse(selector));
+  }
+
+  /** Runs engine or source code, mapping its failures onto the core exception types. */
+  private static <T> T run(Supplier<T> work) {
+    try {
+      return work.get();
+    } catch (ParseException e) {
+      throw new InvalidQueryException(e.getMessage(), e);
+    } catch (TooManySamplesException e) {
+      throw new SampleLimitException(e.getMessage(), e);
+    } catch (QueryTimeoutException e) {
+      throw new QueryTimedOutException(e.getMessage(), e);
+    } catch (PromqlException e) {
+      throw new QueryFailedException(e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidQueryException(e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw new QueryFailedException("query failed: " + e.getMessage(), e);
+    }
+  }
+
+  static PromqlResult convert(QueryResult r, int limit) {
+    List<String> warnings = new ArrayList<>(r.warnings());
+    return switch (r.type()) {
+      case SCALAR ->
+          new PromqlResult(PromqlResult.ResultType.SCALAR, List.of(), r.timestampMs(), r.scalar(),
+              null, warnings, r.infos());
+      case STRING ->
+          new PromqlResult(PromqlResult.ResultType.STRING, List.of(), r.timestampMs(), Double.NaN,
+              r.string(), warnings, r.infos());
+      case VECTOR -> {
+        List<PromqlResult.Series> out = new ArrayList<>();
+        for (QueryResult.VectorSample s : r.vector()) {
+          if (limit > 0 && out.size() >= limit) {
+            warnings.add("results truncated due to limit");
+            break;
+          }
+          out.add(new PromqlResult.Series(map(s.labels()), new long[] {s.timestampMs()},
+              new double[] {s.value()}));
+        }
+        yield new PromqlResult(PromqlResult.ResultType.VECTOR, out, r.timestampMs(), Double.NaN,
+            null, warnings, r.infos());
+      }
+      case MATRIX -> {
+        List<PromqlResult.Series> out = new ArrayList<>();
+        for (QueryResult.MatrixSeries s : r.matrix()) {
+          if (limit > 0 && out.size() >= limit) {
+            warnings.add("results truncated due to limit");
+            break;
+          }
+          out.add(new PromqlResult.Series(map(s.labels()), s.timestampsMs(), s.values()));
+        }
+        yield new PromqlResult(PromqlResult.ResultType.MATRIX, out, r.timestampMs(), Double.NaN,
+            null, warnings, r.infos());
+      }
+    };
+  }
+
+  private static Map<String, String> map(Labels l) {
+    Map<String, String> m = new LinkedHashMap<>();
+    for (int i = 0; i < l.size(); i++) {
+      m.put(l.name(i), l.value(i));
+    }
+    return java.util.Collections.unmodifiableMap(m);
+  }
+}

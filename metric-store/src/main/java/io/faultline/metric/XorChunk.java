@@ -1,0 +1,258 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.metric;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * A chunk of samples of one series, ascending in time, compressed as in Facebook's Gorilla paper
+ * (and Prometheus' XOR chunks): timestamps as delta-of-delta in variable-width buckets, values as
+ * the XOR with the previous value, storing only the meaningful bits. Regular scrapes cost one bit
+ * per timestamp; the first bucket is 7 bits wide (Prometheus: 14) so that millisecond jitter of
+ * remote-written samples stays cheap. Every NaN bit pattern survives, the stale marker included.
+ *
+ * <p>Not thread-safe: the head guards each open chunk with its series' lock.
+ */
+final class XorChunk {
+  private byte[] buf;
+  private long bitLen;
+  private int count;
+  private long minT;
+  private long prevT;
+  private long prevDelta;
+  private long prevBits;
+  private int leading;
+  private int trailing;
+
+  XorChunk() {
+    this.buf = new byte[32];
+  }
+
+  int count() {
+    return count;
+  }
+
+  long minT() {
+    return minT;
+  }
+
+  long maxT() {
+    return prevT;
+  }
+
+  double lastValue() {
+    return Double.longBitsToDouble(prevBits);
+  }
+
+  /** Appends a sample; the caller guarantees {@code t > maxT()} unless the chunk is empty. */
+  void append(long t, double v) {
+    long bits = Double.doubleToRawLongBits(v);
+    if (count == 0) {
+      minT = t;
+      writeBits(t, 64);
+      writeBits(bits, 64);
+      prevT = t;
+      prevBits = bits;
+      leading = 0xff;
+      count = 1;
+      return;
+    }
+    long delta = t - prevT;
+    long dod = delta - prevDelta;
+    if (dod == 0) {
+      writeBit(0);
+    } else if (fits(dod, 7)) {
+      writeBits(0b10, 2);
+      writeBits(dod, 7);
+    } else if (fits(dod, 14)) {
+      writeBits(0b110, 3);
+      writeBits(dod, 14);
+    } else if (fits(dod, 20)) {
+      writeBits(0b1110, 4);
+      writeBits(dod, 20);
+    } else {
+      writeBits(0b1111, 4);
+      writeBits(dod, 64);
+    }
+    long xor = bits ^ prevBits;
+    if (xor == 0) {
+      writeBit(0);
+    } else {
+      writeBit(1);
+      int lead = Math.min(Long.numberOfLeadingZeros(xor), 31);
+      int trail = Long.numberOfTrailingZeros(xor);
+      if (leading != 0xff && lead >= leading && trail >= trailing) {
+        writeBit(0);
+        writeBits(xor >>> trailing, 64 - leading - trailing);
+      } else {
+        leading = lead;
+        trailing = trail;
+        int sig = 64 - lead - trail;
+        writeBit(1);
+        writeBits(lead, 5);
+        writeBits(sig == 64 ? 0 : sig, 6);
+        writeBits(xor >>> trail, sig);
+      }
+    }
+    prevT = t;
+    prevDelta = delta;
+    prevBits = bits;
+    count++;
+  }
+
+  /** The encoded bytes (exactly as many as the bits need). */
+  byte[] bytes() {
+    return Arrays.copyOf(buf, (int) ((bitLen + 7) >>> 3));
+  }
+
+  /** Bytes held in memory. */
+  int memoryBytes() {
+    return buf.length + 64;
+  }
+
+  void writeTo(DataOutput out) throws IOException {
+    out.writeInt(count);
+    if (count == 0) {
+      return;
+    }
+    byte[] b = bytes();
+    out.writeLong(bitLen);
+    out.write(b);
+    out.writeLong(minT);
+    out.writeLong(prevT);
+    out.writeLong(prevDelta);
+    out.writeLong(prevBits);
+    out.writeInt(leading);
+    out.writeInt(trailing);
+  }
+
+  static XorChunk readFrom(DataInput in) throws IOException {
+    XorChunk c = new XorChunk();
+    c.count = in.readInt();
+    if (c.count == 0) {
+      return c;
+    }
+    c.bitLen = in.readLong();
+    int n = (int) ((c.bitLen + 7) >>> 3);
+    c.buf = new byte[Math.max(32, n + 16)];
+    in.readFully(c.buf, 0, n);
+    c.minT = in.readLong();
+    c.prevT = in.readLong();
+    c.prevDelta = in.readLong();
+    c.prevBits = in.readLong();
+    c.leading = in.readInt();
+    c.trailing = in.readInt();
+    return c;
+  }
+
+  private static boolean fits(long v, int bits) {
+    long lim = 1L << (bits - 1);
+    return v >= -lim && v < lim;
+  }
+
+  private void writeBit(int bit) {
+    ensure(1);
+    if (bit != 0) {
+      buf[(int) (bitLen >>> 3)] |= (byte) (0x80 >>> (bitLen & 7));
+    }
+    bitLen++;
+  }
+
+  private void writeBits(long v, int n) {
+    ensure(n);
+    for (int i = n - 1; i >= 0; i--) {
+      if (((v >>> i) & 1) != 0) {
+        buf[(int) (bitLen >>> 3)] |= (byte) (0x80 >>> (bitLen & 7));
+      }
+      bitLen++;
+    }
+  }
+
+  private void ensure(int bits) {
+    long need = (bitLen + bits + 7) >>> 3;
+    if (need > buf.length) {
+      buf = Arrays.copyOf(buf, (int) Math.max(need, buf.length + (buf.length >> 1)));
+    }
+  }
+
+  /** Receives decoded samples. */
+  interface SampleConsumer {
+    void accept(long t, double v);
+  }
+
+  /** Decodes {@code count} samples from {@code data}. */
+  static void decode(byte[] data, int count, SampleConsumer out) {
+    if (count == 0) {
+      return;
+    }
+    BitReader r = new BitReader(data);
+    long t = r.read(64);
+    long bits = r.read(64);
+    out.accept(t, Double.longBitsToDouble(bits));
+    long delta = 0;
+    int leading = 0;
+    int trailing = 0;
+    for (int i = 1; i < count; i++) {
+      long dod;
+      if (r.bit() == 0) {
+        dod = 0;
+      } else if (r.bit() == 0) {
+        dod = r.signed(7);
+      } else if (r.bit() == 0) {
+        dod = r.signed(14);
+      } else if (r.bit() == 0) {
+        dod = r.signed(20);
+      } else {
+        dod = r.read(64);
+      }
+      delta += dod;
+      t += delta;
+      if (r.bit() != 0) {
+        if (r.bit() != 0) {
+          leading = (int) r.read(5);
+          int sig = (int) r.read(6);
+          if (sig == 0) {
+            sig = 64;
+          }
+          trailing = 64 - leading - sig;
+        }
+        int sig = 64 - leading - trailing;
+        bits ^= r.read(sig) << trailing;
+      }
+      out.accept(t, Double.longBitsToDouble(bits));
+    }
+  }
+
+  private static final class BitReader {
+    private final byte[] data;
+    private long pos;
+
+    BitReader(byte[] data) {
+      this.data = data;
+    }
+
+    int bit() {
+      int b = (data[(int) (pos >>> 3)] >>> (7 - (pos & 7))) & 1;
+      pos++;
+      return b;
+    }
+
+    long read(int n) {
+      long v = 0;
+      for (int i = 0; i < n; i++) {
+        v = (v << 1) | bit();
+      }
+      return v;
+    }
+
+    long signed(int n) {
+      long v = read(n);
+      return (v << (64 - n)) >> (64 - n);
+    }
+  }
+}

@@ -1,0 +1,176 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.metric;
+
+import static io.faultline.store.MetricTestData.nowMs;
+import static io.faultline.store.MetricTestData.series;
+import static io.faultline.store.MetricTestData.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.faultline.core.metric.MetricStore;
+import io.faultline.core.metric.PromqlResult;
+import io.faultline.core.metric.QueryOptions;
+import io.faultline.core.prometheus.WriteRequest;
+import io.faultline.metric.promql.PromqlEngine;
+import io.faultline.metric.promql.QueryResult;
+import io.faultline.metric.storage.InMemorySeriesSource;
+import io.faultline.metric.storage.Labels;
+import io.faultline.store.MetricStoreContract;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class LuceneMetricStoreTest extends MetricStoreContract {
+  private int maxSeries = 1_000;
+
+  @Override
+  protected MetricStore newStore(Path dir, Clock clock, Duration retention) throws IOException {
+    return LuceneMetricStore.builder(dir)
+        .clock(clock)
+        .retention(retention)
+        .maxActiveSeries(maxSeries)
+        .outOfOrderWindow(Duration.ofMinutes(10))
+        .build();
+  }
+
+  private LuceneMetricStore lucene() {
+    return (LuceneMetricStore) store;
+  }
+
+  @Test
+  void newSeriesOverTheLimitAreRejectedAndCounted() throws IOException {
+    long t = nowMs() - 1000;
+    WriteRequest.Builder w = WriteRequest.newBuilder();
+    for (int i = 0; i < 1_005; i++) {
+      w.addTimeseries(series(new String[] {"__name__", "boom", "id", Integer.toString(i)}, t, i));
+    }
+    apply(w.build());
+    commit();
+    assertThat(lucene().activeSeries()).isEqualTo(1_000);
+    assertThat(lucene().samplesRejected()).containsEntry("series_limit", 5L);
+    assertThat(vector("count(boom)").values()).containsExactly(1000.0);
+  }
+
+  @Test
+  void duplicatesAndOutOfOrderSamplesFollowPrometheus() throws IOException {
+    long t = nowMs() - 60_000;
+    String[] l = {"__name__", "g"};
+    apply(write(series(l, t, 1, t + 10_000, 2, t + 20_000, 3)));
+    apply(write(series(l, t + 20_000, 3)));           // same sample again: ignored
+    apply(write(series(l, t + 20_000, 9)));           // same time, other value: rejected
+    apply(write(series(l, t + 5_000, 1.5)));          // within the window: accepted
+    apply(write(series(l, t - 3_600_000, 0)));        // behind the window: rejected
+    commit();
+    PromqlResult r = store.queries().rangeQuery("g", t, t + 20_000, 5_000, QueryOptions.DEFAULTS);
+    assertThat(r.series().get(0).values()).containsExactly(1, 1.5, 2, 2, 3);
+    assertThat(lucene().samplesDuplicateIgnored()).isEqualTo(1);
+    assertThat(lucene().samplesRejected())
+        .containsEntry("duplicate", 1L)
+        .containsEntry("out_of_order", 1L);
+    reopen();
+    r = store.queries().rangeQuery("g", t, t + 20_000, 5_000, QueryOptions.DEFAULTS);
+    assertThat(r.series().get(0).values()).containsExactly(1, 1.5, 2, 2, 3);
+  }
+
+  @Test
+  void xorChunksRoundTripEveryValue() {
+    long seed = System.nanoTime();
+    System.out.println("XorChunk round trip seed " + seed);
+    Random rnd = new Random(seed);
+    XorChunk c = new XorChunk();
+    int n = 1000;
+    long[] ts = new long[n];
+    double[] vs = new double[n];
+    long t = 1_700_000_000_000L;
+    for (int i = 0; i < n; i++) {
+      t += switch (rnd.nextInt(4)) {
+        case 0 -> 15_000;
+        case 1 -> 15_000 + rnd.nextInt(200) - 100;
+        case 2 -> 1 + rnd.nextInt(5_000_000);
+        default -> 1 + Math.abs(rnd.nextLong() % 100_000_000_000L);
+      };
+      ts[i] = t;
+      vs[i] = switch (rnd.nextInt(5)) {
+        case 0 -> rnd.nextDouble();
+        case 1 -> i;
+        case 2 -> Double.NaN;
+        case 3 -> io.faultline.metric.storage.Series.STALE_NAN;
+        default -> i > 0 ? vs[i - 1] : 0;
+      };
+      c.append(ts[i], vs[i]);
+    }
+    long[] gotT = new long[n];
+    long[] gotV = new long[n];
+    int[] k = {0};
+    XorChunk.decode(c.bytes(), c.count(), (tt, vv) -> {
+      gotT[k[0]] = tt;
+      gotV[k[0]] = Double.doubleToRawLongBits(vv);
+      k[0]++;
+    });
+    assertThat(k[0]).isEqualTo(n);
+    assertThat(gotT).containsExactly(ts);
+    for (int i = 0; i < n; i++) {
+      assertThat(gotV[i]).isEqualTo(Double.doubleToRawLongBits(vs[i]));
+    }
+  }
+
+  @Test
+  void promqlOverTheStoreEqualsPromqlInMemory() throws IOException {
+    long seed = System.nanoTime();
+    System.out.println("PromQL equivalence seed " + seed);
+    Random rnd = new Random(seed);
+    InMemorySeriesSource memory = new InMemorySeriesSource();
+    long start = nowMs() - 2 * 3_600_000L;
+    String[] jobs = {"api", "db", "cache"};
+    for (int batch = 0; batch < 4; batch++) {
+      WriteRequest.Builder w = WriteRequest.newBuilder();
+      for (int s = 0; s < 12; s++) {
+        String job = jobs[s % 3];
+        String inst = "i" + s;
+        double[] tv = new double[2 * 120];
+        double v = s * 10;
+        for (int i = 0; i < 120; i++) {
+          long t = start + (batch * 120L + i) * 15_000 + rnd.nextInt(50);
+          v += rnd.nextInt(10) == 0 ? 0 : rnd.nextInt(5);
+          if (rnd.nextInt(200) == 0) {
+            v = 0;
+          }
+          tv[2 * i] = t;
+          tv[2 * i + 1] = v;
+          memory.add(Labels.of("__name__", "req_total", "job", job, "instance", inst), t, v);
+        }
+        w.addTimeseries(series(
+            new String[] {"__name__", "req_total", "job", job, "instance", inst}, tv));
+      }
+      apply(w.build());
+      if (batch == 1) {
+        commit();
+      }
+    }
+    PromqlEngine reference = PromqlEngine.builder(memory).build();
+    long end = start + 4 * 120 * 15_000L;
+    for (String q : List.of(
+        "sum by (job) (rate(req_total[5m]))",
+        "topk(3, req_total)",
+        "count_over_time(req_total{job=~\"a.*|c.*\"}[10m])",
+        "max_over_time(req_total{instance!=\"i3\"}[1h]) - min_over_time(req_total[1h])",
+        "increase(req_total{job!~\"db\"}[30m])")) {
+      QueryResult want = reference.rangeQuery(q, start, end, 60_000);
+      PromqlResult got = store.queries().rangeQuery(q, start, end, 60_000, QueryOptions.DEFAULTS);
+      assertThat(got.series()).as(q).hasSize(want.matrix().size());
+      for (int i = 0; i < want.matrix().size(); i++) {
+        QueryResult.MatrixSeries ws = want.matrix().get(i);
+        PromqlResult.Series gs = got.series().get(i);
+        assertThat(gs.labels()).as(q).isEqualTo(ws.labels().toMap());
+        assertThat(gs.timestampsMs()).as(q).containsExactly(ws.timestampsMs());
+        assertThat(gs.values()).as(q).containsExactly(ws.values());
+      }
+    }
+  }
+}

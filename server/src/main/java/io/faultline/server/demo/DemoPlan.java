@@ -1,0 +1,128 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.server.demo;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The processes the demo runs and how each is started: the platform ({@code server} command of
+ * this same jar with a generated config), the shop's Spring Boot services with small heaps and
+ * fast-start flags, and the traffic generator. Downstream URLs are passed explicitly, so a fault
+ * proxy could be put between any two services.
+ */
+final class DemoPlan {
+  /** Start order and port order: {@code servicePortBase + index}. */
+  static final List<String> SERVICES = List.of("gateway", "orders", "inventory", "payments", "notifications");
+
+  static final String PLATFORM = "faultline";
+  static final String TRAFFIC = "traffic";
+  static final String API_KEY = "demo-key";
+
+  /** Small heaps and C1 only: the services start in a few seconds and stay small. */
+  static final List<String> SERVICE_JVM_FLAGS =
+      List.of("-Xmx192m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:MaxMetaspaceSize=160m");
+
+  static final List<String> PLATFORM_JVM_FLAGS = List.of("-Xms128m", "-Xmx768m", "-XX:+UseSerialGC", "-Xshare:auto");
+
+  /** One child process: its name (also its log file's), command line and readiness URL (null: none). */
+  record Child(String name, List<String> command, Map<String, String> env, String healthUrl) {}
+
+  private final DemoOptions o;
+
+  DemoPlan(DemoOptions options) {
+    this.o = options;
+  }
+
+  Path configFile() {
+    return o.dataDir().resolve("demo-config.yml");
+  }
+
+  Path serviceJar(String name) {
+    return o.servicesDir().resolve(name).resolve("target").resolve(name + ".jar");
+  }
+
+  Child platform() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(o.javaBin().toString());
+    cmd.addAll(PLATFORM_JVM_FLAGS);
+    cmd.add("-jar");
+    cmd.add(o.serverJar().toString());
+    cmd.add("server");
+    cmd.add(configFile().toString());
+    return new Child(PLATFORM, cmd, Map.of(), "http://127.0.0.1:" + o.adminPort() + "/ping");
+  }
+
+  List<Child> services() {
+    List<Child> children = new ArrayList<>();
+    for (String name : SERVICES) {
+      List<String> cmd = new ArrayList<>();
+      cmd.add(o.javaBin().toString());
+      cmd.addAll(SERVICE_JVM_FLAGS);
+      cmd.add("-jar");
+      cmd.add(serviceJar(name).toString());
+      serviceArgs(name).forEach((k, v) -> cmd.add("--" + k + "=" + v));
+      // a secret goes in the environment: command lines show up in ps and in OTel resource attributes
+      children.add(new Child(name, cmd, Map.of("SHOP_CHAOS_PASSWORD", o.chaosPassword()), url(name) + "/actuator/health"));
+    }
+    return children;
+  }
+
+  /** Spring properties of one service: its port, where it sends telemetry, its downstreams. */
+  Map<String, String> serviceArgs(String name) {
+    Map<String, String> args = new LinkedHashMap<>();
+    args.put("server.port", Integer.toString(o.servicePort(name)));
+    args.put("server.address", "127.0.0.1");
+    args.put("spring.profiles.active", "chaos-monkey");
+    args.put("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + o.otlpHttpPort());
+    args.put("shop.logstash.destination", "127.0.0.1:" + o.logstashPort());
+    switch (name) {
+      case "gateway" -> {
+        args.put("shop.gateway.api-keys", API_KEY);
+        args.put("shop.gateway.routes.products", url("inventory"));
+        args.put("shop.gateway.routes.carts", url("orders"));
+        args.put("shop.gateway.routes.orders", url("orders"));
+        args.put("shop.gateway.routes.notifications", url("notifications"));
+      }
+      case "orders" -> {
+        args.put("shop.inventory.url", url("inventory"));
+        args.put("shop.payments.url", url("payments"));
+        args.put("shop.notifications.url", url("notifications"));
+      }
+      case "payments" -> args.put("shop.bank.url", url("payments"));
+      default -> {
+        // inventory and notifications call no one
+      }
+    }
+    return args;
+  }
+
+  Child traffic() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(o.javaBin().toString());
+    cmd.addAll(List.of("-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
+    cmd.add("-jar");
+    cmd.add(o.servicesDir().resolve(TRAFFIC).resolve("target").resolve(TRAFFIC + ".jar").toString());
+    cmd.addAll(List.of("--gateway", url("gateway"), "--api-key", API_KEY, "--rate", Double.toString(o.trafficRate())));
+    cmd.addAll(List.of("--duration", Long.toString(o.trafficDuration().toSeconds())));
+    return new Child(TRAFFIC, cmd, Map.of(), null);
+  }
+
+  /** Every jar the demo runs; the ones missing are reported before anything starts. */
+  List<Path> jars() {
+    List<Path> jars = new ArrayList<>();
+    jars.add(o.serverJar());
+    SERVICES.forEach(s -> jars.add(serviceJar(s)));
+    jars.add(o.servicesDir().resolve(TRAFFIC).resolve("target").resolve(TRAFFIC + ".jar"));
+    return jars;
+  }
+
+  String url(String service) {
+    return "http://127.0.0.1:" + o.servicePort(service);
+  }
+}
