@@ -11,19 +11,28 @@ import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
 import io.faultline.collector.logstash.LogstashTcpReceiver;
 import io.faultline.collector.otlp.IngestLimits;
+import io.faultline.collector.prometheus.RemoteWriteLimits;
+import io.faultline.collector.prometheus.ScrapeManager;
+import io.faultline.collector.prometheus.ScrapeTarget;
 import io.faultline.collector.otlp.OtlpCollector;
 import io.faultline.collector.otlp.grpc.OtlpGrpcReceiver;
 import io.faultline.collector.otlp.http.OtlpHttpReceiver;
 import io.faultline.core.health.Health;
 import io.faultline.core.ingest.IngestPipeline;
+import io.faultline.core.ingest.BatchIndexer;
 import io.faultline.log.LuceneLogStore;
+import io.faultline.metric.LuceneMetricStore;
 import io.faultline.trace.LuceneTraceStore;
+import io.faultline.trace.derived.DerivedMetricsGenerator;
 import io.faultline.web.auth.SessionStore;
 import io.faultline.web.auth.TokenAuthFilter;
 import io.faultline.web.auth.TokenStore;
 import io.faultline.web.resources.AuthResource;
+import io.faultline.web.jaeger.ServiceGraphDependencies;
 import io.faultline.web.logs.LogsResource;
 import io.faultline.web.loki.LokiResource;
+import io.faultline.web.prometheus.PrometheusApiResource;
+import io.faultline.web.prometheus.RemoteWriteResource;
 import io.faultline.web.resources.JaegerQueryResource;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -33,6 +42,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -52,6 +62,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
   private volatile OtlpGrpcReceiver grpc;
   private volatile OtlpHttpReceiver http;
   private volatile LogstashTcpReceiver logstash;
+  private volatile ScrapeManager scrapes;
 
   public FaultlineApplication() {
     this(new PrometheusRegistry());
@@ -100,16 +111,38 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             .clock(clock)
             .build();
     environment.lifecycle().manage(closing(logs::close));
+    FaultlineConfiguration.Metrics metricsConfig = config.getMetrics();
+    LuceneMetricStore metrics =
+        LuceneMetricStore.builder(dataDir.resolve("metrics"))
+            .partitionLength(metricsConfig.partition.toJavaDuration())
+            .retention(metricsConfig.retention.toJavaDuration())
+            .maxActiveSeries(metricsConfig.maxActiveSeries)
+            .outOfOrderWindow(metricsConfig.outOfOrderWindow.toJavaDuration())
+            .maxQuerySamples(metricsConfig.maxQuerySamples)
+            .queryTimeout(metricsConfig.queryTimeout.toJavaDuration())
+            .clock(clock)
+            .build();
+    environment.lifecycle().manage(closing(metrics::close));
+    DerivedMetricsGenerator derived =
+        metricsConfig.deriveFromSpans
+            ? DerivedMetricsGenerator.builder(dataDir.resolve("derived-metrics"))
+                .clock(clock)
+                .emitInterval(metricsConfig.derivedEmitInterval.toJavaDuration())
+                .registry(registry)
+                .build()
+            : null;
     StoreMetrics.register(
         registry,
         List.of(
             new StoreMetrics.Store(
                 "traces", traces::diskBytesByPartition, traces::refreshLagMillis),
-            new StoreMetrics.Store("logs", logs::diskBytesByPartition, logs::refreshLagMillis)));
+            new StoreMetrics.Store("logs", logs::diskBytesByPartition, logs::refreshLagMillis),
+            new StoreMetrics.Store(
+                "metrics", metrics::diskBytesByPartition, metrics::refreshLagMillis)));
 
     IngestPipeline pipeline =
         IngestPipeline.builder(dataDir.resolve("wal"))
-            .indexers(List.of(traces.indexer(), logs.indexer()))
+            .indexers(indexers(traces.indexer(), logs.indexer(), metrics.indexer(), derived))
             .maxInFlightBytes(config.getIngest().maxInFlight.toBytes())
             .commitInterval(config.getIngest().commitInterval.toJavaDuration())
             .registry(registry)
@@ -118,10 +151,17 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
       @Override
       public void start() throws Exception {
         pipeline.start();
+        if (derived != null) {
+          derived.start(pipeline);
+        }
       }
 
       @Override
       public void stop() throws Exception {
+        // the generator emits through the pipeline, so it stops first
+        if (derived != null) {
+          derived.close();
+        }
         pipeline.close();
       }
     });
@@ -183,13 +223,50 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
       }
     });
 
+    List<ScrapeTarget> targets = new ArrayList<>();
+    for (FaultlineConfiguration.ScrapeJob job : config.getScrape()) {
+      targets.addAll(
+          ScrapeTarget.job(
+              job.job,
+              job.targets,
+              job.scheme,
+              job.metricsPath,
+              job.interval.toJavaDuration(),
+              job.timeout.toJavaDuration(),
+              job.labels));
+    }
+    scrapes = ScrapeManager.builder(pipeline).clock(clock).targets(targets).build();
+    environment.lifecycle().manage(new Managed() {
+      @Override
+      public void start() {
+        scrapes.start();
+      }
+
+      @Override
+      public void stop() {
+        scrapes.close();
+      }
+    });
+
     registerAuth(config, environment, dataDir, clock);
-    environment.jersey().register(new JaegerQueryResource(traces.queries(), clock));
+    environment
+        .jersey()
+        .register(
+            new JaegerQueryResource(
+                new ServiceGraphDependencies(traces.queries(), metrics.queries()), clock));
     environment.jersey().register(new LogsResource(logs.queries(), clock));
+    environment
+        .jersey()
+        .register(new PrometheusApiResource(metrics.queries(), clock, version()));
+    environment.jersey().register(new RemoteWriteResource(pipeline, RemoteWriteLimits.defaults()));
     environment.jersey().register(new LokiResource(logs.queries(), clock));
 
     environment.healthChecks().register("traces", check(traces::check));
     environment.healthChecks().register("logs", check(logs::check));
+    environment.healthChecks().register("metrics", check(metrics::check));
+    if (derived != null) {
+      environment.healthChecks().register("derived-metrics", check(derived::check));
+    }
     environment.healthChecks().register("ingest", check(pipeline::check));
     environment
         .admin()
@@ -210,6 +287,16 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
   /** The Logstash TCP input's port once started. */
   int logstashPort() {
     return logstash.port();
+  }
+
+  /** Scrape targets; the demo adds its services here. */
+  ScrapeManager scrapes() {
+    return scrapes;
+  }
+
+  static String version() {
+    String v = FaultlineApplication.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
   }
 
   PrometheusRegistry registry() {
@@ -239,9 +326,20 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
     environment
         .jersey()
         .register(
-            new TokenAuthFilter(config.getAuth().enabled, tokens, sessions, Set.of("api/session")));
+            new TokenAuthFilter(
+                config.getAuth().enabled, tokens, sessions, Set.of("api/session", "api/v1/write")));
     environment.jersey().register(RolesAllowedDynamicFeature.class);
     environment.jersey().register(new AuthResource(tokens, sessions));
+  }
+
+  private static List<BatchIndexer> indexers(BatchIndexer... maybe) {
+    List<BatchIndexer> list = new ArrayList<>();
+    for (BatchIndexer i : maybe) {
+      if (i != null) {
+        list.add(i);
+      }
+    }
+    return list;
   }
 
   private static HealthCheck check(Supplier<Health> health) {

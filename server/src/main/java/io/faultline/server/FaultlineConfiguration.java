@@ -32,6 +32,8 @@ public final class FaultlineConfiguration extends Configuration {
   @Valid @NotNull private Traces traces = new Traces();
   @Valid @NotNull private Logs logs = new Logs();
   @Valid @NotNull private Logstash logstash = new Logstash();
+  @Valid @NotNull private Metrics metrics = new Metrics();
+  @Valid @NotNull private List<ScrapeJob> scrape = List.of();
 
   public FaultlineConfiguration() {
     DefaultServerFactory server = new DefaultServerFactory();
@@ -117,6 +119,26 @@ public final class FaultlineConfiguration extends Configuration {
     this.logstash = logstash;
   }
 
+  @JsonProperty
+  public Metrics getMetrics() {
+    return metrics;
+  }
+
+  @JsonProperty
+  public void setMetrics(Metrics metrics) {
+    this.metrics = metrics;
+  }
+
+  @JsonProperty
+  public List<ScrapeJob> getScrape() {
+    return scrape;
+  }
+
+  @JsonProperty
+  public void setScrape(List<ScrapeJob> scrape) {
+    this.scrape = scrape;
+  }
+
   /** Bearer-token authentication of the query, dashboard and chaos APIs. */
   public static final class Auth {
     @JsonProperty public boolean enabled = true;
@@ -178,5 +200,45 @@ public final class FaultlineConfiguration extends Configuration {
 
     /** The service of events that name none (no {@code service} or {@code service.name} field). */
     @NotNull @JsonProperty public String defaultService = "unknown_service";
+  }
+
+  /** The metric store, PromQL limits, and the metrics derived from spans. */
+  public static final class Metrics {
+    @NotNull @JsonProperty public Duration partition = Duration.days(1);
+
+    @NotNull @JsonProperty public Duration retention = Duration.days(15);
+
+    /** Series that may be active at once; samples of new series beyond it are rejected. */
+    @Min(1) @JsonProperty public int maxActiveSeries = 1_000_000;
+
+    /** How far behind the newest sample of a series a sample may still arrive. */
+    @NotNull @JsonProperty public Duration outOfOrderWindow = Duration.minutes(10);
+
+    @Min(1) @JsonProperty public int maxQuerySamples = 50_000_000;
+
+    @NotNull @JsonProperty public Duration queryTimeout = Duration.minutes(2);
+
+    /** Span metrics ({@code traces_spanmetrics_*}) and the service graph. */
+    @JsonProperty public boolean deriveFromSpans = true;
+
+    /** How often the derived series are written (Tempo's generator: 15 s). */
+    @NotNull @JsonProperty public Duration derivedEmitInterval = Duration.seconds(15);
+  }
+
+  /** One Prometheus scrape job with static targets ({@code host:port}). */
+  public static final class ScrapeJob {
+    @NotNull @JsonProperty public String job;
+
+    @NotNull @JsonProperty public List<String> targets = List.of();
+
+    @NotNull @JsonProperty public String scheme = "http";
+
+    @NotNull @JsonProperty public String metricsPath = "/metrics";
+
+    @NotNull @JsonProperty public Duration interval = Duration.seconds(15);
+
+    @NotNull @JsonProperty public Duration timeout = Duration.seconds(10);
+
+    @NotNull @JsonProperty public java.util.Map<String, String> labels = java.util.Map.of();
   }
 }

@@ -297,6 +297,33 @@ class OtelSdkEndToEndIT {
     assertThat(JSON.readTree(get("/api/services", TOKEN).body()).get("data").toString())
         .contains("frontend-" + variant, "backend-" + variant);
 
+    // span metrics and the service graph, derived at ingest, through PromQL and Jaeger's dependencies
+    String backendService = "backend-" + variant;
+    await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              JsonNode deps = JSON.readTree(get("/api/dependencies", TOKEN).body()).get("data");
+              assertThat(deps.toString())
+                  .contains(
+                      "\"parent\":\"frontend-" + variant + "\",\"child\":\"" + backendService + "\"");
+              JsonNode calls =
+                  JSON.readTree(
+                          get(
+                              "/api/v1/query?query="
+                                  + java.net.URLEncoder.encode(
+                                      "traces_spanmetrics_calls_total{service=\"" + backendService + "\"}",
+                                      java.nio.charset.StandardCharsets.UTF_8),
+                              TOKEN)
+                              .body())
+                      .get("data")
+                      .get("result");
+              assertThat(calls).hasSize(1);
+              assertThat(calls.get(0).get("metric").get("status_code").asText())
+                  .isEqualTo("STATUS_CODE_ERROR");
+              assertThat(calls.get(0).get("value").get(1).asText()).isEqualTo("1");
+            });
+
     // OTLP JSON endpoint: lossless against what the SDK recorded
     HttpResponse<String> v3 = get("/api/v3/traces/" + traceId, TOKEN);
     assertThat(v3.statusCode()).isEqualTo(200);

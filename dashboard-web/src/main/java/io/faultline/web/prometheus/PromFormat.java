@@ -13,7 +13,10 @@ import java.math.RoundingMode;
  * shortest {@code strconv.FormatFloat} in {@code 'f'} form, or {@code 'e'} form when the magnitude
  * is below 1e-6 or at least 1e21 ({@code "1e+21"}, {@code "1.5e-07"}), {@code "NaN"}, {@code
  * "+Inf"}, {@code "-Inf"}; timestamps as seconds with exactly three decimals when there is a
- * fraction ({@code 1.500}, {@code 1435781451.781}, {@code 7}).
+ * fraction ({@code 1.500}, {@code 1435781451.781}, {@code 7}). Scalar and string results are the
+ * exception, as in Prometheus (their own {@code MarshalJSON} through {@code encoding/json}): time
+ * as the shortest float ({@code 1.5}) and a scalar's value always in {@code 'f'} form ({@code
+ * "1000000000000000000000"}). Checked against a running Prometheus.
  */
 final class PromFormat {
   private PromFormat() {}
@@ -36,6 +39,24 @@ final class PromFormat {
       return sign + exponential(digits);
     }
     return sign + digits.toPlainString();
+  }
+
+  /** A scalar result's value: {@code strconv.FormatFloat(v, 'f', -1, 64)}. */
+  static String scalarValue(double v) {
+    if (Double.isNaN(v) || Double.isInfinite(v) || v == 0) {
+      return value(v);
+    }
+    return (v < 0 ? "-" : "") + shortest(Math.abs(v)).toPlainString();
+  }
+
+  /** A scalar or string result's time: {@code float64(t)/1000} as {@code encoding/json} writes it. */
+  static String scalarTime(long ms) {
+    double seconds = ms / 1000.0;
+    if (seconds == 0) {
+      return "0";
+    }
+    String digits = shortest(Math.abs(seconds)).toPlainString();
+    return (seconds < 0 ? "-" : "") + digits;
   }
 
   /** jsonutil.MarshalTimestamp. */

@@ -478,10 +478,10 @@ public final class PrometheusApiResource {
     g.writeFieldName("result");
     switch (r.type()) {
       case SCALAR:
-        writePoint(g, r.timeMs(), PromFormat.value(r.scalar()));
+        writeScalarPoint(g, r.timeMs(), PromFormat.scalarValue(r.scalar()));
         break;
       case STRING:
-        writePoint(g, r.timeMs(), r.string());
+        writeScalarPoint(g, r.timeMs(), r.string());
         break;
       case VECTOR:
         g.writeStartArray();
@@ -519,6 +519,13 @@ public final class PrometheusApiResource {
   private static void writePoint(JsonGenerator g, long ms, String value) throws IOException {
     g.writeStartArray();
     g.writeNumber(PromFormat.time(ms));
+    g.writeString(value);
+    g.writeEndArray();
+  }
+
+  private static void writeScalarPoint(JsonGenerator g, long ms, String value) throws IOException {
+    g.writeStartArray();
+    g.writeNumber(PromFormat.scalarTime(ms));
     g.writeString(value);
     g.writeEndArray();
   }

@@ -13,8 +13,6 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
-import jakarta.ws.rs.container.AsyncResponse;
-import jakarta.ws.rs.container.Suspended;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -23,10 +21,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,12 +59,11 @@ public final class RemoteWriteResource {
 
   @POST
   @Consumes(MediaType.WILDCARD)
-  public void write(
+  public Response write(
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
       @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
       @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength,
-      InputStream body,
-      @Suspended AsyncResponse async) {
+      InputStream body) {
     RemoteWrite.Decoded decoded;
     try {
       RemoteWrite.checkHeaders(contentType, contentEncoding);
@@ -75,59 +72,42 @@ public final class RemoteWriteResource {
         throw RemoteWrite.bodyTooLarge(limits);
       }
       if (!sink.hasRoomFor(Math.max(declared, 0))) {
-        async.resume(
-            backpressure(
-                "the ingest pipeline is full (too many bytes in flight); retry later",
-                DEFAULT_RETRY_AFTER));
-        return;
+        return backpressure(
+            "the ingest pipeline is full (too many bytes in flight); retry later",
+            DEFAULT_RETRY_AFTER);
       }
       decoded = RemoteWrite.decode(read(body), limits);
     } catch (RemoteWriteException e) {
-      async.resume(text(e.httpStatus(), e.getMessage()));
-      return;
+      return text(e.httpStatus(), e.getMessage());
     } catch (IOException e) {
-      async.resume(text(400, "reading the request body failed: " + e.getMessage()));
-      return;
+      return text(400, "reading the request body failed: " + e.getMessage());
     }
     if (decoded.isEmpty()) {
-      async.resume(answer(decoded));
-      return;
+      return answer(decoded);
     }
-    CompletableFuture<Void> stored;
+    // Waiting here (group commit, milliseconds) keeps the resource usable in every Jersey
+    // container; the sink bounds what is in flight.
     try {
-      stored = sink.accept(decoded.batch());
-    } catch (RuntimeException e) {
-      stored = CompletableFuture.failedFuture(e);
+      sink.accept(decoded.batch()).get(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return answer(decoded);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return text(503, "interrupted while storing the samples; retry");
+    } catch (TimeoutException e) {
+      return text(503, "storing the samples took longer than " + STORE_TIMEOUT.toSeconds() + " s; retry");
+    } catch (ExecutionException | RuntimeException e) {
+      Throwable cause = unwrap(e);
+      if (cause instanceof BackpressureException b) {
+        return backpressure(
+            b.getMessage(), b.retryAfter() != null ? b.retryAfter() : DEFAULT_RETRY_AFTER);
+      }
+      LOG.warn(
+          "storing a remote write request ({} series) failed; the sender is told to retry"
+              + " (503). Check the write-ahead log's disk and the server log above.",
+          decoded.series(),
+          cause);
+      return text(503, "storing the samples failed; retry: " + cause.getMessage());
     }
-    async.setTimeout(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    async.setTimeoutHandler(
-        r ->
-            r.resume(
-                text(
-                    503,
-                    "storing the samples took longer than "
-                        + STORE_TIMEOUT.toSeconds()
-                        + " s; retry")));
-    stored.whenComplete(
-        (ok, error) -> {
-          if (error == null) {
-            async.resume(answer(decoded));
-            return;
-          }
-          Throwable cause = unwrap(error);
-          if (cause instanceof BackpressureException b) {
-            async.resume(
-                backpressure(
-                    b.getMessage(), b.retryAfter() != null ? b.retryAfter() : DEFAULT_RETRY_AFTER));
-          } else {
-            LOG.warn(
-                "storing a remote write request ({} series) failed; the sender is told to retry"
-                    + " (503). Check the write-ahead log's disk and the server log above.",
-                decoded.series(),
-                cause);
-            async.resume(text(503, "storing the samples failed; retry: " + cause.getMessage()));
-          }
-        });
   }
 
   private static Response answer(RemoteWrite.Decoded decoded) {

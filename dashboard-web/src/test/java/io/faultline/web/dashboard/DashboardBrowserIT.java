@@ -208,7 +208,7 @@ class DashboardBrowserIT {
     String bad = "service:(checkout";
     HttpResponse<String> direct = get("/api/logs", Map.of("query", bad));
     assertThat(direct.statusCode()).isEqualTo(400);
-    String message = JSON.readTree(direct.body()).path("message").asText();
+    String message = JSON.readTree(direct.body()).path("error").asText();
     assertThat(message).isNotBlank();
 
     open("#/logs?" + RANGE);
@@ -222,9 +222,9 @@ class DashboardBrowserIT {
 
   @Test
   void aBadTraceSearchShowsTheServersMessage() throws Exception {
-    open("#/traces?minDuration=fast&" + RANGE);
+    open("#/traces?service=frontend&minDuration=fast&" + RANGE);
     String message =
-        JSON.readTree(get("/api/traces", Map.of("minDuration", "fast")).body())
+        JSON.readTree(get("/api/traces", Map.of("service", "frontend", "minDuration", "fast")).body())
             .at("/errors/0/msg").asText();
     assertThat(message).contains("minDuration");
     assertThat(waitFor(By.cssSelector("#trace-results .state.error")).getText()).contains(message);
@@ -290,7 +290,11 @@ class DashboardBrowserIT {
     picker.sendKeys(Keys.ENTER);
     WebElement from = waitFor(By.id("range-from"));
     from.clear();
-    from.sendKeys("now-6h", Keys.ENTER);
+    from.sendKeys("now-6h");
+    WebElement to = driver.findElement(By.id("range-to"));
+    to.clear();
+    to.sendKeys("now", Keys.ENTER);
+    screenshot("time-picker-applied");
     await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("from=now-6h"));
     assertThat(waitFor(By.id("time-range")).getText()).contains("now-6h");
     waitFor(By.id("f-service"));

@@ -55,6 +55,20 @@ class PromFormatTest {
   }
 
   @Test
+  void scalarsAsPrometheusEncodingJsonWritesThem() {
+    // checked against Prometheus 2.42: query=1e21&time=1.5 -> [1.5,"1000000000000000000000"]
+    assertThat(PromFormat.scalarValue(1e21)).isEqualTo("1000000000000000000000");
+    assertThat(PromFormat.scalarValue(1e-7)).isEqualTo("0.0000001");
+    assertThat(PromFormat.scalarValue(-2.5)).isEqualTo("-2.5");
+    assertThat(PromFormat.scalarValue(Double.NaN)).isEqualTo("NaN");
+    assertThat(PromFormat.scalarTime(1500)).isEqualTo("1.5");
+    assertThat(PromFormat.scalarTime(1050)).isEqualTo("1.05");
+    assertThat(PromFormat.scalarTime(1435781451781L)).isEqualTo("1435781451.781");
+    assertThat(PromFormat.scalarTime(-1500)).isEqualTo("-1.5");
+    assertThat(PromFormat.scalarTime(0)).isEqualTo("0");
+  }
+
+  @Test
   void timestampsAsSecondsWithThreeDecimals() {
     assertThat(PromFormat.time(1435781451781L)).isEqualTo("1435781451.781");
     assertThat(PromFormat.time(1500)).isEqualTo("1.500");

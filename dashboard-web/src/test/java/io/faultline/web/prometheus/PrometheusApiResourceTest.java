@@ -102,7 +102,7 @@ class PrometheusApiResourceTest {
             .request()
             .get(String.class);
     assertThat(body)
-        .isEqualTo("{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1780315200.250,\"2.5\"]}}");
+        .isEqualTo("{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1780315200.25,\"2.5\"]}}");
     assertThat(STORE.calls)
         .containsExactly(
             "instant 2.5 @" + NOW.toEpochMilli() + " " + new QueryOptions(Duration.ofSeconds(30), Duration.ofMinutes(1), 7));

@@ -71,6 +71,8 @@ function teardown() {
 
 async function render() {
   teardown();
+  const picker = document.getElementById('time-picker');
+  if (picker) picker.remove();
   const route = currentRoute();
   const def = PAGES[route.page];
   const state = { controller: new AbortController(), cleanups: [], timer: null };
@@ -131,7 +133,7 @@ function drawChrome(route) {
   const controls = document.getElementById('controls');
   if (!user) { controls.replaceChildren(); return; }
   const from = route.params.get('from') || DEFAULT_FROM, to = route.params.get('to') || 'now';
-  const picker = h('button', { type: 'button', id: 'time-range', 'aria-haspopup': 'dialog', title: 'Time range', onclick: () => openPicker(picker, from, to) }, '🕑 ' + label(from, to));
+  const picker = h('button', { type: 'button', id: 'time-range', 'aria-haspopup': 'dialog', title: 'Time range', onclick: () => openPicker(picker, from, to) }, label(from, to));
   const refresh = h('select', { id: 'auto-refresh', 'aria-label': 'Auto-refresh', onchange: (e) => update({ refresh: e.target.value }) },
     REFRESH.map(([v, t]) => h('option', { value: v, selected: (route.params.get('refresh') || '') === v }, t)));
   replace(controls, picker,
@@ -170,6 +172,11 @@ function openPicker(anchor, from, to) {
     err));
   document.body.append(pop);
   pop.querySelector('button').focus();
+  const outside = (e) => {
+    if (!pop.isConnected) { document.removeEventListener('mousedown', outside); return; }
+    if (!pop.contains(e.target) && e.target !== anchor) { pop.remove(); document.removeEventListener('mousedown', outside); }
+  };
+  document.addEventListener('mousedown', outside);
 }
 
 async function signOut() {
@@ -190,7 +197,7 @@ async function boot() {
     user = await api('/api/session');
   } catch (e) {
     user = null;
-    if (e.status !== 401) {
+    if (e.status !== 401 && !(await signedOut())) {
       document.body.classList.remove('booting');
       replace(main, errorBox(e, 'Asking the server who you are'));
       return;
@@ -198,6 +205,19 @@ async function boot() {
   }
   document.body.classList.remove('booting');
   render();
+}
+
+/**
+ * Some servers answer GET /api/session without a session with an error instead of 401; a 401
+ * from a protected API then tells that the browser is simply not signed in.
+ */
+async function signedOut() {
+  try {
+    await api('/api/services');
+    return false;
+  } catch (e) {
+    return e.status === 401;
+  }
 }
 
 boot();

@@ -73,7 +73,7 @@ export function fmtNum(x, unit = '') {
   if (x == null || isNaN(x)) return '—';
   const a = Math.abs(x);
   const v = a >= 1e9 ? (x / 1e9).toFixed(1) + 'G' : a >= 1e6 ? (x / 1e6).toFixed(1) + 'M' : a >= 1e4 ? (x / 1e3).toFixed(1) + 'k'
-    : a >= 100 ? x.toFixed(0) : a >= 1 ? x.toFixed(2) : a === 0 ? '0' : x.toPrecision(2);
+    : a >= 100 || Number.isInteger(x) ? x.toFixed(0) : a >= 1 ? x.toFixed(2) : a === 0 ? '0' : x.toPrecision(2);
   return v + unit;
 }
 

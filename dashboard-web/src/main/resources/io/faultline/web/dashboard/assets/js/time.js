@@ -34,11 +34,14 @@ export function resolve(from, to, now = Date.now()) {
 export function label(from, to) {
   const q = QUICK.find(([f]) => f === from);
   if (q && (!to || to === 'now')) return q[1];
-  const fmt = (x) => {
-    try { return new Date(parsePoint(x)).toLocaleString(); } catch (e) { return x; }
-  };
-  if (to === 'now' || !to) return `${from} to now`;
-  return `${fmt(from)} – ${fmt(to)}`;
+  const at = (x) => { try { return new Date(parsePoint(x)); } catch (e) { return null; } };
+  const a = at(from), b = at(to || 'now');
+  if (!a || !b) return `${from} to ${to || 'now'}`;
+  const day = { month: 'short', day: 'numeric' }, time = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  const left = from.startsWith('now') ? from : `${a.toLocaleDateString(undefined, day)} ${a.toLocaleTimeString(undefined, time)}`;
+  const sameDay = a.toDateString() === b.toDateString();
+  const right = !to || to.startsWith('now') ? (to || 'now') : `${sameDay && !from.startsWith('now') ? '' : b.toLocaleDateString(undefined, day) + ' '}${b.toLocaleTimeString(undefined, time)}`;
+  return `${left} – ${right}`;
 }
 
 /** A "nice" step in seconds that gives about `points` points over the range. */

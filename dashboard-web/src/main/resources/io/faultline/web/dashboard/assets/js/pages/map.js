@@ -109,7 +109,7 @@ function draw(ctx, box, edges, targets) {
   const maxCalls = Math.max(...edges.map((e) => e.calls));
   const color = (e) => (e.failed == null ? '#8a97ab' : e.failed / e.calls >= 0.05 ? '#d1343b' : e.failed / e.calls >= 0.01 ? '#c98a00' : '#1f9d55');
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, style: `max-height: ${Math.max(300, H)}px`, role: 'img', 'aria-label': 'Service map' },
-    s('defs', null, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0 0L10 5L0 10z', fill: '#8a97ab' }))));
+    s('defs', null, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' }, s('path', { d: 'M0 0L10 5L0 10z', fill: '#8a97ab' }))));
   const inbound = new Map(), outbound = new Map();
   for (const e of edges) {
     inbound.set(e.to, (inbound.get(e.to) || 0) + e.calls);

@@ -54,13 +54,15 @@ export async function render(ctx) {
   ]);
   const cols = [{ label: 'Service' }, { label: 'Rate', num: true }, { label: '' }, { label: 'Errors', num: true }, { label: '' },
     { label: 'p50', num: true }, { label: 'p95', num: true }, { label: 'p99', num: true }, { label: '' }, { label: '' }];
-  const notes = [];
   if (metricsError) {
-    notes.push(metricsError.unavailable
+    replace(body, metricsError.unavailable
       ? unavailable('The metrics API (span metrics for rate, errors and latency)')
-      : errorBox(metricsError, 'Querying span metrics'));
-    notes.push(h('p', { class: 'small muted' }, 'Showing the services known from traces instead.'));
+      : errorBox(metricsError, 'Querying span metrics'),
+    h('p', { class: 'small muted' }, 'Until span metrics are available, here are the services known from traces.'),
+    services.error ? errorBox(services.error, 'Listing services from traces') : fallbackTable(ctx, sorted));
+    return;
   }
+  const notes = [];
   if (services.error) notes.push(errorBox(services.error, 'Listing services from traces'));
   const tableEl = h('table', { id: 'services' },
     h('thead', null, h('tr', null, cols.map((c) => h('th', { class: c.num ? 'num' : null, scope: 'col' }, c.label)))),
@@ -69,6 +71,23 @@ export async function render(ctx) {
   replace(body, notes, h('div', { class: 'panel' }, tableEl),
     h('p', { class: 'small muted' }, `Values over the whole range (${whole}); sparklines in ${promDuration(step)} steps. `,
       h('a', { href: ctx.href('map') }, 'Service map →')));
+}
+
+/** Services from the trace API, with their operation counts: the view without span metrics. */
+function fallbackTable(ctx, names) {
+  const rows = names.map((name) => {
+    const ops = h('td', { class: 'num' }, '…');
+    api(`/api/services/${encodeURIComponent(name)}/operations`, { signal: ctx.signal })
+      .then((b) => { ops.textContent = String((b.data || []).length); }, () => { ops.textContent = '?'; });
+    return h('tr', { ...rowLink(ctx.href('service', { name })), dataset: { service: name } },
+      h('td', null, h('span', { class: 'health none' }), h('a', { href: ctx.href('service', { name }) }, name)), ops,
+      h('td', null, h('a', { href: ctx.href('traces', { service: name }) }, 'traces'), ' · ',
+        h('a', { href: ctx.href('traces', { service: name, tags: 'error=true' }) }, 'error traces'), ' · ',
+        h('a', { href: ctx.href('logs', { query: `service:"${name}"` }) }, 'logs')));
+  });
+  return h('div', { class: 'panel' }, h('table', { id: 'services' },
+    h('thead', null, h('tr', null, h('th', null, 'Service'), h('th', { class: 'num' }, 'Operations'), h('th', null, ''))),
+    h('tbody', null, rows)));
 }
 
 /** Whether a chaos experiment is running right now. */

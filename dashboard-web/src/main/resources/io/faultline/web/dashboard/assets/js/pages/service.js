@@ -33,7 +33,7 @@ export async function render(ctx) {
       h('a', { href: ctx.href('logs', { query: `service:"${name}"` }) }, 'Logs'),
       h('a', { href: ctx.href('logs', { query: `service:"${name}" AND severity:ERROR` }) }, 'Error logs'),
       h('a', { href: ctx.href('metrics', { q: [q.rate, q.p50, q.p95, q.p99] }) }, 'Open these metrics in the explorer')),
-    h('div', { class: 'grid3' },
+    h('div', { class: 'grid3', id: 'charts' },
       h('div', { class: 'panel' }, h('div', { class: 'chart-title' }, 'Requests per second by status'), charts.rate),
       h('div', { class: 'panel' }, h('div', { class: 'chart-title' }, 'Error ratio'), charts.errors),
       h('div', { class: 'panel' }, h('div', { class: 'chart-title' }, 'Latency p50 / p95 / p99'), charts.latency)),
@@ -46,8 +46,9 @@ export async function render(ctx) {
     try { ctx.onCleanup(await timeChart(el, series, { height: 180, ...opts })); } catch (e) { replace(el, errorBox(e, 'Drawing the chart')); }
   };
   if (rate.error) {
-    const box = rate.error.unavailable ? unavailable('The metrics API (span metrics)') : errorBox(rate.error, 'Querying span metrics');
-    Object.values(charts).forEach((c) => replace(c, box.cloneNode(true)));
+    document.getElementById('charts').replaceWith(rate.error.unavailable
+      ? unavailable('The metrics API (span metrics for rate, errors and latency)')
+      : errorBox(rate.error, 'Querying span metrics'));
   } else {
     const statusName = (s) => (s || 'UNSET').replace('STATUS_CODE_', '');
     await draw(charts.rate, rate.value.map((r) => ({ label: statusName(r.metric.status_code), points: toPoints(r.values), color: r.metric.status_code === 'STATUS_CODE_ERROR' ? '#d1343b' : undefined })), { yFormat: (v) => fmtNum(v, '/s') });

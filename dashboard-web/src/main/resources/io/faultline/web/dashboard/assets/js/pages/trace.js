@@ -146,7 +146,8 @@ async function loadLogs(ctx, trace, sum, box, waterfall) {
   try {
     const body = await api('/api/logs', {
       signal: ctx.signal, what: 'The logs API',
-      params: { query: `trace_id:${trace.traceID}`, start: Math.floor(sum.start / 1000 - 5 * 60e3), end: Math.ceil((sum.start + sum.duration) / 1000 + 5 * 60e3), limit: 500, direction: 'forward' },
+      // an hour either side: the trace id is selective, and clocks of the logging hosts may drift
+      params: { query: `trace_id:${trace.traceID}`, start: Math.floor(sum.start / 1000 - 3600e3), end: Math.ceil((sum.start + sum.duration) / 1000 + 3600e3), limit: 500, direction: 'forward' },
     });
     const logs = body.logs || [];
     if (!logs.length) {

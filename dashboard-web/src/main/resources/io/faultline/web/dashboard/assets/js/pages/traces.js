@@ -42,6 +42,12 @@ export async function render(ctx) {
   service.addEventListener('change', () => loadOperations(ctx, operation, service.value, ''));
   sort.addEventListener('change', () => ctx.update({ sort: sort.value }, { push: false }));
 
+  if (!p('service')) {
+    replace(results, empty('Choose a service (and optionally an operation, tags and durations), then Find traces.'));
+    replace(chart, h('p', { class: 'muted small' }, 'Nothing to plot yet.'));
+    service.focus();
+    return;
+  }
   let tagQuery = '';
   try { tagQuery = p('tags') ? JSON.stringify(parseTags(p('tags'))) : ''; } catch (e) { replace(results, errorBox(e, 'Reading the tags filter')); replace(chart); return; }
   let body;
