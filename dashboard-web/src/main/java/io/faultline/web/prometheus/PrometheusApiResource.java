@@ -464,9 +464,12 @@ public final class PrometheusApiResource {
     g.writeEndArray();
   }
 
+  /** Sorted by name as Prometheus writes label sets, whatever map the store handed over. */
   private static void writeLabels(JsonGenerator g, Map<String, String> labels) throws IOException {
+    Map<String, String> sorted =
+        labels instanceof java.util.SortedMap ? labels : new java.util.TreeMap<>(labels);
     g.writeStartObject();
-    for (Map.Entry<String, String> e : labels.entrySet()) {
+    for (Map.Entry<String, String> e : sorted.entrySet()) {
       g.writeStringField(e.getKey(), e.getValue());
     }
     g.writeEndObject();
