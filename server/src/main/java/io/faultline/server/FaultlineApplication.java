@@ -21,6 +21,8 @@ import io.faultline.core.health.Health;
 import io.faultline.core.ingest.IngestPipeline;
 import io.faultline.core.ingest.BatchIndexer;
 import io.faultline.log.LuceneLogStore;
+import io.faultline.server.bench.BenchCommand;
+import io.faultline.server.demo.DemoCommand;
 import io.faultline.metric.LuceneMetricStore;
 import io.faultline.trace.LuceneTraceStore;
 import io.faultline.trace.derived.DerivedMetricsGenerator;
@@ -28,6 +30,7 @@ import io.faultline.web.auth.SessionStore;
 import io.faultline.web.auth.TokenAuthFilter;
 import io.faultline.web.auth.TokenStore;
 import io.faultline.web.resources.AuthResource;
+import io.faultline.web.dashboard.DashboardBundle;
 import io.faultline.web.jaeger.ServiceGraphDependencies;
 import io.faultline.web.logs.LogsResource;
 import io.faultline.web.loki.LokiResource;
@@ -83,9 +86,9 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
 
   @Override
   public void initialize(Bootstrap<FaultlineConfiguration> bootstrap) {
-    // commands beyond "server" (demo, bench) are added by their issues
-    bootstrap.addCommand(new io.faultline.server.bench.BenchCommand());
-    bootstrap.addCommand(new io.faultline.server.demo.DemoCommand());
+    bootstrap.addBundle(new DashboardBundle());
+    bootstrap.addCommand(new BenchCommand());
+    bootstrap.addCommand(new DemoCommand());
   }
 
   @Override

@@ -184,6 +184,12 @@ class OtelSdkEndToEndIT {
     assertThat(get("/api/services", null).statusCode()).isEqualTo(401);
     assertThat(get("/api/services", "wrong-token").statusCode()).isEqualTo(401);
     assertThat(get("/api/services", TOKEN).statusCode()).isEqualTo(200);
+    assertThat(get("/api/session", null).statusCode()).isEqualTo(401);
+    assertThat(get("/api/session", TOKEN).body()).contains("\"role\":\"admin\"");
+    // the dashboard itself is served without a token; its data calls need one
+    HttpResponse<String> index = get("/", null);
+    assertThat(index.statusCode()).isEqualTo(200);
+    assertThat(index.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
 
     HttpResponse<String> created =
         send(

@@ -55,7 +55,9 @@ final class HttpFetcher implements Fetcher {
             .header("User-Agent", "Faultline")
             .header(
                 "X-Prometheus-Scrape-Timeout-Seconds",
-                Double.toString(target.timeout().toMillis() / 1000.0))
+                java.math.BigDecimal.valueOf(target.timeout().toMillis(), 3)
+                    .stripTrailingZeros()
+                    .toPlainString())
             .GET()
             .build();
     CompletableFuture<HttpResponse<byte[]>> call =

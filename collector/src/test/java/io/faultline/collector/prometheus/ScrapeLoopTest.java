@@ -21,10 +21,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class ScrapeLoopTest {
@@ -213,28 +211,8 @@ class ScrapeLoopTest {
     return (WriteRequest) last.message();
   }
 
-  /** Series by {@code name{a=b,...}} with labels in stored order (sorted). */
   static Map<String, TimeSeries> byKey(WriteRequest w) {
-    Map<String, TimeSeries> out = new LinkedHashMap<>();
-    for (TimeSeries ts : w.getTimeseriesList()) {
-      TreeMap<String, String> labels = new TreeMap<>();
-      String name = null;
-      for (Label l : ts.getLabelsList()) {
-        if (l.getName().equals("__name__")) {
-          name = l.getValue();
-        } else {
-          labels.put(l.getName(), l.getValue());
-        }
-      }
-      StringBuilder sb = new StringBuilder(name).append('{');
-      String sep = "";
-      for (Map.Entry<String, String> e : labels.entrySet()) {
-        sb.append(sep).append(e.getKey()).append('=').append(e.getValue());
-        sep = ",";
-      }
-      out.put(sb.append('}').toString(), ts);
-    }
-    return out;
+    return WriteRequests.byKey(w);
   }
 
   private static double value(Map<String, TimeSeries> byKey, String reportName) {

@@ -165,7 +165,7 @@ class ScrapeManagerIT {
   private static Map<String, TimeSeries> latestSeries(RecordingSink sink) {
     Map<String, TimeSeries> out = new java.util.LinkedHashMap<>();
     for (TelemetryBatch b : sink.batches()) {
-      out.putAll(ScrapeLoopTest.byKey((WriteRequest) b.message()));
+      out.putAll(WriteRequests.byKey((WriteRequest) b.message()));
     }
     return out;
   }

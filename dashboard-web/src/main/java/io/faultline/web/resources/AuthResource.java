@@ -72,8 +72,14 @@ public final class AuthResource {
 
   @GET
   @Path("session")
-  public Map<String, Object> whoAmI(@Context SecurityContext security) {
-    return describe((FaultlinePrincipal) security.getUserPrincipal());
+  public Response whoAmI(@Context SecurityContext security) {
+    // api/session is open (sign-in needs no credential), so an anonymous caller gets here too
+    if (!(security.getUserPrincipal() instanceof FaultlinePrincipal principal)) {
+      return Response.status(Response.Status.UNAUTHORIZED)
+          .entity(Map.of("code", 401, "message", "not signed in"))
+          .build();
+    }
+    return Response.ok(describe(principal)).build();
   }
 
   @DELETE

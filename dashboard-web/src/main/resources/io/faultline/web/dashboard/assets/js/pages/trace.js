@@ -77,7 +77,7 @@ function drawWaterfall(ctx, trace, t, crit, sum, box) {
     h('div', { class: 'wf-track' },
       h('div', { class: 'wf-bar', style: `left: ${pct(sp.startTime)}; width: ${((100 * sp.duration) / total).toFixed(3)}%; background: ${err ? '#d1343b' : colorFor(svc)}` }),
       critSegs,
-      h('span', { class: 'wf-dur', style: leftPct > 70 ? `right: ${(100 - leftPct).toFixed(2)}%; padding-right: 4px` : `left: calc(${pct(sp.startTime + sp.duration)} + 4px)` }, fmtDuration(sp.duration))));
+      h('span', { class: 'wf-dur', style: durStyle(leftPct, (100 * (sp.startTime + sp.duration - sum.start)) / total) }, fmtDuration(sp.duration))));
     function showDetail() {
       detail.hidden = !detail.hidden;
       row.classList.toggle('selected', !detail.hidden);
@@ -117,6 +117,14 @@ function drawWaterfall(ctx, trace, t, crit, sum, box) {
     }
   };
   if (selected) box.selectSpan(selected);
+}
+
+// The duration label goes after the bar, or before it when the bar reaches the right edge, or
+// inside it when the bar fills the whole track.
+function durStyle(leftPct, endPct) {
+  if (endPct < 85) return `left: calc(${endPct.toFixed(3)}% + 4px)`;
+  if (leftPct > 12) return `right: calc(${(100 - leftPct).toFixed(3)}% + 4px)`;
+  return `right: calc(${(100 - endPct).toFixed(3)}% + 6px); color: #fff; font-weight: 600`;
 }
 
 function spanDetail(ctx, trace, sp, sum) {
