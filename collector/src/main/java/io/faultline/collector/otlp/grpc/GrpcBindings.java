@@ -12,7 +12,6 @@ import io.faultline.collector.otlp.OtlpCollector;
 import io.faultline.collector.otlp.internal.InvalidRequestException;
 import io.faultline.collector.otlp.internal.OtlpSignal;
 import io.faultline.collector.otlp.internal.Outcome;
-import io.faultline.collector.otlp.internal.UnsupportedSignal;
 import io.faultline.core.ingest.BackpressureException;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
@@ -82,25 +81,6 @@ final class GrpcBindings {
                 + cause.getMessage()
                 + ")")
         .asRuntimeException();
-  }
-
-  /** A standard service we do not serve yet: UNIMPLEMENTED with a message saying so. */
-  static ServerServiceDefinition unsupported(OtlpCollector collector, UnsupportedSignal signal) {
-    return unsupported(collector, signal, signal.grpcMethod());
-  }
-
-  private static <A, B> ServerServiceDefinition unsupported(
-      OtlpCollector collector, UnsupportedSignal signal, MethodDescriptor<A, B> method) {
-    return ServerServiceDefinition.builder(method.getServiceName())
-        .addMethod(
-            method,
-            ServerCalls.<A, B>asyncUnaryCall(
-                (request, observer) -> {
-                  collector.metrics().request(TRANSPORT, signal.name(), Outcome.NOT_IMPLEMENTED);
-                  observer.onError(
-                      Status.UNIMPLEMENTED.withDescription(signal.message()).asRuntimeException());
-                }))
-        .build();
   }
 
   private static <Q extends Message, R extends Message> void export(

@@ -7,7 +7,6 @@ package io.faultline.collector.otlp.grpc;
 import io.faultline.collector.otlp.OtlpCollector;
 import io.faultline.collector.otlp.internal.OtlpSignal;
 import io.faultline.collector.otlp.internal.OtlpSignals;
-import io.faultline.collector.otlp.internal.UnsupportedSignal;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerStreamTracer;
@@ -66,9 +65,6 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
             .addStreamTracerFactory(new BytesTracerFactory(collector));
     for (OtlpSignal<?, ?> signal : OtlpSignals.supported()) {
       builder.addService(GrpcBindings.bind(collector, signal));
-    }
-    for (UnsupportedSignal signal : OtlpSignals.unsupported()) {
-      builder.addService(GrpcBindings.unsupported(collector, signal));
     }
     Server s = builder.build();
     try {

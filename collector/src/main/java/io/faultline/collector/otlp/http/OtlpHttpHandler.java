@@ -13,7 +13,6 @@ import io.faultline.collector.otlp.internal.InvalidRequestException;
 import io.faultline.collector.otlp.internal.OtlpSignal;
 import io.faultline.collector.otlp.internal.OtlpSignals;
 import io.faultline.collector.otlp.internal.Outcome;
-import io.faultline.collector.otlp.internal.UnsupportedSignal;
 import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.otlp.OtlpJsonException;
 import java.io.EOFException;
@@ -52,16 +51,12 @@ final class OtlpHttpHandler extends Handler.Abstract {
   private final OtlpCollector collector;
   private final IngestLimits limits;
   private final Map<String, OtlpSignal<?, ?>> signals = new HashMap<>();
-  private final Map<String, UnsupportedSignal> unsupported = new HashMap<>();
 
   OtlpHttpHandler(OtlpCollector collector) {
     this.collector = collector;
     this.limits = collector.limits();
     for (OtlpSignal<?, ?> s : OtlpSignals.supported()) {
       signals.put(s.httpPath(), s);
-    }
-    for (UnsupportedSignal s : OtlpSignals.unsupported()) {
-      unsupported.put(s.httpPath(), s);
     }
   }
 
@@ -84,11 +79,10 @@ final class OtlpHttpHandler extends Handler.Abstract {
   private void route(Request request, Response response, Callback callback) {
     String path = Request.getPathInContext(request);
     OtlpSignal<?, ?> signal = signals.get(path);
-    UnsupportedSignal notYet = unsupported.get(path);
     HttpEncoding encoding = HttpEncoding.of(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
     HttpEncoding answerIn = encoding != null ? encoding : HttpEncoding.JSON;
-    String signalName = signal != null ? signal.name() : notYet != null ? notYet.name() : UNKNOWN_SIGNAL;
-    if (signal == null && notYet == null) {
+    String signalName = signal != null ? signal.name() : UNKNOWN_SIGNAL;
+    if (signal == null) {
       reject(request, response, callback, signalName, Outcome.NOT_FOUND, 404, answerIn, Code.NOT_FOUND,
           "no OTLP endpoint at " + path + "; send traces to POST /v1/traces");
       return;
@@ -97,11 +91,6 @@ final class OtlpHttpHandler extends Handler.Abstract {
       response.getHeaders().put(HttpHeader.ALLOW, "POST");
       reject(request, response, callback, signalName, Outcome.METHOD_NOT_ALLOWED, 405, answerIn,
           Code.UNIMPLEMENTED, "OTLP/HTTP accepts only POST on " + path + ", not " + request.getMethod());
-      return;
-    }
-    if (notYet != null) {
-      reject(request, response, callback, signalName, Outcome.NOT_IMPLEMENTED, 501, answerIn,
-          Code.UNIMPLEMENTED, notYet.message());
       return;
     }
     if (encoding == null) {

@@ -12,7 +12,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import java.util.List;
 
-/** The signals the receivers serve. Adding logs: a LogsSignal here, out of {@link #unsupported()}. */
+/** The signals the receivers serve: traces, metrics and logs, on both transports. */
 public final class OtlpSignals {
   private OtlpSignals() {}
 
@@ -32,7 +32,4 @@ public final class OtlpSignals {
     return List.of(TraceSignal.INSTANCE, MetricsSignal.INSTANCE, LogsSignal.INSTANCE);
   }
 
-  public static List<UnsupportedSignal> unsupported() {
-    return List.of();
-  }
 }

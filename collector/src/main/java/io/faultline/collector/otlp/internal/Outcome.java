@@ -13,7 +13,6 @@ public enum Outcome {
   UNSUPPORTED_MEDIA_TYPE("unsupported_media_type"),
   BACKPRESSURE("backpressure"),
   UNAVAILABLE("unavailable"),
-  NOT_IMPLEMENTED("not_implemented"),
   NOT_FOUND("not_found"),
   METHOD_NOT_ALLOWED("method_not_allowed");
 
