@@ -29,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /** {@link MetricQueries} over a {@link SeriesSource} with the PromQL engine and the store's limits. */
@@ -41,6 +42,8 @@ final class LuceneMetricQueries implements MetricQueries {
   private final Duration maxTimeout;
   private final long maxRangeMillis;
   private final Duration lookbackDelta;
+  private final java.time.Clock clock;
+  private final long retentionMillis;
 
   LuceneMetricQueries(
       SeriesSource source,
@@ -48,7 +51,11 @@ final class LuceneMetricQueries implements MetricQueries {
       int maxSamples,
       Duration maxTimeout,
       Duration maxRange,
-      Duration lookbackDelta) {
+      Duration lookbackDelta,
+      java.time.Clock clock,
+      Duration retention) {
+    this.clock = clock;
+    this.retentionMillis = retention.toMillis();
     this.source = source;
     this.metadata = metadata;
     this.maxSamples = maxSamples;
@@ -101,11 +108,11 @@ final class LuceneMetricQueries implements MetricQueries {
     if (matchers == null || matchers.isEmpty()) {
       throw new InvalidQueryException("no match[] parameter provided");
     }
-    checkRange(startMs, endMs);
+    long[] range = metadataRange(startMs, endMs);
     TreeSet<Labels> all = new TreeSet<>();
     for (String m : matchers) {
       List<LabelMatcher> ms = parse(m);
-      for (Series s : run(() -> source.select(ms, startMs, endMs))) {
+      for (Series s : run(() -> source.select(ms, range[0], range[1]))) {
         all.add(s.labels());
       }
     }
@@ -121,14 +128,14 @@ final class LuceneMetricQueries implements MetricQueries {
 
   @Override
   public List<String> labelNames(List<String> matchers, long startMs, long endMs, int limit) {
-    checkRange(startMs, endMs);
+    long[] range = metadataRange(startMs, endMs);
     TreeSet<String> names = new TreeSet<>();
     if (matchers == null || matchers.isEmpty()) {
-      names.addAll(run(() -> source.labelNames(List.of(), startMs, endMs)));
+      names.addAll(run(() -> source.labelNames(List.of(), range[0], range[1])));
     } else {
       for (String m : matchers) {
         List<LabelMatcher> ms = parse(m);
-        names.addAll(run(() -> source.labelNames(ms, startMs, endMs)));
+        names.addAll(run(() -> source.labelNames(ms, range[0], range[1])));
       }
     }
     return limited(names, limit);
@@ -140,14 +147,14 @@ final class LuceneMetricQueries implements MetricQueries {
     if (labelName == null || labelName.isEmpty()) {
       throw new InvalidQueryException("invalid label name: \"\"");
     }
-    checkRange(startMs, endMs);
+    long[] range = metadataRange(startMs, endMs);
     TreeSet<String> values = new TreeSet<>();
     if (matchers == null || matchers.isEmpty()) {
-      values.addAll(run(() -> source.labelValues(labelName, List.of(), startMs, endMs)));
+      values.addAll(run(() -> source.labelValues(labelName, List.of(), range[0], range[1])));
     } else {
       for (String m : matchers) {
         List<LabelMatcher> ms = parse(m);
-        values.addAll(run(() -> source.labelValues(labelName, ms, startMs, endMs)));
+        values.addAll(run(() -> source.labelValues(labelName, ms, range[0], range[1])));
       }
     }
     return limited(values, limit);
@@ -161,6 +168,25 @@ final class LuceneMetricQueries implements MetricQueries {
   private static List<String> limited(TreeSet<String> set, int limit) {
     List<String> out = new ArrayList<>(set);
     return limit > 0 && out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+  }
+
+  /**
+   * The range a series or label lookup really covers: nothing is kept outside the retention, so
+   * an open-ended lookup (Prometheus clients send none or the widest times) is narrowed to it
+   * instead of being refused.
+   */
+  private long[] metadataRange(long startMs, long endMs) {
+    if (endMs < startMs) {
+      throw new InvalidQueryException("end timestamp must not be before start time");
+    }
+    long now = clock.millis();
+    long from = Math.max(startMs, now - retentionMillis);
+    long to = Math.min(endMs, now + TimeUnit.DAYS.toMillis(1));
+    if (to < from) {
+      to = from;
+    }
+    checkRange(from, to);
+    return new long[] {from, to};
   }
 
   private void checkRange(long startMs, long endMs) {

@@ -70,7 +70,7 @@ public final class LuceneMetricStore implements MetricStore {
     this.queries =
         new LuceneMetricQueries(
             source, metadata, b.maxQuerySamples, b.queryTimeout, b.maxQueryRange,
-            PromqlEngine.DEFAULT_LOOKBACK_DELTA);
+            PromqlEngine.DEFAULT_LOOKBACK_DELTA, b.clock, b.retention);
   }
 
   /** A store kept in {@code dataDir} (created if missing; one store per directory). */

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -18,6 +19,11 @@ import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.logs.v1.SeverityNumber;
+import io.opentelemetry.proto.metrics.v1.Gauge;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
+import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
+import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
@@ -46,7 +52,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Acknowledged spans and log records survive kill -9: the server runs as its own process, clients stream batches
+ * Acknowledged spans, log records and metric samples survive kill -9: the server runs as its own process, clients stream batches
  * and remember what was acknowledged, the server is killed mid-stream with SIGKILL and restarted on
  * the same data directory, and every acknowledged span is found exactly once. Then the write-ahead
  * log's tail is corrupted by hand and the server still starts with every acknowledged span.
@@ -59,6 +65,8 @@ class DurabilityIT {
   @TempDir Path dataDir;
   /** Trace ids whose one OTLP log record was acknowledged. */
   private final Queue<String> acknowledgedLogs = new ConcurrentLinkedQueue<>();
+  /** Batch ids whose OTLP gauge sample was acknowledged. */
+  private final Queue<String> acknowledgedSamples = new ConcurrentLinkedQueue<>();
   private final HttpClient http = HttpClient.newHttpClient();
 
   @Test
@@ -78,6 +86,7 @@ class DurabilityIT {
     try (ServerProcess second = new ServerProcess(dataDir, log).start()) {
       assertEveryTraceComplete(second, acknowledged);
       assertEveryLogPresent(second);
+      assertEverySamplePresent(second);
       // more acknowledged data, then another crash, then a torn and corrupted log tail
       streamAndKill(second, random, acknowledged, 50);
     }
@@ -86,6 +95,7 @@ class DurabilityIT {
     try (ServerProcess third = new ServerProcess(dataDir, log).start()) {
       assertEveryTraceComplete(third, acknowledged);
       assertEveryLogPresent(third);
+      assertEverySamplePresent(third);
       String fresh = send(third, random);
       assertThat(fresh).isNotNull();
       // new data is searchable within the refresh interval (at most a second)
@@ -193,6 +203,7 @@ class DurabilityIT {
       acknowledged.add(id);
     }
     sendLogs(server, traceIds);
+    sendMetrics(server, traceIds[0]);
     return traceIds[0];
   }
 
@@ -230,6 +241,78 @@ class DurabilityIT {
     if (response.statusCode() == 200) {
       acknowledgedLogs.addAll(List.of(traceIds));
     }
+  }
+
+  /** One OTLP gauge sample labelled with the batch's id; acknowledged ones are remembered. */
+  private void sendMetrics(ServerProcess server, String batchId)
+      throws IOException, InterruptedException {
+    byte[] body =
+        ExportMetricsServiceRequest.newBuilder()
+            .addResourceMetrics(
+                ResourceMetrics.newBuilder()
+                    .setResource(
+                        Resource.newBuilder().addAttributes(kv("service.name", "durability")))
+                    .addScopeMetrics(
+                        ScopeMetrics.newBuilder()
+                            .addMetrics(
+                                Metric.newBuilder()
+                                    .setName("durability.batch")
+                                    .setGauge(
+                                        Gauge.newBuilder()
+                                            .addDataPoints(
+                                                NumberDataPoint.newBuilder()
+                                                    .setTimeUnixNano(
+                                                        System.currentTimeMillis() * 1_000_000L)
+                                                    .setAsDouble(1)
+                                                    .addAttributes(kv("batch", batchId)))))))
+            .build()
+            .toByteArray();
+    HttpResponse<Void> response =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.otlpHttpPort + "/v1/metrics"))
+                .header("Content-Type", "application/x-protobuf")
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
+    if (response.statusCode() == 200) {
+      acknowledgedSamples.add(batchId);
+    }
+  }
+
+  /** Every acknowledged sample is found, once (one series per batch, one sample in it). */
+  private void assertEverySamplePresent(ServerProcess server) throws Exception {
+    assertThat(acknowledgedSamples).isNotEmpty();
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        server.api(
+                            "/api/v1/label/batch/values?match[]=durability_batch&start="
+                                + (System.currentTimeMillis() / 1000 - 3600))))
+                .header("Authorization", "Bearer " + ServerProcess.TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    List<String> stored = new java.util.ArrayList<>();
+    JSON.readTree(r.body()).get("data").forEach(v -> stored.add(v.asText()));
+    assertThat(stored).containsAll(acknowledgedSamples);
+    HttpResponse<String> counts =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        server.api(
+                            "/api/v1/query?query="
+                                + java.net.URLEncoder.encode(
+                                    "max(count_over_time(durability_batch[1h]))",
+                                    java.nio.charset.StandardCharsets.UTF_8))))
+                .header("Authorization", "Bearer " + ServerProcess.TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(JSON.readTree(counts.body()).at("/data/result/0/value/1").asText())
+        .as("samples per batch series after replay: %s", counts.body())
+        .isEqualTo("1");
   }
 
   /** Every acknowledged log record is found exactly once. */

@@ -389,6 +389,13 @@ public abstract class MetricStoreContract {
         .containsExactly("dev", "prod");
     assertThat(store.queries().labelValues("app", List.of(), from, to, 2))
         .containsExactly("api", "batch");
+    // open-ended lookups, as Grafana sends them (no start/end: Prometheus' min and max time),
+    // cover everything kept instead of being refused for their width
+    long minTime = -62135596800000L;
+    long maxTime = 253402300799000L;
+    assertThat(store.queries().labelValues("app", List.of(), minTime, maxTime, 0))
+        .containsExactly("api", "batch", "db");
+    assertThat(store.queries().series(List.of("other"), minTime, maxTime, 0)).hasSize(1);
     assertThatThrownBy(() -> store.queries().series(List.of("m{"), from, to, 0))
         .isInstanceOf(InvalidQueryException.class);
     assertThatThrownBy(() -> store.queries().series(List.of("{env=~\".*\"}"), from, to, 0))

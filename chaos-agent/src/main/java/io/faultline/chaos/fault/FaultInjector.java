@@ -32,4 +32,19 @@ public interface FaultInjector {
 
   /** Puts the fault in effect. */
   ActiveFault inject(FaultSpec spec, FaultContext context) throws FaultException;
+
+  /**
+   * Undoes a fault that an earlier agent process injected and could not revert because it stopped
+   * (crash, kill -9, power loss). The agent calls this on start for every fault its database
+   * still records as active, with the spec and context it was injected with. Must be idempotent
+   * and must not fail when the fault is already gone (its lease may have expired meanwhile).
+   *
+   * <p>Default: does nothing, relying on the dead-man lease ({@link FaultContext#leaseUntil()})
+   * that ends every fault by itself. Injectors whose target can be restored directly (remove a
+   * proxy toxic by name, switch Chaos Monkey assaults off, resume a paused process) override it
+   * so the fault ends now rather than when the lease runs out.
+   *
+   * @throws FaultException the target could not be restored; the message says what to do by hand
+   */
+  default void revertOrphan(FaultSpec spec, FaultContext context) throws FaultException {}
 }
