@@ -31,7 +31,10 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
 import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
+import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.export.PeriodicMetricReader;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
 import io.opentelemetry.sdk.logs.export.SimpleLogRecordProcessor;
 import io.opentelemetry.sdk.resources.Resource;
@@ -177,6 +180,62 @@ class OtelSdkEndToEndIT {
                             .get("total")
                             .asInt())
                     .isEqualTo(1));
+  }
+
+  @Test
+  void sdkMetricsAreNamedAsTheOpenTelemetryPrometheusRulesSay() throws Exception {
+    FaultlineApplication app = APP.getApplication();
+    io.opentelemetry.sdk.metrics.export.MetricExporter exporter =
+        OtlpHttpMetricExporter.builder()
+            .setEndpoint("http://127.0.0.1:" + app.otlpHttpPort() + "/v1/metrics")
+            .build();
+    PeriodicMetricReader reader =
+        PeriodicMetricReader.builder(exporter).setInterval(java.time.Duration.ofHours(1)).build();
+    SdkMeterProvider meters =
+        SdkMeterProvider.builder()
+            .setResource(
+                Resource.create(
+                    Attributes.of(
+                        AttributeKey.stringKey("service.name"), "shop-metrics",
+                        AttributeKey.stringKey("service.namespace"), "shop",
+                        AttributeKey.stringKey("service.instance.id"), "i-1",
+                        AttributeKey.stringKey("deployment.environment"), "test")))
+            .registerMetricReader(reader)
+            .build();
+    var meter = meters.get("io.faultline.test");
+    meter.counterBuilder("orders.placed").build().add(3, Attributes.of(AttributeKey.stringKey("region"), "eu"));
+    meter.upDownCounterBuilder("connections.open").build().add(5);
+    meter.histogramBuilder("checkout.duration").setUnit("ms").build().record(120);
+    meter.gaugeBuilder("queue.size").setUnit("By").buildWithCallback(m -> m.record(2048));
+    assertThat(meters.forceFlush().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+    meters.shutdown().join(10, TimeUnit.SECONDS);
+
+    await()
+        .atMost(java.time.Duration.ofSeconds(5))
+        .untilAsserted(
+            () -> {
+              JsonNode names =
+                  JSON.readTree(get("/api/v1/label/__name__/values", TOKEN).body()).get("data");
+              assertThat(names.toString())
+                  .contains(
+                      "\"orders_placed_total\"",
+                      "\"connections_open\"",
+                      "\"checkout_duration_milliseconds_bucket\"",
+                      "\"checkout_duration_milliseconds_count\"",
+                      "\"queue_size_bytes\"",
+                      "\"target_info\"");
+            });
+    JsonNode orders =
+        JSON.readTree(
+                get("/api/v1/query?query=orders_placed_total", TOKEN).body())
+            .at("/data/result/0");
+    assertThat(orders.get("metric").get("job").asText()).isEqualTo("shop/shop-metrics");
+    assertThat(orders.get("metric").get("instance").asText()).isEqualTo("i-1");
+    assertThat(orders.get("metric").get("region").asText()).isEqualTo("eu");
+    assertThat(orders.get("value").get(1).asText()).isEqualTo("3");
+    JsonNode info =
+        JSON.readTree(get("/api/v1/query?query=target_info", TOKEN).body()).at("/data/result/0/metric");
+    assertThat(info.get("deployment_environment").asText()).isEqualTo("test");
   }
 
   @Test
