@@ -6,6 +6,7 @@ package io.faultline.log;
 
 import io.faultline.core.log.LogEntry;
 import io.faultline.core.otlp.OtlpIds;
+import io.faultline.core.otlp.OtlpValues;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.logs.v1.LogRecord;
@@ -241,30 +242,12 @@ final class LogDocuments {
   }
 
   /**
-   * Attribute values as users type them: strings as they are, booleans {@code true}/{@code false},
-   * integers in decimal, doubles in their shortest plain form ({@code 1.5}, {@code 100} for 100.0),
-   * bytes as base64, arrays and maps as JSON text.
+   * Attribute values as users type them ({@link OtlpValues#text}): strings as they are, booleans
+   * {@code true}/{@code false}, integers in decimal, doubles in their shortest plain form ({@code
+   * 1.5}, {@code 100} for 100.0), bytes as base64, arrays and maps as JSON text.
    */
   static String render(AnyValue v) {
-    switch (v.getValueCase()) {
-      case STRING_VALUE:
-        return v.getStringValue();
-      case BOOL_VALUE:
-        return v.getBoolValue() ? "true" : "false";
-      case INT_VALUE:
-        return Long.toString(v.getIntValue());
-      case DOUBLE_VALUE:
-        return renderNumber(v.getDoubleValue());
-      case BYTES_VALUE:
-        return java.util.Base64.getEncoder().encodeToString(v.getBytesValue().toByteArray());
-      case ARRAY_VALUE:
-      case KVLIST_VALUE:
-        StringBuilder json = new StringBuilder();
-        appendJson(json, v);
-        return json.toString();
-      default:
-        return "";
-    }
+    return OtlpValues.text(v, LogDocuments::renderNumber);
   }
 
   static String renderNumber(double d) {
@@ -275,66 +258,5 @@ final class LogDocuments {
       return Long.toString((long) d);
     }
     return new BigDecimal(Double.toString(d)).stripTrailingZeros().toPlainString();
-  }
-
-  private static void appendJson(StringBuilder out, AnyValue v) {
-    switch (v.getValueCase()) {
-      case STRING_VALUE, BYTES_VALUE -> appendString(out, render(v));
-      case BOOL_VALUE, INT_VALUE -> out.append(render(v));
-      case DOUBLE_VALUE -> {
-        double d = v.getDoubleValue();
-        if (Double.isNaN(d) || Double.isInfinite(d)) {
-          appendString(out, render(v));
-        } else {
-          out.append(renderNumber(d));
-        }
-      }
-      case ARRAY_VALUE -> {
-        out.append('[');
-        for (int i = 0; i < v.getArrayValue().getValuesCount(); i++) {
-          if (i > 0) {
-            out.append(',');
-          }
-          appendJson(out, v.getArrayValue().getValues(i));
-        }
-        out.append(']');
-      }
-      case KVLIST_VALUE -> {
-        out.append('{');
-        for (int i = 0; i < v.getKvlistValue().getValuesCount(); i++) {
-          KeyValue kv = v.getKvlistValue().getValues(i);
-          if (i > 0) {
-            out.append(',');
-          }
-          appendString(out, kv.getKey());
-          out.append(':');
-          appendJson(out, kv.getValue());
-        }
-        out.append('}');
-      }
-      default -> out.append("null");
-    }
-  }
-
-  private static void appendString(StringBuilder out, String s) {
-    out.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> out.append("\\\"");
-        case '\\' -> out.append("\\\\");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        case '\t' -> out.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-        }
-      }
-    }
-    out.append('"');
   }
 }

@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: Apache-2.0
  */
 /**
- * OTLP helpers shared by receivers, stores and query APIs: trace and span ids as hex, and OTLP/JSON
- * as the OTLP specification defines it (hex ids, integer enums).
+ * OTLP helpers shared by receivers, stores and query APIs: trace and span ids as hex, attribute
+ * values as text, and OTLP/JSON as the OTLP specification defines it (hex ids, integer enums).
  */
 package io.faultline.core.otlp;

@@ -152,20 +152,8 @@ public final class PrometheusApiResource {
   }
 
   private QueryOptions options(Params p) throws Invalid {
-    Duration timeout = null;
-    if (p.present("timeout")) {
-      timeout = Duration.ofMillis(p.duration("timeout"));
-      if (timeout.isZero() || timeout.isNegative()) {
-        timeout = null;
-      }
-    }
-    Duration lookback = null;
-    if (p.present("lookback_delta")) {
-      lookback = Duration.ofMillis(p.duration("lookback_delta"));
-      if (lookback.isZero() || lookback.isNegative()) {
-        lookback = null;
-      }
-    }
+    Duration timeout = p.positiveDuration("timeout");
+    Duration lookback = p.positiveDuration("lookback_delta");
     return new QueryOptions(timeout, lookback, p.limit());
   }
 
@@ -222,19 +210,15 @@ public final class PrometheusApiResource {
     if (match.isEmpty()) {
       return error("bad_data", 400, "no match[] parameter provided");
     }
-    long start;
-    long end;
-    int limit;
+    LookupScope scope;
     try {
-      start = p.time("start", PromParams.MIN_TIME_MS);
-      end = p.time("end", PromParams.MAX_TIME_MS);
-      limit = p.limit();
+      scope = p.lookupScope();
     } catch (Invalid e) {
       return e.response;
     }
     return lookup(
-        () -> queries.series(match, start, end, ask(limit)),
-        limit,
+        () -> queries.series(match, scope.start(), scope.end(), ask(scope.limit())),
+        scope.limit(),
         (g, list) -> {
           g.writeStartArray();
           for (Map<String, String> labels : list) {
@@ -258,19 +242,17 @@ public final class PrometheusApiResource {
   }
 
   private Response labels(Params p) {
-    long start;
-    long end;
-    int limit;
+    LookupScope scope;
     try {
-      start = p.time("start", PromParams.MIN_TIME_MS);
-      end = p.time("end", PromParams.MAX_TIME_MS);
-      limit = p.limit();
+      scope = p.lookupScope();
     } catch (Invalid e) {
       return e.response;
     }
     List<String> match = p.values("match[]");
     return lookup(
-        () -> queries.labelNames(match, start, end, ask(limit)), limit, PrometheusApiResource::writeStrings);
+        () -> queries.labelNames(match, scope.start(), scope.end(), ask(scope.limit())),
+        scope.limit(),
+        PrometheusApiResource::writeStrings);
   }
 
   @GET
@@ -281,20 +263,16 @@ public final class PrometheusApiResource {
     if (name.isEmpty()) {
       return error("bad_data", 400, "invalid label name: \"" + rawName + "\"");
     }
-    long start;
-    long end;
-    int limit;
+    LookupScope scope;
     try {
-      start = p.time("start", PromParams.MIN_TIME_MS);
-      end = p.time("end", PromParams.MAX_TIME_MS);
-      limit = p.limit();
+      scope = p.lookupScope();
     } catch (Invalid e) {
       return e.response;
     }
     List<String> match = p.values("match[]");
     return lookup(
-        () -> queries.labelValues(name, match, start, end, ask(limit)),
-        limit,
+        () -> queries.labelValues(name, match, scope.start(), scope.end(), ask(scope.limit())),
+        scope.limit(),
         PrometheusApiResource::writeStrings);
   }
 
@@ -603,6 +581,9 @@ public final class PrometheusApiResource {
     }
   }
 
+  /** The range and result limit of a series or label lookup. */
+  private record LookupScope(long start, long end, int limit) {}
+
   /** Form values first, then the URL's, as Go's {@code r.FormValue} and {@code r.Form}. */
   private static final class Params {
     private final MultivaluedMap<String, String> query;
@@ -658,6 +639,21 @@ public final class PrometheusApiResource {
       } catch (PromParams.BadParam e) {
         throw invalid(name, e.getMessage());
       }
+    }
+
+    /** Null when absent, zero or negative: the engine's default then applies. */
+    Duration positiveDuration(String name) throws Invalid {
+      if (!present(name)) {
+        return null;
+      }
+      Duration d = Duration.ofMillis(duration(name));
+      return d.isZero() || d.isNegative() ? null : d;
+    }
+
+    /** {@code start}, {@code end} (unbounded by default) and {@code limit}, in that order. */
+    LookupScope lookupScope() throws Invalid {
+      return new LookupScope(
+          time("start", PromParams.MIN_TIME_MS), time("end", PromParams.MAX_TIME_MS), limit());
     }
 
     int limit() throws Invalid {

@@ -255,13 +255,9 @@ final class ServiceGraph {
 
   private void count(Edge e, long nowMillis) {
     Key key = new Key(e.clientService, e.serverService, e.connectionType);
-    Series s = series.get(key);
+    Series s = limit.getOrAdd(series, key, k -> new Series(k, nowMillis));
     if (s == null) {
-      if (!limit.tryAdd()) {
-        return;
-      }
-      s = new Series(key, nowMillis);
-      series.put(key, s);
+      return;
     }
     s.updatedMillis = nowMillis;
     s.total++;
@@ -276,14 +272,7 @@ final class ServiceGraph {
   }
 
   void removeStale(long cutoffMillis) {
-    int removed = 0;
-    for (Iterator<Series> it = series.values().iterator(); it.hasNext(); ) {
-      if (it.next().updatedMillis < cutoffMillis) {
-        it.remove();
-        removed++;
-      }
-    }
-    limit.removed(removed);
+    limit.removeStale(series.values(), s -> s.updatedMillis, cutoffMillis);
   }
 
   Collection<Series> series() {

@@ -8,7 +8,6 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -49,13 +48,9 @@ final class SpanMetrics {
   /** Counts one span of {@code service} (empty when the resource has no service name). */
   void record(String service, Span span, long nowMillis) {
     Key key = new Key(service, span.getName(), kind(span), statusCode(span.getStatus()));
-    Series s = series.get(key);
+    Series s = limit.getOrAdd(series, key, k -> new Series(k, nowMillis));
     if (s == null) {
-      if (!limit.tryAdd()) {
-        return;
-      }
-      s = new Series(key, nowMillis);
-      series.put(key, s);
+      return;
     }
     s.updatedMillis = nowMillis;
     s.calls++;
@@ -65,14 +60,7 @@ final class SpanMetrics {
 
   /** Forgets label sets not updated since {@code cutoffMillis}, as Tempo's stale_duration does. */
   void removeStale(long cutoffMillis) {
-    int removed = 0;
-    for (Iterator<Series> it = series.values().iterator(); it.hasNext(); ) {
-      if (it.next().updatedMillis < cutoffMillis) {
-        it.remove();
-        removed++;
-      }
-    }
-    limit.removed(removed);
+    limit.removeStale(series.values(), s -> s.updatedMillis, cutoffMillis);
   }
 
   Collection<Series> series() {

@@ -6,15 +6,35 @@ package io.faultline.collector.otlp.internal;
 
 import io.faultline.collector.otlp.IngestLimits;
 import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
 import java.util.List;
 
-/** Attribute limits, shared by every signal (spans now; log records and data points later). */
+/** Attribute limits, shared by every signal. */
 final class AttributeCheck {
   private AttributeCheck() {}
 
-  /** A broken limit: the reason and a sentence naming the offending attribute. */
+  /**
+   * Why an item is rejected: the reason and a sentence naming what is wrong (for attributes, the
+   * offending attribute).
+   */
   record Problem(RejectReason reason, String detail) {}
+
+  /** Null when the resource's attributes are within the limits; else the first problem found. */
+  static Problem resource(Resource resource, IngestLimits limits) {
+    return check(resource.getAttributesList(), limits, "a resource");
+  }
+
+  /**
+   * The problem every item of a scope inherits: its resource's ({@code resourceProblem}), else the
+   * scope's own attributes' first problem; null when both are within the limits.
+   */
+  static Problem scope(InstrumentationScope scope, Problem resourceProblem, IngestLimits limits) {
+    return resourceProblem != null
+        ? resourceProblem
+        : check(scope.getAttributesList(), limits, "scope " + quote(scope.getName()));
+  }
 
   /** Null when {@code attributes} is within the limits; else the first problem found. */
   static Problem check(List<KeyValue> attributes, IngestLimits limits, String owner) {

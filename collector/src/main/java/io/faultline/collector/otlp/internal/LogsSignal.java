@@ -6,6 +6,7 @@ package io.faultline.collector.otlp.internal;
 
 import com.google.protobuf.ByteString;
 import io.faultline.collector.otlp.IngestLimits;
+import io.faultline.collector.otlp.internal.AttributeCheck.Problem;
 import io.faultline.core.ingest.Signal;
 import io.faultline.core.otlp.OtlpIds;
 import io.grpc.MethodDescriptor;
@@ -17,7 +18,6 @@ import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import java.time.Clock;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -85,108 +85,74 @@ final class LogsSignal implements OtlpSignal<ExportLogsServiceRequest, ExportLog
       for (ScopeLogs sl : rl.getScopeLogsList()) {
         total += sl.getLogRecordsCount();
         for (LogRecord r : sl.getLogRecordsList()) {
-          untimed |= r.getTimeUnixNano() == 0 && r.getObservedTimeUnixNano() == 0;
+          untimed |= untimed(r);
         }
       }
     }
-    RejectReason[] verdicts = new RejectReason[total];
-    Rejections rejections = new Rejections();
-    int index = 0;
+    Verdicts verdicts =
+        new Verdicts(
+            total, limits.maxSpansPerRequest(), RejectReason.TOO_MANY_LOG_RECORDS, itemName());
     for (ResourceLogs rl : request.getResourceLogsList()) {
-      AttributeCheck.Problem resourceProblem =
-          AttributeCheck.check(rl.getResource().getAttributesList(), limits, "a resource");
+      Problem resourceProblem = AttributeCheck.resource(rl.getResource(), limits);
       for (ScopeLogs sl : rl.getScopeLogsList()) {
-        AttributeCheck.Problem scopeProblem =
-            resourceProblem != null
-                ? resourceProblem
-                : AttributeCheck.check(
-                    sl.getScope().getAttributesList(),
-                    limits,
-                    "scope " + AttributeCheck.quote(sl.getScope().getName()));
+        Problem scopeProblem = AttributeCheck.scope(sl.getScope(), resourceProblem, limits);
         for (LogRecord record : sl.getLogRecordsList()) {
-          RejectReason verdict;
-          if (index >= limits.maxSpansPerRequest()) {
-            verdict = RejectReason.TOO_MANY_LOG_RECORDS;
-            rejections.add(
-                verdict,
-                "a request may carry "
-                    + limits.maxSpansPerRequest()
-                    + " log records; send the rest in another request");
-          } else if (scopeProblem != null) {
-            verdict = scopeProblem.reason();
-            rejections.add(verdict, scopeProblem.detail());
-          } else {
-            verdict = checkRecord(record, limits, rejections);
+          if (!verdicts.rejectOverLimit()) {
+            verdicts.record(scopeProblem != null ? scopeProblem : checkRecord(record, limits));
           }
-          verdicts[index++] = verdict;
         }
       }
     }
-    if (rejections.isEmpty() && !untimed) {
-      return new Validation<>(request, total, Map.of(), "");
-    }
-    long accepted = total - rejections.total();
-    return new Validation<>(
-        keep(request, verdicts),
-        accepted,
-        rejections.counts(),
-        rejections.isEmpty() ? "" : rejections.message(total, "log records"));
+    return verdicts.outcome(request, untimed, this::keep);
   }
 
-  private static RejectReason checkRecord(
-      LogRecord record, IngestLimits limits, Rejections rejections) {
+  private static Problem checkRecord(LogRecord record, IngestLimits limits) {
     ByteString traceId = record.getTraceId();
     ByteString spanId = record.getSpanId();
     if (!traceId.isEmpty() && traceId.size() != OtlpIds.TRACE_ID_BYTES
         || !spanId.isEmpty() && spanId.size() != OtlpIds.SPAN_ID_BYTES) {
-      rejections.add(
+      return new Problem(
           RejectReason.INVALID_LOG_CONTEXT,
           "a log record has a trace_id of "
               + traceId.size()
               + " bytes and a span_id of "
               + spanId.size()
               + " bytes; they must be empty or 16 and 8 bytes");
-      return RejectReason.INVALID_LOG_CONTEXT;
     }
-    AttributeCheck.Problem p =
-        AttributeCheck.check(record.getAttributesList(), limits, "a log record");
-    if (p != null) {
-      rejections.add(p.reason(), p.detail());
-      return p.reason();
-    }
-    return null;
+    return AttributeCheck.check(record.getAttributesList(), limits, "a log record");
   }
 
-  private ExportLogsServiceRequest keep(ExportLogsServiceRequest request, RejectReason[] verdicts) {
+  private ExportLogsServiceRequest keep(
+      ExportLogsServiceRequest request, Verdicts.Cursor verdicts) {
     long receivedNanos = TimeUnit.MILLISECONDS.toNanos(clock.millis());
     ExportLogsServiceRequest.Builder out = ExportLogsServiceRequest.newBuilder();
-    int index = 0;
     for (ResourceLogs rl : request.getResourceLogsList()) {
-      ResourceLogs.Builder rlOut = null;
-      for (ScopeLogs sl : rl.getScopeLogsList()) {
-        ScopeLogs.Builder slOut = null;
-        for (LogRecord record : sl.getLogRecordsList()) {
-          if (verdicts[index++] == null) {
-            if (slOut == null) {
-              slOut = sl.toBuilder().clearLogRecords();
-            }
-            slOut.addLogRecords(
-                record.getTimeUnixNano() == 0 && record.getObservedTimeUnixNano() == 0
-                    ? record.toBuilder().setObservedTimeUnixNano(receivedNanos).build()
-                    : record);
-          }
-        }
-        if (slOut != null) {
-          if (rlOut == null) {
-            rlOut = rl.toBuilder().clearScopeLogs();
-          }
-          rlOut.addScopeLogs(slOut);
-        }
-      }
-      if (rlOut != null) {
-        out.addResourceLogs(rlOut);
+      ResourceLogs.Builder kept =
+          Verdicts.keep(
+              rl.getScopeLogsList(),
+              sl ->
+                  Verdicts.keep(
+                      sl.getLogRecordsList(),
+                      record -> verdicts.nextAccepted() ? timed(record, receivedNanos) : null,
+                      () -> sl.toBuilder().clearLogRecords(),
+                      ScopeLogs.Builder::addLogRecords),
+              () -> rl.toBuilder().clearScopeLogs(),
+              ResourceLogs.Builder::addScopeLogs);
+      if (kept != null) {
+        out.addResourceLogs(kept);
       }
     }
     return out.build();
+  }
+
+  /** The record with the receipt time as its observed time when it carries no time at all. */
+  private static LogRecord timed(LogRecord record, long receivedNanos) {
+    return untimed(record)
+        ? record.toBuilder().setObservedTimeUnixNano(receivedNanos).build()
+        : record;
+  }
+
+  private static boolean untimed(LogRecord record) {
+    return record.getTimeUnixNano() == 0 && record.getObservedTimeUnixNano() == 0;
   }
 }

@@ -5,6 +5,7 @@
 package io.faultline.collector.otlp.internal;
 
 import io.faultline.collector.otlp.IngestLimits;
+import io.faultline.collector.otlp.internal.AttributeCheck.Problem;
 import io.faultline.core.ingest.Signal;
 import io.grpc.MethodDescriptor;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
@@ -22,7 +23,6 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Metrics: validates data points against the OTLP data model and {@link IngestLimits}. The item
@@ -103,8 +103,6 @@ final class MetricsSignal
   @Override
   public Validation<ExportMetricsServiceRequest> validate(
       ExportMetricsServiceRequest request, IngestLimits limits) {
-    // As for traces: pass 1 only reads and keeps a verdict per point (flattened); the common case
-    // keeps the original message without copying.
     int total = 0;
     for (ResourceMetrics rm : request.getResourceMetricsList()) {
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
@@ -113,34 +111,18 @@ final class MetricsSignal
         }
       }
     }
-    RejectReason[] verdicts = new RejectReason[total];
-    Rejections rejections = new Rejections();
-    int[] index = {0};
+    Verdicts verdicts =
+        new Verdicts(total, maxDataPoints, RejectReason.TOO_MANY_DATA_POINTS, itemName());
     for (ResourceMetrics rm : request.getResourceMetricsList()) {
-      AttributeCheck.Problem resourceProblem =
-          AttributeCheck.check(rm.getResource().getAttributesList(), limits, "a resource");
+      Problem resourceProblem = AttributeCheck.resource(rm.getResource(), limits);
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
-        AttributeCheck.Problem scopeProblem =
-            resourceProblem != null
-                ? resourceProblem
-                : AttributeCheck.check(
-                    sm.getScope().getAttributesList(),
-                    limits,
-                    "scope " + AttributeCheck.quote(sm.getScope().getName()));
+        Problem scopeProblem = AttributeCheck.scope(sm.getScope(), resourceProblem, limits);
         for (Metric m : sm.getMetricsList()) {
-          new MetricCheck(m, limits, scopeProblem, rejections, verdicts, index).run();
+          new MetricCheck(m, limits, scopeProblem, verdicts).run();
         }
       }
     }
-    if (rejections.isEmpty()) {
-      return new Validation<>(request, total, Map.of(), "");
-    }
-    long accepted = total - rejections.total();
-    return new Validation<>(
-        keep(request, verdicts),
-        accepted,
-        rejections.counts(),
-        rejections.message(total, itemName()));
+    return verdicts.outcome(request, MetricsSignal::keep);
   }
 
   static int pointCount(Metric m) {
@@ -160,29 +142,19 @@ final class MetricsSignal
     }
   }
 
-  /** The verdicts for one metric's points, written into the shared flattened array. */
-  private final class MetricCheck {
+  /** The verdicts for one metric's points, recorded in request order. */
+  private static final class MetricCheck {
     private final Metric metric;
     private final IngestLimits limits;
-    private final AttributeCheck.Problem inherited;
-    private final Rejections rejections;
-    private final RejectReason[] verdicts;
-    private final int[] index;
+    private final Problem inherited;
+    private final Verdicts verdicts;
     private final String owner;
 
-    MetricCheck(
-        Metric metric,
-        IngestLimits limits,
-        AttributeCheck.Problem inherited,
-        Rejections rejections,
-        RejectReason[] verdicts,
-        int[] index) {
+    MetricCheck(Metric metric, IngestLimits limits, Problem inherited, Verdicts verdicts) {
       this.metric = metric;
       this.limits = limits;
       this.inherited = inherited;
-      this.rejections = rejections;
       this.verdicts = verdicts;
-      this.index = index;
       this.owner = "metric " + AttributeCheck.quote(metric.getName());
     }
 
@@ -230,39 +202,34 @@ final class MetricsSignal
         String pointProblem,
         List<KeyValue> attributes,
         List<Exemplar> exemplars) {
-      RejectReason verdict;
-      if (index[0] >= maxDataPoints) {
-        verdict = RejectReason.TOO_MANY_DATA_POINTS;
-        rejections.add(
-            verdict,
-            "a request may carry "
-                + maxDataPoints
-                + " data points; send the rest in another request");
-      } else if (metricProblem != null) {
-        verdict = RejectReason.INVALID_METRIC;
-        rejections.add(verdict, metricProblem);
-      } else if (pointProblem != null) {
-        verdict = RejectReason.INVALID_DATA_POINT;
-        rejections.add(verdict, "a data point of " + owner + " " + pointProblem);
-      } else if (inherited != null) {
-        verdict = inherited.reason();
-        rejections.add(verdict, inherited.detail());
-      } else {
-        AttributeCheck.Problem p =
-            AttributeCheck.check(attributes, limits, "a data point of " + owner);
-        for (int i = 0; p == null && i < exemplars.size(); i++) {
-          p =
-              AttributeCheck.check(
-                  exemplars.get(i).getFilteredAttributesList(),
-                  limits,
-                  "an exemplar of " + owner);
-        }
-        verdict = p == null ? null : p.reason();
-        if (p != null) {
-          rejections.add(p.reason(), p.detail());
-        }
+      if (!verdicts.rejectOverLimit()) {
+        verdicts.record(problem(metricProblem, pointProblem, attributes, exemplars));
       }
-      verdicts[index[0]++] = verdict;
+    }
+
+    /** The metric's problem comes first, then the point's, then the inherited and attributes. */
+    private Problem problem(
+        String metricProblem,
+        String pointProblem,
+        List<KeyValue> attributes,
+        List<Exemplar> exemplars) {
+      if (metricProblem != null) {
+        return new Problem(RejectReason.INVALID_METRIC, metricProblem);
+      }
+      if (pointProblem != null) {
+        return new Problem(
+            RejectReason.INVALID_DATA_POINT, "a data point of " + owner + " " + pointProblem);
+      }
+      if (inherited != null) {
+        return inherited;
+      }
+      Problem p = AttributeCheck.check(attributes, limits, "a data point of " + owner);
+      for (int i = 0; p == null && i < exemplars.size(); i++) {
+        p =
+            AttributeCheck.check(
+                exemplars.get(i).getFilteredAttributesList(), limits, "an exemplar of " + owner);
+      }
+      return p;
     }
 
     private String metricProblem() {
@@ -346,44 +313,35 @@ final class MetricsSignal
   }
 
   private static ExportMetricsServiceRequest keep(
-      ExportMetricsServiceRequest request, RejectReason[] verdicts) {
+      ExportMetricsServiceRequest request, Verdicts.Cursor verdicts) {
     ExportMetricsServiceRequest.Builder out = ExportMetricsServiceRequest.newBuilder();
-    int[] index = {0};
     for (ResourceMetrics rm : request.getResourceMetricsList()) {
-      ResourceMetrics.Builder rmOut = null;
-      for (ScopeMetrics sm : rm.getScopeMetricsList()) {
-        ScopeMetrics.Builder smOut = null;
-        for (Metric m : sm.getMetricsList()) {
-          Metric kept = keep(m, verdicts, index);
-          if (kept != null) {
-            if (smOut == null) {
-              smOut = sm.toBuilder().clearMetrics();
-            }
-            smOut.addMetrics(kept);
-          }
-        }
-        if (smOut != null) {
-          if (rmOut == null) {
-            rmOut = rm.toBuilder().clearScopeMetrics();
-          }
-          rmOut.addScopeMetrics(smOut);
-        }
-      }
-      if (rmOut != null) {
-        out.addResourceMetrics(rmOut);
+      ResourceMetrics.Builder kept =
+          Verdicts.keep(
+              rm.getScopeMetricsList(),
+              sm ->
+                  Verdicts.keep(
+                      sm.getMetricsList(),
+                      m -> keep(m, verdicts),
+                      () -> sm.toBuilder().clearMetrics(),
+                      ScopeMetrics.Builder::addMetrics),
+              () -> rm.toBuilder().clearScopeMetrics(),
+              ResourceMetrics.Builder::addScopeMetrics);
+      if (kept != null) {
+        out.addResourceMetrics(kept);
       }
     }
     return out.build();
   }
 
   /** The metric with only its accepted points; null when none is left. */
-  private static Metric keep(Metric m, RejectReason[] verdicts, int[] index) {
+  private static Metric keep(Metric m, Verdicts.Cursor verdicts) {
     int count = pointCount(m);
-    int first = index[0];
-    index[0] += count;
+    boolean[] accepted = new boolean[count];
     int kept = 0;
-    for (int i = first; i < first + count; i++) {
-      if (verdicts[i] == null) {
+    for (int i = 0; i < count; i++) {
+      accepted[i] = verdicts.nextAccepted();
+      if (accepted[i]) {
         kept++;
       }
     }
@@ -399,7 +357,7 @@ final class MetricsSignal
       case GAUGE:
         b.getGaugeBuilder().clearDataPoints();
         for (int i = 0; i < count; i++) {
-          if (verdicts[first + i] == null) {
+          if (accepted[i]) {
             b.getGaugeBuilder().addDataPoints(m.getGauge().getDataPoints(i));
           }
         }
@@ -407,7 +365,7 @@ final class MetricsSignal
       case SUM:
         b.getSumBuilder().clearDataPoints();
         for (int i = 0; i < count; i++) {
-          if (verdicts[first + i] == null) {
+          if (accepted[i]) {
             b.getSumBuilder().addDataPoints(m.getSum().getDataPoints(i));
           }
         }
@@ -415,7 +373,7 @@ final class MetricsSignal
       case HISTOGRAM:
         b.getHistogramBuilder().clearDataPoints();
         for (int i = 0; i < count; i++) {
-          if (verdicts[first + i] == null) {
+          if (accepted[i]) {
             b.getHistogramBuilder().addDataPoints(m.getHistogram().getDataPoints(i));
           }
         }
@@ -423,7 +381,7 @@ final class MetricsSignal
       case EXPONENTIAL_HISTOGRAM:
         b.getExponentialHistogramBuilder().clearDataPoints();
         for (int i = 0; i < count; i++) {
-          if (verdicts[first + i] == null) {
+          if (accepted[i]) {
             b.getExponentialHistogramBuilder()
                 .addDataPoints(m.getExponentialHistogram().getDataPoints(i));
           }
@@ -432,7 +390,7 @@ final class MetricsSignal
       case SUMMARY:
         b.getSummaryBuilder().clearDataPoints();
         for (int i = 0; i < count; i++) {
-          if (verdicts[first + i] == null) {
+          if (accepted[i]) {
             b.getSummaryBuilder().addDataPoints(m.getSummary().getDataPoints(i));
           }
         }

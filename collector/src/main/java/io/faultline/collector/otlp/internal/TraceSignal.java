@@ -6,6 +6,7 @@ package io.faultline.collector.otlp.internal;
 
 import com.google.protobuf.ByteString;
 import io.faultline.collector.otlp.IngestLimits;
+import io.faultline.collector.otlp.internal.AttributeCheck.Problem;
 import io.faultline.core.ingest.Signal;
 import io.faultline.core.otlp.OtlpIds;
 import io.grpc.MethodDescriptor;
@@ -16,7 +17,6 @@ import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import java.util.Map;
 
 /** Traces: validates spans against the id rules and {@link IngestLimits}. */
 final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportTraceServiceResponse> {
@@ -70,79 +70,49 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
   @Override
   public Validation<ExportTraceServiceRequest> validate(
       ExportTraceServiceRequest request, IngestLimits limits) {
-    // Pass 1 only reads; the common case (everything valid) keeps the original message, so
-    // nothing is copied. Verdicts are kept per span (flattened) for pass 2.
     int total = 0;
     for (ResourceSpans rs : request.getResourceSpansList()) {
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         total += ss.getSpansCount();
       }
     }
-    RejectReason[] verdicts = new RejectReason[total];
-    Rejections rejections = new Rejections();
-    int index = 0;
+    Verdicts verdicts =
+        new Verdicts(total, limits.maxSpansPerRequest(), RejectReason.TOO_MANY_SPANS, itemName());
     for (ResourceSpans rs : request.getResourceSpansList()) {
-      AttributeCheck.Problem resourceProblem =
-          AttributeCheck.check(rs.getResource().getAttributesList(), limits, "a resource");
+      Problem resourceProblem = AttributeCheck.resource(rs.getResource(), limits);
       for (ScopeSpans ss : rs.getScopeSpansList()) {
-        AttributeCheck.Problem scopeProblem =
-            resourceProblem != null
-                ? resourceProblem
-                : AttributeCheck.check(
-                    ss.getScope().getAttributesList(),
-                    limits,
-                    "scope " + AttributeCheck.quote(ss.getScope().getName()));
+        Problem scopeProblem = AttributeCheck.scope(ss.getScope(), resourceProblem, limits);
         for (Span span : ss.getSpansList()) {
-          RejectReason verdict;
-          if (index >= limits.maxSpansPerRequest()) {
-            verdict = RejectReason.TOO_MANY_SPANS;
-            rejections.add(
-                verdict,
-                "a request may carry "
-                    + limits.maxSpansPerRequest()
-                    + " spans; send the rest in another request");
-          } else if (scopeProblem != null) {
-            verdict = scopeProblem.reason();
-            rejections.add(verdict, scopeProblem.detail());
-          } else {
-            verdict = checkSpan(span, limits, rejections);
+          if (!verdicts.rejectOverLimit()) {
+            verdicts.record(scopeProblem != null ? scopeProblem : checkSpan(span, limits));
           }
-          verdicts[index++] = verdict;
         }
       }
     }
-    if (rejections.isEmpty()) {
-      return new Validation<>(request, total, Map.of(), "");
-    }
-    long accepted = total - rejections.total();
-    return new Validation<>(
-        keep(request, verdicts), accepted, rejections.counts(), rejections.message(total, "spans"));
+    return verdicts.outcome(request, TraceSignal::keep);
   }
 
-  private static RejectReason checkSpan(Span span, IngestLimits limits, Rejections rejections) {
+  private static Problem checkSpan(Span span, IngestLimits limits) {
     String owner = "span " + AttributeCheck.quote(span.getName());
     if (!validId(span.getTraceId(), TRACE_ID_BYTES)) {
-      rejections.add(
+      return new Problem(
           RejectReason.INVALID_TRACE_ID,
           owner + " has trace_id " + describe(span.getTraceId()) + "; a trace_id must be 16 bytes, not all zero");
-      return RejectReason.INVALID_TRACE_ID;
     }
     if (!validId(span.getSpanId(), SPAN_ID_BYTES)) {
-      rejections.add(
+      return new Problem(
           RejectReason.INVALID_SPAN_ID,
           owner + " has span_id " + describe(span.getSpanId()) + "; a span_id must be 8 bytes, not all zero");
-      return RejectReason.INVALID_SPAN_ID;
     }
     int parent = span.getParentSpanId().size();
     if (parent != 0 && parent != SPAN_ID_BYTES) {
-      rejections.add(
+      return new Problem(
           RejectReason.INVALID_PARENT_SPAN_ID,
           owner + " has a parent_span_id of " + parent + " bytes; it must be empty or 8 bytes");
-      return RejectReason.INVALID_PARENT_SPAN_ID;
     }
     for (Span.Link link : span.getLinksList()) {
       if (!validId(link.getTraceId(), TRACE_ID_BYTES) || !validId(link.getSpanId(), SPAN_ID_BYTES)) {
-        rejections.add(
+        return new Problem(
             RejectReason.INVALID_LINK,
             owner
                 + " links to trace_id "
@@ -150,10 +120,9 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
                 + ", span_id "
                 + describe(link.getSpanId())
                 + "; a link needs a 16-byte trace_id and an 8-byte span_id, not all zero");
-        return RejectReason.INVALID_LINK;
       }
     }
-    AttributeCheck.Problem p = AttributeCheck.check(span.getAttributesList(), limits, owner);
+    Problem p = AttributeCheck.check(span.getAttributesList(), limits, owner);
     for (int i = 0; p == null && i < span.getEventsCount(); i++) {
       Span.Event event = span.getEvents(i);
       p =
@@ -165,11 +134,7 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
     for (int i = 0; p == null && i < span.getLinksCount(); i++) {
       p = AttributeCheck.check(span.getLinks(i).getAttributesList(), limits, "a link of " + owner);
     }
-    if (p != null) {
-      rejections.add(p.reason(), p.detail());
-      return p.reason();
-    }
-    return null;
+    return p;
   }
 
   private static boolean validId(ByteString id, int length) {
@@ -188,30 +153,22 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
   }
 
   private static ExportTraceServiceRequest keep(
-      ExportTraceServiceRequest request, RejectReason[] verdicts) {
+      ExportTraceServiceRequest request, Verdicts.Cursor verdicts) {
     ExportTraceServiceRequest.Builder out = ExportTraceServiceRequest.newBuilder();
-    int index = 0;
     for (ResourceSpans rs : request.getResourceSpansList()) {
-      ResourceSpans.Builder rsOut = null;
-      for (ScopeSpans ss : rs.getScopeSpansList()) {
-        ScopeSpans.Builder ssOut = null;
-        for (Span span : ss.getSpansList()) {
-          if (verdicts[index++] == null) {
-            if (ssOut == null) {
-              ssOut = ss.toBuilder().clearSpans();
-            }
-            ssOut.addSpans(span);
-          }
-        }
-        if (ssOut != null) {
-          if (rsOut == null) {
-            rsOut = rs.toBuilder().clearScopeSpans();
-          }
-          rsOut.addScopeSpans(ssOut);
-        }
-      }
-      if (rsOut != null) {
-        out.addResourceSpans(rsOut);
+      ResourceSpans.Builder kept =
+          Verdicts.keep(
+              rs.getScopeSpansList(),
+              ss ->
+                  Verdicts.keep(
+                      ss.getSpansList(),
+                      span -> verdicts.nextAccepted() ? span : null,
+                      () -> ss.toBuilder().clearSpans(),
+                      ScopeSpans.Builder::addSpans),
+              () -> rs.toBuilder().clearScopeSpans(),
+              ResourceSpans.Builder::addScopeSpans);
+      if (kept != null) {
+        out.addResourceSpans(kept);
       }
     }
     return out.build();

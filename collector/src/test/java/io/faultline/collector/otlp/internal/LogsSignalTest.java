@@ -1,0 +1,132 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.collector.otlp.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.faultline.collector.otlp.IngestLimits;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LogsSignalTest {
+  private static final Instant NOW = Instant.parse("2025-01-02T03:04:05.678Z");
+  private static final long NOW_NANOS = 1_735_787_045_678_000_000L;
+  private static final LogsSignal SIGNAL = new LogsSignal(Clock.fixed(NOW, ZoneOffset.UTC));
+  private static final IngestLimits LIMITS = IngestLimits.defaults();
+
+  @Test
+  void aValidTimedRequestIsKeptAsIs() {
+    ExportLogsServiceRequest r = request(scope("s", record("a", 5, 0), record("b", 0, 6)));
+    Validation<ExportLogsServiceRequest> v = SIGNAL.validate(r, LIMITS);
+    assertThat(v.request()).isSameAs(r);
+    assertThat(v.accepted()).isEqualTo(2);
+    assertThat(v.rejected()).isEmpty();
+    assertThat(v.errorMessage()).isEmpty();
+  }
+
+  @Test
+  void aRecordWithoutAnyTimeGetsTheReceiptTimeAsObservedTime() {
+    ExportLogsServiceRequest r = request(scope("s", record("a", 5, 0), record("untimed", 0, 0)));
+    Validation<ExportLogsServiceRequest> v = SIGNAL.validate(r, LIMITS);
+    assertThat(v.accepted()).isEqualTo(2);
+    assertThat(v.rejected()).isEmpty();
+    assertThat(v.errorMessage()).isEmpty();
+    List<LogRecord> kept = records(v.request());
+    assertThat(kept).extracting(rec -> rec.getBody().getStringValue()).containsExactly("a", "untimed");
+    assertThat(kept.get(0)).isEqualTo(record("a", 5, 0));
+    assertThat(kept.get(1).getObservedTimeUnixNano()).isEqualTo(NOW_NANOS);
+    assertThat(kept.get(1).getTimeUnixNano()).isZero();
+  }
+
+  @Test
+  void aMalformedTraceContextRejectsTheRecordAndKeepsTheRest() {
+    LogRecord badContext = record("bad", 1, 0).toBuilder().setTraceId(ByteString.copyFrom(new byte[3])).build();
+    ExportLogsServiceRequest r =
+        request(scope("s", badContext), scope("t", record("ok", 1, 0)));
+    Validation<ExportLogsServiceRequest> v = SIGNAL.validate(r, LIMITS);
+    assertThat(v.accepted()).isEqualTo(1);
+    assertThat(v.rejected()).containsExactlyEntriesOf(Map.of(RejectReason.INVALID_LOG_CONTEXT, 1L));
+    assertThat(v.errorMessage())
+        .isEqualTo(
+            "rejected 1 of 2 log records: 1 invalid_log_context (first: a log record has a trace_id"
+                + " of 3 bytes and a span_id of 0 bytes; they must be empty or 16 and 8 bytes)");
+    assertThat(v.malformed()).isFalse();
+    // the scope whose only record was rejected is dropped, the other keeps its own scope
+    assertThat(v.request().getResourceLogs(0).getScopeLogsList())
+        .extracting(sl -> sl.getScope().getName())
+        .containsExactly("t");
+  }
+
+  @Test
+  void recordsBeyondTheRequestLimitAndUnderABadScopeAreRejected() {
+    IngestLimits limits = IngestLimits.builder().maxSpansPerRequest(2).maxAttributesPerItem(1).build();
+    ScopeLogs crowded =
+        scope("crowded", record("x", 1, 0)).toBuilder()
+            .setScope(
+                InstrumentationScope.newBuilder()
+                    .setName("crowded")
+                    .addAttributes(attribute("k1"))
+                    .addAttributes(attribute("k2")))
+            .build();
+    ExportLogsServiceRequest r =
+        request(scope("s", record("a", 1, 0)), crowded, scope("s", record("b", 1, 0), record("c", 1, 0)));
+    Validation<ExportLogsServiceRequest> v = SIGNAL.validate(r, limits);
+    assertThat(v.accepted()).isEqualTo(1);
+    assertThat(v.rejected())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(RejectReason.TOO_MANY_ATTRIBUTES, 1L, RejectReason.TOO_MANY_LOG_RECORDS, 2L));
+    assertThat(v.errorMessage())
+        .startsWith("rejected 3 of 4 log records: ")
+        .contains(
+            "2 too_many_log_records (first: a request may carry 2 log records; send the rest in"
+                + " another request)",
+            "1 too_many_attributes (first: scope 'crowded' has 2 attributes; the limit is 1");
+    assertThat(records(v.request())).extracting(rec -> rec.getBody().getStringValue()).containsExactly("a");
+  }
+
+  private static ExportLogsServiceRequest request(ScopeLogs... scopes) {
+    return ExportLogsServiceRequest.newBuilder()
+        .addResourceLogs(ResourceLogs.newBuilder().addAllScopeLogs(List.of(scopes)))
+        .build();
+  }
+
+  private static ScopeLogs scope(String name, LogRecord... records) {
+    return ScopeLogs.newBuilder()
+        .setScope(InstrumentationScope.newBuilder().setName(name))
+        .addAllLogRecords(List.of(records))
+        .build();
+  }
+
+  private static LogRecord record(String body, long time, long observed) {
+    return LogRecord.newBuilder()
+        .setBody(AnyValue.newBuilder().setStringValue(body))
+        .setTimeUnixNano(time)
+        .setObservedTimeUnixNano(observed)
+        .build();
+  }
+
+  private static KeyValue attribute(String key) {
+    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue("v")).build();
+  }
+
+  private static List<LogRecord> records(ExportLogsServiceRequest r) {
+    return r.getResourceLogsList().stream()
+        .flatMap(rl -> rl.getScopeLogsList().stream())
+        .flatMap(sl -> sl.getLogRecordsList().stream())
+        .toList();
+  }
+}

@@ -1,0 +1,108 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.core.otlp;
+
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import java.util.Base64;
+import java.util.function.DoubleFunction;
+
+/**
+ * Attribute values ({@link AnyValue}) as the text users see and type into a search: strings as they
+ * are, booleans {@code true}/{@code false}, integers in decimal, bytes as standard base64, arrays
+ * and maps as compact JSON in their original order ({@code ["a",7]}, {@code {"tier":"gold"}}) and
+ * an unset value as the empty string. Stores differ only in how they print doubles, so the caller
+ * names that; inside JSON a non-finite double is quoted, since JSON has no literal for it.
+ */
+public final class OtlpValues {
+  private OtlpValues() {}
+
+  /**
+   * {@code value} as text, doubles printed by {@code doubles} (at the top level and inside arrays
+   * and maps alike).
+   */
+  public static String text(AnyValue value, DoubleFunction<String> doubles) {
+    switch (value.getValueCase()) {
+      case STRING_VALUE:
+        return value.getStringValue();
+      case BOOL_VALUE:
+        return value.getBoolValue() ? "true" : "false";
+      case INT_VALUE:
+        return Long.toString(value.getIntValue());
+      case DOUBLE_VALUE:
+        return doubles.apply(value.getDoubleValue());
+      case BYTES_VALUE:
+        return Base64.getEncoder().encodeToString(value.getBytesValue().toByteArray());
+      case ARRAY_VALUE:
+      case KVLIST_VALUE:
+        StringBuilder json = new StringBuilder();
+        appendJson(json, value, doubles);
+        return json.toString();
+      default:
+        return "";
+    }
+  }
+
+  private static void appendJson(StringBuilder out, AnyValue v, DoubleFunction<String> doubles) {
+    switch (v.getValueCase()) {
+      case STRING_VALUE, BYTES_VALUE -> appendString(out, text(v, doubles));
+      case BOOL_VALUE, INT_VALUE -> out.append(text(v, doubles));
+      case DOUBLE_VALUE -> {
+        double d = v.getDoubleValue();
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
+          appendString(out, doubles.apply(d));
+        } else {
+          out.append(doubles.apply(d));
+        }
+      }
+      case ARRAY_VALUE -> {
+        out.append('[');
+        for (int i = 0; i < v.getArrayValue().getValuesCount(); i++) {
+          if (i > 0) {
+            out.append(',');
+          }
+          appendJson(out, v.getArrayValue().getValues(i), doubles);
+        }
+        out.append(']');
+      }
+      case KVLIST_VALUE -> {
+        out.append('{');
+        for (int i = 0; i < v.getKvlistValue().getValuesCount(); i++) {
+          KeyValue kv = v.getKvlistValue().getValues(i);
+          if (i > 0) {
+            out.append(',');
+          }
+          appendString(out, kv.getKey());
+          out.append(':');
+          appendJson(out, kv.getValue(), doubles);
+        }
+        out.append('}');
+      }
+      default -> out.append("null");
+    }
+  }
+
+  private static void appendString(StringBuilder out, String s) {
+    out.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
+  }
+}
