@@ -17,13 +17,6 @@ final class Rejections {
     firstExample.putIfAbsent(reason, example);
   }
 
-  void add(RejectReason reason, long n, String example) {
-    if (n > 0) {
-      counts.merge(reason, n, Long::sum);
-      firstExample.putIfAbsent(reason, example);
-    }
-  }
-
   boolean isEmpty() {
     return counts.isEmpty();
   }
