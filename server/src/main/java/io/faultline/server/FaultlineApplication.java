@@ -19,6 +19,11 @@ import io.faultline.collector.otlp.grpc.OtlpGrpcReceiver;
 import io.faultline.collector.otlp.http.OtlpHttpReceiver;
 import io.faultline.core.health.Health;
 import io.faultline.core.ingest.IngestPipeline;
+import io.faultline.alert.Alerting;
+import io.faultline.chaos.ChaosAgent;
+import io.faultline.chaos.ChaosSettings;
+import io.faultline.chaos.fault.FaultInjector;
+import io.faultline.chaos.fault.InjectorRegistry;
 import io.faultline.core.ingest.BatchIndexer;
 import io.faultline.log.LuceneLogStore;
 import io.faultline.server.bench.BenchCommand;
@@ -30,6 +35,10 @@ import io.faultline.web.auth.SessionStore;
 import io.faultline.web.auth.TokenAuthFilter;
 import io.faultline.web.auth.TokenStore;
 import io.faultline.web.resources.AuthResource;
+import io.faultline.web.alerts.AlertsResource;
+import io.faultline.web.alerts.RulesResource;
+import io.faultline.web.alerts.SloResource;
+import io.faultline.web.chaos.ChaosResource;
 import io.faultline.web.dashboard.DashboardBundle;
 import io.faultline.web.jaeger.ServiceGraphDependencies;
 import io.faultline.web.logs.LogsResource;
@@ -45,7 +54,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.net.http.HttpClient;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -251,6 +263,28 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
       }
     });
 
+    Alerting alerting =
+        Alerting.builder(config.getAlerting(), metrics.queries(), pipeline, dataDir)
+            .clock(clock)
+            .registry(registry)
+            .build();
+    environment.lifecycle().manage(new Managed() {
+      @Override
+      public void start() {
+        alerting.start();
+      }
+
+      @Override
+      public void stop() {
+        alerting.close();
+      }
+    });
+    environment.jersey().register(new RulesResource(alerting));
+    environment.jersey().register(new AlertsResource(alerting));
+    environment.jersey().register(new SloResource(alerting));
+
+    ChaosAgent chaos = chaosAgent(config.getChaos(), environment, dataDir, clock, pipeline, traces, metrics);
+
     registerAuth(config, environment, dataDir, clock);
     environment
         .jersey()
@@ -258,6 +292,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             new JaegerQueryResource(
                 new ServiceGraphDependencies(traces.queries(), metrics.queries()), clock));
     environment.jersey().register(new LogsResource(logs.queries(), clock));
+    environment.jersey().register(new ChaosResource(chaos, clock));
     environment
         .jersey()
         .register(new PrometheusApiResource(metrics.queries(), clock, version()));
@@ -333,6 +368,74 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
                 config.getAuth().enabled, tokens, sessions, Set.of("api/session", "api/v1/write")));
     environment.jersey().register(RolesAllowedDynamicFeature.class);
     environment.jersey().register(new AuthResource(tokens, sessions));
+  }
+
+  /**
+   * The chaos agent with every built-in fault injector. It reads telemetry through the query
+   * interfaces and reports what it does through the ingest pipeline, like any client would.
+   */
+  private ChaosAgent chaosAgent(
+      FaultlineConfiguration.Chaos config,
+      Environment environment,
+      Path dataDir,
+      Clock clock,
+      IngestPipeline pipeline,
+      LuceneTraceStore traces,
+      LuceneMetricStore metrics) {
+    InjectorRegistry injectors =
+        InjectorRegistry.standard(
+            pipeline,
+            clock,
+            HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5)).build(),
+            config.monkeyUser,
+            config.monkeyPassword,
+            dataDir.resolve("chaos").resolve("process"));
+    Map<String, FaultInjector> byType = new HashMap<>();
+    for (String type : injectors.types()) {
+      byType.put(type, injectors.injector(type).orElseThrow());
+    }
+    ChaosSettings settings =
+        ChaosSettings.defaults()
+            .withMaxTargetsPerRun(config.maxTargetsPerRun)
+            .withMaxBlastRadius(config.maxBlastRadius);
+    if (config.nodeName != null) {
+      settings = settings.withNodeName(config.nodeName);
+    }
+    ChaosAgent.Builder builder =
+        ChaosAgent.builder()
+            .dataDir(dataDir)
+            .injectors(byType)
+            .metrics(metrics.queries())
+            .traces(traces.queries())
+            .sink(pipeline)
+            .registry(registry)
+            .clock(clock)
+            .settings(settings);
+    if (config.jdbcUrl != null) {
+      builder.jdbc(config.jdbcUrl, config.user, config.password);
+    }
+    ChaosAgent chaos = builder.build();
+    environment.lifecycle().manage(new Managed() {
+      @Override
+      public void start() {
+        chaos.start();
+      }
+
+      @Override
+      public void stop() throws Exception {
+        chaos.close();
+        injectors.close();
+      }
+    });
+    environment.healthChecks().register("chaos", new HealthCheck() {
+      @Override
+      protected Result check() {
+        return chaos.killSwitchEngaged()
+            ? Result.healthy("kill switch engaged: no chaos runs until it is released")
+            : Result.healthy("ok");
+      }
+    });
+    return chaos;
   }
 
   private static List<BatchIndexer> indexers(BatchIndexer... maybe) {

@@ -6,6 +6,7 @@ package io.faultline.server;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
+import io.faultline.alert.AlertingConfig;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.jetty.ConnectorFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
@@ -34,6 +35,8 @@ public final class FaultlineConfiguration extends Configuration {
   @Valid @NotNull private Logstash logstash = new Logstash();
   @Valid @NotNull private Metrics metrics = new Metrics();
   @Valid @NotNull private List<ScrapeJob> scrape = List.of();
+  @Valid @NotNull private Chaos chaos = new Chaos();
+  @NotNull private AlertingConfig alerting = new AlertingConfig();
 
   public FaultlineConfiguration() {
     DefaultServerFactory server = new DefaultServerFactory();
@@ -139,6 +142,27 @@ public final class FaultlineConfiguration extends Configuration {
     this.scrape = scrape;
   }
 
+  @JsonProperty
+  public Chaos getChaos() {
+    return chaos;
+  }
+
+  @JsonProperty
+  public void setChaos(Chaos chaos) {
+    this.chaos = chaos;
+  }
+
+  /** Prometheus-format rule files, SLOs and webhook receivers; see the alerting module. */
+  @JsonProperty
+  public AlertingConfig getAlerting() {
+    return alerting;
+  }
+
+  @JsonProperty
+  public void setAlerting(AlertingConfig alerting) {
+    this.alerting = alerting;
+  }
+
   /** Bearer-token authentication of the query, dashboard and chaos APIs. */
   public static final class Auth {
     @JsonProperty public boolean enabled = true;
@@ -240,5 +264,31 @@ public final class FaultlineConfiguration extends Configuration {
     @NotNull @JsonProperty public Duration timeout = Duration.seconds(10);
 
     @NotNull @JsonProperty public java.util.Map<String, String> labels = java.util.Map.of();
+  }
+
+  /**
+   * The chaos agent. Its state (experiments, runs, journal) lives in an embedded H2 database in
+   * the data directory unless {@link #jdbcUrl} names a shared PostgreSQL database.
+   */
+  public static final class Chaos {
+    @JsonProperty public String jdbcUrl;
+
+    @JsonProperty public String user;
+
+    @JsonProperty public String password;
+
+    /** How many targets one run may touch. */
+    @Min(1) @JsonProperty public int maxTargetsPerRun = 3;
+
+    /** Share of entry traffic a run may put at risk (0..1); 1 turns the check off. */
+    @JsonProperty public double maxBlastRadius = 1.0;
+
+    /** Stable across restarts, so a restarted agent recovers its own runs at once. */
+    @JsonProperty public String nodeName;
+
+    /** Basic-auth credentials for Chaos Monkey for Spring Boot's actuator endpoints. */
+    @JsonProperty public String monkeyUser;
+
+    @JsonProperty public String monkeyPassword;
   }
 }

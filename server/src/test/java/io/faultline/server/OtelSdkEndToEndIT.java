@@ -239,6 +239,35 @@ class OtelSdkEndToEndIT {
   }
 
   @Test
+  void alertingRulesEvaluateAndChaosExperimentsValidateThroughTheApi() throws Exception {
+    await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .untilAsserted(
+            () -> {
+              JsonNode alerts = JSON.readTree(get("/api/v1/alerts", TOKEN).body());
+              assertThat(alerts.toString()).contains("\"alertname\":\"AlwaysFiring\"", "\"state\":\"firing\"");
+            });
+    assertThat(get("/api/v1/rules", TOKEN).body()).contains("\"name\":\"faultline-test\"");
+
+    String yaml =
+        "title: slow inventory\n"
+            + "method:\n"
+            + "  - name: slow\n"
+            + "    type: proxy-http\n"
+            + "    target: inventory\n"
+            + "    duration: 0s\n";
+    HttpResponse<String> invalid =
+        send(
+            HttpRequest.newBuilder(uri("/api/chaos/experiments"))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/yaml")
+                .POST(HttpRequest.BodyPublishers.ofString(yaml))
+                .build());
+    assertThat(invalid.statusCode()).isEqualTo(400);
+    assertThat(invalid.body()).contains("method[0].duration");
+  }
+
+  @Test
   void queryApisNeedATokenAndTheRightRole() throws Exception {
     assertThat(get("/api/services", null).statusCode()).isEqualTo(401);
     assertThat(get("/api/services", "wrong-token").statusCode()).isEqualTo(401);

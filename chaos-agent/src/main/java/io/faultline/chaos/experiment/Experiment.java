@@ -58,6 +58,18 @@ public record Experiment(
     return method.stream().map(FaultSpec::duration).max(Duration::compareTo).orElse(Duration.ZERO);
   }
 
+  /**
+   * How long a run may take before it is aborted: the schedule's {@code maxRunTime}, else the
+   * fault window plus the recovery deadline plus five minutes for probes and rollbacks.
+   */
+  public Duration maxRunTime() {
+    return schedule != null ? schedule.maxRunTime() : defaultMaxRunTime(faultWindow().plus(recoveryDeadline));
+  }
+
+  static Duration defaultMaxRunTime(Duration faultsAndRecovery) {
+    return faultsAndRecovery.plusMinutes(5);
+  }
+
   /** The distinct targets the method touches, in order of first use. */
   public List<String> touchedTargets() {
     return method.stream().map(FaultSpec::target).distinct().toList();

@@ -7,7 +7,6 @@ package io.faultline.chaos.experiment;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
 import io.faultline.chaos.fault.FaultInjector;
@@ -163,6 +162,20 @@ public final class ExperimentParser {
     }
     return new Experiment(
         title, description, schedule, targets, steady, method, halt, rollbacks, recovery);
+  }
+
+  /**
+   * The steady-state probes of a stored canonical experiment (see {@link ExperimentJson}), for
+   * reports; the rest is not checked, so this works even when an injector is gone.
+   */
+  public static List<Probe> steadyStateOf(JsonNode experimentJson) {
+    Ctx c = new Ctx();
+    return probes(c, experimentJson.get("steadyState"), "steadyState", true);
+  }
+
+  /** The rollbacks of a stored canonical experiment, for recovery after a crash. */
+  public static List<Rollback> rollbacksOf(JsonNode experimentJson) {
+    return rollbacks(new Ctx(), experimentJson.get("rollbacks"));
   }
 
   private static List<Target> targets(Ctx c, JsonNode node) {
@@ -552,7 +565,7 @@ public final class ExperimentParser {
     if (c.errors.size() > before) {
       return null;
     }
-    Duration max = maxRunTime != null ? maxRunTime : minimumRunTime.plus(minimumRunTime).plusMinutes(5);
+    Duration max = maxRunTime != null ? maxRunTime : Experiment.defaultMaxRunTime(minimumRunTime);
     return new Schedule(cron, zone, blackouts, max);
   }
 
@@ -772,10 +785,5 @@ public final class ExperimentParser {
         return null;
       }
     }
-  }
-
-  /** Unused placeholder so ObjectNode import stays meaningful for subclasses of the tree API. */
-  static ObjectNode emptyObject() {
-    return JSON.createObjectNode();
   }
 }

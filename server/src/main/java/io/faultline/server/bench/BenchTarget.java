@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A trace server under test, started as a child process: how to feed it spans and how to ask it for
@@ -20,6 +21,12 @@ interface BenchTarget {
   void start() throws IOException, InterruptedException;
 
   long pid();
+
+  /**
+   * If the server process has exited (it should not before {@link #stop}): its exit status and the
+   * end of its log, for the error message.
+   */
+  Optional<String> exitReport();
 
   /** The ingest request carrying {@code batch}, encoded for this server. */
   HttpRequest ingest(TraceGenerator generator, List<TraceGenerator.SpanRef> batch);

@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -44,6 +46,7 @@ final class FaultlineTarget implements BenchTarget {
   private final String token = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
   private final Runnable removeDataDir = this::removeDataDir;
   private Path dataDir;
+  private Path jarCopy;
   private Process process;
   private int httpPort;
   private int otlpHttpPort;
@@ -64,6 +67,10 @@ final class FaultlineTarget implements BenchTarget {
   public void start() throws IOException, InterruptedException {
     dataDir = Files.createTempDirectory(dataParent, "faultline-bench-");
     children.onStop(removeDataDir);
+    // a private copy: a rebuild of the jar during a long run must not pull classes from under the
+    // running server
+    jarCopy = dataParent.resolve(dataDir.getFileName() + ".jar");
+    Files.copy(jar, jarCopy, StandardCopyOption.REPLACE_EXISTING);
     httpPort = ChildProcesses.freePort();
     int adminPort = ChildProcesses.freePort();
     int grpcPort = ChildProcesses.freePort();
@@ -74,7 +81,7 @@ final class FaultlineTarget implements BenchTarget {
             HEAP,
             "-XX:+UseG1GC",
             "-jar",
-            jar.toString(),
+            jarCopy.toString(),
             "server",
             "--data-dir",
             dataDir.toString());
@@ -98,6 +105,16 @@ final class FaultlineTarget implements BenchTarget {
   @Override
   public long pid() {
     return process.pid();
+  }
+
+  @Override
+  public Optional<String> exitReport() {
+    if (process == null || process.isAlive()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "the %s exited with status %d during the benchmark; its log %s ends with:\n%s"
+            .formatted("Faultline server", process.exitValue(), log, ChildProcesses.tail(log, 30)));
   }
 
   @Override
@@ -171,13 +188,16 @@ final class FaultlineTarget implements BenchTarget {
       }
     }
     children.done(removeDataDir);
-    deleteRecursively(dataDir);
+    removeDataDir();
     return new DiskUsage(usage, clean);
   }
 
   private void removeDataDir() {
     try {
       deleteRecursively(dataDir);
+      if (jarCopy != null) {
+        Files.deleteIfExists(jarCopy);
+      }
     } catch (IOException | UncheckedIOException e) {
       System.err.println("could not remove the benchmark's data directory " + dataDir + ": " + e);
     }

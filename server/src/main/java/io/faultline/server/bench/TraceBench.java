@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -165,6 +166,10 @@ final class TraceBench {
           peakRss,
           generatorCpu);
     } catch (Exception e) {
+      Optional<String> died = target.exitReport();
+      if (died.isPresent()) {
+        e = new IOException(died.get(), e);
+      }
       try {
         target.stop();
       } catch (IOException | RuntimeException cleanup) {

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Zipkin server with its in-memory storage, the reference the issue compares against: fed Zipkin
@@ -81,6 +82,16 @@ final class ZipkinTarget implements BenchTarget {
   @Override
   public long pid() {
     return process.pid();
+  }
+
+  @Override
+  public Optional<String> exitReport() {
+    if (process == null || process.isAlive()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "the %s exited with status %d during the benchmark; its log %s ends with:\n%s"
+            .formatted("Zipkin server", process.exitValue(), log, ChildProcesses.tail(log, 30)));
   }
 
   @Override

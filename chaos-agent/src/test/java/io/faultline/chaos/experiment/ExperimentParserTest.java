@@ -1,0 +1,131 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.chaos.experiment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.faultline.chaos.fault.ActiveFault;
+import io.faultline.chaos.fault.FaultContext;
+import io.faultline.chaos.fault.FaultInjector;
+import io.faultline.chaos.fault.FaultSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ExperimentParserTest {
+  static final FaultInjector LATENCY = new FaultInjector() {
+    @Override
+    public String type() {
+      return "proxy-http";
+    }
+
+    @Override
+    public List<String> validate(FaultSpec spec) {
+      Object v = spec.parameters().get("delayMs");
+      return v instanceof Number n && n.longValue() > 0 ? List.of() : List.of("delayMs: must be a positive number of milliseconds");
+    }
+
+    @Override
+    public String describe(FaultSpec spec) {
+      return "delay";
+    }
+
+    @Override
+    public ActiveFault inject(FaultSpec spec, FaultContext context) {
+      throw new UnsupportedOperationException();
+    }
+  };
+
+  final ExperimentParser parser = new ExperimentParser(Map.of("proxy-http", LATENCY));
+
+  static final String VALID = """
+      title: checkout survives a slow inventory
+      description: p99 stays under 1s
+      schedule:
+        cron: "0 10 * * MON-FRI"
+        timeZone: Europe/Berlin
+        blackouts: [{days: [SAT, SUN], from: "22:00", to: "06:00"}]
+      targets: [{service: inventory}]
+      steadyState:
+        - {"type":"promql","name":"gateway p99","query":"histogram_quantile(0.99, sum by (le) (rate(traces_spanmetrics_latency_bucket{service=\\"gateway\\"}[1m])))","tolerance":{"max":1.0}}
+        - {type: trace, name: gateway errors, service: gateway, measure: errorRatio, window: 2m, tolerance: "< 0.01"}
+      method:
+        - {name: slow-inventory, type: proxy-http, target: inventory, duration: 2m, parameters: {delayMs: 400}}
+      haltWhen:
+        - {type: promql, name: storm, query: "sum(rate(x[1m])) > 5"}
+      rollbacks: [{name: reset, url: "http://localhost:9/reset"}]
+      """;
+
+  @Test
+  void parsesYamlAndRoundTripsThroughCanonicalJson() throws Exception {
+    Experiment e = parser.parse(VALID, ExperimentParser.Format.YAML);
+    assertThat(e.schedule().cron()).isEqualTo("0 0 10 * * MON-FRI");
+    assertThat(e.schedule().zone()).isEqualTo(ZoneId.of("Europe/Berlin"));
+    assertThat(e.steadyState().get(1).tolerance()).isEqualTo(new Tolerance(null, 0.01));
+    assertThat(e.method().get(0).duration()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(e.recoveryDeadline()).isEqualTo(ExperimentParser.DEFAULT_RECOVERY_DEADLINE);
+    String json = ExperimentJson.toJson(e).toString();
+    assertThat(parser.parse(json, ExperimentParser.Format.JSON)).isEqualTo(e);
+  }
+
+  @Test
+  void everyProblemNamesItsField() {
+    String bad = """
+        {"description": 3,
+         "schedule": {"cron": "61 * * * * *", "timeZone": "Mars/Olympus"},
+         "targets": [{"service": "inventory"}],
+         "steadyState": [{"type": "promql", "query": "up"}, {"type": "graphite"}],
+         "method": [{"name": "a", "type": "proxy-http", "target": "inventory", "duration": "soon", "parameters": {"delayMs": 400}},
+                    {"name": "b", "type": "teleport", "target": "payments", "duration": "1m"},
+                    {"name": "c", "type": "proxy-http", "target": "inventory", "duration": "1m", "parameters": {"delayMs": -1}}],
+         "haltWhen": [{"type": "trace", "service": "gateway", "measure": "speed"}],
+         "colour": "red"}
+        """;
+    assertThatThrownBy(() -> parser.parse(bad, ExperimentParser.Format.JSON))
+        .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems()).contains(
+            "colour: unknown field; expected one of description, haltWhen, method, recoveryDeadline, rollbacks, schedule, steadyState, targets, title",
+            "title: is required",
+            "steadyState[0].tolerance: is required: the range the value must stay in, e.g. {max: 1.0}",
+            "steadyState[1].type: must be promql, trace or http, not 'graphite'",
+            "method[0].duration: must be a positive duration like 2m (got 'soon')",
+            "method[1].type: unknown fault type 'teleport'; known: proxy-http",
+            "method[1].target: 'payments' is not among the experiment's targets (inventory)",
+            "method[2].parameters.delayMs: must be a positive number of milliseconds",
+            "haltWhen[0].measure: must be errorRatio or latency, not 'speed'",
+            "schedule.timeZone: unknown time zone 'Mars/Olympus'; use a region like Europe/Berlin or UTC")
+            .anySatisfy(p -> assertThat(p).startsWith("schedule.cron: not a valid cron expression")));
+  }
+
+  @Test
+  void badYamlSaysWhere() {
+    assertThatThrownBy(() -> parser.parse("title: [unclosed", ExperimentParser.Format.YAML))
+        .isInstanceOfSatisfying(ExperimentValidationException.class,
+            e -> assertThat(e.problems()).singleElement().asString().startsWith("body: not valid YAML at line"));
+  }
+
+  @Test
+  void blackoutsWrapMidnightOnTheDayTheyStart() {
+    Blackout b = new Blackout(java.util.Set.of(java.time.DayOfWeek.SATURDAY), java.time.LocalTime.of(22, 0),
+        java.time.LocalTime.of(6, 0), null, null, null);
+    ZoneId utc = ZoneId.of("UTC");
+    assertThat(b.covers(Instant.parse("2026-11-21T23:00:00Z"), utc)).isTrue(); // Sat 23:00
+    assertThat(b.covers(Instant.parse("2026-11-22T05:00:00Z"), utc)).isTrue(); // Sun 05:00, Saturday's window
+    assertThat(b.covers(Instant.parse("2026-11-22T23:00:00Z"), utc)).isFalse(); // Sun 23:00
+    assertThat(b.covers(Instant.parse("2026-11-21T05:00:00Z"), utc)).isFalse(); // Sat 05:00, Friday's
+  }
+
+  @Test
+  void durations() {
+    assertThat(Durations.parse("1h30m")).isEqualTo(Duration.ofMinutes(90));
+    assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(Durations.parse("PT2M")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(Durations.format(Duration.ofSeconds(150))).isEqualTo("2m30s");
+    assertThatThrownBy(() -> Durations.parse("2 minutes")).isInstanceOf(IllegalArgumentException.class);
+  }
+}

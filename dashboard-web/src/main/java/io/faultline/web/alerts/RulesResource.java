@@ -1,0 +1,98 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.web.alerts;
+
+import io.faultline.alert.Alerting;
+import io.faultline.alert.RuleGroupSnapshot;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * {@code GET /api/v1/rules} as Prometheus answers it: {@code data.groups[]} with {@code name},
+ * {@code file}, {@code rules[]}, {@code interval}, {@code limit}, {@code evaluationTime}, {@code
+ * lastEvaluation}; filters {@code type=alert|record}, {@code rule_name[]}, {@code rule_group[]},
+ * {@code file[]} and {@code exclude_alerts}. Read-only, safe for concurrent requests.
+ */
+@Path("/api/v1/rules")
+@Produces(MediaType.APPLICATION_JSON)
+public final class RulesResource {
+  private final Alerting alerting;
+
+  public RulesResource(Alerting alerting) {
+    this.alerting = Objects.requireNonNull(alerting, "alerting");
+  }
+
+  @GET
+  public Response rules(
+      @QueryParam("type") String type,
+      @QueryParam("rule_name[]") List<String> ruleNames,
+      @QueryParam("rule_group[]") List<String> ruleGroups,
+      @QueryParam("file[]") List<String> files,
+      @QueryParam("exclude_alerts") String excludeAlerts) {
+    boolean alerts = true;
+    boolean records = true;
+    if (type != null && !type.isEmpty()) {
+      String t = type.toLowerCase(java.util.Locale.ROOT);
+      if (!t.equals("alert") && !t.equals("record")) {
+        return Response.status(400)
+            .entity(AlertJson.error("bad_data", "not supported value \"" + type + "\"")).build();
+      }
+      alerts = t.equals("alert");
+      records = t.equals("record");
+    }
+    boolean withAlerts = true;
+    if (excludeAlerts != null && !excludeAlerts.isEmpty()) {
+      if (!excludeAlerts.equals("true") && !excludeAlerts.equals("false")) {
+        return Response.status(400).entity(AlertJson.error("bad_data",
+            "parse exclude_alerts: strconv.ParseBool: parsing \"" + excludeAlerts
+                + "\": invalid syntax")).build();
+      }
+      withAlerts = excludeAlerts.equals("false");
+    }
+    List<Map<String, Object>> groups = new ArrayList<>();
+    for (RuleGroupSnapshot g : alerting.groups()) {
+      if (!ruleGroups.isEmpty() && !ruleGroups.contains(g.name())) {
+        continue;
+      }
+      if (!files.isEmpty() && !files.contains(g.file())) {
+        continue;
+      }
+      List<Map<String, Object>> rules = new ArrayList<>();
+      for (RuleGroupSnapshot.Rule r : g.rules()) {
+        boolean isAlert = r.type().equals("alerting");
+        if ((isAlert && !alerts) || (!isAlert && !records)) {
+          continue;
+        }
+        if (!ruleNames.isEmpty() && !ruleNames.contains(r.name())) {
+          continue;
+        }
+        rules.add(AlertJson.rule(r, withAlerts));
+      }
+      boolean filtered = (type != null && !type.isEmpty()) || !ruleNames.isEmpty();
+      if (filtered && rules.isEmpty()) {
+        continue;
+      }
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("name", g.name());
+      m.put("file", g.file());
+      m.put("rules", rules);
+      m.put("interval", g.intervalSeconds());
+      m.put("limit", g.limit());
+      m.put("evaluationTime", g.evaluationTimeSeconds());
+      m.put("lastEvaluation", AlertJson.time(g.lastEvaluation()));
+      groups.add(m);
+    }
+    return Response.ok(AlertJson.success(Map.of("groups", groups))).build();
+  }
+}

@@ -1,0 +1,161 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.web.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.dropwizard.testing.junit5.ResourceExtension;
+import io.faultline.alert.Alerting;
+import io.faultline.alert.AlertingConfig;
+import io.faultline.core.ingest.Signal;
+import io.faultline.core.ingest.TelemetryBatch;
+import io.faultline.core.ingest.TelemetrySink;
+import io.faultline.core.prometheus.Label;
+import io.faultline.core.prometheus.Sample;
+import io.faultline.core.prometheus.TimeSeries;
+import io.faultline.core.prometheus.WriteRequest;
+import io.faultline.metric.LuceneMetricStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The alerting resources over a real store and rule evaluation, checked as JSON. */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class AlertResourcesTest {
+  private static final Instant NOW = Instant.parse("2025-03-01T12:00:00Z");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Path DIR;
+  private static final LuceneMetricStore STORE;
+  private static final Alerting ALERTING;
+  private static long position = 1;
+
+  static {
+    try {
+      DIR = Files.createTempDirectory("alert-resources");
+      Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+      STORE = LuceneMetricStore.builder(DIR.resolve("m")).clock(clock).build();
+      TelemetrySink sink = batch -> {
+        try {
+          apply(batch);
+          return CompletableFuture.completedFuture(null);
+        } catch (IOException e) {
+          return CompletableFuture.failedFuture(e);
+        }
+      };
+      TimeSeries.Builder up = TimeSeries.newBuilder()
+          .addLabels(Label.newBuilder().setName("__name__").setValue("up"))
+          .addLabels(Label.newBuilder().setName("instance").setValue("a:80"))
+          .addLabels(Label.newBuilder().setName("job").setValue("api"))
+          .addSamples(Sample.newBuilder().setTimestamp(NOW.toEpochMilli() - 15_000).setValue(0));
+      apply(TelemetryBatch.of(Signal.PROMETHEUS_WRITE,
+          WriteRequest.newBuilder().addTimeseries(up).build()));
+      Files.writeString(DIR.resolve("r.yml"), """
+          groups:
+            - name: example
+              rules:
+                - record: job:up:sum
+                  expr: sum by (job) (up)
+                - alert: InstanceDown
+                  expr: up == 0
+                  for: 5m
+                  labels: {severity: page}
+                  annotations: {summary: "{{ $labels.instance }} down"}
+          """);
+      Files.writeString(DIR.resolve("s.yml"),
+          "slos:\n  - {name: availability, service: api, objective: 99.5}\n");
+      AlertingConfig c = new AlertingConfig();
+      c.ruleFiles = List.of("r.yml");
+      c.sloFiles = List.of("s.yml");
+      ALERTING = Alerting.builder(c, STORE.queries(), sink, DIR.resolve("data")).baseDir(DIR)
+          .clock(clock).build();
+      ALERTING.tick();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static synchronized void apply(TelemetryBatch b) throws IOException {
+    long next = position + b.bytes().length + 16;
+    STORE.indexer().apply(position, next, b);
+    position = next;
+    STORE.indexer().commit();
+  }
+
+  static final ResourceExtension resources = ResourceExtension.builder()
+      .addResource(new RulesResource(ALERTING))
+      .addResource(new AlertsResource(ALERTING))
+      .addResource(new SloResource(ALERTING))
+      .build();
+
+  @AfterAll
+  static void close() throws IOException {
+    ALERTING.close();
+    STORE.close();
+  }
+
+  private static JsonNode get(String path) {
+    try {
+      return JSON.readTree(resources.target(path).request().get(String.class));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  void rulesAnswerLikePrometheus() {
+    JsonNode g = get("/api/v1/rules").get("data").get("groups").get(0);
+    assertThat(g.get("name").asText()).isEqualTo("example");
+    assertThat(g.get("file").asText()).endsWith("r.yml");
+    assertThat(g.get("interval").asDouble()).isEqualTo(60);
+    assertThat(g.get("lastEvaluation").asText()).isEqualTo("2025-03-01T12:00:00Z");
+    JsonNode rec = g.get("rules").get(0);
+    assertThat(rec.get("type").asText()).isEqualTo("recording");
+    assertThat(rec.get("health").asText()).isEqualTo("ok");
+    assertThat(rec.has("labels")).isFalse();
+    JsonNode alert = g.get("rules").get(1);
+    assertThat(alert.get("state").asText()).isEqualTo("pending");
+    assertThat(alert.get("duration").asDouble()).isEqualTo(300);
+    assertThat(alert.get("alerts").get(0).get("value").asText()).isEqualTo("0e+00");
+    assertThat(alert.get("alerts").get(0).get("activeAt").asText())
+        .isEqualTo("2025-03-01T12:00:00Z");
+    JsonNode onlyRecords = JSON.valueToTree(resources.target("/api/v1/rules")
+        .queryParam("type", "record").request().get(java.util.Map.class))
+        .get("data").get("groups");
+    assertThat(onlyRecords.get(0).get("rules")).hasSize(1);
+    assertThat(resources.target("/api/v1/rules").queryParam("type", "x").request().get()
+        .getStatus()).isEqualTo(400);
+  }
+
+  @Test
+  void alertsListPendingAndFiring() {
+    JsonNode a = get("/api/v1/alerts").get("data").get("alerts").get(0);
+    assertThat(a.get("labels").toString()).isEqualTo(
+        "{\"alertname\":\"InstanceDown\",\"instance\":\"a:80\",\"job\":\"api\",\"severity\":\"page\"}");
+    assertThat(a.get("annotations").get("summary").asText()).isEqualTo("a:80 down");
+    assertThat(a.get("state").asText()).isEqualTo("pending");
+  }
+
+  @Test
+  void slosListBudgetAndAlerts() {
+    JsonNode s = get("/api/slos").get("slos").get(0);
+    assertThat(s.get("name").asText()).isEqualTo("availability");
+    assertThat(s.get("window").asText()).isEqualTo("4w");
+    assertThat(s.get("alerts")).hasSize(4);
+    assertThat(s.get("errorRatios").get("5m").isNull()).isTrue();  // no traffic
+    assertThat(resources.target("/api/slos/nope").request().get().getStatus()).isEqualTo(404);
+  }
+}
