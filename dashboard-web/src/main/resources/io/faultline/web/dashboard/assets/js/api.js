@@ -15,7 +15,7 @@ export class ApiError extends Error {
 export function messageOf(body, fallback) {
   if (!body || typeof body !== 'object') return fallback;
   if (typeof body.error === 'string') return body.errorType ? `${body.errorType}: ${body.error}` : body.error;
-  if (Array.isArray(body.errors) && body.errors.length) return body.errors.map((e) => e.msg || e.message).join('; ');
+  if (Array.isArray(body.errors) && body.errors.length) return body.errors.map((e) => (typeof e === 'string' ? e : e.msg || e.message)).join('; ');
   if (typeof body.message === 'string') return body.message;
   if (body.error && typeof body.error.message === 'string') return body.error.message;
   return fallback;

@@ -30,9 +30,10 @@ function follow(el, plot, height) {
 
 /**
  * Draws time series into el. series: [{label, points: [[sec, value]...]}]. Points of different
- * series are aligned on the union of their timestamps; gaps stay gaps.
+ * series are aligned on the union of their timestamps; gaps stay gaps. yRange is uPlot's y scale
+ * range, (u, min, max) => [lo, hi], for charts whose auto-range misleads (e.g. ratios all zero).
  */
-export async function timeChart(el, series, { height = 220, yFormat = fmtNum, bands = [], onRangeSelect } = {}) {
+export async function timeChart(el, series, { height = 220, yFormat = fmtNum, yRange, bands = [], onRangeSelect } = {}) {
   const uPlot = await loadUplot();
   const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
   const index = new Map(xs.map((x, i) => [x, i]));
@@ -47,7 +48,7 @@ export async function timeChart(el, series, { height = 220, yFormat = fmtNum, ba
     height,
     cursor: { drag: { x: !!onRangeSelect, y: false, setScale: false } },
     legend: { show: series.length <= 12 },
-    scales: { x: { time: true } },
+    scales: { x: { time: true }, ...(yRange ? { y: { range: yRange } } : {}) },
     axes: [{}, { values: (u, vals) => vals.map((v) => yFormat(v)), size: 64 }],
     series: [{}, ...series.map((s) => ({
       label: s.label, stroke: s.color || colorFor(s.label), width: 1.5, spanGaps: false,

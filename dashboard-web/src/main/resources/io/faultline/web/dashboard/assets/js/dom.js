@@ -87,7 +87,8 @@ export function fmtTime(ms, withDate = true) {
 }
 
 /** Ten distinguishable colours; a name always gets the same one. */
-export const PALETTE = ['#3b6fd8', '#e8710a', '#1f9d55', '#c23b8c', '#8a5cd1', '#0f9ab0', '#b08a00', '#d1343b', '#5b6f8a', '#6aa84f'];
+// No red: red (#d1343b) means an error everywhere, so no service or series may be drawn in it.
+export const PALETTE = ['#3b6fd8', '#e8710a', '#1f9d55', '#c23b8c', '#8a5cd1', '#0f9ab0', '#b08a00', '#7d5a3c', '#5b6f8a', '#6aa84f'];
 export function colorFor(name) {
   let x = 0;
   for (const ch of String(name)) x = (x * 31 + ch.charCodeAt(0)) >>> 0;
@@ -103,6 +104,13 @@ export function healthOf(errorRatio) {
 export function sparkline(values, { width = 120, height = 28, color = '#3b6fd8', label = 'trend' } = {}) {
   const pts = values.filter((v) => v != null && !isNaN(v));
   const svg = s('svg', { width, height, class: 'spark', role: 'img', 'aria-label': label, viewBox: `0 0 ${width} ${height}` });
+  if (pts.length === 1) {
+    // a series younger than one step: a dot where its only value is, rather than a blank cell
+    const i = values.findIndex((v) => v != null && !isNaN(v));
+    const x = values.length > 1 ? (i * width) / (values.length - 1) : width / 2;
+    svg.append(s('circle', { cx: Math.min(width - 3, Math.max(3, x)).toFixed(1), cy: height / 2, r: 2.5, fill: color }));
+    return svg;
+  }
   if (pts.length < 2) return svg;
   const max = Math.max(...pts), min = Math.min(0, ...pts);
   const span = max - min || 1;

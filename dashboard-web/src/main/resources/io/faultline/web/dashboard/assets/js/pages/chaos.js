@@ -4,22 +4,32 @@
 import { h, replace, loading, errorBox, empty, fmtTime, unavailable } from '../dom.js';
 import { api } from '../api.js';
 
+// Faults name a registered injector type (proxy-http, proxy-tcp, chaos-monkey, process) and a
+// target among the experiment's targets; a proxy-http fault adds an HTTP toxic to the fault proxy
+// named after its target unless parameters.proxy names another.
 const TEMPLATE = `title: checkout survives a slow payments service
 description: p95 of checkout stays under 1s while payments answers 300 ms late
 targets:
   - service: payments
 steadyState:
   - name: checkout p95 under 1s
-    promql: histogram_quantile(0.95, sum by (le) (rate(traces_spanmetrics_latency_bucket{service="checkout"}[1m])))
-    tolerance: "< 1"
+    type: promql
+    query: histogram_quantile(0.95, sum by (le) (rate(traces_spanmetrics_latency_bucket{service="checkout"}[1m])))
+    tolerance: {max: 1.0}
 method:
-  - fault: latency
+  - name: slow-payments
+    type: proxy-http
     target: payments
-    parameters: { latency: 300ms }
     duration: 2m
+    parameters: {toxic: http_delay, delayMs: 300}
 haltWhen:
-  - promql: sum(rate(traces_spanmetrics_calls_total{service="checkout",status_code="STATUS_CODE_ERROR"}[1m])) > 5
+  - name: checkout error storm
+    type: promql
+    query: sum(rate(traces_spanmetrics_calls_total{service="checkout",status_code="STATUS_CODE_ERROR"}[1m])) > 5
 `;
+
+// A dry run of a just-created experiment survives the page re-render that selects it.
+let carriedPlan = null;
 
 const list = (body, key) => (Array.isArray(body) ? body : (body && (body.data || body[key])) || []);
 
@@ -54,7 +64,9 @@ export async function render(ctx) {
   if (current) {
     try { source = await api(`/api/chaos/experiments/${encodeURIComponent(current.id)}`, { signal }); } catch (e) { source = current; }
   }
-  drawEditor(ctx, editorBox, current ? { id: current.id, body: source } : null, true);
+  const out = drawEditor(ctx, editorBox, current ? { id: current.id, body: source } : null, true);
+  if (carriedPlan && current && carriedPlan.experiment === String(current.id)) showPlan(out, carriedPlan.plan);
+  carriedPlan = null;
   loadRuns(ctx, runsBox, selected);
   const runId = ctx.params.get('run');
   if (runId) showRun(ctx, runBox, runId);
@@ -65,13 +77,13 @@ function drawEditor(ctx, box, experiment, enabled) {
   const editor = h('textarea', { class: 'editor', id: 'experiment-yaml', spellcheck: 'false', 'aria-label': 'Experiment (YAML)', value: initial, disabled: !enabled });
   const out = h('div', { id: 'chaos-result', 'aria-live': 'polite' });
   const id = experiment && experiment.id;
-  const save = async () => {
+  const save = async ({ navigate = true } = {}) => {
     replace(out, loading('Saving…'));
     try {
       const body = await api(id ? `/api/chaos/experiments/${encodeURIComponent(id)}` : '/api/chaos/experiments', { method: id ? 'PUT' : 'POST', body: editor.value, contentType: 'application/yaml', what: 'The chaos API' });
       const newId = id || (body && body.id);
       replace(out, h('p', { class: 'state empty' }, `Saved${newId ? ` as ${newId}` : ''}.`));
-      if (newId && !id) ctx.update({ experiment: newId });
+      if (newId && !id && navigate) ctx.update({ experiment: newId });
       return newId;
     } catch (e) {
       replace(out, errorBox(e, 'Validating the experiment'));
@@ -79,16 +91,20 @@ function drawEditor(ctx, box, experiment, enabled) {
     }
   };
   const start = async (dryRun) => {
-    const target = id || (await save());
+    const target = id || (await save({ navigate: false }));
     if (!target) return;
     replace(out, loading(dryRun ? 'Planning a dry run…' : 'Starting the run…'));
     try {
       const body = await api(`/api/chaos/experiments/${encodeURIComponent(target)}/runs`, { method: 'POST', params: dryRun ? { dryRun: 'true' } : null, what: 'The chaos API' });
       const runId = body && (body.runId || body.id);
-      if (dryRun && body && body.plan) replace(out, h('h3', null, 'Plan'), h('pre', { class: 'mono', id: 'dry-run-plan' }, typeof body.plan === 'string' ? body.plan : JSON.stringify(body.plan, null, 2)));
-      else if (runId) ctx.update({ run: runId });
+      if (dryRun && body && body.plan) {
+        if (id) showPlan(out, body.plan);
+        else { carriedPlan = { experiment: String(target), plan: body.plan }; ctx.update({ experiment: target }); }
+      } else if (runId) ctx.update({ experiment: target, run: runId });
+      else if (!id) ctx.update({ experiment: target });
     } catch (e) {
       replace(out, errorBox(e, dryRun ? 'The dry run' : 'Starting the run'));
+      if (!id && e.body && e.body.plan) out.append(planView(e.body.plan));
     }
   };
   replace(box, h('h2', null, id ? `Edit ${experiment.body && experiment.body.title || id}` : 'New experiment'),
@@ -100,6 +116,32 @@ function drawEditor(ctx, box, experiment, enabled) {
       id ? h('a', { href: ctx.href('chaos') }, 'New experiment') : null),
     h('p', { class: 'small muted' }, 'The server validates the YAML; its messages appear below. A dry run checks the plan and the steady-state probes without injecting anything.'),
     out);
+  return out;
+}
+
+/** The dry run's plan: a verdict, one line per fault, then the whole plan as the server sent it. */
+function showPlan(out, plan) {
+  replace(out, planView(plan));
+}
+
+function planView(plan) {
+  if (typeof plan !== 'object' || plan == null) return h('pre', { class: 'mono', id: 'dry-run-plan' }, String(plan));
+  const faults = Array.isArray(plan.faults) ? plan.faults : [];
+  const probes = Array.isArray(plan.steadyStateNow) ? plan.steadyStateNow : [];
+  return h('div', { id: 'dry-run-plan' },
+    h('h3', null, 'Plan'),
+    plan.refused ? h('div', { class: 'state error', role: 'alert', id: 'plan-refused' }, `A run would be refused now: ${plan.refused}`)
+      : h('p', { class: 'state empty', id: 'plan-ok' }, `A run could start now: ${faults.length} fault(s) over ${plan.faultWindow || '?'}, recovery within ${plan.recoveryDeadline || '?'}.`),
+    faults.length ? h('table', { id: 'plan-faults' },
+      h('thead', null, h('tr', null, ['Fault', 'Type', 'Target', 'Duration', 'What it does'].map((c) => h('th', null, c)))),
+      h('tbody', null, faults.map((f) => h('tr', null, h('td', null, f.name), h('td', { class: 'mono small' }, f.type),
+        h('td', null, f.target), h('td', null, f.duration), h('td', { class: 'small' }, f.description))))) : null,
+    probes.length ? h('table', { id: 'plan-probes' },
+      h('thead', null, h('tr', null, h('th', null, 'Steady state now'), h('th', null, 'Result'))),
+      h('tbody', null, probes.map((p) => h('tr', null, h('td', null, p.name || ''),
+        h('td', null, statusBadge(p.ok ? 'ok' : 'failing'), ' ', h('span', { class: 'small mono' }, p.detail || (p.value != null ? String(p.value) : ''))))))) : null,
+    h('details', null, h('summary', { class: 'small muted' }, 'The plan as JSON'),
+      h('pre', { class: 'mono small' }, JSON.stringify(plan, null, 2))));
 }
 
 async function loadRuns(ctx, box, experiment) {

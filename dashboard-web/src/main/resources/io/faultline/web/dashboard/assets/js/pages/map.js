@@ -128,7 +128,7 @@ function draw(ctx, box, edges, targets) {
       d = `M${x1} ${y1}C${x1} ${y1 + 60} ${x2} ${y2 + 60} ${x2} ${y2 + 2}`;
     }
     const ratio = e.failed == null ? '' : `, ${fmtPct(e.failed / e.calls)} errors`;
-    const label = `${fmtNum(e.calls)} calls${ratio}`;
+    const label = `${fmtCount(e.calls)} calls${ratio}`;
     const g = s('g', { class: 'edgegroup', 'data-edge': `${e.from}->${e.to}` },
       s('path', { class: 'edge', d, stroke: color(e), 'stroke-width': width.toFixed(1), 'marker-end': 'url(#arrow)', opacity: 0.85 }, s('title', null, `${e.from} → ${e.to}: ${label}`)));
     if (e.from !== e.to) {
@@ -139,7 +139,7 @@ function draw(ctx, box, edges, targets) {
   }
   for (const n of nodes) {
     const { x, y } = xy(n);
-    const sub = `${fmtNum(inbound.get(n) || 0)} in · ${fmtNum(outbound.get(n) || 0)} out`;
+    const sub = `${fmtCount(inbound.get(n) || 0)} in · ${fmtCount(outbound.get(n) || 0)} out`;
     svg.append(s('a', { href: ctx.href('service', { name: n }), 'aria-label': `Service ${n}: ${sub}` },
       s('g', { class: `node${targets.has(n) ? ' chaos' : ''}`, 'data-service': n },
         s('rect', { x, y, width: NW, height: NH, rx: 6 }),
@@ -150,3 +150,6 @@ function draw(ctx, box, edges, targets) {
   replace(box, svg);
   markFirstChart();
 }
+
+// increase() extrapolates to the window's edges, so counts come back fractional: show whole calls.
+const fmtCount = (v) => fmtNum(v >= 1 ? Math.round(v) : v);

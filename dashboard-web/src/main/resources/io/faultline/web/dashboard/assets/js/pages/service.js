@@ -52,7 +52,7 @@ export async function render(ctx) {
   } else {
     const statusName = (s) => (s || 'UNSET').replace('STATUS_CODE_', '');
     await draw(charts.rate, rate.value.map((r) => ({ label: statusName(r.metric.status_code), points: toPoints(r.values), color: r.metric.status_code === 'STATUS_CODE_ERROR' ? '#d1343b' : undefined })), { yFormat: (v) => fmtNum(v, '/s') });
-    await draw(charts.errors, (errors.value || []).map((r) => ({ label: 'errors', points: toPoints(r.values), color: '#d1343b' })), { yFormat: fmtPct });
+    await draw(charts.errors, (errors.value || []).map((r) => ({ label: 'errors', points: toPoints(r.values), color: '#d1343b' })), { yFormat: fmtPct, yRange: ratioRange });
     const lat = [['p50', p50], ['p95', p95], ['p99', p99]].map(([l, r]) => ({ label: l, points: r.value && r.value[0] ? toPoints(r.value[0].values).filter((p) => isFinite(p[1])) : [] }));
     await draw(charts.latency, lat, { yFormat: fmtSeconds });
   }
@@ -91,3 +91,6 @@ async function operations(ctx, name, svc, whole, box, metricsError) {
         h('a', { href: ctx.href('traces', { service: name, operation: op, tags: 'error=true' }) }, 'errors'))))))
     : empty(`No server or consumer spans of ${name} in this time range.`));
 }
+
+/** A ratio's y axis: from 0, a little above the highest value, never past 100% (all zero: 0–100%). */
+const ratioRange = (u, min, max) => [0, max > 0 ? Math.min(1, max * 1.2) : 1];

@@ -1,10 +1,12 @@
 // Copyright The Faultline Authors. SPDX-License-Identifier: Apache-2.0
 // One trace: a collapsible waterfall with the critical path, span details, and the trace's logs.
-import { h, replace, loading, errorBox, empty, fmtDuration, fmtTime, colorFor } from '../dom.js';
+import { h, replace, loading, errorBox, empty, fmtDuration, fmtTime, PALETTE } from '../dom.js';
 import { api } from '../api.js';
 import { summarize, tree, criticalPath, serviceOf, isError, tag } from '../jaeger.js';
 import { logTable } from '../logtable.js';
 import * as red from '../red.js';
+
+let colorOf = () => PALETTE[0];
 
 export const autoRefresh = false;
 
@@ -36,13 +38,16 @@ export async function render(ctx) {
   const logsBox = h('div', { class: 'panel', id: 'trace-logs' }, h('h2', null, 'Logs of this trace'), loading('Loading logs…'));
   const startMs = sum.start / 1000;
   const svcList = [...sum.services.keys()];
+  // one colour per service of this trace, in order of appearance: hashing could give two the same
+  const colors = new Map(svcList.map((s, i) => [s, PALETTE[i % PALETTE.length]]));
+  colorOf = (s) => colors.get(s) || PALETTE[PALETTE.length - 1];
   replace(ctx.root,
     h('h1', null, `${sum.rootService}: ${sum.rootName}`),
     h('div', { class: 'row small', style: 'margin-bottom: 10px; align-items: center' },
       h('span', { class: 'mono' }, trace.traceID),
       h('span', null, 'Started ', fmtTime(startMs)), h('span', null, 'Duration ', h('b', null, fmtDuration(sum.duration))),
       h('span', null, `${sum.spanCount} spans`), sum.errors ? h('span', { class: 'badge bad' }, `${sum.errors} with errors`) : null,
-      h('span', { class: 'legend' }, svcList.map((s) => h('span', null, h('i', { style: `background: ${colorFor(s)}` }), s)),
+      h('span', { class: 'legend' }, svcList.map((s) => h('span', null, h('i', { style: `background: ${colorOf(s)}` }), s)),
         h('span', null, h('i', { style: 'border: 2px solid var(--crit); width: 12px' }), 'critical path')),
       h('a', { href: ctx.href('metrics', { q: [red.rate('span_name', '1m', `service="${red.esc(sum.rootService)}"`), red.quantile(0.95, 'span_name', '1m', `service="${red.esc(sum.rootService)}"`)], from: String(Math.floor(startMs - 30 * 60e3)), to: String(Math.ceil(startMs + 30 * 60e3)) }) }, 'Metrics of ' + sum.rootService + ' →'),
       h('a', { href: `/api/v3/traces/${trace.traceID}`, target: '_blank', rel: 'noopener' }, 'OTLP JSON')),
@@ -73,9 +78,9 @@ function drawWaterfall(ctx, trace, t, crit, sum, box) {
       onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); showDetail(); } },
     },
     h('div', { class: 'wf-label', style: `padding-left: ${6 + n.depth * 14}px` }, toggle,
-      h('span', { class: 'svc', style: `color: ${colorFor(svc)}` }, svc), h('span', { class: 'op', title: sp.operationName }, sp.operationName)),
+      h('span', { class: 'svc', style: `color: ${colorOf(svc)}` }, svc), h('span', { class: 'op', title: sp.operationName }, sp.operationName)),
     h('div', { class: 'wf-track' },
-      h('div', { class: 'wf-bar', style: `left: ${pct(sp.startTime)}; width: ${((100 * sp.duration) / total).toFixed(3)}%; background: ${err ? '#d1343b' : colorFor(svc)}` }),
+      h('div', { class: 'wf-bar', style: `left: ${pct(sp.startTime)}; width: ${((100 * sp.duration) / total).toFixed(3)}%; background: ${err ? '#d1343b' : colorOf(svc)}` }),
       critSegs,
       h('span', { class: 'wf-dur', style: durStyle(leftPct, (100 * (sp.startTime + sp.duration - sum.start)) / total) }, fmtDuration(sp.duration))));
     function showDetail() {
