@@ -7,6 +7,7 @@ package io.faultline.server;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.core.Configuration;
 import io.faultline.alert.AlertingConfig;
+import io.faultline.core.ingest.IngestPipeline;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.jetty.ConnectorFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
@@ -183,7 +184,8 @@ public final class FaultlineConfiguration extends Configuration {
   /** The path from receivers to stores. */
   public static final class Ingest {
     /** Bytes of accepted batches not yet indexed; past this receivers answer 429. */
-    @NotNull @JsonProperty public DataSize maxInFlight = DataSize.mebibytes(256);
+    @NotNull @JsonProperty
+    public DataSize maxInFlight = DataSize.bytes(IngestPipeline.DEFAULT_MAX_IN_FLIGHT_BYTES);
 
     /** How often stores commit (and the write-ahead log drops what every store has committed). */
     @NotNull @JsonProperty public Duration commitInterval = Duration.seconds(10);

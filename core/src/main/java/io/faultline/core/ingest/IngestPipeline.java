@@ -52,8 +52,14 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class IngestPipeline implements TelemetrySink, Closeable {
-  /** Default {@link Builder#maxInFlightBytes}: 256 MiB. */
-  public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 256L << 20;
+  /**
+   * Default {@link Builder#maxInFlightBytes}: 96 MiB of encoded batches. Decoded OTLP messages take
+   * about four times their encoded size on the heap, so this keeps the batches waiting for the
+   * indexers under ~400 MiB; it stays above the largest request a receiver accepts (64 MiB
+   * decompressed), which must always fit. (256 MiB ran a 2 GiB heap out of memory when indexing
+   * fell behind a 5M-span load.)
+   */
+  public static final long DEFAULT_MAX_IN_FLIGHT_BYTES = 96L << 20;
 
   /** Default {@link Builder#commitInterval}. */
   public static final Duration DEFAULT_COMMIT_INTERVAL = Duration.ofSeconds(10);

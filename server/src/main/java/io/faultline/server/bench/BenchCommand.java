@@ -19,6 +19,8 @@ import net.sourceforge.argparse4j.inf.Subparser;
  */
 public final class BenchCommand extends Command {
   static final String TRACES = "traces";
+  static final String LOGS = "logs";
+  static final String METRICS = "metrics";
 
   public BenchCommand() {
     super("bench", "Runs an end-to-end benchmark against a fresh server and prints a table");
@@ -26,9 +28,31 @@ public final class BenchCommand extends Command {
 
   @Override
   public void configure(Subparser subparser) {
-    subparser.addArgument("workload").choices(TRACES).help("what to benchmark");
+    subparser.addArgument("workload").choices(TRACES, LOGS, METRICS).help("what to benchmark");
     subparser.addArgument("--spans").type(Long.class).setDefault(5_000_000L).help("spans to send");
-    subparser.addArgument("--batch").type(Integer.class).setDefault(512).help("spans per request");
+    subparser
+        .addArgument("--batch")
+        .type(Integer.class)
+        .help("spans (traces, default 512), records (logs, 1000) or samples (metrics, 2000) per request");
+    subparser
+        .addArgument("--records")
+        .type(Long.class)
+        .setDefault(10_000_000L)
+        .help("logs: records to send");
+    subparser
+        .addArgument("--series")
+        .setDefault(MetricBench.DEFAULT_SERIES)
+        .help("metrics: comma-separated series counts, one run each");
+    subparser
+        .addArgument("--samples-per-series")
+        .type(Integer.class)
+        .setDefault(MetricBench.DEFAULT_SAMPLES_PER_SERIES)
+        .help("metrics: samples per series, spread evenly over the 7 days before the run");
+    subparser
+        .addArgument("--peers")
+        .choices("true", "false")
+        .setDefault("true")
+        .help("metrics: run the same load against Prometheus and VictoriaMetrics too");
     subparser.addArgument("--clients").type(Integer.class).setDefault(2).help("concurrent senders");
     subparser
         .addArgument("--queries")
@@ -67,7 +91,7 @@ public final class BenchCommand extends Command {
         new BenchOptions(
             namespace.getString("workload"),
             namespace.getLong("spans"),
-            namespace.getInt("batch"),
+            batch(namespace, 512),
             namespace.getInt("clients"),
             namespace.getInt("queries"),
             Boolean.parseBoolean(namespace.getString("zipkin")),
@@ -77,10 +101,44 @@ public final class BenchCommand extends Command {
             zipkinJar == null ? null : Path.of(zipkinJar));
     switch (options.workload()) {
       case TRACES -> new TraceBench(options, serverJar(), System.out).run();
+      case LOGS ->
+          new LogBench(
+                  new LogBench.Options(
+                      namespace.getLong("records"),
+                      options.clients(),
+                      batch(namespace, 1000),
+                      Math.min(options.queries(), 200),
+                      options.out(),
+                      options.seed()),
+                  serverJar(),
+                  System.out)
+              .run();
+      case METRICS ->
+          new MetricBench(
+                  new MetricBench.Options(
+                      MetricBench.parseSeries(namespace.getString("series")),
+                      namespace.getInt("samples_per_series"),
+                      options.clients(),
+                      batch(namespace, 2000),
+                      Math.min(options.queries(), 50),
+                      Boolean.parseBoolean(namespace.getString("peers")),
+                      options.out(),
+                      options.seed()),
+                  serverJar(),
+                  System.out)
+              .run();
       default ->
           throw new IllegalArgumentException(
-              "unknown workload '" + options.workload() + "'; known: " + TRACES);
+              "unknown workload '"
+                  + options.workload()
+                  + "'; known: "
+                  + String.join(", ", TRACES, LOGS, METRICS));
     }
+  }
+
+  private static int batch(Namespace namespace, int defaultBatch) {
+    Integer batch = namespace.getInt("batch");
+    return batch == null ? defaultBatch : batch;
   }
 
   /** The jar this command runs from: the benchmark starts the server from the very same build. */

@@ -1,0 +1,491 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.server.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The {@code metrics} workload: the same remote-write load (every series, one step after the other,
+ * from seven days ago up to now) into Faultline, Prometheus and VictoriaMetrics, one at a time, then
+ * the same PromQL battery against each.
+ */
+final class MetricBench {
+  static final String DEFAULT_SERIES = "10000,100000";
+  static final int DEFAULT_SAMPLES_PER_SERIES = 84;
+  static final Duration HISTORY = Duration.ofDays(7);
+  static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
+  static final Path VICTORIA_METRICS = Path.of("/usr/bin/victoria-metrics");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration VISIBILITY_TIMEOUT = Duration.ofMinutes(5);
+  private static final Duration QUERY_BUDGET = Duration.ofSeconds(60);
+
+  /**
+   * Entries of a data directory that do not hold samples: Faultline's other signals and settings,
+   * VictoriaMetrics' query caches and lock, Prometheus' fixed-size active-query log.
+   */
+  static final java.util.Set<String> NOT_SAMPLES =
+      java.util.Set.of(
+          "alerting", "auth", "chaos", "logs", "traces", "cache", "flock.lock", "snapshots", "tmp",
+          "metadata", "queries.active");
+
+  record Options(
+      List<Integer> series,
+      int samplesPerSeries,
+      int clients,
+      int batch,
+      int queries,
+      boolean peers,
+      Path out,
+      long seed) {
+    Options {
+      if (samplesPerSeries < 4) {
+        throw new IllegalArgumentException(
+            "--samples-per-series must be at least 4, got " + samplesPerSeries);
+      }
+      if (clients < 1 || clients > 64) {
+        throw new IllegalArgumentException("--clients must be between 1 and 64, got " + clients);
+      }
+      if (batch < 1 || batch > 100_000) {
+        throw new IllegalArgumentException("--batch must be between 1 and 100000, got " + batch);
+      }
+    }
+
+    String commandLine() {
+      StringBuilder s = new StringBuilder("./faultline bench metrics --series ");
+      for (int i = 0; i < series.size(); i++) {
+        s.append(i == 0 ? "" : ",").append(series.get(i));
+      }
+      return s + " --samples-per-series " + samplesPerSeries + " --clients " + clients
+          + " --batch " + batch + " --queries " + queries + " --peers " + peers + " --out " + out
+          + " --seed " + seed;
+    }
+  }
+
+  static List<Integer> parseSeries(String text) {
+    List<Integer> series = new ArrayList<>();
+    for (String part : text.split(",")) {
+      try {
+        int n = Integer.parseInt(part.trim());
+        if (n < 16 || n > 10_000_000) {
+          throw new IllegalArgumentException(
+              "--series: each count must be between 16 and 10000000, got " + n);
+        }
+        series.add(n);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "--series takes comma-separated series counts such as 10000,100000; got '" + text + "'");
+      }
+    }
+    return List.copyOf(series);
+  }
+
+  /** One query of the battery: an instant query at the end, or a range over the whole history. */
+  record Query(String name, String promql, boolean range) {}
+
+  /** The battery with a rate window that holds at least three samples at this interval. */
+  static List<Query> battery(long intervalMillis) {
+    String w = rateWindow(intervalMillis);
+    return List.of(
+        new Query("rate", "rate(http_requests_total{job=\"svc-3\",code=\"200\"}[" + w + "])", false),
+        new Query("sum by", "sum by (job) (rate(http_requests_total[" + w + "]))", false),
+        new Query(
+            "histogram_quantile of rate",
+            "histogram_quantile(0.99, sum by (job, le) (rate(http_request_duration_seconds_bucket["
+                + w
+                + "])))",
+            false),
+        new Query("topk", "topk(10, rate(http_request_duration_seconds_count[" + w + "]))", false),
+        new Query(
+            "7-day range, 5-minute step",
+            "sum by (job) (rate(http_requests_total[" + w + "]))",
+            true));
+  }
+
+  /** At least 5 minutes and three sample intervals, in whole minutes. */
+  static String rateWindow(long intervalMillis) {
+    long minutes = Math.max(5, (3 * intervalMillis + 59_999) / 60_000);
+    return minutes + "m";
+  }
+
+  record Measured(
+      String name,
+      long samples,
+      double seconds,
+      long retries,
+      double cpuToAck,
+      double cpuToIdle,
+      BenchTarget.DiskUsage disk,
+      long peakRss,
+      Map<String, long[]> latencies,
+      Map<String, Integer> resultSeries,
+      String failure) {
+    static Measured failed(String name, String why) {
+      return new Measured(name, 0, 0, 0, 0, 0, BenchTarget.DiskUsage.NONE, 0, Map.of(), Map.of(), why);
+    }
+
+    double perMillion(double cpu) {
+      return cpu / (samples / 1e6);
+    }
+
+    double p(String query, double p) {
+      long[] nanos = latencies.get(query);
+      return nanos == null || nanos.length == 0 ? Double.NaN : new Percentiles(nanos).percentile(p) / 1e6;
+    }
+
+    long sampleBytes() {
+      return disk.bytesByEntry().entrySet().stream()
+          .filter(e -> !NOT_SAMPLES.contains(e.getKey()))
+          .mapToLong(Map.Entry::getValue)
+          .sum();
+    }
+
+    double batteryMedian() {
+      long[] all = latencies.values().stream().flatMapToLong(Arrays::stream).toArray();
+      return all.length == 0 ? Double.NaN : new Percentiles(all).percentile(50) / 1e6;
+    }
+  }
+
+  private final Options options;
+  private final Path serverJar;
+  private final PrintStream out;
+  private final ProcStats proc = ProcStats.detect();
+  private final HttpClient client =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(10))
+          .build();
+
+  MetricBench(Options options, Path serverJar, PrintStream out) {
+    this.options = options;
+    this.serverJar = serverJar;
+    this.out = out;
+  }
+
+  Path run() throws Exception {
+    Instant began = Instant.now();
+    String stamp =
+        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(began);
+    Path dir = options.out().toAbsolutePath().normalize();
+    Files.createDirectories(dir);
+    long intervalMillis = (HISTORY.toMillis() / options.samplesPerSeries() + 999) / 1000 * 1000;
+    // the last scrape ends two minutes before the run, so no server sees samples from its future
+    long endMillis = (began.toEpochMilli() - 120_000) / 60_000 * 60_000;
+    long firstMillis = endMillis - (options.samplesPerSeries() - 1) * intervalMillis - 15_000;
+    List<Query> battery = battery(intervalMillis);
+    out.printf(
+        "bench metrics: series %s, %d samples per series every %d s (7 days), batches of %d"
+            + " from %d clients; seed %d%n",
+        options.series(), options.samplesPerSeries(), intervalMillis / 1000, options.batch(),
+        options.clients(), options.seed());
+    StringBuilder md = new StringBuilder();
+    md.append("# Faultline benchmark: metrics\n\n");
+    md.append("- date: ").append(began).append('\n');
+    md.append("- machine: ").append(ResultTable.machine()).append('\n');
+    md.append("- load average at the start: ").append(LogBench.loadAverage()).append('\n');
+    md.append("- command: `").append(options.commandLine()).append("`\n");
+    md.append(String.format(Locale.ROOT,
+        "- workload: 16 series per endpoint (http_requests_total by code, a 12-bucket"
+            + " http_request_duration_seconds histogram with _sum and _count), 20 jobs x 50"
+            + " instances; %d samples per series, one every %d s over the 7 days before the run,"
+            + " sent step by step (every series at one time, then the next) as remote write 1.0"
+            + " with one sample per series per request, %d series per request, %d concurrent"
+            + " senders; servers run one after the other%n",
+        options.samplesPerSeries(), intervalMillis / 1000, options.batch(), options.clients()));
+    md.append("- battery (rate window ").append(rateWindow(intervalMillis))
+        .append(", three sample intervals): ");
+    for (Query q : battery) {
+      md.append(q.name()).append(" `").append(q.promql()).append('`')
+          .append(q.range() ? " over 7 days at step 5m" : " at the last sample").append("; ");
+    }
+    md.append("each ").append(options.queries())
+        .append(" times after 2 warm-ups, one at a time (at most ")
+        .append(QUERY_BUDGET.toSeconds()).append(" s per query)\n");
+    md.append("- bytes on disk count every entry of the data directory after a graceful stop except ")
+        .append(new java.util.TreeSet<>(NOT_SAMPLES))
+        .append(" (Faultline's WAL, Prometheus' WAL and head chunks included)\n\n");
+    try (ChildProcesses children = new ChildProcesses()) {
+      for (int series : options.series()) {
+        out.printf("%n=== %,d series ===%n", series);
+        List<Measured> results = new ArrayList<>();
+        results.add(measure(
+            MetricTarget.faultline(children, serverJar, dir.resolve("faultline-metrics-" + stamp + ".log")),
+            series, firstMillis, intervalMillis, endMillis, battery));
+        if (options.peers()) {
+          results.add(peer(PROMETHEUS, "Prometheus", () -> MetricTarget.prometheus(children, PROMETHEUS,
+              dir.resolve("prometheus-" + stamp + ".log")), series, firstMillis, intervalMillis, endMillis, battery));
+          results.add(peer(VICTORIA_METRICS, "VictoriaMetrics", () -> MetricTarget.victoriaMetrics(children,
+              VICTORIA_METRICS, dir.resolve("victoria-metrics-" + stamp + ".log")), series, firstMillis,
+              intervalMillis, endMillis, battery));
+        }
+        table(md, series, results, battery);
+      }
+    }
+    String report = md.toString();
+    Path file = dir.resolve("bench-metrics-" + stamp + ".md");
+    Files.writeString(file, report);
+    out.println();
+    out.println(report);
+    out.println("written to " + file);
+    return file;
+  }
+
+  private Measured peer(Path binary, String name, Callable<MetricTarget> target, int series,
+      long firstMillis, long intervalMillis, long endMillis, List<Query> battery) {
+    if (!Files.isExecutable(binary)) {
+      out.printf("  %s: n/a, %s is not installed%n", name, binary);
+      return Measured.failed(name, binary + " is not installed");
+    }
+    try {
+      return measure(target.call(), series, firstMillis, intervalMillis, endMillis, battery);
+    } catch (Exception e) {
+      out.printf("  %s failed: %s%n", name, e.getMessage());
+      return Measured.failed(name, String.valueOf(e.getMessage()));
+    }
+  }
+
+  private Measured measure(MetricTarget target, int series, long firstMillis, long intervalMillis,
+      long endMillis, List<Query> battery) throws Exception {
+    out.printf("%n== %s ==%n", target.name());
+    ExecutorService senders = Executors.newFixedThreadPool(options.clients());
+    try {
+      target.start();
+      long pid = target.pid();
+      out.printf("  started (pid %d); writing...%n", pid);
+      MetricGenerator generator = new MetricGenerator(options.seed(), series, firstMillis, intervalMillis);
+      AtomicLong retries = new AtomicLong();
+      long samples = 0;
+      double cpuStart = proc.cpuSeconds(pid);
+      long start = System.nanoTime();
+      long lastReport = start;
+      for (int step = 0; step < options.samplesPerSeries(); step++) {
+        generator.advance();
+        List<Callable<Void>> batches = new ArrayList<>();
+        for (int from = 0; from < series; from += options.batch()) {
+          int f = from;
+          int t = Math.min(series, from + options.batch());
+          batches.add(() -> {
+            send(target, MetricGenerator.snappy(generator.request(f, t)), retries);
+            return null;
+          });
+        }
+        // a step is complete before the next starts: Prometheus refuses samples more than an
+        // hour behind the newest it has
+        for (Future<Void> done : senders.invokeAll(batches)) {
+          done.get();
+        }
+        samples += series;
+        if (System.nanoTime() - lastReport > 10_000_000_000L) {
+          lastReport = System.nanoTime();
+          out.printf("  step %d of %d, %,.0f samples/s%n", step + 1, options.samplesPerSeries(),
+              samples / ((lastReport - start) / 1e9));
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      double cpuToAck = proc.cpuSeconds(pid) - cpuStart;
+      out.printf("  %,d samples acknowledged in %.1f s (%,.0f samples/s), %d retries%n",
+          samples, seconds, samples / seconds, retries.get());
+      awaitVisible(target, series, endMillis);
+      double cpuToIdle = Idle.await(proc, pid, out) - cpuStart;
+      Map<String, long[]> latencies = new LinkedHashMap<>();
+      Map<String, Integer> resultSeries = new LinkedHashMap<>();
+      for (Query q : battery) {
+        HttpRequest request = request(target, q, endMillis);
+        for (int i = 0; i < 2; i++) {
+          call(target, request);
+        }
+        long[] nanos = new long[options.queries()];
+        int done = 0;
+        long deadline = System.nanoTime() + QUERY_BUDGET.toNanos();
+        JsonNode last = null;
+        while (done < nanos.length && System.nanoTime() < deadline) {
+          long t0 = System.nanoTime();
+          last = call(target, request);
+          nanos[done++] = System.nanoTime() - t0;
+        }
+        latencies.put(q.name(), Arrays.copyOf(nanos, done));
+        resultSeries.put(q.name(), last == null ? 0 : last.path("data").path("result").size());
+        out.printf("  %s: p50 %.1f ms over %d runs, %d series%n", q.name(),
+            new Percentiles(Arrays.copyOf(nanos, done)).percentile(50) / 1e6, done,
+            resultSeries.get(q.name()));
+      }
+      long peakRss = proc.peakRssBytes(pid);
+      out.println("  stopping (SIGTERM)...");
+      BenchTarget.DiskUsage disk = target.stop();
+      return new Measured(target.name(), samples, seconds, retries.get(), cpuToAck, cpuToIdle, disk,
+          peakRss, latencies, resultSeries, null);
+    } catch (Exception e) {
+      try {
+        target.stop();
+      } catch (IOException | RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    } finally {
+      senders.shutdownNow();
+    }
+  }
+
+  private void send(MetricTarget target, byte[] body, AtomicLong retries)
+      throws IOException, InterruptedException {
+    HttpRequest request =
+        HttpRequest.newBuilder(target.write())
+            .header("Content-Type", "application/x-protobuf")
+            .header("Content-Encoding", "snappy")
+            .header("X-Prometheus-Remote-Write-Version", "0.1.0")
+            .timeout(Duration.ofSeconds(120))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
+    long waited = 0;
+    while (true) {
+      HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+      int status = response.statusCode();
+      if (status / 100 == 2) {
+        return;
+      }
+      if ((status == 429 || status == 503) && waited < 600_000) {
+        long wait = IngestDriver.retryAfterMillis(response);
+        waited += wait;
+        retries.incrementAndGet();
+        Thread.sleep(wait);
+        continue;
+      }
+      String text = response.body();
+      throw new IOException(target.name() + " answered " + status + " to a remote-write request: "
+          + text.substring(0, Math.min(500, text.length())));
+    }
+  }
+
+  /** Waits until the last step's counters are all queryable at the end time. */
+  private void awaitVisible(MetricTarget target, int series, long endMillis) throws Exception {
+    if (target.name().equals("VictoriaMetrics")) {
+      // makes the freshly written data searchable now rather than within a second or so
+      client.send(HttpRequest.newBuilder(target.write().resolve("/internal/force_flush")).build(),
+          HttpResponse.BodyHandlers.discarding());
+    }
+    long expected = 0;
+    for (int i = 0; i < series; i++) {
+      expected += i % MetricGenerator.SERIES_PER_ENDPOINT < 2 ? 1 : 0;
+    }
+    HttpRequest request = target.query("/api/v1/query?query="
+        + FaultlineServer.encode("count(http_requests_total)") + "&time=" + endMillis / 1000.0);
+    long start = System.nanoTime();
+    JsonNode answer = null;
+    while (System.nanoTime() - start < VISIBILITY_TIMEOUT.toNanos()) {
+      answer = call(target, request);
+      JsonNode result = answer.path("data").path("result");
+      if (result.size() == 1 && result.get(0).path("value").path(1).asDouble() >= expected) {
+        out.printf("  all %,d counters queryable %.2f s after the last ack%n", expected,
+            (System.nanoTime() - start) / 1e9);
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IOException(target.name() + " did not show all " + expected
+        + " http_requests_total series within " + VISIBILITY_TIMEOUT.toMinutes()
+        + " minutes of the last ack; last answer: " + answer);
+  }
+
+  private static HttpRequest request(MetricTarget target, Query q, long endMillis) {
+    String query = FaultlineServer.encode(q.promql());
+    double end = endMillis / 1000.0;
+    if (q.range()) {
+      return target.query("/api/v1/query_range?query=" + query + "&start="
+          + (end - HISTORY.toSeconds()) + "&end=" + end + "&step=300");
+    }
+    return target.query("/api/v1/query?query=" + query + "&time=" + end);
+  }
+
+  private JsonNode call(MetricTarget target, HttpRequest request) throws IOException, InterruptedException {
+    HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    if (response.statusCode() != 200) {
+      String body = new String(response.body(), StandardCharsets.UTF_8);
+      throw new IOException(target.name() + " answered " + response.statusCode() + " to "
+          + request.uri() + ": " + body.substring(0, Math.min(500, body.length())));
+    }
+    return JSON.readTree(response.body());
+  }
+
+  private void table(StringBuilder md, int series, List<Measured> results, List<Query> battery) {
+    md.append(String.format(Locale.ROOT, "### %,d series%n%n", series));
+    Measured f = results.get(0);
+    List<Measured> peers = results.subList(1, results.size());
+    md.append("| figure | Faultline");
+    for (Measured p : peers) {
+      md.append(" | ").append(p.name());
+    }
+    for (Measured p : peers) {
+      md.append(" | Faultline / ").append(p.name());
+    }
+    md.append(" | goal |\n|---|---:");
+    md.append("|---:".repeat(peers.size() * 2)).append("|---|\n");
+    row(md, "samples acknowledged", "%,.0f", results, m -> (double) m.samples(), "", false);
+    row(md, "samples/s (wall clock)", "%,.0f", results, m -> m.samples() / m.seconds(), "", true);
+    row(md, "server CPU-s per million samples, to last ack", "%.2f", results,
+        m -> m.perMillion(m.cpuToAck()), "", true);
+    row(md, "server CPU-s per million samples, until idle", "%.2f", results,
+        m -> m.perMillion(m.cpuToIdle()), "≤ Prometheus", true);
+    row(md, "bytes on disk per sample (after graceful stop)", "%.2f", results,
+        m -> m.disk().applies() ? m.sampleBytes() / (double) m.samples() : Double.NaN, "≤ 1.5", true);
+    for (Query q : battery) {
+      row(md, q.name() + " p50 (ms)", "%.1f", results, m -> m.p(q.name(), 50), "", true);
+      row(md, q.name() + " p99 (ms)", "%.1f", results, m -> m.p(q.name(), 99), "", true);
+    }
+    row(md, "battery median latency (ms)", "%.1f", results, Measured::batteryMedian, "≤ Prometheus", true);
+    row(md, "peak RSS (MiB)", "%,.0f", results, m -> m.peakRss() / 1048576.0, "", true);
+    md.append('\n');
+    for (Measured m : results) {
+      md.append("- ").append(m.name()).append(": ");
+      if (m.failure() != null) {
+        md.append("n/a: ").append(m.failure()).append('\n');
+        continue;
+      }
+      md.append("series in the answers ").append(m.resultSeries()).append("; data directory ");
+      m.disk().bytesByEntry().forEach((k, v) -> md.append(String.format(Locale.ROOT, "`%s` %,d B; ", k, v)));
+      md.append(m.disk().cleanStop() ? "clean exit" : "killed after the grace period")
+          .append("; ").append(m.retries()).append(" retries after 429/503\n");
+    }
+    md.append('\n');
+  }
+
+  private static void row(StringBuilder md, String label, String format, List<Measured> results,
+      java.util.function.ToDoubleFunction<Measured> figure, String goal, boolean ratio) {
+    md.append("| ").append(label);
+    double[] v = new double[results.size()];
+    for (int i = 0; i < v.length; i++) {
+      Measured m = results.get(i);
+      v[i] = m.failure() != null || m.samples() == 0 ? Double.NaN : figure.applyAsDouble(m);
+      md.append(" | ").append(Double.isNaN(v[i]) ? "n/a" : String.format(Locale.ROOT, format, v[i]));
+    }
+    for (int i = 1; i < v.length; i++) {
+      md.append(" | ").append(!ratio || Double.isNaN(v[0]) || Double.isNaN(v[i]) || v[i] == 0
+          ? "n/a" : String.format(Locale.ROOT, "%.2f", v[0] / v[i]));
+    }
+    md.append(" | ").append(goal).append(" |\n");
+  }
+}
