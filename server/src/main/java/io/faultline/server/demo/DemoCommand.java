@@ -40,7 +40,8 @@ public final class DemoCommand extends Command {
     p.addArgument("--otlp-http-port").type(Integer.class).setDefault(property("dw.otlp.httpPort", 4318));
     p.addArgument("--logstash-port").type(Integer.class).setDefault(5044).help("JSON logs over TCP");
     p.addArgument("--service-port-base").type(Integer.class).setDefault(18101)
-        .help("gateway, orders, inventory, payments, notifications listen on this port and the next four");
+        .help("gateway, orders, inventory, payments, notifications listen on this port and the next four;"
+            + " the fault proxies (gateway->inventory, orders->payments) and their control endpoint on the three after");
     p.addArgument("--traffic-rate").type(Double.class).setDefault(2.0).help("shopper journeys per second (0: no traffic)");
     p.addArgument("--traffic-duration").type(Long.class).setDefault(0L).help("seconds of traffic (0: until stopped)");
     p.addArgument("--start-timeout").type(Long.class).setDefault(150L).help("seconds for everything to become healthy");

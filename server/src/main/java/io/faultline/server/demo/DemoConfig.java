@@ -53,6 +53,8 @@ final class DemoConfig {
         map(
             "applicationConnectors", List.of(map("type", "http", "bindHost", "127.0.0.1", "port", o.httpPort())),
             "adminConnectors", List.of(map("type", "http", "bindHost", "127.0.0.1", "port", o.adminPort()))));
+    // the chaos-monkey fault type logs in to the services' actuator as their 'chaos' user
+    tree.put("chaos", map("monkeyUser", "chaos", "monkeyPassword", o.chaosPassword()));
     tree.put("logging", map("level", "INFO", "loggers", map("org.eclipse.jetty", "WARN", "org.glassfish", "WARN")));
 
     Map<String, Object> optional = new LinkedHashMap<>();

@@ -11,7 +11,8 @@ import java.util.Objects;
 /**
  * Everything the demo needs to know: where data and logs go, where the built jars are, and the
  * loopback ports. Services take consecutive ports from {@code servicePortBase} in the order of
- * {@link DemoPlan#SERVICES}.
+ * {@link DemoPlan#SERVICES}, then the fault proxies and their control endpoint ({@link
+ * DemoPlan#PORTS} in all).
  */
 record DemoOptions(
     Path dataDir,
@@ -39,7 +40,7 @@ record DemoOptions(
       checkPort(port);
     }
     checkPort(servicePortBase);
-    checkPort(servicePortBase + DemoPlan.SERVICES.size() - 1);
+    checkPort(servicePortBase + DemoPlan.PORTS - 1);
     if (adminToken == null || adminToken.length() < 8) {
       throw new IllegalArgumentException("the admin token needs at least 8 characters");
     }

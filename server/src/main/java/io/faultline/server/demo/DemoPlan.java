@@ -13,14 +13,26 @@ import java.util.Map;
 /**
  * The processes the demo runs and how each is started: the platform ({@code server} command of
  * this same jar with a generated config), the shop's Spring Boot services with small heaps and
- * fast-start flags, and the traffic generator. Downstream URLs are passed explicitly, so a fault
- * proxy could be put between any two services.
+ * fast-start flags, the fault proxy, and the traffic generator. Downstream URLs are passed
+ * explicitly, which is how the fault proxy gets between gateway and inventory and between orders
+ * and payments: the caller's URL for that downstream points at the proxy.
  */
 final class DemoPlan {
   /** Start order and port order: {@code servicePortBase + index}. */
   static final List<String> SERVICES = List.of("gateway", "orders", "inventory", "payments", "notifications");
 
+  /** A fault proxy between a caller and one of its downstreams, named for the chaos agent. */
+  record Proxy(String name, String caller, String callee) {}
+
+  /** Port order after the services: {@code servicePortBase + SERVICES.size() + index}. */
+  static final List<Proxy> PROXIES =
+      List.of(new Proxy("gateway-inventory", "gateway", "inventory"), new Proxy("orders-payments", "orders", "payments"));
+
+  /** Ports the demo takes from {@code servicePortBase} on: services, proxies, the proxies' control endpoint. */
+  static final int PORTS = SERVICES.size() + PROXIES.size() + 1;
+
   static final String PLATFORM = "faultline";
+  static final String FAULT_PROXY = "fault-proxy";
   static final String TRAFFIC = "traffic";
   static final String API_KEY = "demo-key";
 
@@ -84,14 +96,14 @@ final class DemoPlan {
     switch (name) {
       case "gateway" -> {
         args.put("shop.gateway.api-keys", API_KEY);
-        args.put("shop.gateway.routes.products", url("inventory"));
+        args.put("shop.gateway.routes.products", via("gateway", "inventory"));
         args.put("shop.gateway.routes.carts", url("orders"));
         args.put("shop.gateway.routes.orders", url("orders"));
         args.put("shop.gateway.routes.notifications", url("notifications"));
       }
       case "orders" -> {
         args.put("shop.inventory.url", url("inventory"));
-        args.put("shop.payments.url", url("payments"));
+        args.put("shop.payments.url", via("orders", "payments"));
         args.put("shop.notifications.url", url("notifications"));
       }
       case "payments" -> args.put("shop.bank.url", url("payments"));
@@ -100,6 +112,48 @@ final class DemoPlan {
       }
     }
     return args;
+  }
+
+  /**
+   * The fault proxies as one process of this same jar (the chaos agent's classes are in it); they
+   * report their spans to the platform, and the agent adds faults through the control endpoint.
+   */
+  Child faultProxy() {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(o.javaBin().toString());
+    cmd.addAll(List.of("-Xmx64m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
+    cmd.add("-cp");
+    cmd.add(o.serverJar().toString());
+    cmd.add("io.faultline.chaos.fault.proxy.FaultProxyMain");
+    for (Proxy p : PROXIES) {
+      cmd.add("--proxy");
+      cmd.add(p.name() + ",http," + proxyPort(p) + ",127.0.0.1:" + o.servicePort(p.callee()));
+    }
+    cmd.addAll(List.of("--control", "127.0.0.1:" + controlPort()));
+    cmd.addAll(List.of("--otlp", "http://127.0.0.1:" + o.otlpHttpPort() + "/v1/traces"));
+    return new Child(FAULT_PROXY, cmd, Map.of(), controlUrl() + "/proxies");
+  }
+
+  int proxyPort(Proxy p) {
+    return o.servicePortBase() + SERVICES.size() + PROXIES.indexOf(p);
+  }
+
+  int controlPort() {
+    return o.servicePortBase() + SERVICES.size() + PROXIES.size();
+  }
+
+  /** The fault proxies' control endpoint, the {@code controlUrl} of {@code proxy-http} faults. */
+  String controlUrl() {
+    return "http://127.0.0.1:" + controlPort();
+  }
+
+  /** Where {@code caller} reaches {@code callee}: through its fault proxy if there is one. */
+  String via(String caller, String callee) {
+    return PROXIES.stream()
+        .filter(p -> p.caller().equals(caller) && p.callee().equals(callee))
+        .findFirst()
+        .map(p -> "http://127.0.0.1:" + proxyPort(p))
+        .orElse(url(callee));
   }
 
   Child traffic() {

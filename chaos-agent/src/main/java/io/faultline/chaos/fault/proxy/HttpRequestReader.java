@@ -117,7 +117,9 @@ final class HttpRequestReader {
       if (!copyBody(head, forward)) {
         return;
       }
-      if (head.method.equals("CONNECT") || head.headers.containsKey("upgrade")) {
+      // an h2c offer stays HTTP/1.1 unless the upstream answers 101, and the JDK client offers it on
+      // every new connection; after a 101 the HTTP/2 preface does not parse and passes through
+      if (head.method.equals("CONNECT") || head.headers.containsKey("upgrade") && !head.hasToken("upgrade", "h2c")) {
         passThrough();
         return;
       }

@@ -153,6 +153,18 @@ class HttpFaultProxyIT {
   }
 
   @Test
+  void aDeclinedH2cOfferKeepsTheConnectionUnderTheProxysControl() throws IOException {
+    // the JDK HTTP client (Spring's RestClient) offers h2c on every new connection; servers that
+    // answer 200 instead of 101 keep speaking HTTP/1.1, and toxics added later must still apply
+    try (Client c = new Client()) {
+      assertThat(c.send("GET", "/first", Map.of("Connection", "Upgrade, HTTP2-Settings", "Upgrade", "h2c",
+          "HTTP2-Settings", "AAEAAEAAAAIAAAABAAMAAABkAAQBAAAAAAUAAEAA"), null).status()).isEqualTo(200);
+      add("later", Map.of("toxic", "http_abort", "status", 503));
+      assertThat(c.send("GET", "/second", Map.of(), null).status()).isEqualTo(503);
+    }
+  }
+
+  @Test
   void failsTheFirstNRequestsThenLetsThemPass() throws IOException {
     add("flaky", Map.of("toxic", "http_fail_first", "count", 3, "status", 500));
     try (Client c = new Client()) {
