@@ -14,10 +14,12 @@ import io.faultline.chaos.experiment.Experiment;
 import io.faultline.chaos.experiment.ExperimentJson;
 import io.faultline.chaos.experiment.ExperimentParser;
 import io.faultline.chaos.experiment.ExperimentValidationException;
+import io.faultline.chaos.experiment.Probe;
 import io.faultline.chaos.fault.FaultContext;
 import io.faultline.chaos.fault.FaultException;
 import io.faultline.chaos.fault.FaultInjector;
 import io.faultline.chaos.fault.FaultSpec;
+import io.faultline.core.alert.AlertStatus;
 import io.faultline.core.ingest.TelemetrySink;
 import io.faultline.core.metric.MetricQueries;
 import io.faultline.core.trace.TraceQueries;
@@ -35,6 +37,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -77,7 +81,7 @@ public final class ChaosAgent implements Closeable {
     this.db = ChaosDatabase.open(b.jdbcUrl != null ? b.jdbcUrl : ChaosDatabase.h2Url(b.dataDir), b.user, b.password);
     this.store = new ChaosStore(db.dataSource());
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    this.env = new Env(store, Map.copyOf(b.injectors), new ProbeEvaluator(b.metrics, b.traces, http),
+    this.env = new Env(store, Map.copyOf(b.injectors), new ProbeEvaluator(b.metrics, b.traces, http, b.alerts, b.alertsConfigured),
         new EffectAnalysis(b.metrics, b.traces), new ChaosTelemetry(b.sink, b.registry),
         new ReportRenderer(store, b.metrics), http, b.settings, b.clock);
     this.parser = new ExperimentParser(b.injectors);
@@ -187,7 +191,11 @@ public final class ChaosAgent implements Closeable {
 
   // runs
 
-  /** Validates and plans a run without injecting anything: faults, current probe values, blast radius. */
+  /**
+   * Validates and plans a run without injecting anything: faults, current probe and halt-condition
+   * values, blast radius, and warnings (such as halt conditions on alerts when alerting is not
+   * configured).
+   */
   public ObjectNode dryRun(String experimentId, String actor) throws ChaosNotFoundException, ExperimentValidationException {
     ExperimentRecord rec = store.experiment(experimentId).orElseThrow(() -> new ChaosNotFoundException("no experiment " + experimentId));
     Experiment e = load(rec);
@@ -195,6 +203,8 @@ public final class ChaosAgent implements Closeable {
     ObjectNode plan = plan(rec.id(), e, now);
     ArrayNode probes = plan.putArray("steadyStateNow");
     e.steadyState().forEach(p -> probes.add(env.probes().evaluate(p, now, false).toJson()));
+    ArrayNode halts = plan.putArray("haltWhenNow");
+    e.haltWhen().forEach(p -> halts.add(env.probes().evaluate(p, now, true).toJson()));
     String refusal = refusal(e, plan, now);
     if (refusal == null) {
       plan.putNull("refused");
@@ -385,7 +395,34 @@ public final class ChaosAgent implements Closeable {
     }
     plan.set("blastRadiusEstimate", estimate.toJson());
     plan.put("blastRadiusBudget", env.settings().maxBlastRadius());
+    ArrayNode warnings = plan.putArray("warnings");
+    haltWarnings(e).forEach(warnings::add);
     return plan;
+  }
+
+  /**
+   * Alert and burn-rate halt conditions that can never halt, said before the run rather than
+   * discovered after it. Allowed, because alerting may be configured later or elsewhere.
+   */
+  private List<String> haltWarnings(Experiment e) {
+    List<String> out = new ArrayList<>();
+    ProbeEvaluator probes = env.probes();
+    for (Probe p : e.haltWhen()) {
+      if (!p.kind().alerting()) {
+        continue;
+      }
+      if (!probes.alertsConfigured()) {
+        out.add("halt condition " + p.name() + ": " + ProbeEvaluator.ALERTING_NOT_CONFIGURED
+            + ", so it never halts the run; configure alerting on the server that runs chaos");
+      } else if (p.kind() == Probe.Kind.SLO_BURN_RATE) {
+        Set<String> declared = probes.alerts().sloNames();
+        if (!declared.contains(p.burnRate().slo())) {
+          out.add("halt condition " + p.name() + ": no SLO named " + p.burnRate().slo() + " is declared (declared: "
+              + (declared.isEmpty() ? "none" : String.join(", ", new TreeSet<>(declared))) + "), so it never halts the run");
+        }
+      }
+    }
+    return out;
   }
 
   /** Why a run may not start now, or null. */
@@ -629,8 +666,21 @@ public final class ChaosAgent implements Closeable {
     private SettableClock manualClock;
     private ChaosSettings settings = ChaosSettings.defaults();
     private Duration pollingInterval = Duration.ofSeconds(5);
+    private AlertStatus alerts = AlertStatus.none();
+    private boolean alertsConfigured;
 
     private Builder() {}
+
+    /**
+     * Optional: what alerting knows, for {@code alert} and {@code sloBurnRate} halt conditions.
+     * Default {@link AlertStatus#none()}: such conditions are accepted but never halt, and the
+     * dry-run plan warns "alerting not configured".
+     */
+    public Builder alerts(AlertStatus alerts) {
+      this.alerts = Objects.requireNonNull(alerts, "alerts");
+      this.alertsConfigured = true;
+      return this;
+    }
 
     /** Keeps state in an H2 file database under {@code dataDir/chaos}. */
     public Builder dataDir(Path dataDir) {

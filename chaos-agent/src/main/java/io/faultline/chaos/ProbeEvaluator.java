@@ -5,7 +5,9 @@
 package io.faultline.chaos;
 
 import io.faultline.chaos.experiment.Probe;
+import io.faultline.chaos.experiment.Durations;
 import io.faultline.chaos.experiment.Tolerance;
+import io.faultline.core.alert.AlertStatus;
 import io.faultline.core.metric.MetricQueries;
 import io.faultline.core.metric.MetricQueryException;
 import io.faultline.core.metric.PromqlResult;
@@ -28,24 +30,49 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalDouble;
 import java.util.Set;
 
 /**
  * Evaluates probes against Faultline's own telemetry: PromQL through {@link MetricQueries}, trace
- * checks from span metrics (falling back to trace search), HTTP checks with the JDK client. Never
+ * checks from span metrics (falling back to trace search), HTTP checks with the JDK client, alert
+ * and SLO burn-rate conditions through {@link AlertStatus}. Never
  * throws for a bad query or an unreachable URL: the result is not ok and says why.
  */
 final class ProbeEvaluator {
   static final int TRACE_SEARCH_LIMIT = 2_000;
 
+  static final String ALERTING_NOT_CONFIGURED = "alerting not configured";
+
   private final MetricQueries metrics;
   private final TraceQueries traces;
   private final HttpClient http;
+  private final AlertStatus alerts;
+  private final boolean alertsConfigured;
 
   ProbeEvaluator(MetricQueries metrics, TraceQueries traces, HttpClient http) {
+    this(metrics, traces, http, AlertStatus.none(), false);
+  }
+
+  /**
+   * @param alertsConfigured false when {@code alerts} is only {@link AlertStatus#none()}, so alert
+   *     and burn-rate conditions say why they can never halt
+   */
+  ProbeEvaluator(MetricQueries metrics, TraceQueries traces, HttpClient http, AlertStatus alerts,
+      boolean alertsConfigured) {
     this.metrics = metrics;
     this.traces = traces;
     this.http = http;
+    this.alerts = alerts;
+    this.alertsConfigured = alertsConfigured;
+  }
+
+  boolean alertsConfigured() {
+    return alertsConfigured;
+  }
+
+  AlertStatus alerts() {
+    return alerts;
   }
 
   /**
@@ -58,6 +85,8 @@ final class ProbeEvaluator {
         case PROMQL -> promql(probe, at, halt);
         case TRACE -> trace(probe, at, halt);
         case HTTP -> http(probe, at);
+        case ALERT -> alert(probe, at);
+        case SLO_BURN_RATE -> burnRate(probe, at);
       };
     } catch (MetricQueryException e) {
       return new ProbeResult(probe.name(), at, Double.NaN, halt,
@@ -72,8 +101,36 @@ final class ProbeEvaluator {
     return switch (probe.kind()) {
       case PROMQL -> probe.query();
       case TRACE -> traceExpr(probe.trace());
-      case HTTP -> null;
+      case HTTP, ALERT, SLO_BURN_RATE -> null;
     };
+  }
+
+  private ProbeResult alert(Probe probe, Instant at) {
+    Probe.AlertCheck a = probe.alert();
+    String what = "alert " + a.alert() + (a.labels().isEmpty() ? "" : new java.util.TreeMap<>(a.labels()).toString());
+    if (!alertsConfigured) {
+      return new ProbeResult(probe.name(), at, Double.NaN, true, ALERTING_NOT_CONFIGURED + ": " + what + " cannot halt");
+    }
+    boolean firing = alerts.isFiring(a.alert(), a.labels());
+    return new ProbeResult(probe.name(), at, firing ? 1 : 0, !firing, what + (firing ? " is firing" : " is not firing"));
+  }
+
+  private ProbeResult burnRate(Probe probe, Instant at) {
+    Probe.BurnRateCheck b = probe.burnRate();
+    String what = "SLO " + b.slo() + " burn rate over " + Durations.format(b.window());
+    if (!alertsConfigured) {
+      return new ProbeResult(probe.name(), at, Double.NaN, true, ALERTING_NOT_CONFIGURED + ": " + what + " cannot halt");
+    }
+    OptionalDouble rate = alerts.burnRate(b.slo(), b.window());
+    if (rate.isEmpty()) {
+      String why = alerts.sloNames().contains(b.slo()) ? "no traffic in the window"
+          : "unknown SLO (declared: " + String.join(", ", new java.util.TreeSet<>(alerts.sloNames())) + ") or no traffic";
+      return new ProbeResult(probe.name(), at, Double.NaN, true, what + ": no data (" + why + "): cannot tell, not halting");
+    }
+    double v = rate.getAsDouble();
+    boolean breached = v > b.above();
+    return new ProbeResult(probe.name(), at, v, !breached,
+        what + " = " + fmt(v) + (breached ? " above " : " not above ") + fmt(b.above()));
   }
 
   private ProbeResult promql(Probe probe, Instant at, boolean halt) {

@@ -7,6 +7,7 @@ package io.faultline.chaos;
 import static org.awaitility.Awaitility.await;
 
 import com.github.kagkarlsson.scheduler.testhelper.SettableClock;
+import io.faultline.core.alert.AlertStatus;
 import io.faultline.core.ingest.Signal;
 import io.faultline.core.ingest.TelemetryBatch;
 import io.faultline.core.metric.QueryOptions;
@@ -66,9 +67,22 @@ final class Testbed implements AutoCloseable {
   }
 
   ChaosAgent agent(ChaosSettings settings) {
-    ChaosAgent a = ChaosAgent.builder().dataDir(dir).injectors(Map.of(FakeInjector.TYPE, injector))
+    return start(builder(settings));
+  }
+
+  /** An agent whose alert and SLO burn-rate halt conditions ask {@code alerts}. */
+  ChaosAgent agent(ChaosSettings settings, AlertStatus alerts) {
+    return start(builder(settings).alerts(alerts));
+  }
+
+  private ChaosAgent.Builder builder(ChaosSettings settings) {
+    return ChaosAgent.builder().dataDir(dir).injectors(Map.of(FakeInjector.TYPE, injector))
         .metrics(metrics.queries()).sink(sink).registry(new PrometheusRegistry()).settings(settings)
-        .manual(clock).build();
+        .manual(clock);
+  }
+
+  private static ChaosAgent start(ChaosAgent.Builder b) {
+    ChaosAgent a = b.build();
     a.start();
     return a;
   }

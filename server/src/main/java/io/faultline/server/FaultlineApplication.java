@@ -21,6 +21,7 @@ import io.faultline.core.health.Health;
 import io.faultline.core.ingest.IngestPipeline;
 import io.faultline.alert.Alerting;
 import io.faultline.chaos.ChaosAgent;
+import io.faultline.core.alert.AlertStatus;
 import io.faultline.chaos.ChaosSettings;
 import io.faultline.chaos.fault.FaultInjector;
 import io.faultline.chaos.fault.InjectorRegistry;
@@ -283,7 +284,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
     environment.jersey().register(new AlertsResource(alerting));
     environment.jersey().register(new SloResource(alerting));
 
-    ChaosAgent chaos = chaosAgent(config.getChaos(), environment, dataDir, clock, pipeline, traces, metrics);
+    ChaosAgent chaos = chaosAgent(config.getChaos(), environment, dataDir, clock, pipeline, traces, metrics, alerting);
 
     registerAuth(config, environment, dataDir, clock);
     environment
@@ -381,7 +382,8 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
       Clock clock,
       IngestPipeline pipeline,
       LuceneTraceStore traces,
-      LuceneMetricStore metrics) {
+      LuceneMetricStore metrics,
+      AlertStatus alerts) {
     InjectorRegistry injectors =
         InjectorRegistry.standard(
             pipeline,
@@ -407,6 +409,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             .injectors(byType)
             .metrics(metrics.queries())
             .traces(traces.queries())
+            .alerts(alerts)
             .sink(pipeline)
             .registry(registry)
             .clock(clock)

@@ -79,6 +79,7 @@ class DurabilityIT {
 
     Queue<String> acknowledged = new ConcurrentLinkedQueue<>();
     try (ServerProcess first = new ServerProcess(dataDir, log).start()) {
+      sendLogstashLines(first);
       streamAndKill(first, random, acknowledged, 150);
     }
     assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(150 * TRACES_PER_BATCH);
@@ -87,6 +88,7 @@ class DurabilityIT {
       assertEveryTraceComplete(second, acknowledged);
       assertEveryLogPresent(second);
       assertEverySamplePresent(second);
+      assertThat(logstashLines(second)).as("Logstash lines after kill -9").isEqualTo(LOGSTASH_LINES);
       // more acknowledged data, then another crash, then a torn and corrupted log tail
       streamAndKill(second, random, acknowledged, 50);
     }
@@ -205,6 +207,43 @@ class DurabilityIT {
     sendLogs(server, traceIds);
     sendMetrics(server, traceIds[0]);
     return traceIds[0];
+  }
+
+  private static final int LOGSTASH_LINES = 20;
+
+  /**
+   * The Logstash TCP input has no acknowledgement: a line is durable once group-committed, within
+   * milliseconds, and certainly once it is searchable. Lines that were searchable before a kill -9
+   * must all be there after it.
+   */
+  private void sendLogstashLines(ServerProcess server) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.logstashPort)) {
+      StringBuilder lines = new StringBuilder();
+      for (int i = 0; i < LOGSTASH_LINES; i++) {
+        lines
+            .append("{\"@timestamp\":\"")
+            .append(java.time.Instant.now())
+            .append("\",\"message\":\"line ")
+            .append(i)
+            .append("\",\"level\":\"INFO\",\"service\":\"logstash-durability\"}\n");
+      }
+      socket.getOutputStream().write(lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      socket.getOutputStream().flush();
+    }
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> logstashLines(server) == LOGSTASH_LINES);
+  }
+
+  private long logstashLines(ServerProcess server) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(
+                    URI.create(server.api("/api/logs?query=service:logstash-durability&limit=1")))
+                .header("Authorization", "Bearer " + ServerProcess.TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return JSON.readTree(r.body()).get("total").asLong();
   }
 
   /** One OTLP log record per trace, carrying its trace id; acknowledged ones are remembered. */

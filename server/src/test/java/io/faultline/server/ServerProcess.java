@@ -30,6 +30,7 @@ final class ServerProcess implements AutoCloseable {
   final int adminPort;
   final int grpcPort;
   final int otlpHttpPort;
+  final int logstashPort;
   private final Path dataDir;
   private final Path log;
   private Process process;
@@ -41,6 +42,7 @@ final class ServerProcess implements AutoCloseable {
     this.adminPort = freePort();
     this.grpcPort = freePort();
     this.otlpHttpPort = freePort();
+    this.logstashPort = freePort();
   }
 
   static Path jar() {
@@ -66,6 +68,7 @@ final class ServerProcess implements AutoCloseable {
     env.put("FAULTLINE_ADMIN_PORT", Integer.toString(adminPort));
     env.put("FAULTLINE_OTLP_GRPC_PORT", Integer.toString(grpcPort));
     env.put("FAULTLINE_OTLP_HTTP_PORT", Integer.toString(otlpHttpPort));
+    env.put("FAULTLINE_LOGSTASH_PORT", Integer.toString(logstashPort));
     env.put("FAULTLINE_ADMIN_TOKEN", TOKEN);
     pb.redirectErrorStream(true);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

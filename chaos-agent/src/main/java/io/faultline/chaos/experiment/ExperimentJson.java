@@ -111,6 +111,18 @@ public final class ExperimentJson {
           o.put("expectStatus", h.expectStatus());
         }
       }
+      case ALERT -> {
+        o.put("alert", p.alert().alert());
+        if (!p.alert().labels().isEmpty()) {
+          ObjectNode labels = o.putObject("labels");
+          new java.util.TreeMap<>(p.alert().labels()).forEach(labels::put);
+        }
+      }
+      case SLO_BURN_RATE -> {
+        o.put("slo", p.burnRate().slo());
+        o.put("window", Durations.format(p.burnRate().window()));
+        o.put("above", p.burnRate().above());
+      }
       default -> throw new IllegalStateException();
     }
     if (p.tolerance() != null) {

@@ -55,6 +55,8 @@ import java.util.regex.Pattern;
  *      parameters: {delayMs: 400, jitterMs: 100}}
  * haltWhen:
  *   - {type: trace, name: gateway error storm, service: gateway, measure: errorRatio, tolerance: {max: 0.05}}
+ *   - {type: alert, name: checkout paging, alert: ErrorBudgetBurn, labels: {service: checkout}}
+ *   - {type: sloBurnRate, name: budget burning, slo: availability, window: 5m, above: 14.4}
  * rollbacks: [{name: reset flags, url: "http://flags/reset", method: POST}]
  * recoveryDeadline: 2m
  * </pre>
@@ -68,6 +70,9 @@ public final class ExperimentParser {
 
   /** Default window of trace probes. */
   public static final Duration DEFAULT_TRACE_WINDOW = Duration.ofMinutes(1);
+
+  /** Longest trailing window an SLO burn-rate halt condition may look at. */
+  public static final Duration MAX_BURN_RATE_WINDOW = Duration.ofDays(90);
 
   /** Longest experiment source accepted, in characters. */
   public static final int MAX_SOURCE_CHARS = 256 * 1024;
@@ -312,7 +317,7 @@ public final class ExperimentParser {
       String path = field + "[" + i + "]";
       JsonNode p = node.get(i);
       if (!p.isObject()) {
-        c.error(path, "must be a probe object with a type (promql, trace or http)");
+        c.error(path, "must be a probe object with a type (" + kinds(steadyState) + ")");
         continue;
       }
       Probe probe = probe(c, p, path, steadyState, i);
@@ -334,18 +339,29 @@ public final class ExperimentParser {
       // the dashboard's editor writes "promql: <expr>" without a type
       kind = p.has("promql") || p.has("query") ? Probe.Kind.PROMQL
           : p.has("url") ? Probe.Kind.HTTP
-          : p.has("service") ? Probe.Kind.TRACE : null;
+          : p.has("service") ? Probe.Kind.TRACE
+          : p.has("alert") ? Probe.Kind.ALERT
+          : p.has("slo") ? Probe.Kind.SLO_BURN_RATE : null;
       if (kind == null) {
-        c.error(path + ".type", "is required: promql, trace or http");
+        c.error(path + ".type", "is required: " + kinds(steadyState));
         return null;
       }
     } else {
-      try {
-        kind = Probe.Kind.valueOf(typeText.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        c.error(path + ".type", "must be promql, trace or http, not '" + typeText + "'");
+      kind = null;
+      for (Probe.Kind k : Probe.Kind.values()) {
+        if (k.wireName().equalsIgnoreCase(typeText) || k.name().equalsIgnoreCase(typeText)) {
+          kind = k;
+        }
+      }
+      if (kind == null) {
+        c.error(path + ".type", "must be " + kinds(steadyState) + ", not '" + typeText + "'");
         return null;
       }
+    }
+    if (kind.alerting() && steadyState) {
+      c.error(path + ".type", kind.wireName() + " conditions are only allowed in haltWhen;"
+          + " a steady-state probe must be promql, trace or http");
+      return null;
     }
     String name = c.text(p, path, "name", false);
     if (name == null) {
@@ -355,6 +371,8 @@ public final class ExperimentParser {
     String query = null;
     Probe.TraceCheck trace = null;
     Probe.HttpCheck http = null;
+    Probe.AlertCheck alert = null;
+    Probe.BurnRateCheck burnRate = null;
     switch (kind) {
       case PROMQL -> {
         c.unknown(p, path, Set.of("type", "name", "query", "promql", "tolerance"));
@@ -419,12 +437,70 @@ public final class ExperimentParser {
               timeout == null ? Duration.ofSeconds(5) : timeout, status);
         }
       }
+      case ALERT -> {
+        c.unknown(p, path, Set.of("type", "name", "alert", "labels"));
+        String alertName = c.text(p, path, "alert", true);
+        if (alertName != null && alertName.isBlank()) {
+          c.error(path + ".alert", "must be the name of an alerting rule");
+        }
+        Map<String, String> labels = labels(c, p.get("labels"), path + ".labels");
+        if (alertName != null && labels != null) {
+          alert = new Probe.AlertCheck(alertName, labels);
+        }
+      }
+      case SLO_BURN_RATE -> {
+        c.unknown(p, path, Set.of("type", "name", "slo", "window", "above"));
+        String slo = c.text(p, path, "slo", true);
+        if (slo != null && slo.isBlank()) {
+          c.error(path + ".slo", "must be the name of an SLO");
+        }
+        Duration window = c.duration(p, path, "window", true);
+        if (window != null && (window.toMillis() % 1000 != 0 || window.compareTo(MAX_BURN_RATE_WINDOW) > 0)) {
+          c.error(path + ".window", "must be whole seconds, at most " + Durations.format(MAX_BURN_RATE_WINDOW)
+              + ", e.g. 5m or 1h");
+          window = null;
+        }
+        Double above = c.number(p, path, "above");
+        if (above == null && !p.has("above")) {
+          c.error(path + ".above", "is required: the burn rate that halts the run, e.g. 14.4");
+        } else if (above != null && !(above > 0 && Double.isFinite(above))) {
+          c.error(path + ".above", "must be a positive number, e.g. 14.4");
+          above = null;
+        }
+        if (slo != null && window != null && above != null) {
+          burnRate = new Probe.BurnRateCheck(slo, window, above);
+        }
+      }
       default -> throw new IllegalStateException();
     }
     if (c.errors.size() > before) {
       return null;
     }
-    return new Probe(name, kind, query, trace, http, tolerance);
+    return new Probe(name, kind, query, trace, http, tolerance, alert, burnRate);
+  }
+
+  private static String kinds(boolean steadyState) {
+    return steadyState ? "promql, trace or http" : "promql, trace, http, alert or sloBurnRate";
+  }
+
+  private static Map<String, String> labels(Ctx c, JsonNode node, String path) {
+    Map<String, String> out = new TreeMap<>();
+    if (node == null || node.isNull()) {
+      return out;
+    }
+    if (!node.isObject()) {
+      c.error(path, "must be a map of label names to values, e.g. {service: checkout}");
+      return null;
+    }
+    int before = c.errors.size();
+    node.fields().forEachRemaining(e -> {
+      if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+        c.error(path + "." + e.getKey(), "must be a string");
+      } else {
+        out.put(e.getKey(), e.getValue().asText());
+      }
+    });
+    return c.errors.size() > before ? null : out;
   }
 
   private static Tolerance tolerance(Ctx c, JsonNode t, String path) {

@@ -6,10 +6,11 @@ package io.faultline.chaos.experiment;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * One signal an experiment watches, with the range it must stay in. Three kinds:
+ * One signal an experiment watches, with the range it must stay in. Five kinds:
  *
  * <ul>
  *   <li>{@link Kind#PROMQL}: a PromQL instant query over Faultline's metric store; every series of
@@ -20,31 +21,69 @@ import java.util.Objects;
  *       one operation) over a window, from span metrics, falling back to trace search.
  *   <li>{@link Kind#HTTP}: an HTTP request whose status must match; the value is the response time
  *       in seconds, which the tolerance (if any) bounds.
+ *   <li>{@link Kind#ALERT} (halt conditions only): breached while an alerting rule of that name,
+ *       with labels containing the given ones, is firing (not merely pending).
+ *   <li>{@link Kind#SLO_BURN_RATE} (halt conditions only): breached while an SLO's burn rate over
+ *       a trailing window is above a threshold, e.g. 14.4 over 5m.
  * </ul>
  *
+ * <p>The last two are answered by alerting ({@code io.faultline.core.alert.AlertStatus}); an
+ * unknown alert is never firing, and an unknown SLO or a window without traffic has no burn rate,
+ * so neither halts a run.
+ *
  * @param name shown in the journal and the report
- * @param kind which of the three
+ * @param kind which of the five
  * @param query the PromQL expression (PROMQL only)
  * @param trace the trace-derived check (TRACE only)
  * @param http the request (HTTP only)
- * @param tolerance the accepted range; null only for PROMQL halt conditions and HTTP probes
+ * @param tolerance the accepted range; null for PROMQL halt conditions, HTTP probes, ALERT and
+ *     SLO_BURN_RATE
+ * @param alert the alert to watch (ALERT only)
+ * @param burnRate the SLO burn rate to watch (SLO_BURN_RATE only)
  */
 public record Probe(
-    String name, Kind kind, String query, TraceCheck trace, HttpCheck http, Tolerance tolerance) {
+    String name,
+    Kind kind,
+    String query,
+    TraceCheck trace,
+    HttpCheck http,
+    Tolerance tolerance,
+    AlertCheck alert,
+    BurnRateCheck burnRate) {
 
   public Probe {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(kind, "kind");
   }
 
+  /** A PROMQL, TRACE or HTTP probe. */
+  public Probe(
+      String name, Kind kind, String query, TraceCheck trace, HttpCheck http, Tolerance tolerance) {
+    this(name, kind, query, trace, http, tolerance, null, null);
+  }
+
   /** The kinds of probe. */
   public enum Kind {
-    PROMQL,
-    TRACE,
-    HTTP;
+    PROMQL("promql"),
+    TRACE("trace"),
+    HTTP("http"),
+    ALERT("alert"),
+    SLO_BURN_RATE("sloBurnRate");
 
+    private final String wireName;
+
+    Kind(String wireName) {
+      this.wireName = wireName;
+    }
+
+    /** The {@code type} an experiment writes. */
     public String wireName() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return wireName;
+    }
+
+    /** Whether the kind reads alerting's state, and so is only allowed in {@code haltWhen}. */
+    public boolean alerting() {
+      return this == ALERT || this == SLO_BURN_RATE;
     }
   }
 
@@ -81,4 +120,28 @@ public record Probe(
    * @param expectStatus the status the answer must have, or 0 for any 2xx
    */
   public record HttpCheck(URI url, String method, Duration timeout, int expectStatus) {}
+
+  /**
+   * @param alert the alerting rule's name (label {@code alertname})
+   * @param labels labels the firing instance must have, exact match; empty for any instance
+   */
+  public record AlertCheck(String alert, Map<String, String> labels) {
+    public AlertCheck {
+      Objects.requireNonNull(alert, "alert");
+      labels = Map.copyOf(labels);
+    }
+  }
+
+  /**
+   * @param slo the SLO's name as declared in alerting's configuration
+   * @param window the trailing window of the burn rate, whole seconds
+   * @param above the burn rate above which the condition is breached (1 spends the budget exactly
+   *     over the SLO's window; 14.4 is the usual "page now" threshold)
+   */
+  public record BurnRateCheck(String slo, Duration window, double above) {
+    public BurnRateCheck {
+      Objects.requireNonNull(slo, "slo");
+      Objects.requireNonNull(window, "window");
+    }
+  }
 }

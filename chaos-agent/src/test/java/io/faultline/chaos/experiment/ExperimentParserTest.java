@@ -103,6 +103,54 @@ class ExperimentParserTest {
   }
 
   @Test
+  void alertAndSloBurnRateHaltConditionsParseAndRoundTrip() throws Exception {
+    String yaml = """
+        title: checkout survives a slow inventory
+        targets: [{service: inventory}]
+        method:
+          - {name: slow-inventory, type: proxy-http, target: inventory, duration: 2m, parameters: {delayMs: 400}}
+        haltWhen:
+          - {type: alert, name: paging, alert: ErrorBudgetBurn, labels: {service: checkout, severity: page}}
+          - {type: sloBurnRate, name: budget burn, slo: availability, window: 5m, above: 14.4}
+          - {alert: HighLatency}
+        """;
+    Experiment e = parser.parse(yaml, ExperimentParser.Format.YAML);
+    assertThat(e.haltWhen()).extracting(Probe::kind)
+        .containsExactly(Probe.Kind.ALERT, Probe.Kind.SLO_BURN_RATE, Probe.Kind.ALERT);
+    assertThat(e.haltWhen().get(0).alert())
+        .isEqualTo(new Probe.AlertCheck("ErrorBudgetBurn", Map.of("service", "checkout", "severity", "page")));
+    assertThat(e.haltWhen().get(1).burnRate())
+        .isEqualTo(new Probe.BurnRateCheck("availability", Duration.ofMinutes(5), 14.4));
+    assertThat(e.haltWhen().get(2).alert().labels()).isEmpty();
+    var json = ExperimentJson.toJson(e);
+    assertThat(json.path("haltWhen").get(1).path("type").asText()).isEqualTo("sloBurnRate");
+    assertThat(parser.parse(json.toString(), ExperimentParser.Format.JSON)).isEqualTo(e);
+  }
+
+  @Test
+  void alertAndSloBurnRateProblemsNameTheirField() {
+    String bad = """
+        {"title": "t",
+         "steadyState": [{"type": "alert", "alert": "X"}],
+         "haltWhen": [{"type": "sloBurnRate", "slo": "availability", "window": "1500ms", "above": -2},
+                      {"type": "sloBurnRate", "slo": "availability"},
+                      {"type": "alert", "labels": {"service": {"nested": 1}}, "tolerance": {"max": 1}},
+                      {"type": "pagerduty"}]}
+        """;
+    assertThatThrownBy(() -> parser.parse(bad, ExperimentParser.Format.JSON))
+        .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems()).contains(
+            "steadyState[0].type: alert conditions are only allowed in haltWhen; a steady-state probe must be promql, trace or http",
+            "haltWhen[0].window: must be whole seconds, at most 2160h, e.g. 5m or 1h",
+            "haltWhen[0].above: must be a positive number, e.g. 14.4",
+            "haltWhen[1].window: is required: a positive duration like 2m",
+            "haltWhen[1].above: is required: the burn rate that halts the run, e.g. 14.4",
+            "haltWhen[2].alert: is required",
+            "haltWhen[2].labels.service: must be a string",
+            "haltWhen[3].type: must be promql, trace, http, alert or sloBurnRate, not 'pagerduty'")
+            .anySatisfy(p -> assertThat(p).startsWith("haltWhen[2].tolerance: unknown field")));
+  }
+
+  @Test
   void badYamlSaysWhere() {
     assertThatThrownBy(() -> parser.parse("title: [unclosed", ExperimentParser.Format.YAML))
         .isInstanceOfSatisfying(ExperimentValidationException.class,
