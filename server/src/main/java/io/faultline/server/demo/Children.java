@@ -85,6 +85,7 @@ final class Children {
             r.name() + " was not healthy at " + url + " in time; see " + r.log() + ", which ends with:\n"
                 + tail(r.log(), 25));
       }
+      // a child has no readiness signal but its health endpoint, so poll it at a modest pace
       Thread.sleep(250);
     }
   }
