@@ -33,7 +33,9 @@ public final class BenchCommand extends Command {
     subparser
         .addArgument("--batch")
         .type(Integer.class)
-        .help("spans (traces, default 512), records (logs, 1000) or samples (metrics, 2000) per request");
+        .help(
+            "spans (traces, default 512), records (logs, 1000) or samples (metrics, 2000) per"
+                + " request");
     subparser
         .addArgument("--records")
         .type(Long.class)

@@ -84,7 +84,8 @@ final class LogBench {
   }
 
   /** One kind of search: its latencies through the API and the time grep took for one of them. */
-  record Search(String kind, String example, long[] nanos, long apiHits, double grepSeconds, long grepHits) {}
+  record Search(
+      String kind, String example, long[] nanos, long apiHits, double grepSeconds, long grepHits) {}
 
   private final Options options;
   private final Path serverJar;
@@ -131,18 +132,30 @@ final class LogBench {
       double cpuToAck = proc.cpuSeconds(pid) - cpuStart;
       out.printf(
           "  %,d records acknowledged in %.1f s (%,.0f records/s), %d retries%n",
-          ingest.acknowledged(), ingest.seconds(), ingest.acknowledged() / ingest.seconds(),
+          ingest.acknowledged(),
+          ingest.seconds(),
+          ingest.acknowledged() / ingest.seconds(),
           ingest.retries());
       double visibleAfter = awaitVisible(server, generator);
-      out.printf("  last record searchable %.2f s after its ack; waiting until idle...%n", visibleAfter);
+      out.printf(
+          "  last record searchable %.2f s after its ack; waiting until idle...%n", visibleAfter);
       double cpuToIdle = Idle.await(proc, pid, out) - cpuStart;
       List<Search> searches = searches(server, generator, text);
       long peakRss = proc.peakRssBytes(pid);
       out.println("  stopping (SIGTERM)...");
       BenchTarget.DiskUsage disk = server.stop();
       String report =
-          report(began, generator, ingest, cpuToAck, cpuToIdle, visibleAfter, searches, disk,
-              peakRss, rawTextBytes);
+          report(
+              began,
+              generator,
+              ingest,
+              cpuToAck,
+              cpuToIdle,
+              visibleAfter,
+              searches,
+              disk,
+              peakRss,
+              rawTextBytes);
       Path file = dir.resolve("bench-logs-" + stamp + ".md");
       Files.writeString(file, report);
       out.println();
@@ -219,7 +232,10 @@ final class LogBench {
       throw failure.get();
     }
     return new Ingest(
-        acknowledged.get(), rejected.get(), bytes.get(), retries.get(),
+        acknowledged.get(),
+        rejected.get(),
+        bytes.get(),
+        retries.get(),
         (System.nanoTime() - start) / 1e9);
   }
 
@@ -312,8 +328,12 @@ final class LogBench {
       }
       if (System.nanoTime() - start > VISIBILITY_TIMEOUT.toNanos()) {
         throw new IOException(
-            "the last record sent (trace_id " + traceId + ") was not searchable within "
-                + VISIBILITY_TIMEOUT.toMinutes() + " minutes; see " + server.log());
+            "the last record sent (trace_id "
+                + traceId
+                + ") was not searchable within "
+                + VISIBILITY_TIMEOUT.toMinutes()
+                + " minutes; see "
+                + server.log());
       }
       Thread.sleep(50);
     }
@@ -322,21 +342,41 @@ final class LogBench {
   private JsonNode api(
       FaultlineServer server, String path, String query, LogGenerator generator, String extra)
       throws IOException, InterruptedException {
-    return api(server, path, query, generator.startNanos() / 1_000_000 - 1000,
-        generator.endNanos() / 1_000_000 + 1000, extra);
+    return api(
+        server,
+        path,
+        query,
+        generator.startNanos() / 1_000_000 - 1000,
+        generator.endNanos() / 1_000_000 + 1000,
+        extra);
   }
 
   private JsonNode api(
-      FaultlineServer server, String path, String query, long fromMillis, long toMillis,
-      String extra) throws IOException, InterruptedException {
+      FaultlineServer server,
+      String path,
+      String query,
+      long fromMillis,
+      long toMillis,
+      String extra)
+      throws IOException, InterruptedException {
     HttpRequest request =
         server.get(
-            path + "?query=" + FaultlineServer.encode(query) + "&start=" + fromMillis + "&end="
-                + toMillis + extra);
+            path
+                + "?query="
+                + FaultlineServer.encode(query)
+                + "&start="
+                + fromMillis
+                + "&end="
+                + toMillis
+                + extra);
     HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
     if (response.statusCode() != 200) {
       throw new IOException(
-          "Faultline answered " + response.statusCode() + " to " + request.uri() + ": "
+          "Faultline answered "
+              + response.statusCode()
+              + " to "
+              + request.uri()
+              + ": "
               + new String(response.body(), StandardCharsets.UTF_8));
     }
     return JSON.readTree(response.body());
@@ -355,9 +395,12 @@ final class LogBench {
     List<Question> phrases = new ArrayList<>();
     List<Question> filters = new ArrayList<>();
     List<Question> histograms = new ArrayList<>();
-    String[] phraseTexts = {"connection reset by peer", "card declined by issuer", "from queue orders.created partition 7"};
+    String[] phraseTexts = {
+      "connection reset by peer", "card declined by issuer", "from queue orders.created partition 7"
+    };
     for (int i = 0; i < n; i++) {
-      String order = LogGenerator.orderId(generator.orderNumber(random.nextLong(generator.records())));
+      String order =
+          LogGenerator.orderId(generator.orderNumber(random.nextLong(generator.records())));
       terms.add(new Question("body:" + order, from, to, new String[] {"-cw", order}));
       String phrase = phraseTexts[i % phraseTexts.length];
       phrases.add(new Question("body:\"" + phrase + "\"", from, to, new String[] {"-cF", phrase}));
@@ -369,21 +412,31 @@ final class LogBench {
       String prefix = Instant.ofEpochMilli(windowStart).toString().substring(0, 15);
       filters.add(
           new Question(
-              "service:" + service + " AND severity:ERROR", windowStart, windowStart + tenMinutes - 1,
+              "service:" + service + " AND severity:ERROR",
+              windowStart,
+              windowStart + tenMinutes - 1,
               new String[] {"-c", "^" + prefix + ".* ERROR " + service + " "}));
       histograms.add(new Question("severity:ERROR", from, to, new String[] {"-cF", " ERROR "}));
     }
     List<Search> result = new ArrayList<>();
     result.add(measure(server, "selective term", "/api/logs", terms, text, "&limit=100"));
     result.add(measure(server, "phrase", "/api/logs", phrases, text, "&limit=100"));
-    result.add(measure(server, "field + 10-minute window", "/api/logs", filters, text, "&limit=100"));
-    result.add(measure(server, "histogram (60 buckets)", "/api/logs/histogram", histograms, text, "&step=1m"));
+    result.add(
+        measure(server, "field + 10-minute window", "/api/logs", filters, text, "&limit=100"));
+    result.add(
+        measure(
+            server, "histogram (60 buckets)", "/api/logs/histogram", histograms, text, "&step=1m"));
     return result;
   }
 
   private Search measure(
-      FaultlineServer server, String kind, String path, List<Question> questions, Path text,
-      String extra) throws Exception {
+      FaultlineServer server,
+      String kind,
+      String path,
+      List<Question> questions,
+      Path text,
+      String extra)
+      throws Exception {
     out.printf("  %d x %s...%n", questions.size(), kind);
     for (int i = 0; i < Math.min(5, questions.size()); i++) {
       Question q = questions.get(i);
@@ -410,8 +463,7 @@ final class LogBench {
     command.addAll(List.of(first.grep()));
     command.add(text.toString());
     long start = System.nanoTime();
-    Process grep =
-        new ProcessBuilder(command).redirectErrorStream(true).start();
+    Process grep = new ProcessBuilder(command).redirectErrorStream(true).start();
     String output = new String(grep.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     grep.waitFor();
     double grepSeconds = (System.nanoTime() - start) / 1e9;
@@ -421,13 +473,25 @@ final class LogBench {
     } catch (NumberFormatException e) {
       throw new IOException("grep " + String.join(" ", first.grep()) + " printed: " + output, e);
     }
-    return new Search(kind, first.query() + "  vs  grep " + String.join(" ", first.grep()), nanos,
-        apiHits, grepSeconds, grepHits);
+    return new Search(
+        kind,
+        first.query() + "  vs  grep " + String.join(" ", first.grep()),
+        nanos,
+        apiHits,
+        grepSeconds,
+        grepHits);
   }
 
   private String report(
-      Instant began, LogGenerator generator, Ingest ingest, double cpuToAck, double cpuToIdle,
-      double visibleAfter, List<Search> searches, BenchTarget.DiskUsage disk, long peakRss,
+      Instant began,
+      LogGenerator generator,
+      Ingest ingest,
+      double cpuToAck,
+      double cpuToIdle,
+      double visibleAfter,
+      List<Search> searches,
+      BenchTarget.DiskUsage disk,
+      long peakRss,
       long rawTextBytes) {
     double millions = ingest.acknowledged() / 1e6;
     StringBuilder md = new StringBuilder();
@@ -436,52 +500,99 @@ final class LogBench {
     md.append("- machine: ").append(ResultTable.machine()).append('\n');
     md.append("- load average at the start: ").append(loadAverage()).append('\n');
     md.append("- command: `").append(options.commandLine()).append("`\n");
-    md.append(String.format(Locale.ROOT,
-        "- workload: %,d records (%.0f bytes of text each on average), 10 services, INFO/DEBUG/"
-            + "WARN/ERROR, request/cache/queue/payment/exception messages with paths, IPs, UUIDs,"
-            + " order ids, trace and span ids; OTLP/HTTP protobuf; Faultline with %s%n%n",
-        generator.records(), rawTextBytes / (double) generator.records(), FaultlineTarget.HEAP));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "- workload: %,d records (%.0f bytes of text each on average), 10 services,"
+                + " INFO/DEBUG/WARN/ERROR, request/cache/queue/payment/exception messages with"
+                + " paths, IPs, UUIDs, order ids, trace and span ids; OTLP/HTTP protobuf; Faultline"
+                + " with %s%n%n",
+            generator.records(),
+            rawTextBytes / (double) generator.records(),
+            FaultlineTarget.HEAP));
     md.append("| figure | Faultline | goal |\n|---|---:|---|\n");
     double mb = ingest.otlpBytes() / 1e6;
     md.append(row("records acknowledged", "%,.0f", ingest.acknowledged(), ""));
-    md.append(row("ingest rate, records/s (wall clock)", "%,.0f", ingest.acknowledged() / ingest.seconds(), ""));
-    md.append(row("ingest rate, MB/s of OTLP protobuf acknowledged", "%.1f", mb / ingest.seconds(), ""));
-    md.append(row("server CPU-seconds per million records, to last ack", "%.1f", cpuToAck / millions, ""));
-    md.append(row("server CPU-seconds per million records, until indexed and idle", "%.1f", cpuToIdle / millions, "≤ 15"));
+    md.append(
+        row(
+            "ingest rate, records/s (wall clock)",
+            "%,.0f",
+            ingest.acknowledged() / ingest.seconds(),
+            ""));
+    md.append(
+        row("ingest rate, MB/s of OTLP protobuf acknowledged", "%.1f", mb / ingest.seconds(), ""));
+    md.append(
+        row(
+            "server CPU-seconds per million records, to last ack",
+            "%.1f",
+            cpuToAck / millions,
+            ""));
+    md.append(
+        row(
+            "server CPU-seconds per million records, until indexed and idle",
+            "%.1f",
+            cpuToIdle / millions,
+            "≤ 15"));
     md.append(row("last record searchable after its ack (s)", "%.2f", visibleAfter, ""));
     double raw = ingest.otlpBytes() / (double) ingest.acknowledged();
     double onDisk = disk.total() / (double) ingest.acknowledged();
     md.append(row("raw OTLP protobuf bytes per record", "%.1f", raw, ""));
-    md.append(row("raw text bytes per record", "%.1f", rawTextBytes / (double) generator.records(), ""));
+    md.append(
+        row("raw text bytes per record", "%.1f", rawTextBytes / (double) generator.records(), ""));
     md.append(row("bytes on disk per record (after graceful stop)", "%.1f", onDisk, ""));
     md.append(row("on disk / raw OTLP", "%.0f%%", 100 * onDisk / raw, "≤ 50 %"));
     long index = disk.bytesByEntry().getOrDefault("logs", 0L);
-    md.append(row("of which the log index (`logs/`), bytes per record", "%.1f",
-        index / (double) ingest.acknowledged(), ""));
+    md.append(
+        row(
+            "of which the log index (`logs/`), bytes per record",
+            "%.1f",
+            index / (double) ingest.acknowledged(),
+            ""));
     for (Search s : searches) {
       Percentiles p = new Percentiles(s.nanos());
       boolean selective = !s.kind().startsWith("histogram");
       md.append(row(s.kind() + " p50 (ms)", "%.1f", p.percentile(50) / 1e6, ""));
-      md.append(row(s.kind() + " p99 (ms)", "%.1f", p.percentile(99) / 1e6, selective ? "≤ 100" : ""));
-      md.append(row(s.kind() + ": grep -c over the raw text (ms)", "%.0f", s.grepSeconds() * 1000, ""));
-      md.append(row(s.kind() + ": grep time / Faultline p50", "%.1f×",
-          s.grepSeconds() * 1e9 / p.percentile(50), selective ? "≥ 50×" : ""));
+      md.append(
+          row(s.kind() + " p99 (ms)", "%.1f", p.percentile(99) / 1e6, selective ? "≤ 100" : ""));
+      md.append(
+          row(s.kind() + ": grep -c over the raw text (ms)", "%.0f", s.grepSeconds() * 1000, ""));
+      md.append(
+          row(
+              s.kind() + ": grep time / Faultline p50",
+              "%.1f×",
+              s.grepSeconds() * 1e9 / p.percentile(50),
+              selective ? "≥ 50×" : ""));
     }
     md.append(row("peak RSS (MiB)", "%,.0f", peakRss / 1048576.0, ""));
     md.append("\nNotes:\n\n");
-    md.append("- Each search kind ran ").append(options.queries())
-        .append(" times one at a time over loopback HTTP after 5 warm-up queries (limit 100 per"
-            + " page); p50/p99 by nearest rank. grep ran once per kind on the first query of the"
-            + " kind, over a file the page cache had just seen; hit counts of that query:\n");
+    md.append("- Each search kind ran ")
+        .append(options.queries())
+        .append(
+            " times one at a time over loopback HTTP after 5 warm-up queries (limit 100 per page);"
+                + " p50/p99 by nearest rank. grep ran once per kind on the first query of the kind,"
+                + " over a file the page cache had just seen; hit counts of that query:\n");
     for (Search s : searches) {
-      md.append("  - ").append(s.kind()).append(": `").append(s.example()).append("`: Faultline ")
-          .append(s.apiHits()).append(", grep ").append(s.grepHits()).append('\n');
+      md.append("  - ")
+          .append(s.kind())
+          .append(": `")
+          .append(s.example())
+          .append("`: Faultline ")
+          .append(s.apiHits())
+          .append(", grep ")
+          .append(s.grepHits())
+          .append('\n');
     }
     md.append("- Data directory after the graceful stop: ");
-    disk.bytesByEntry().forEach((k, v) -> md.append(String.format(Locale.ROOT, "`%s` %,d B; ", k, v)));
-    md.append(disk.cleanStop() ? "clean exit.\n" : "killed after the grace period (may hold an uncommitted WAL).\n");
+    disk.bytesByEntry()
+        .forEach((k, v) -> md.append(String.format(Locale.ROOT, "`%s` %,d B; ", k, v)));
+    md.append(
+        disk.cleanStop()
+            ? "clean exit.\n"
+            : "killed after the grace period (may hold an uncommitted WAL).\n");
     if (ingest.rejected() > 0) {
-      md.append("- Faultline rejected ").append(ingest.rejected()).append(" records (partialSuccess).\n");
+      md.append("- Faultline rejected ")
+          .append(ingest.rejected())
+          .append(" records (partialSuccess).\n");
     }
     md.append("- Retries after 429/503: ").append(ingest.retries()).append(".\n");
     return md.toString();

@@ -11,14 +11,23 @@ import java.util.SplittableRandom;
 /**
  * Realistic application log records of about 200 bytes, each a pure function of the seed and its
  * number, so concurrent senders can take turns and the raw text written for grep is the same
- * stream: request logs with paths, client IPs and durations, payment and database errors with
- * order ids, cache and queue messages with UUIDs, each with a trace and span id.
+ * stream: request logs with paths, client IPs and durations, payment and database errors with order
+ * ids, cache and queue messages with UUIDs, each with a trace and span id.
  */
 final class LogGenerator {
   static final List<String> SERVICES =
       List.of(
-          "payments", "checkout", "cart", "catalog", "shipping", "accounts", "search",
-          "recommendations", "inventory", "notifications");
+          "payments",
+          "checkout",
+          "cart",
+          "catalog",
+          "shipping",
+          "accounts",
+          "search",
+          "recommendations",
+          "inventory",
+          "notifications");
+
   /** About one id per ten records, so a search for one finds a handful. */
   static final int ORDER_IDS_PER_RECORD = 10;
 

@@ -32,8 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@code metrics} workload: the same remote-write load (every series, one step after the other,
- * from seven days ago up to now) into Faultline, Prometheus and VictoriaMetrics, one at a time, then
- * the same PromQL battery against each.
+ * from seven days ago up to now) into Faultline, Prometheus and VictoriaMetrics, one at a time,
+ * then the same PromQL battery against each.
  */
 final class MetricBench {
   static final String DEFAULT_SERIES = "10000,100000";
@@ -45,14 +45,26 @@ final class MetricBench {
   private static final Duration VISIBILITY_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration QUERY_BUDGET = Duration.ofSeconds(60);
 
+  /** A server that cannot take one request within this long is reported as failing the load. */
+  private static final Duration MAX_BACKOFF = Duration.ofMinutes(2);
+
   /**
    * Entries of a data directory that do not hold samples: Faultline's other signals and settings,
    * VictoriaMetrics' query caches and lock, Prometheus' fixed-size active-query log.
    */
   static final java.util.Set<String> NOT_SAMPLES =
       java.util.Set.of(
-          "alerting", "auth", "chaos", "logs", "traces", "cache", "flock.lock", "snapshots", "tmp",
-          "metadata", "queries.active");
+          "alerting",
+          "auth",
+          "chaos",
+          "logs",
+          "traces",
+          "cache",
+          "flock.lock",
+          "snapshots",
+          "tmp",
+          "metadata",
+          "queries.active");
 
   record Options(
       List<Integer> series,
@@ -81,9 +93,21 @@ final class MetricBench {
       for (int i = 0; i < series.size(); i++) {
         s.append(i == 0 ? "" : ",").append(series.get(i));
       }
-      return s + " --samples-per-series " + samplesPerSeries + " --clients " + clients
-          + " --batch " + batch + " --queries " + queries + " --peers " + peers + " --out " + out
-          + " --seed " + seed;
+      return s
+          + " --samples-per-series "
+          + samplesPerSeries
+          + " --clients "
+          + clients
+          + " --batch "
+          + batch
+          + " --queries "
+          + queries
+          + " --peers "
+          + peers
+          + " --out "
+          + out
+          + " --seed "
+          + seed;
     }
   }
 
@@ -99,7 +123,9 @@ final class MetricBench {
         series.add(n);
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException(
-            "--series takes comma-separated series counts such as 10000,100000; got '" + text + "'");
+            "--series takes comma-separated series counts such as 10000,100000; got '"
+                + text
+                + "'");
       }
     }
     return List.copyOf(series);
@@ -112,7 +138,8 @@ final class MetricBench {
   static List<Query> battery(long intervalMillis) {
     String w = rateWindow(intervalMillis);
     return List.of(
-        new Query("rate", "rate(http_requests_total{job=\"svc-3\",code=\"200\"}[" + w + "])", false),
+        new Query(
+            "rate", "rate(http_requests_total{job=\"svc-3\",code=\"200\"}[" + w + "])", false),
         new Query("sum by", "sum by (job) (rate(http_requests_total[" + w + "]))", false),
         new Query(
             "histogram_quantile of rate",
@@ -146,7 +173,8 @@ final class MetricBench {
       Map<String, Integer> resultSeries,
       String failure) {
     static Measured failed(String name, String why) {
-      return new Measured(name, 0, 0, 0, 0, 0, BenchTarget.DiskUsage.NONE, 0, Map.of(), Map.of(), why);
+      return new Measured(
+          name, 0, 0, 0, 0, 0, BenchTarget.DiskUsage.NONE, 0, Map.of(), Map.of(), why);
     }
 
     double perMillion(double cpu) {
@@ -155,7 +183,9 @@ final class MetricBench {
 
     double p(String query, double p) {
       long[] nanos = latencies.get(query);
-      return nanos == null || nanos.length == 0 ? Double.NaN : new Percentiles(nanos).percentile(p) / 1e6;
+      return nanos == null || nanos.length == 0
+          ? Double.NaN
+          : new Percentiles(nanos).percentile(p) / 1e6;
     }
 
     long sampleBytes() {
@@ -201,47 +231,93 @@ final class MetricBench {
     out.printf(
         "bench metrics: series %s, %d samples per series every %d s (7 days), batches of %d"
             + " from %d clients; seed %d%n",
-        options.series(), options.samplesPerSeries(), intervalMillis / 1000, options.batch(),
-        options.clients(), options.seed());
+        options.series(),
+        options.samplesPerSeries(),
+        intervalMillis / 1000,
+        options.batch(),
+        options.clients(),
+        options.seed());
     StringBuilder md = new StringBuilder();
     md.append("# Faultline benchmark: metrics\n\n");
     md.append("- date: ").append(began).append('\n');
     md.append("- machine: ").append(ResultTable.machine()).append('\n');
     md.append("- load average at the start: ").append(LogBench.loadAverage()).append('\n');
     md.append("- command: `").append(options.commandLine()).append("`\n");
-    md.append(String.format(Locale.ROOT,
-        "- workload: 16 series per endpoint (http_requests_total by code, a 12-bucket"
-            + " http_request_duration_seconds histogram with _sum and _count), 20 jobs x 50"
-            + " instances; %d samples per series, one every %d s over the 7 days before the run,"
-            + " sent step by step (every series at one time, then the next) as remote write 1.0"
-            + " with one sample per series per request, %d series per request, %d concurrent"
-            + " senders; servers run one after the other%n",
-        options.samplesPerSeries(), intervalMillis / 1000, options.batch(), options.clients()));
-    md.append("- battery (rate window ").append(rateWindow(intervalMillis))
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "- workload: 16 series per endpoint (http_requests_total by code, a 12-bucket"
+                + " http_request_duration_seconds histogram with _sum and _count), 20 jobs x 50"
+                + " instances; %d samples per series, one every %d s over the 7 days before the"
+                + " run, sent step by step (every series at one time, then the next) as remote"
+                + " write 1.0 with one sample per series per request, %d series per request, %d"
+                + " concurrent senders; servers run one after the other%n",
+            options.samplesPerSeries(),
+            intervalMillis / 1000,
+            options.batch(),
+            options.clients()));
+    md.append("- battery (rate window ")
+        .append(rateWindow(intervalMillis))
         .append(", three sample intervals): ");
     for (Query q : battery) {
-      md.append(q.name()).append(" `").append(q.promql()).append('`')
-          .append(q.range() ? " over 7 days at step 5m" : " at the last sample").append("; ");
+      md.append(q.name())
+          .append(" `")
+          .append(q.promql())
+          .append('`')
+          .append(q.range() ? " over 7 days at step 5m" : " at the last sample")
+          .append("; ");
     }
-    md.append("each ").append(options.queries())
+    md.append("each ")
+        .append(options.queries())
         .append(" times after 2 warm-ups, one at a time (at most ")
-        .append(QUERY_BUDGET.toSeconds()).append(" s per query)\n");
-    md.append("- bytes on disk count every entry of the data directory after a graceful stop except ")
+        .append(QUERY_BUDGET.toSeconds())
+        .append(" s per query)\n");
+    md.append(
+            "- bytes on disk count every entry of the data directory after a graceful stop except ")
         .append(new java.util.TreeSet<>(NOT_SAMPLES))
         .append(" (Faultline's WAL, Prometheus' WAL and head chunks included)\n\n");
     try (ChildProcesses children = new ChildProcesses()) {
       for (int series : options.series()) {
         out.printf("%n=== %,d series ===%n", series);
         List<Measured> results = new ArrayList<>();
-        results.add(measure(
-            MetricTarget.faultline(children, serverJar, dir.resolve("faultline-metrics-" + stamp + ".log")),
-            series, firstMillis, intervalMillis, endMillis, battery));
+        Path faultlineLog = dir.resolve("faultline-metrics-" + series + "-" + stamp + ".log");
+        results.add(
+            peer(
+                Path.of(System.getProperty("java.home"), "bin", "java"),
+                "Faultline",
+                () -> MetricTarget.faultline(children, serverJar, faultlineLog),
+                series,
+                firstMillis,
+                intervalMillis,
+                endMillis,
+                battery));
         if (options.peers()) {
-          results.add(peer(PROMETHEUS, "Prometheus", () -> MetricTarget.prometheus(children, PROMETHEUS,
-              dir.resolve("prometheus-" + stamp + ".log")), series, firstMillis, intervalMillis, endMillis, battery));
-          results.add(peer(VICTORIA_METRICS, "VictoriaMetrics", () -> MetricTarget.victoriaMetrics(children,
-              VICTORIA_METRICS, dir.resolve("victoria-metrics-" + stamp + ".log")), series, firstMillis,
-              intervalMillis, endMillis, battery));
+          results.add(
+              peer(
+                  PROMETHEUS,
+                  "Prometheus",
+                  () ->
+                      MetricTarget.prometheus(
+                          children, PROMETHEUS, dir.resolve("prometheus-" + stamp + ".log")),
+                  series,
+                  firstMillis,
+                  intervalMillis,
+                  endMillis,
+                  battery));
+          results.add(
+              peer(
+                  VICTORIA_METRICS,
+                  "VictoriaMetrics",
+                  () ->
+                      MetricTarget.victoriaMetrics(
+                          children,
+                          VICTORIA_METRICS,
+                          dir.resolve("victoria-metrics-" + stamp + ".log")),
+                  series,
+                  firstMillis,
+                  intervalMillis,
+                  endMillis,
+                  battery));
         }
         table(md, series, results, battery);
       }
@@ -255,8 +331,15 @@ final class MetricBench {
     return file;
   }
 
-  private Measured peer(Path binary, String name, Callable<MetricTarget> target, int series,
-      long firstMillis, long intervalMillis, long endMillis, List<Query> battery) {
+  private Measured peer(
+      Path binary,
+      String name,
+      Callable<MetricTarget> target,
+      int series,
+      long firstMillis,
+      long intervalMillis,
+      long endMillis,
+      List<Query> battery) {
     if (!Files.isExecutable(binary)) {
       out.printf("  %s: n/a, %s is not installed%n", name, binary);
       return Measured.failed(name, binary + " is not installed");
@@ -265,19 +348,28 @@ final class MetricBench {
       return measure(target.call(), series, firstMillis, intervalMillis, endMillis, battery);
     } catch (Exception e) {
       out.printf("  %s failed: %s%n", name, e.getMessage());
-      return Measured.failed(name, String.valueOf(e.getMessage()));
+      String why = String.valueOf(e.getMessage());
+      int cut = why.indexOf('\n');
+      return Measured.failed(name, cut < 0 ? why : why.substring(0, cut));
     }
   }
 
-  private Measured measure(MetricTarget target, int series, long firstMillis, long intervalMillis,
-      long endMillis, List<Query> battery) throws Exception {
+  private Measured measure(
+      MetricTarget target,
+      int series,
+      long firstMillis,
+      long intervalMillis,
+      long endMillis,
+      List<Query> battery)
+      throws Exception {
     out.printf("%n== %s ==%n", target.name());
     ExecutorService senders = Executors.newFixedThreadPool(options.clients());
     try {
       target.start();
       long pid = target.pid();
       out.printf("  started (pid %d); writing...%n", pid);
-      MetricGenerator generator = new MetricGenerator(options.seed(), series, firstMillis, intervalMillis);
+      MetricGenerator generator =
+          new MetricGenerator(options.seed(), series, firstMillis, intervalMillis);
       AtomicLong retries = new AtomicLong();
       long samples = 0;
       double cpuStart = proc.cpuSeconds(pid);
@@ -289,10 +381,11 @@ final class MetricBench {
         for (int from = 0; from < series; from += options.batch()) {
           int f = from;
           int t = Math.min(series, from + options.batch());
-          batches.add(() -> {
-            send(target, MetricGenerator.snappy(generator.request(f, t)), retries);
-            return null;
-          });
+          batches.add(
+              () -> {
+                send(target, MetricGenerator.snappy(generator.request(f, t)), retries);
+                return null;
+              });
         }
         // a step is complete before the next starts: Prometheus refuses samples more than an
         // hour behind the newest it has
@@ -302,13 +395,15 @@ final class MetricBench {
         samples += series;
         if (System.nanoTime() - lastReport > 10_000_000_000L) {
           lastReport = System.nanoTime();
-          out.printf("  step %d of %d, %,.0f samples/s%n", step + 1, options.samplesPerSeries(),
-              samples / ((lastReport - start) / 1e9));
+          out.printf(
+              "  step %d of %d, %,.0f samples/s%n",
+              step + 1, options.samplesPerSeries(), samples / ((lastReport - start) / 1e9));
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       double cpuToAck = proc.cpuSeconds(pid) - cpuStart;
-      out.printf("  %,d samples acknowledged in %.1f s (%,.0f samples/s), %d retries%n",
+      out.printf(
+          "  %,d samples acknowledged in %.1f s (%,.0f samples/s), %d retries%n",
           samples, seconds, samples / seconds, retries.get());
       awaitVisible(target, series, endMillis);
       double cpuToIdle = Idle.await(proc, pid, out) - cpuStart;
@@ -330,15 +425,28 @@ final class MetricBench {
         }
         latencies.put(q.name(), Arrays.copyOf(nanos, done));
         resultSeries.put(q.name(), last == null ? 0 : last.path("data").path("result").size());
-        out.printf("  %s: p50 %.1f ms over %d runs, %d series%n", q.name(),
-            new Percentiles(Arrays.copyOf(nanos, done)).percentile(50) / 1e6, done,
+        out.printf(
+            "  %s: p50 %.1f ms over %d runs, %d series%n",
+            q.name(),
+            new Percentiles(Arrays.copyOf(nanos, done)).percentile(50) / 1e6,
+            done,
             resultSeries.get(q.name()));
       }
       long peakRss = proc.peakRssBytes(pid);
       out.println("  stopping (SIGTERM)...");
       BenchTarget.DiskUsage disk = target.stop();
-      return new Measured(target.name(), samples, seconds, retries.get(), cpuToAck, cpuToIdle, disk,
-          peakRss, latencies, resultSeries, null);
+      return new Measured(
+          target.name(),
+          samples,
+          seconds,
+          retries.get(),
+          cpuToAck,
+          cpuToIdle,
+          disk,
+          peakRss,
+          latencies,
+          resultSeries,
+          null);
     } catch (Exception e) {
       try {
         target.stop();
@@ -361,14 +469,23 @@ final class MetricBench {
             .timeout(Duration.ofSeconds(120))
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();
+    long started = System.nanoTime();
     long waited = 0;
     while (true) {
+      if (System.nanoTime() - started > MAX_BACKOFF.toNanos()) {
+        throw new IOException(
+            target.name()
+                + " could not take one remote-write request within "
+                + MAX_BACKOFF.toMinutes()
+                + " minutes (answering 429/503 or too slowly); it is not"
+                + " keeping up with this load; see its log");
+      }
       HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
       int status = response.statusCode();
       if (status / 100 == 2) {
         return;
       }
-      if ((status == 429 || status == 503) && waited < 600_000) {
+      if ((status == 429 || status == 503) && waited < MAX_BACKOFF.toMillis()) {
         long wait = IngestDriver.retryAfterMillis(response);
         waited += wait;
         retries.incrementAndGet();
@@ -376,8 +493,12 @@ final class MetricBench {
         continue;
       }
       String text = response.body();
-      throw new IOException(target.name() + " answered " + status + " to a remote-write request: "
-          + text.substring(0, Math.min(500, text.length())));
+      throw new IOException(
+          target.name()
+              + " answered "
+              + status
+              + " to a remote-write request: "
+              + text.substring(0, Math.min(500, text.length())));
     }
   }
 
@@ -385,48 +506,72 @@ final class MetricBench {
   private void awaitVisible(MetricTarget target, int series, long endMillis) throws Exception {
     if (target.name().equals("VictoriaMetrics")) {
       // makes the freshly written data searchable now rather than within a second or so
-      client.send(HttpRequest.newBuilder(target.write().resolve("/internal/force_flush")).build(),
+      client.send(
+          HttpRequest.newBuilder(target.write().resolve("/internal/force_flush")).build(),
           HttpResponse.BodyHandlers.discarding());
     }
     long expected = 0;
     for (int i = 0; i < series; i++) {
       expected += i % MetricGenerator.SERIES_PER_ENDPOINT < 2 ? 1 : 0;
     }
-    HttpRequest request = target.query("/api/v1/query?query="
-        + FaultlineServer.encode("count(http_requests_total)") + "&time=" + endMillis / 1000.0);
+    HttpRequest request =
+        target.query(
+            "/api/v1/query?query="
+                + FaultlineServer.encode("count(http_requests_total)")
+                + "&time="
+                + endMillis / 1000.0);
     long start = System.nanoTime();
     JsonNode answer = null;
     while (System.nanoTime() - start < VISIBILITY_TIMEOUT.toNanos()) {
       answer = call(target, request);
       JsonNode result = answer.path("data").path("result");
       if (result.size() == 1 && result.get(0).path("value").path(1).asDouble() >= expected) {
-        out.printf("  all %,d counters queryable %.2f s after the last ack%n", expected,
-            (System.nanoTime() - start) / 1e9);
+        out.printf(
+            "  all %,d counters queryable %.2f s after the last ack%n",
+            expected, (System.nanoTime() - start) / 1e9);
         return;
       }
       Thread.sleep(100);
     }
-    throw new IOException(target.name() + " did not show all " + expected
-        + " http_requests_total series within " + VISIBILITY_TIMEOUT.toMinutes()
-        + " minutes of the last ack; last answer: " + answer);
+    throw new IOException(
+        target.name()
+            + " did not show all "
+            + expected
+            + " http_requests_total series within "
+            + VISIBILITY_TIMEOUT.toMinutes()
+            + " minutes of the last ack; last answer: "
+            + answer);
   }
 
   private static HttpRequest request(MetricTarget target, Query q, long endMillis) {
     String query = FaultlineServer.encode(q.promql());
     double end = endMillis / 1000.0;
     if (q.range()) {
-      return target.query("/api/v1/query_range?query=" + query + "&start="
-          + (end - HISTORY.toSeconds()) + "&end=" + end + "&step=300");
+      return target.query(
+          "/api/v1/query_range?query="
+              + query
+              + "&start="
+              + (end - HISTORY.toSeconds())
+              + "&end="
+              + end
+              + "&step=300");
     }
     return target.query("/api/v1/query?query=" + query + "&time=" + end);
   }
 
-  private JsonNode call(MetricTarget target, HttpRequest request) throws IOException, InterruptedException {
+  private JsonNode call(MetricTarget target, HttpRequest request)
+      throws IOException, InterruptedException {
     HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
     if (response.statusCode() != 200) {
       String body = new String(response.body(), StandardCharsets.UTF_8);
-      throw new IOException(target.name() + " answered " + response.statusCode() + " to "
-          + request.uri() + ": " + body.substring(0, Math.min(500, body.length())));
+      throw new IOException(
+          target.name()
+              + " answered "
+              + response.statusCode()
+              + " to "
+              + request.uri()
+              + ": "
+              + body.substring(0, Math.min(500, body.length())));
     }
     return JSON.readTree(response.body());
   }
@@ -446,17 +591,42 @@ final class MetricBench {
     md.append("|---:".repeat(peers.size() * 2)).append("|---|\n");
     row(md, "samples acknowledged", "%,.0f", results, m -> (double) m.samples(), "", false);
     row(md, "samples/s (wall clock)", "%,.0f", results, m -> m.samples() / m.seconds(), "", true);
-    row(md, "server CPU-s per million samples, to last ack", "%.2f", results,
-        m -> m.perMillion(m.cpuToAck()), "", true);
-    row(md, "server CPU-s per million samples, until idle", "%.2f", results,
-        m -> m.perMillion(m.cpuToIdle()), "≤ Prometheus", true);
-    row(md, "bytes on disk per sample (after graceful stop)", "%.2f", results,
-        m -> m.disk().applies() ? m.sampleBytes() / (double) m.samples() : Double.NaN, "≤ 1.5", true);
+    row(
+        md,
+        "server CPU-s per million samples, to last ack",
+        "%.2f",
+        results,
+        m -> m.perMillion(m.cpuToAck()),
+        "",
+        true);
+    row(
+        md,
+        "server CPU-s per million samples, until idle",
+        "%.2f",
+        results,
+        m -> m.perMillion(m.cpuToIdle()),
+        "≤ Prometheus",
+        true);
+    row(
+        md,
+        "bytes on disk per sample (after graceful stop)",
+        "%.2f",
+        results,
+        m -> m.disk().applies() ? m.sampleBytes() / (double) m.samples() : Double.NaN,
+        "≤ 1.5",
+        true);
     for (Query q : battery) {
       row(md, q.name() + " p50 (ms)", "%.1f", results, m -> m.p(q.name(), 50), "", true);
       row(md, q.name() + " p99 (ms)", "%.1f", results, m -> m.p(q.name(), 99), "", true);
     }
-    row(md, "battery median latency (ms)", "%.1f", results, Measured::batteryMedian, "≤ Prometheus", true);
+    row(
+        md,
+        "battery median latency (ms)",
+        "%.1f",
+        results,
+        Measured::batteryMedian,
+        "≤ Prometheus",
+        true);
     row(md, "peak RSS (MiB)", "%,.0f", results, m -> m.peakRss() / 1048576.0, "", true);
     md.append('\n');
     for (Measured m : results) {
@@ -466,25 +636,39 @@ final class MetricBench {
         continue;
       }
       md.append("series in the answers ").append(m.resultSeries()).append("; data directory ");
-      m.disk().bytesByEntry().forEach((k, v) -> md.append(String.format(Locale.ROOT, "`%s` %,d B; ", k, v)));
+      m.disk()
+          .bytesByEntry()
+          .forEach((k, v) -> md.append(String.format(Locale.ROOT, "`%s` %,d B; ", k, v)));
       md.append(m.disk().cleanStop() ? "clean exit" : "killed after the grace period")
-          .append("; ").append(m.retries()).append(" retries after 429/503\n");
+          .append("; ")
+          .append(m.retries())
+          .append(" retries after 429/503\n");
     }
     md.append('\n');
   }
 
-  private static void row(StringBuilder md, String label, String format, List<Measured> results,
-      java.util.function.ToDoubleFunction<Measured> figure, String goal, boolean ratio) {
+  private static void row(
+      StringBuilder md,
+      String label,
+      String format,
+      List<Measured> results,
+      java.util.function.ToDoubleFunction<Measured> figure,
+      String goal,
+      boolean ratio) {
     md.append("| ").append(label);
     double[] v = new double[results.size()];
     for (int i = 0; i < v.length; i++) {
       Measured m = results.get(i);
       v[i] = m.failure() != null || m.samples() == 0 ? Double.NaN : figure.applyAsDouble(m);
-      md.append(" | ").append(Double.isNaN(v[i]) ? "n/a" : String.format(Locale.ROOT, format, v[i]));
+      md.append(" | ")
+          .append(Double.isNaN(v[i]) ? "n/a" : String.format(Locale.ROOT, format, v[i]));
     }
     for (int i = 1; i < v.length; i++) {
-      md.append(" | ").append(!ratio || Double.isNaN(v[0]) || Double.isNaN(v[i]) || v[i] == 0
-          ? "n/a" : String.format(Locale.ROOT, "%.2f", v[0] / v[i]));
+      md.append(" | ")
+          .append(
+              !ratio || Double.isNaN(v[0]) || Double.isNaN(v[i]) || v[i] == 0
+                  ? "n/a"
+                  : String.format(Locale.ROOT, "%.2f", v[0] / v[i]));
     }
     md.append(" | ").append(goal).append(" |\n");
   }

@@ -67,7 +67,10 @@ final class MetricGenerator {
     }
   }
 
-  /** The labels of series {@code i}, {@code __name__} first and the rest sorted, as Prometheus sends them. */
+  /**
+   * The labels of series {@code i}, {@code __name__} first and the rest sorted, as Prometheus sends
+   * them.
+   */
   static String[][] labels(int i) {
     int e = i / SERIES_PER_ENDPOINT;
     int k = i % SERIES_PER_ENDPOINT;
@@ -93,7 +96,10 @@ final class MetricGenerator {
       };
     }
     return new String[][] {
-      {"__name__", k == 14 ? "http_request_duration_seconds_sum" : "http_request_duration_seconds_count"},
+      {
+        "__name__",
+        k == 14 ? "http_request_duration_seconds_sum" : "http_request_duration_seconds_count"
+      },
       {"handler", handler},
       {"instance", instance},
       {"job", job}

@@ -138,12 +138,18 @@ interface MetricTarget {
 
     @Override
     public void start() throws IOException, InterruptedException {
-      data = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "bench-" + name + "-");
+      data =
+          Files.createTempDirectory(
+              Path.of(System.getProperty("java.io.tmpdir")), "bench-" + name + "-");
       children.onStop(cleanup);
       port = ChildProcesses.freePort();
       process = children.start(command(data, port), Map.of(), log);
       ChildProcesses.awaitReady(
-          process, URI.create("http://127.0.0.1:" + port + ready()), Duration.ofSeconds(120), log, name);
+          process,
+          URI.create("http://127.0.0.1:" + port + ready()),
+          Duration.ofSeconds(120),
+          log,
+          name);
     }
 
     @Override

@@ -49,7 +49,8 @@ class MetricGeneratorTest {
       for (int e = 0; e < 10; e++) {
         int base = e * MetricGenerator.SERIES_PER_ENDPOINT;
         for (int k = 3; k < 2 + MetricGenerator.LE.length; k++) {
-          assertThat(generator.value(base + k)).isGreaterThanOrEqualTo(generator.value(base + k - 1));
+          assertThat(generator.value(base + k))
+              .isGreaterThanOrEqualTo(generator.value(base + k - 1));
         }
         // the +Inf bucket equals _count
         assertThat(generator.value(base + 13)).isEqualTo(generator.value(base + 15));
@@ -66,7 +67,8 @@ class MetricGeneratorTest {
     WriteRequest decoded = WriteRequest.parseFrom(Snappy.uncompress(body));
     assertThat(decoded.getTimeseriesCount()).isEqualTo(200);
     TimeSeries first = decoded.getTimeseries(0);
-    List<String> names = first.getLabelsList().stream().map(Label::getName).collect(Collectors.toList());
+    List<String> names =
+        first.getLabelsList().stream().map(Label::getName).collect(Collectors.toList());
     assertThat(names.get(0)).isEqualTo("__name__");
     assertThat(names.subList(1, names.size())).isSorted();
     assertThat(first.getSamples(0).getValue()).isEqualTo(generator.value(100));
