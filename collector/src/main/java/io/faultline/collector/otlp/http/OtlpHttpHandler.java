@@ -130,6 +130,8 @@ final class OtlpHttpHandler extends Handler.Abstract {
     }
     if (!collector.hasRoomFor(Math.max(length, 0))) {
       collector.metrics().request(TRANSPORT, name, Outcome.BACKPRESSURE);
+      // refused before the body is read: the connection closes after this answer, as in reject()
+      response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE);
       sendFailure(response, callback, encoding, collector.noRoom());
       return;
     }
