@@ -43,6 +43,8 @@ final class IndexerLane {
   private final AtomicInteger queued = new AtomicInteger();
   private ExecutorService executor;
   private volatile long committed;
+  /** The next position of the last batch queued here (0 for none); written under the accept lock. */
+  private volatile long lastQueuedNext;
   private volatile String failure;
   private volatile String commitFailure;
   private volatile long busySinceMillis = IDLE;
@@ -189,6 +191,7 @@ final class IndexerLane {
    */
   void enqueue(
       CompletableFuture<Long> durable, long nextPosition, TelemetryBatch batch, Runnable done) {
+    lastQueuedNext = nextPosition;
     queued.incrementAndGet();
     executor.execute(
         () -> {
@@ -207,6 +210,10 @@ final class IndexerLane {
             done.run();
           }
         });
+  }
+
+  long lastQueuedNext() {
+    return lastQueuedNext;
   }
 
   CompletableFuture<Void> commitAsync() {

@@ -241,13 +241,22 @@ public final class IngestPipeline implements TelemetrySink, Closeable {
    * committed. Runs every {@link Builder#commitInterval}; package-private so tests need not wait.
    */
   void commitNow() {
+    // What each lane had been given when the commits were queued, and where the log ended then:
+    // a lane that has committed all it was given holds up nothing before that end (the records in
+    // between are of signals it does not index), so a store without traffic never pins the log.
+    long logEnd;
+    long[] given = new long[lanes.size()];
     List<CompletableFuture<Void>> commits = new ArrayList<>();
-    for (IndexerLane lane : lanes) {
-      commits.add(lane.commitAsync());
+    synchronized (acceptLock) {
+      logEnd = wal.nextPosition();
+      for (int i = 0; i < lanes.size(); i++) {
+        given[i] = lanes.get(i).lastQueuedNext();
+        commits.add(lanes.get(i).commitAsync());
+      }
     }
     try {
       CompletableFuture.allOf(commits.toArray(CompletableFuture[]::new)).get();
-      wal.deleteSegmentsBefore(smallestCheckpoint());
+      wal.deleteSegmentsBefore(releasablePosition(logEnd, given));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | IOException | RuntimeException e) {
@@ -258,10 +267,12 @@ public final class IngestPipeline implements TelemetrySink, Closeable {
     }
   }
 
-  private long smallestCheckpoint() {
+  /** The position before which no store needs the log any more. */
+  private long releasablePosition(long logEnd, long[] given) {
     long min = Long.MAX_VALUE;
-    for (IndexerLane lane : lanes) {
-      min = Math.min(min, lane.committed());
+    for (int i = 0; i < lanes.size(); i++) {
+      long committed = lanes.get(i).committed();
+      min = Math.min(min, committed >= given[i] ? Math.max(committed, logEnd) : committed);
     }
     return min;
   }
@@ -321,7 +332,11 @@ public final class IngestPipeline implements TelemetrySink, Closeable {
               config.closeTimeout);
         }
       }
-      wal.deleteSegmentsBefore(smallestCheckpoint());
+      long[] given = new long[lanes.size()];
+      for (int i = 0; i < lanes.size(); i++) {
+        given[i] = lanes.get(i).lastQueuedNext();
+      }
+      wal.deleteSegmentsBefore(releasablePosition(wal.nextPosition(), given));
     } catch (InterruptedException e) {
       interrupted = true;
     } finally {

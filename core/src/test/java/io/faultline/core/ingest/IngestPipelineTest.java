@@ -196,6 +196,26 @@ class IngestPipelineTest {
   }
 
   @Test
+  void aStoreThatReceivesNothingDoesNotKeepTheLogAlive() throws Exception {
+    // #2: a logs store without any log traffic pinned every trace segment on disk forever
+    RecordingIndexer traces = indexer("traces", Signal.TRACES);
+    RecordingIndexer idle = indexer("logs", Signal.LOGS);
+    try (IngestPipeline pipeline = pipeline(traces, idle).maxSegmentBytes(1024).build()) {
+      pipeline.start();
+      List<CompletableFuture<Void>> acks = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        acks.add(pipeline.accept(traces("span-" + i + "-" + "x".repeat(150))));
+      }
+      acks.forEach(CompletableFuture::join);
+      assertThat(segments().size()).isGreaterThan(2);
+
+      pipeline.commitNow();
+      assertThat(idle.checkpoint()).isZero();
+      assertThat(segments()).hasSize(1);
+    }
+  }
+
+  @Test
   void failedIndexerStopsBeforeTheFailedBatchAndGetsItAgainAfterRestart() throws Exception {
     List<TelemetryBatch> sent = List.of(traces("ok"), traces("poison"), traces("later"));
     RecordingIndexer failing = indexer("failing", Signal.TRACES);
