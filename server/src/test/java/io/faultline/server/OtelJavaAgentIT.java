@@ -114,13 +114,20 @@ class OtelJavaAgentIT {
                             "SPAN_KIND_SERVER", 2.0 * REQUESTS)));
 
     // the agent's own metrics over OTLP: JVM runtime and HTTP semantic-convention histograms
-    JsonNode memory = promql("jvm_memory_used_bytes{job=\"" + service + "\"}");
-    assertThat(memory).as("jvm_memory_used_bytes for job %s", service).isNotEmpty();
-    memory.forEach(
-        s -> {
-          assertThat(s.get("metric").get("jvm_memory_pool_name")).isNotNull();
-          assertThat(Double.parseDouble(s.get("value").get(1).asText())).isGreaterThan(0);
-        });
+    // (the agent flushes them as it exits; they are searchable within the refresh interval)
+    await()
+        .atMost(DEADLINE)
+        .untilAsserted(
+            () -> {
+              JsonNode memory = promql("jvm_memory_used_bytes{job=\"" + service + "\"}");
+              assertThat(memory).as("jvm_memory_used_bytes for job %s", service).isNotEmpty();
+              memory.forEach(
+                  s -> {
+                    assertThat(s.get("metric").get("jvm_memory_pool_name")).isNotNull();
+                    assertThat(Double.parseDouble(s.get("value").get(1).asText()))
+                        .isGreaterThan(0);
+                  });
+            });
     await()
         .atMost(DEADLINE)
         .untilAsserted(
