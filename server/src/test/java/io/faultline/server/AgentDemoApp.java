@@ -73,6 +73,9 @@ final class AgentDemoApp {
         }
         System.out.println("traceparent " + i + " " + r.body());
       }
+      // Stay up for a few of the agent's 1 s metric intervals: its JVM runtime gauges are only
+      // read by a periodic collection, which a program that exits at once may never get.
+      Thread.sleep(3_000);
     } finally {
       server.stop(0);
       handlers.shutdown();
