@@ -14,21 +14,33 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
-import java.util.List;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Indexes trace batches span by span. Spans without a 16-byte trace id cannot be found by any
+ * Indexes trace batches span by span, and each resource and scope once per partition (see {@link
+ * SpanDocuments}). Spans without a 16-byte trace id cannot be found by any
  * query, so they are skipped and counted (the collector rejects them before they get here).
  */
 final class LuceneTraceIndexer implements BatchIndexer {
   private static final Logger LOG = LoggerFactory.getLogger(LuceneTraceIndexer.class);
 
   private final PartitionedIndex index;
+  private static final int MAX_REMEMBERED_RESOURCES = 100_000;
+
   private final LongAdder invalidSpans = new LongAdder();
+
+  /**
+   * The resource documents written by this process, by partition. After a restart each resource
+   * is written again on first sight: its earlier document may have been lost with the uncommitted
+   * part of the index, which the write-ahead log replays. Only the indexing thread touches it.
+   */
+  private final Set<ResourceInPartition> resourcesWritten = new HashSet<>();
+
+  private record ResourceInPartition(long partitionStart, long key) {}
   private volatile long appliedPosition;
 
   LuceneTraceIndexer(PartitionedIndex index) {
@@ -55,23 +67,30 @@ final class LuceneTraceIndexer implements BatchIndexer {
     ExportTraceServiceRequest request = request(batch, position);
     for (ResourceSpans rs : request.getResourceSpansList()) {
       String service = SpanDocuments.serviceName(rs.getResource());
-      List<String> resourceTags = SpanDocuments.resourceTags(rs.getResource());
       for (ScopeSpans ss : rs.getScopeSpansList()) {
-        List<String> scopeTags = SpanDocuments.scopeTags(ss.getScope());
+        SpanDocuments.SharedResource resource = new SpanDocuments.SharedResource(rs, ss);
         for (Span span : ss.getSpansList()) {
           if (span.getTraceId().size() != 16) {
             invalidSpans.increment();
             continue;
           }
-          byte[] stored = SpanDocuments.single(rs, ss, span).toByteArray();
-          index.add(
-              position,
-              span.getStartTimeUnixNano() / 1_000_000,
-              SpanDocuments.document(service, resourceTags, scopeTags, span, stored));
+          long millis = span.getStartTimeUnixNano() / 1_000_000;
+          // the resource document follows its first span into the partition: a span dropped for
+          // its age, or skipped on replay because its partition has it committed already, needs
+          // none (both become visible with the same commit, so no reader sees one without the other)
+          if (index.add(position, millis, SpanDocuments.document(service, resource, span))
+              && resourcesWritten.add(
+                  new ResourceInPartition(index.partitionStartOf(millis), resource.key))) {
+            index.add(position, millis, resource.document());
+          }
         }
       }
     }
     appliedPosition = Math.max(appliedPosition, nextPosition);
+    if (resourcesWritten.size() > MAX_REMEMBERED_RESOURCES) {
+      // a resource written again is only a duplicate document, which readers tolerate
+      resourcesWritten.clear();
+    }
   }
 
   private static ExportTraceServiceRequest request(TelemetryBatch batch, long position) {

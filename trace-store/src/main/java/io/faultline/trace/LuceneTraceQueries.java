@@ -77,6 +77,8 @@ final class LuceneTraceQueries implements TraceQueries {
 
   private final PartitionedIndex index;
 
+  private final StoredSpans storedSpans = new StoredSpans();
+
   LuceneTraceQueries(PartitionedIndex index) {
     this.index = index;
   }
@@ -174,9 +176,8 @@ final class LuceneTraceQueries implements TraceQueries {
               : s.searchAfter(after, q, page, SpanDocuments.NEWEST_FIRST);
       for (ScoreDoc sd : top.scoreDocs) {
         examined++;
-        ids.add(
-            new BytesRef(
-                span(stored, sd.doc).getScopeSpans(0).getSpans(0).getTraceId().toByteArray()));
+        Span span = StoredSpans.span(stored.document(sd.doc, StoredSpans.FIELDS), sd.doc);
+        ids.add(new BytesRef(span.getTraceId().toByteArray()));
         if (ids.size() == limit) {
           break;
         }
@@ -325,7 +326,7 @@ final class LuceneTraceQueries implements TraceQueries {
   }
 
   /** The stored spans of every match (up to {@link #MAX_SPANS_PER_ANSWER}), in index order. */
-  private static List<ResourceSpans> load(IndexSearcher s, Query q) throws IOException {
+  private List<ResourceSpans> load(IndexSearcher s, Query q) throws IOException {
     int[] docs = collect(s, q, MAX_SPANS_PER_ANSWER);
     if (docs.length == MAX_SPANS_PER_ANSWER) {
       LOG.warn("a trace answer was cut at {} spans", MAX_SPANS_PER_ANSWER);
@@ -333,7 +334,7 @@ final class LuceneTraceQueries implements TraceQueries {
     StoredFields stored = s.storedFields();
     List<ResourceSpans> out = new ArrayList<>(docs.length);
     for (int doc : docs) {
-      out.add(span(stored, doc));
+      out.add(storedSpans.read(s, stored.document(doc, StoredSpans.FIELDS), doc));
     }
     return out;
   }
@@ -343,7 +344,7 @@ final class LuceneTraceQueries implements TraceQueries {
    * stored fields are read with Lucene's sequential (merge) reader, which decompresses every block
    * once instead of once per document.
    */
-  private static void forEachSpan(IndexSearcher s, int[] docs, Consumer<ResourceSpans> action)
+  private void forEachSpan(IndexSearcher s, int[] docs, Consumer<ResourceSpans> action)
       throws IOException {
     List<LeafReaderContext> leaves = s.getIndexReader().leaves();
     int i = 0;
@@ -353,31 +354,16 @@ final class LuceneTraceQueries implements TraceQueries {
       if (leaf.reader() instanceof CodecReader codec) {
         StoredFieldsReader reader = codec.getFieldsReader().getMergeInstance();
         for (; i < docs.length && docs[i] < end; i++) {
-          DocumentStoredFieldVisitor visitor = new DocumentStoredFieldVisitor(SpanDocuments.SPAN);
+          DocumentStoredFieldVisitor visitor = new DocumentStoredFieldVisitor(StoredSpans.FIELDS);
           reader.document(docs[i] - leaf.docBase, visitor);
-          action.accept(parse(visitor.getDocument().getBinaryValue(SpanDocuments.SPAN), docs[i]));
+          action.accept(storedSpans.read(s, visitor.getDocument(), docs[i]));
         }
       } else {
-        StoredFields stored = leaf.reader().storedFields();
+        StoredFields stored = s.storedFields();
         for (; i < docs.length && docs[i] < end; i++) {
-          action.accept(span(stored, docs[i] - leaf.docBase));
+          action.accept(storedSpans.read(s, stored.document(docs[i], StoredSpans.FIELDS), docs[i]));
         }
       }
-    }
-  }
-
-  private static ResourceSpans span(StoredFields stored, int doc) throws IOException {
-    return parse(stored.document(doc).getBinaryValue(SpanDocuments.SPAN), doc);
-  }
-
-  private static ResourceSpans parse(BytesRef bytes, int doc) throws IOException {
-    if (bytes == null) {
-      throw new IOException("document " + doc + " of the trace index holds no span");
-    }
-    try {
-      return ResourceSpans.parseFrom(ByteString.copyFrom(bytes.bytes, bytes.offset, bytes.length));
-    } catch (InvalidProtocolBufferException e) {
-      throw new IOException("stored span of document " + doc + " is corrupt", e);
     }
   }
 

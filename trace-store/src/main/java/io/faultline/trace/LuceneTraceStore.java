@@ -15,6 +15,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.TermQuery;
 
 /**
  * The embedded trace store: one Lucene document per span in time-partitioned indexes (see {@link
@@ -57,14 +59,21 @@ public final class LuceneTraceStore implements TraceStore {
     return index.diskBytesByPartition();
   }
 
-  /** Searchable spans. */
   /** See {@link PartitionedIndex#refreshLagMillis()}. */
   public long refreshLagMillis() {
     return index.refreshLagMillis();
   }
 
+  /** Searchable spans: the documents, less the resource documents. */
   public long spanCount() throws IOException {
-    return index.docCount();
+    return index.search(
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        s ->
+            (long) s.getIndexReader().numDocs()
+                - s.count(
+                    new TermQuery(
+                        new Term(SpanDocuments.DOC_TYPE, SpanDocuments.RESOURCE_TYPE))));
   }
 
   /** Spans dropped on arrival because they were older than the retention. */

@@ -11,10 +11,11 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
@@ -27,9 +28,17 @@ import org.apache.lucene.util.BytesRef;
 
 /**
  * One Lucene document per span. Only what queries filter on is indexed, all as exact terms with
- * document ids only (no frequencies, positions or norms); the span itself is stored once, as the
- * bytes of a {@code ResourceSpans} holding its resource, its scope and the span, so answers are
- * lossless.
+ * document ids only (no frequencies, positions or norms); the span itself is stored once, as its
+ * OTLP bytes, so answers are lossless.
+ *
+ * <p>Its resource and scope (with their schema URLs), which every span of a service instance
+ * shares, are stored once per partition in a resource document ({@value #DOC_TYPE} {@value
+ * #RESOURCE_TYPE}, {@value #RESOURCE_KEY} the 8-byte digest of its bytes, {@value #RESOURCE} a
+ * {@code ResourceSpans} holding the resource and one empty {@code ScopeSpans} with the scope); a span
+ * document refers to it by that digest in {@value #RESOURCE_REF}. Storing the resource with every
+ * span cost about a kilobyte of raw stored bytes per span to compress at every flush and merge and
+ * to decompress at every read. Documents written before this layout store a whole single-span
+ * {@code ResourceSpans} in {@value #SPAN}; readers accept both ({@link StoredSpans}).
  *
  * <ul>
  *   <li>{@value #TRACE_ID}: the 16 trace id bytes.
@@ -61,7 +70,17 @@ final class SpanDocuments {
   static final String START = "start";
   static final String DURATION = "duration";
   static final String TAG = "tag";
+  /** Older layout: a single-span {@code ResourceSpans}. */
   static final String SPAN = "span";
+
+  /** The span's OTLP {@code Span} bytes. */
+  static final String SPAN_ONLY = "span_otlp";
+
+  static final String RESOURCE_REF = "resource_ref";
+  static final String DOC_TYPE = "doc_type";
+  static final String RESOURCE_TYPE = "resource";
+  static final String RESOURCE_KEY = "resource_key";
+  static final String RESOURCE = "resource";
 
   static final char SEPARATOR = '\u0000';
   static final int MAX_TAG_VALUE_LENGTH = 256;
@@ -128,32 +147,18 @@ final class SpanDocuments {
     return service + SEPARATOR + name + SEPARATOR + kind;
   }
 
-  /** Tags of a resource, computed once for all its spans. */
-  static List<String> resourceTags(Resource resource) {
-    List<String> tags = new ArrayList<>(resource.getAttributesCount());
-    addAttributes(tags, resource.getAttributesList());
-    return tags;
-  }
-
-  static List<String> scopeTags(InstrumentationScope scope) {
-    List<String> tags = new ArrayList<>(2);
-    add(tags, "otel.scope.name", scope.getName());
-    add(tags, "otel.scope.version", scope.getVersion());
-    return tags;
-  }
-
   /**
-   * The document of one span.
+   * The document of one span. A term that shows up twice (a span attribute that repeats a resource
+   * attribute) is simply indexed twice: postings keep document ids only, so the duplicate costs
+   * nothing, where removing it would cost a set per span.
    *
-   * @param stored the span as a single-span {@code ResourceSpans}, see {@link #single}
+   * @param resource the span's resource and scope
    */
-  static List<IndexableField> document(
-      String service, List<String> resourceTags, List<String> scopeTags, Span span, byte[] stored) {
+  static List<IndexableField> document(String service, SharedResource resource, Span span) {
+    List<IndexableField> sharedTags = resource.tagFields;
     String kind = kind(span.getKind());
     long start = startMicros(span);
-    Set<String> tags = new LinkedHashSet<>(resourceTags);
-    tags.addAll(scopeTags);
-    List<String> spanTags = new ArrayList<>();
+    List<String> spanTags = new ArrayList<>(span.getAttributesCount() + 4);
     addAttributes(spanTags, span.getAttributesList());
     for (Span.Event event : span.getEventsList()) {
       add(spanTags, "event", event.getName());
@@ -168,9 +173,8 @@ final class SpanDocuments {
     if (code == Status.StatusCode.STATUS_CODE_ERROR) {
       spanTags.add(tagTerm("error", "true"));
     }
-    tags.addAll(spanTags);
 
-    List<IndexableField> doc = new ArrayList<>(10 + tags.size());
+    List<IndexableField> doc = new ArrayList<>(10 + sharedTags.size() + spanTags.size());
     doc.add(
         new StringField(TRACE_ID, new BytesRef(span.getTraceId().toByteArray()), Field.Store.NO));
     doc.add(new StringField(SERVICE, service, Field.Store.NO));
@@ -182,10 +186,12 @@ final class SpanDocuments {
     doc.add(new LongPoint(START, start));
     doc.add(new NumericDocValuesField(START, start));
     doc.add(new LongPoint(DURATION, durationMicros(span)));
-    for (String tag : tags) {
+    doc.addAll(sharedTags);
+    for (String tag : spanTags) {
       doc.add(new StringField(TAG, tag, Field.Store.NO));
     }
-    doc.add(new StoredField(SPAN, stored));
+    doc.add(new StoredField(SPAN_ONLY, span.toByteArray()));
+    doc.add(resource.ref);
     return doc;
   }
 
@@ -200,6 +206,67 @@ final class SpanDocuments {
                 .setSchemaUrl(ss.getSchemaUrl())
                 .addSpans(span))
         .build();
+  }
+
+  /**
+   * The resource and scope of a group of spans, with what every span document of the group
+   * shares: the tag fields (Lucene reads a field without changing it, so one instance can go into
+   * many documents) and the reference to the resource document.
+   */
+  static final class SharedResource {
+    final byte[] bytes;
+    final long key;
+    final List<IndexableField> tagFields;
+    final StoredField ref;
+
+    SharedResource(ResourceSpans rs, ScopeSpans ss) {
+      bytes =
+          ResourceSpans.newBuilder()
+              .setResource(rs.getResource())
+              .setSchemaUrl(rs.getSchemaUrl())
+              .addScopeSpans(
+                  ScopeSpans.newBuilder().setScope(ss.getScope()).setSchemaUrl(ss.getSchemaUrl()))
+              .build()
+              .toByteArray();
+      key = digest(bytes);
+      ref = new StoredField(RESOURCE_REF, key);
+      List<String> tags = new ArrayList<>(rs.getResource().getAttributesCount() + 2);
+      addAttributes(tags, rs.getResource().getAttributesList());
+      add(tags, "otel.scope.name", ss.getScope().getName());
+      add(tags, "otel.scope.version", ss.getScope().getVersion());
+      tagFields = new ArrayList<>(tags.size());
+      for (String tag : tags) {
+        tagFields.add(new StringField(TAG, tag, Field.Store.NO));
+      }
+    }
+
+    /** The resource document, written once per partition. */
+    List<IndexableField> document() {
+      return List.of(
+          new StringField(DOC_TYPE, RESOURCE_TYPE, Field.Store.NO),
+          new StringField(RESOURCE_KEY, keyTerm(key), Field.Store.NO),
+          new StoredField(RESOURCE, bytes));
+    }
+  }
+
+  static BytesRef keyTerm(long key) {
+    return new BytesRef(ByteBuffer.allocate(Long.BYTES).putLong(key).array());
+  }
+
+  /** The first 8 bytes of the SHA-256 of a resource's bytes: a collision is out of reach. */
+  private static long digest(byte[] bytes) {
+    try {
+      return ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(bytes)).getLong();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+
+  /** A span with the resource and scope its document refers to, as one {@code ResourceSpans}. */
+  static ResourceSpans single(ResourceSpans resourceAndScope, Span span) {
+    ResourceSpans.Builder b = resourceAndScope.toBuilder();
+    b.getScopeSpansBuilder(0).addSpans(span);
+    return b.build();
   }
 
   private static void addAttributes(List<String> tags, List<KeyValue> attributes) {

@@ -100,6 +100,18 @@ public final class OtlpCollector {
    */
   public <Q extends Message, R extends Message> CompletableFuture<R> export(
       String transport, OtlpSignal<Q, R> signal, Q request, long requestBytes) {
+    return export(transport, signal, request, requestBytes, null);
+  }
+
+  /**
+   * As {@link #export(String, OtlpSignal, Message, long)}, for a request that arrived as protobuf:
+   * when every item is accepted as sent, the write-ahead log keeps {@code encoded} instead of
+   * encoding the request a second time.
+   *
+   * @param encoded the protobuf bytes {@code request} was parsed from, or null
+   */
+  public <Q extends Message, R extends Message> CompletableFuture<R> export(
+      String transport, OtlpSignal<Q, R> signal, Q request, long requestBytes, byte[] encoded) {
     String name = signal.name();
     if (!hasRoomFor(requestBytes)) {
       metrics.request(transport, name, Outcome.BACKPRESSURE);
@@ -132,7 +144,11 @@ public final class OtlpCollector {
     }
     CompletableFuture<Void> stored;
     try {
-      stored = sink.accept(TelemetryBatch.of(signal.signal(), v.request()));
+      stored =
+          sink.accept(
+              encoded != null && v.request() == request
+                  ? new TelemetryBatch(signal.signal(), request, encoded)
+                  : TelemetryBatch.of(signal.signal(), v.request()));
     } catch (RuntimeException e) {
       stored = CompletableFuture.failedFuture(e);
     }

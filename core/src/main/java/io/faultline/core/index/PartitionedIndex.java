@@ -446,8 +446,16 @@ public final class PartitionedIndex implements Closeable {
     }
   }
 
+  /**
+   * The start of the partition that a document stamped {@code timestampMillis} goes to, for stores
+   * that keep per-partition state of their own.
+   */
+  public long partitionStartOf(long timestampMillis) {
+    return Math.floorDiv(timestampMillis, partitionMillis) * partitionMillis;
+  }
+
   private Partition partitionFor(long timestampMillis) throws IOException {
-    long start = Math.floorDiv(timestampMillis, partitionMillis) * partitionMillis;
+    long start = partitionStartOf(timestampMillis);
     Partition p = partitions.get(start);
     if (p != null) {
       return p;

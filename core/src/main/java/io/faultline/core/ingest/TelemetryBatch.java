@@ -14,7 +14,8 @@ import java.util.Objects;
  *
  * @param signal what the message holds
  * @param message an {@code Export*ServiceRequest} of that signal
- * @param bytes the message's protobuf encoding; must equal {@code message.toByteArray()}
+ * @param bytes a protobuf encoding of the message: {@code message.toByteArray()}, or the bytes the
+ *     message was parsed from (which parse back to an equal message, unknown fields included)
  */
 public record TelemetryBatch(Signal signal, Message message, byte[] bytes) {
   public TelemetryBatch {

@@ -87,6 +87,28 @@ class PartitionedIndexTest {
   }
 
   @Test
+  void aPartitionWrittenWithAnIndexSortTakesMoreDocumentsFromAnUnsortedConfiguration()
+      throws IOException {
+    PartitionedIndex sorted = open();
+    sorted.add(1, NOW.toEpochMilli(), doc("old", NOW.toEpochMilli()));
+    sorted.commit(2);
+    sorted.close();
+    opened.remove(sorted);
+
+    PartitionedIndex unsorted =
+        PartitionedIndex.builder(dir)
+            .partitionLength(Duration.ofHours(1))
+            .retention(Duration.ofHours(6))
+            .clock(clock)
+            .build();
+    opened.add(unsorted);
+    assertThat(unsorted.add(3, NOW.toEpochMilli(), doc("new", NOW.toEpochMilli() + 1))).isTrue();
+    unsorted.commit(4);
+    assertThat(countId(unsorted, "old")).isEqualTo(1);
+    assertThat(countId(unsorted, "new")).isEqualTo(1);
+  }
+
+  @Test
   void refreshLagGrowsUntilARefreshMakesTheAddsSearchable() throws IOException {
     PartitionedIndex index = open();
     assertThat(index.refreshLagMillis()).isZero();

@@ -22,6 +22,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -75,16 +76,16 @@ final class FaultlineTarget implements BenchTarget {
     int adminPort = ChildProcesses.freePort();
     int grpcPort = ChildProcesses.freePort();
     otlpHttpPort = ChildProcesses.freePort();
-    List<String> command =
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            HEAP,
-            "-XX:+UseG1GC",
-            "-jar",
-            jarCopy.toString(),
-            "server",
-            "--data-dir",
-            dataDir.toString());
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(HEAP);
+    command.add("-XX:+UseG1GC");
+    // extra server JVM options for profiling, e.g. -XX:StartFlightRecording=filename=server.jfr
+    String extra = System.getenv("FAULTLINE_BENCH_SERVER_JVM_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-jar", jarCopy.toString(), "server", "--data-dir", dataDir.toString()));
     Map<String, String> env =
         Map.of(
             "FAULTLINE_HTTP_PORT", Integer.toString(httpPort),
@@ -194,7 +195,12 @@ final class FaultlineTarget implements BenchTarget {
 
   private void removeDataDir() {
     try {
-      deleteRecursively(dataDir);
+      // to look at the index files after a run (their sizes by kind, with Lucene's CheckIndex)
+      if (System.getenv("FAULTLINE_BENCH_KEEP_DATA") != null) {
+        System.out.println("  data directory kept: " + dataDir);
+      } else {
+        deleteRecursively(dataDir);
+      }
       if (jarCopy != null) {
         Files.deleteIfExists(jarCopy);
       }

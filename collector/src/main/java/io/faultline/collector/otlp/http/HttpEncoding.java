@@ -7,6 +7,7 @@ package io.faultline.collector.otlp.http;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.faultline.core.otlp.OtlpJson;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
@@ -17,7 +18,18 @@ enum HttpEncoding {
     @Override
     @SuppressWarnings("unchecked")
     <T extends Message> T parse(InputStream body, T prototype) throws IOException {
+      return parse(body.readAllBytes(), prototype);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    <T extends Message> T parse(byte[] body, T prototype) throws IOException {
       return (T) prototype.getParserForType().parseFrom(body);
+    }
+
+    @Override
+    boolean keepsBody() {
+      return true;
     }
 
     @Override
@@ -29,6 +41,16 @@ enum HttpEncoding {
     @Override
     <T extends Message> T parse(InputStream body, T prototype) {
       return OtlpJson.parse(body, prototype);
+    }
+
+    @Override
+    <T extends Message> T parse(byte[] body, T prototype) {
+      return OtlpJson.parse(new ByteArrayInputStream(body), prototype);
+    }
+
+    @Override
+    boolean keepsBody() {
+      return false;
     }
 
     @Override
@@ -54,6 +76,15 @@ enum HttpEncoding {
    *     a body that is not the message; other exceptions when reading fails
    */
   abstract <T extends Message> T parse(InputStream body, T prototype) throws IOException;
+
+  /** Decodes a body read whole; see {@link #parse(InputStream, Message)}. */
+  abstract <T extends Message> T parse(byte[] body, T prototype) throws IOException;
+
+  /**
+   * Whether the body, as received (after gzip), is itself the protobuf encoding of the message,
+   * so the write-ahead log can keep it without encoding the message again.
+   */
+  abstract boolean keepsBody();
 
   abstract byte[] write(Message message);
 

@@ -139,13 +139,19 @@ final class OtlpHttpHandler extends Handler.Abstract {
         new BoundedInputStream(Request.asInputStream(request), limits.maxRequestBytes());
     BoundedInputStream inflated = null;
     Q message;
+    byte[] raw = null;
     try {
       InputStream body = wire;
       if (gzip) {
         inflated = new BoundedInputStream(new GZIPInputStream(wire), limits.maxDecompressedBytes());
         body = inflated;
       }
-      message = encoding.parse(body, signal.requestPrototype());
+      if (encoding.keepsBody()) {
+        raw = body.readAllBytes();
+        message = encoding.parse(raw, signal.requestPrototype());
+      } else {
+        message = encoding.parse(body, signal.requestPrototype());
+      }
     } catch (Exception e) {
       collector.metrics().requestBytes(TRANSPORT, wire.count());
       if (wire.exceeded()) {
@@ -166,7 +172,8 @@ final class OtlpHttpHandler extends Handler.Abstract {
     }
     collector.metrics().requestBytes(TRANSPORT, wire.count());
     collector
-        .export(TRANSPORT, signal, message, message.getSerializedSize())
+        .export(
+            TRANSPORT, signal, message, raw != null ? raw.length : message.getSerializedSize(), raw)
         .whenComplete(
             (answer, error) -> {
               if (error == null) {

@@ -1,0 +1,124 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.trace;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * Reads span documents back into single-span {@code ResourceSpans}, in both stored layouts of
+ * {@link SpanDocuments}. A span's resource is looked up by its digest in the same searcher (its
+ * document lives in the span's partition) and cached: the digest names the bytes, so a cached
+ * resource never goes stale.
+ */
+final class StoredSpans {
+  /** The stored fields a reader needs from a span document. */
+  static final Set<String> FIELDS =
+      Set.of(SpanDocuments.SPAN, SpanDocuments.SPAN_ONLY, SpanDocuments.RESOURCE_REF);
+
+  private static final int MAX_CACHED_RESOURCES = 4096;
+
+  private final Map<Long, ResourceSpans> resources =
+      new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, ResourceSpans> eldest) {
+          return size() > MAX_CACHED_RESOURCES;
+        }
+      };
+
+  /** The span of a document with its resource and scope. */
+  ResourceSpans read(IndexSearcher searcher, Document fields, int doc) throws IOException {
+    BytesRef single = fields.getBinaryValue(SpanDocuments.SPAN);
+    if (single != null) {
+      try {
+        return ResourceSpans.parseFrom(bytes(single));
+      } catch (InvalidProtocolBufferException e) {
+        throw corrupt(doc, e);
+      }
+    }
+    return SpanDocuments.single(resource(searcher, fields, doc), span(fields, doc));
+  }
+
+  /** Only the span of a document, without its resource. */
+  static Span span(Document fields, int doc) throws IOException {
+    try {
+      BytesRef single = fields.getBinaryValue(SpanDocuments.SPAN);
+      if (single != null) {
+        return ResourceSpans.parseFrom(bytes(single)).getScopeSpans(0).getSpans(0);
+      }
+      BytesRef span = fields.getBinaryValue(SpanDocuments.SPAN_ONLY);
+      if (span == null) {
+        throw new IOException("document " + doc + " of the trace index holds no span");
+      }
+      return Span.parseFrom(bytes(span));
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt(doc, e);
+    }
+  }
+
+  private ResourceSpans resource(IndexSearcher searcher, Document fields, int doc)
+      throws IOException {
+    IndexableField ref = fields.getField(SpanDocuments.RESOURCE_REF);
+    if (ref == null || ref.numericValue() == null) {
+      throw new IOException("span document " + doc + " of the trace index names no resource");
+    }
+    long key = ref.numericValue().longValue();
+    synchronized (resources) {
+      ResourceSpans cached = resources.get(key);
+      if (cached != null) {
+        return cached;
+      }
+    }
+    TopDocs hit =
+        searcher.search(
+            new TermQuery(new Term(SpanDocuments.RESOURCE_KEY, SpanDocuments.keyTerm(key))), 1);
+    if (hit.scoreDocs.length == 0) {
+      throw new IOException(
+          "the resource of span document "
+              + doc
+              + " is missing from the trace index; the partition is damaged");
+    }
+    int resourceDoc = hit.scoreDocs[0].doc;
+    BytesRef stored =
+        searcher
+            .storedFields()
+            .document(resourceDoc, Set.of(SpanDocuments.RESOURCE))
+            .getBinaryValue(SpanDocuments.RESOURCE);
+    ResourceSpans resource;
+    try {
+      resource = stored == null ? null : ResourceSpans.parseFrom(bytes(stored));
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt(resourceDoc, e);
+    }
+    if (resource == null || resource.getScopeSpansCount() != 1) {
+      throw new IOException("resource document " + resourceDoc + " of the trace index is corrupt");
+    }
+    synchronized (resources) {
+      resources.put(key, resource);
+    }
+    return resource;
+  }
+
+  private static ByteString bytes(BytesRef ref) {
+    return ByteString.copyFrom(ref.bytes, ref.offset, ref.length);
+  }
+
+  private static IOException corrupt(int doc, Exception cause) {
+    return new IOException("stored span of document " + doc + " is corrupt", cause);
+  }
+}
