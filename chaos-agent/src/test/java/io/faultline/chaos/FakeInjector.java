@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** An injector that only records what it was asked to do; a fault is "active" until reverted. */
 final class FakeInjector implements FaultInjector {
@@ -22,6 +23,8 @@ final class FakeInjector implements FaultInjector {
   final List<String> injected = new ArrayList<>();
   final List<String> orphansReverted = new ArrayList<>();
   final List<Instant> renewals = new ArrayList<>();
+  /** The most faults ever active at once, across every agent sharing this injector. */
+  final AtomicInteger maxConcurrent = new AtomicInteger();
 
   @Override
   public String type() {
@@ -47,6 +50,7 @@ final class FakeInjector implements FaultInjector {
     String key = context.runId() + "/" + spec.name();
     injected.add(key);
     active.put(key, spec);
+    maxConcurrent.accumulateAndGet(active.size(), Math::max);
     return new ActiveFault() {
       @Override
       public FaultSpec spec() {

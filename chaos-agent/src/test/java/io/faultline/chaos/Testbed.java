@@ -75,6 +75,11 @@ final class Testbed implements AutoCloseable {
     return start(builder(settings).alerts(alerts));
   }
 
+  /** A manually driven agent whose state lives in this database instead of H2. */
+  ChaosAgent agentOn(String jdbcUrl, ChaosSettings settings) {
+    return start(builder(settings).jdbc(jdbcUrl, "postgres", ""));
+  }
+
   private ChaosAgent.Builder builder(ChaosSettings settings) {
     return ChaosAgent.builder().dataDir(dir).injectors(Map.of(FakeInjector.TYPE, injector))
         .metrics(metrics.queries()).sink(sink).registry(new PrometheusRegistry()).settings(settings)

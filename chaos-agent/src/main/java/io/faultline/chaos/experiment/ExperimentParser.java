@@ -12,6 +12,7 @@ import com.github.kagkarlsson.scheduler.task.schedule.Schedules;
 import io.faultline.chaos.fault.FaultInjector;
 import io.faultline.chaos.fault.FaultSpec;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.Duration;
@@ -432,9 +433,9 @@ public final class ExperimentParser {
             status = s.asInt();
           }
         }
-        if (url != null) {
-          http = new Probe.HttpCheck(url, method == null ? "GET" : method.toUpperCase(Locale.ROOT),
-              timeout == null ? Duration.ofSeconds(5) : timeout, status);
+        method = sendableMethod(c, path, method, "GET");
+        if (url != null && method != null) {
+          http = new Probe.HttpCheck(url, method, timeout == null ? Duration.ofSeconds(5) : timeout, status);
         }
       }
       case ALERT -> {
@@ -566,7 +567,7 @@ public final class ExperimentParser {
       }
       String name = c.text(r, path, "name", false);
       URI url = c.url(r, path, "url", true);
-      String method = c.text(r, path, "method", false);
+      String method = sendableMethod(c, path, c.text(r, path, "method", false), "POST");
       String body = c.text(r, path, "body", false);
       Duration timeout = c.duration(r, path, "timeout", false);
       Map<String, String> headers = new TreeMap<>();
@@ -576,15 +577,41 @@ public final class ExperimentParser {
           c.error(path + ".headers", "must be an object of header names to values");
         } else {
           h.fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
+          // checked with the JDK client's own rules: a header it refuses would fail every run's rollback
+          headers.forEach((k, v) -> {
+            try {
+              HttpRequest.newBuilder().header(k, v);
+            } catch (IllegalArgumentException e) {
+              c.error(path + ".headers." + k, "cannot be sent (" + e.getMessage()
+                  + "); the HTTP client sets Host, Content-Length, Connection and the like itself");
+            }
+          });
         }
       }
       if (c.errors.size() == before) {
-        out.add(new Rollback(name == null ? "rollback " + (i + 1) : name, url,
-            method == null ? "POST" : method.toUpperCase(Locale.ROOT), body, headers,
+        out.add(new Rollback(name == null ? "rollback " + (i + 1) : name, url, method, body, headers,
             timeout == null ? Duration.ofSeconds(10) : timeout));
       }
     }
     return out;
+  }
+
+  /**
+   * The method upper-cased, or {@code fallback} when absent; null (with an error) when the JDK
+   * client would refuse to send it, so the request fails at validation rather than at every run.
+   */
+  private static String sendableMethod(Ctx c, String path, String method, String fallback) {
+    if (method == null) {
+      return fallback;
+    }
+    String m = method.toUpperCase(Locale.ROOT);
+    try {
+      HttpRequest.newBuilder().method(m, HttpRequest.BodyPublishers.noBody());
+      return m;
+    } catch (IllegalArgumentException e) {
+      c.error(path + ".method", "must be an HTTP method such as GET, POST or PUT, not '" + method + "'");
+      return null;
+    }
   }
 
   private static Schedule schedule(Ctx c, JsonNode s, Duration minimumRunTime) {

@@ -19,8 +19,10 @@ import java.util.Objects;
  *       naturally).
  *   <li>{@link Kind#TRACE}: the error ratio or a latency percentile of a service (and optionally
  *       one operation) over a window, from span metrics, falling back to trace search.
- *   <li>{@link Kind#HTTP}: an HTTP request whose status must match; the value is the response time
- *       in seconds, which the tolerance (if any) bounds.
+ *   <li>{@link Kind#HTTP}: an HTTP request whose status must match ({@code expectStatus}, any 2xx
+ *       by default); the value is the response time in seconds, which the tolerance (if any)
+ *       bounds. No answer within the timeout fails the probe; as a halt condition, a failing HTTP
+ *       probe halts the run.
  *   <li>{@link Kind#ALERT} (halt conditions only): breached while an alerting rule of that name,
  *       with labels containing the given ones, is firing (not merely pending).
  *   <li>{@link Kind#SLO_BURN_RATE} (halt conditions only): breached while an SLO's burn rate over
@@ -36,8 +38,8 @@ import java.util.Objects;
  * @param query the PromQL expression (PROMQL only)
  * @param trace the trace-derived check (TRACE only)
  * @param http the request (HTTP only)
- * @param tolerance the accepted range; null for PROMQL halt conditions, HTTP probes, ALERT and
- *     SLO_BURN_RATE
+ * @param tolerance the accepted range; optional for HTTP probes (it bounds the response time in
+ *     seconds), null for PROMQL halt conditions without one, ALERT and SLO_BURN_RATE
  * @param alert the alert to watch (ALERT only)
  * @param burnRate the SLO burn rate to watch (SLO_BURN_RATE only)
  */

@@ -151,6 +151,31 @@ class ExperimentParserTest {
   }
 
   @Test
+  void httpRequestsTheClientCannotSendAreRejectedBeforeAnyRun() {
+    String bad = """
+        title: t
+        targets: [inventory]
+        method:
+          - {name: slow, type: proxy-http, target: inventory, duration: 1m, parameters: {delayMs: 400}}
+        steadyState:
+          - {type: http, name: health, url: "http://localhost:9/health", method: "GE T"}
+        rollbacks:
+          - {name: reset, url: "http://localhost:9/reset", method: CONNECT}
+          - {name: flags, url: "http://localhost:9/flags", headers: {Host: flags.internal, "X Bad": 1, X-Ok: "a\\nb"}}
+        """;
+    assertThatThrownBy(() -> parser.parse(bad, ExperimentParser.Format.YAML))
+        .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems()).containsExactlyInAnyOrder(
+            "steadyState[0].method: must be an HTTP method such as GET, POST or PUT, not 'GE T'",
+            "rollbacks[0].method: must be an HTTP method such as GET, POST or PUT, not 'CONNECT'",
+            "rollbacks[1].headers.Host: cannot be sent (restricted header name: \"Host\"); the HTTP client sets Host,"
+                + " Content-Length, Connection and the like itself",
+            "rollbacks[1].headers.X Bad: cannot be sent (invalid header name: \"X Bad\"); the HTTP client sets Host,"
+                + " Content-Length, Connection and the like itself",
+            "rollbacks[1].headers.X-Ok: cannot be sent (invalid header value: \"a\nb\"); the HTTP client sets Host,"
+                + " Content-Length, Connection and the like itself"));
+  }
+
+  @Test
   void badYamlSaysWhere() {
     assertThatThrownBy(() -> parser.parse("title: [unclosed", ExperimentParser.Format.YAML))
         .isInstanceOfSatisfying(ExperimentValidationException.class,
