@@ -285,7 +285,11 @@ public final class FaultlineConfiguration extends Configuration {
     /** Share of entry traffic a run may put at risk (0..1); 1 turns the check off. */
     @JsonProperty public double maxBlastRadius = 1.0;
 
-    /** Stable across restarts, so a restarted agent recovers its own runs at once. */
+    /**
+     * Stable across restarts, so a restarted agent recovers its own runs at once; the host name by
+     * default. Servers that share one PostgreSQL database need distinct names: an agent takes the
+     * active runs of its own name that it does not hold as left by a crash, and rolls them back.
+     */
     @JsonProperty public String nodeName;
 
     /** Basic-auth credentials for Chaos Monkey for Spring Boot's actuator endpoints. */
