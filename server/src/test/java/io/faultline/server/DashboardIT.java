@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 import java.util.logging.Level;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
@@ -50,9 +52,12 @@ import org.openqa.selenium.logging.LoggingPreferences;
 /**
  * The dashboard in a headless Chromium against the whole {@link FaultlineApplication}, seeded
  * through the real OpenTelemetry SDK ({@link DashboardSeed}): every page shows what the real APIs
- * answer, span metrics included, and the chaos page creates and dry-runs an experiment through the
- * real chaos agent. Each page is saved to {@code target/screenshots/server-*.png}. Skipped (not
- * failed) when Debian's {@code chromium} and {@code chromium-driver} are not installed.
+ * answer, span metrics included; the SLO page shows billing's SLO (declared in {@code
+ * slos/dashboard-slos.yml}) from the generated rules and {@code /api/v1/alerts}; the chaos page
+ * creates and dry-runs experiments through the real chaos agent, and watches a real run (a process
+ * fault on a {@code sleep} the test owns) live, its fault window shaded on the charts. Each page is
+ * saved to {@code target/screenshots/server-*.png}. Skipped (not failed) when Debian's {@code
+ * chromium} and {@code chromium-driver} are not installed.
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class DashboardIT {
@@ -70,7 +75,9 @@ class DashboardIT {
       new DropwizardAppExtension<>(
           FaultlineApplication.class,
           ResourceHelpers.resourceFilePath("test-config.yml"),
-          ConfigOverride.config("dataDir", () -> dataDir.toString()));
+          ConfigOverride.config("dataDir", () -> dataDir.toString()),
+          ConfigOverride.config("alerting.sloFiles", ResourceHelpers.resourceFilePath("slos/dashboard-slos.yml")),
+          ConfigOverride.config("alerting.sloEvaluationInterval", "1s"));
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static WebDriver driver;
@@ -258,6 +265,161 @@ class DashboardIT {
     screenshot("chaos-invalid");
   }
 
+  @Test
+  void sloPageShowsErrorBudgetBurnRatesAndAlertStates() throws Exception {
+    // the generated rules have run and the fast-burn page alert fires (billing fails 1 call in 3)
+    await().atMost(PAGE_WAIT).until(() -> api("/api/slos").at("/slos/0/burnRates/1h").isNumber());
+    await().atMost(PAGE_WAIT).until(() -> burnAlert("1h") != null);
+    JsonNode slo = api("/api/slos").at("/slos/0");
+    assertThat(slo.get("errorBudgetRemaining").asDouble()).as("overspent").isNegative();
+
+    open("#/slos?" + RANGE);
+    assertThat(waitFor(By.cssSelector("#nav a[aria-current='page']")).getText()).isEqualTo("SLOs");
+    assertThat(waitFor(By.cssSelector("#slo-table tr[data-slo='availability']")).getText())
+        .contains("availability", "billing", "99.5%", "4w", "overspent");
+    assertThat(waitFor(By.id("slo-budget")).getText()).contains("overspent");
+    assertThat(driver.findElement(By.id("slo-error-budget")).getText()).contains("0.5%");
+    // one row per window the API reports
+    List<String> windows = new ArrayList<>();
+    slo.get("errorRatios").fieldNames().forEachRemaining(windows::add);
+    assertThat(windows).contains("5m", "1h", "4w");
+    assertThat(driver.findElements(By.cssSelector("#slo-windows tbody tr")))
+        .extracting(r -> r.getAttribute("data-window"))
+        .containsExactlyElementsOf(windows);
+    // each burn-rate alert shows the state /api/v1/alerts reports for it
+    for (String window : List.of("1h", "6h", "1d", "3d")) {
+      JsonNode live = burnAlert(window);
+      String expected = live == null ? "inactive" : live.get("state").asText();
+      await().atMost(PAGE_WAIT).untilAsserted(() ->
+          assertThat(driver.findElement(By.cssSelector("#slo-alerts tr[data-long='" + window + "']"))
+              .getAttribute("data-state")).isEqualTo(expected));
+    }
+    assertThat(driver.findElement(By.cssSelector("#slo-alerts tr[data-long='1h']")).getText()).contains("page", "14.4×", "firing");
+    // the burn-rate chart, one series per window from the recording rules, and the budget chart
+    waitFor(By.cssSelector("#slo-burn-chart canvas"));
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElements(By.cssSelector("#slo-burn-chart .u-legend .u-series .u-label")))
+            .extracting(WebElement::getText)
+            .contains("5m", "1h", "4w", "1× budget"));
+    waitFor(By.cssSelector("#slo-budget-chart canvas"));
+    fullPageScreenshot("slos");
+
+    open("#/slos?slo=nope&" + RANGE);
+    assertThat(waitFor(By.cssSelector("#slo-detail .state.error")).getText()).contains("no SLO named \"nope\"");
+  }
+
+  @Test
+  void theEditorKnowsAlertAndSloHaltConditionsAndShowsPlanWarnings() throws Exception {
+    open("#/chaos?" + RANGE);
+    WebElement editor = waitFor(By.id("experiment-yaml"));
+    setValue(editor, editor.getAttribute("value").replace("payments", "billing").replace("checkout", "orders"));
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElement(By.id("known-slos")).getAttribute("textContent")).contains("availability (billing)"));
+    assertThat(driver.findElement(By.id("known-alerts")).getAttribute("textContent")).contains("AlwaysFiring", "ErrorBudgetBurn");
+    driver.findElement(By.id("add-halt-slo")).click();
+    driver.findElement(By.id("add-halt-alert")).click();
+    String yaml = editor.getAttribute("value");
+    assertThat(yaml).contains("type: sloBurnRate\n    slo: availability\n    window: 5m\n    above: 14.4",
+        "type: alert\n    alert: ErrorBudgetBurn\n    labels: {slo: availability, severity: page}");
+    // an hour rather than five minutes: the seeded traffic is minutes old when this test runs
+    setValue(editor, yaml.replace("window: 5m", "window: 1h"));
+    driver.findElement(By.id("save-experiment")).click();
+    await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("experiment="));
+    String id = driver.getCurrentUrl().replaceAll(".*experiment=([^&]+).*", "$1");
+    JsonNode halts = api("/api/chaos/experiments/" + id).get("haltWhen");
+    assertThat(halts.findValuesAsText("type")).containsExactly("promql", "sloBurnRate", "alert");
+
+    waitFor(By.id("dry-run")).click();
+    WebElement planHalts = waitFor(By.id("plan-halts"));
+    // the server's verdict on each halt condition now: billing burns its budget far above 14.4x
+    assertThat(planHalts.findElement(By.cssSelector("tr[data-halt='availability budget burning fast']")).getText())
+        .contains("would halt");
+    assertThat(planHalts.findElement(By.cssSelector("tr[data-halt='availability paging']")).getText())
+        .contains("would halt");
+    assertThat(driver.findElements(By.id("plan-warnings"))).isEmpty();
+    ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'center'});", planHalts);
+    screenshot("chaos-halt-conditions");
+
+    // an SLO this server does not declare: the plan says it can never halt the run
+    WebElement again = waitFor(By.id("experiment-yaml"));
+    setValue(again, again.getAttribute("value").replace("slo: availability", "slo: latency"));
+    driver.findElement(By.id("dry-run")).click();
+    assertThat(waitFor(By.id("plan-warnings")).getText())
+        .contains("no SLO named latency is declared (declared: availability), so it never halts the run");
+    screenshot("chaos-plan-warning");
+  }
+
+  @Test
+  void aLiveRunUpdatesWithoutReloadingAndItsFaultWindowIsShaded() throws Exception {
+    // the target the test controls: a process it started, paused by the run for a few seconds
+    Process worker = new ProcessBuilder("sleep", "600").start();
+    try {
+      String yaml = """
+          title: billing worker survives a pause
+          description: the test's own process is paused (SIGSTOP) and resumed
+          targets:
+            - service: billing
+          steadyState:
+            - name: billing calls per second
+              type: promql
+              query: sum(rate(traces_spanmetrics_calls_total{service="billing"}[5m])) or vector(0)
+              tolerance: {max: 1000}
+          method:
+            - name: pause-worker
+              type: process
+              target: billing
+              duration: 8s
+              parameters: {pid: %d, action: pause}
+          haltWhen:
+            - name: never fires
+              type: alert
+              alert: NoSuchAlertAnywhere
+            - name: budget gone
+              type: sloBurnRate
+              slo: availability
+              window: 5m
+              above: 1000
+          recoveryDeadline: 30s
+          """.formatted(worker.pid());
+      open("#/chaos?" + RANGE);
+      setValue(waitFor(By.id("experiment-yaml")), yaml);
+      JavascriptExecutor js = (JavascriptExecutor) driver;
+      js.executeScript("window.__sameDocument = 'yes';");
+      driver.findElement(By.id("run-now")).click();
+      await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("run="));
+      String runId = driver.getCurrentUrl().replaceAll(".*run=([^&]+).*", "$1");
+
+      // the fault is on: the view says so, and the process really is stopped
+      await().atMost(PAGE_WAIT).until(() -> "faults".equals(attribute("#run-phase", "data-phase")));
+      assertThat(attribute("#run-status", "data-status")).isEqualTo("running");
+      assertThat(journalEvents()).contains("run.started", "hypothesis.before", "fault.injected");
+      assertThat(processState(worker)).isEqualTo("T");
+      assertThat(driver.findElement(By.id("run-faults")).getText()).contains("pause-worker", "process", "active");
+      screenshot("chaos-live-run");
+      assertFaultWindowShaded("#run-chart-0");
+
+      // then it ends by itself: reverted, checked, finished, all seen without a reload
+      await().atMost(Duration.ofSeconds(60)).until(() -> "completed".equals(attribute("#run-status", "data-status")));
+      assertThat(api("/api/chaos/runs/" + runId).get("status").asText()).isEqualTo("completed");
+      assertThat(journalEvents()).contains("fault.reverted", "faults.ended", "run.finished");
+      assertThat(attribute("#run-phase", "data-phase")).isEqualTo("done");
+      assertThat(js.executeScript("return window.__sameDocument;")).isEqualTo("yes");
+      assertThat(processState(worker)).isNotEqualTo("T");
+      await().atMost(PAGE_WAIT).untilAsserted(() ->
+          assertThat(driver.findElement(By.cssSelector("#runs tr[data-run='" + runId + "']")).getText()).contains("completed"));
+      assertFaultWindowShaded("#run-chart-0");
+      fullPageScreenshot("chaos-run-done");
+
+      // the service detail page over a range that covers the run shades the same window
+      open("#/service?name=billing&" + RANGE);
+      assertThat(waitFor(By.cssSelector("#fault-windows .fault-legend")).getText()).contains("pause-worker", "on billing");
+      assertFaultWindowShaded("#chart-rate");
+      screenshot("service-fault-window");
+    } finally {
+      worker.destroyForcibly();
+    }
+  }
+
   // --- helpers
 
   private static WebDriver newBrowser() throws IOException {
@@ -274,6 +436,62 @@ class DashboardIT {
     ChromeDriverService service =
         new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
     return new ChromeDriver(service, options);
+  }
+
+  /** The ErrorBudgetBurn alert of billing's SLO with that long window in /api/v1/alerts, or null. */
+  private static JsonNode burnAlert(String longWindow) throws IOException, InterruptedException {
+    for (JsonNode a : api("/api/v1/alerts").at("/data/alerts")) {
+      JsonNode l = a.get("labels");
+      if (l.path("alertname").asText().equals("ErrorBudgetBurn") && l.path("slo").asText().equals("availability")
+          && l.path("long").asText().equals(longWindow)) {
+        return a;
+      }
+    }
+    return null;
+  }
+
+  private static String attribute(String css, String name) {
+    List<WebElement> found = driver.findElements(By.cssSelector(css));
+    return found.isEmpty() ? null : found.get(0).getAttribute(name);
+  }
+
+  private static List<String> journalEvents() {
+    return driver.findElements(By.cssSelector("#run-journal tr.journal-row")).stream()
+        .map(r -> r.getAttribute("data-event")).toList();
+  }
+
+  /** The process' state letter from /proc (T: stopped), or "?" where there is no /proc. */
+  private static String processState(Process p) throws IOException {
+    Path stat = Path.of("/proc", Long.toString(p.pid()), "stat");
+    if (!Files.exists(stat)) {
+      return "?";
+    }
+    String s = Files.readString(stat);
+    return s.substring(s.lastIndexOf(')') + 2, s.lastIndexOf(')') + 3);
+  }
+
+  /**
+   * The chart in css shades a fault window: the canvas itself is translucent orange down the middle
+   * of the window the chart reports drawing, and not beside it.
+   */
+  private static void assertFaultWindowShaded(String css) {
+    await("fault window on " + css).atMost(PAGE_WAIT).until(() -> {
+      String bands = attribute(css, "data-bands");
+      return bands != null && JSON.readTree(bands).size() > 0;
+    });
+    @SuppressWarnings("unchecked")
+    List<Long> counts = (List<Long>) ((JavascriptExecutor) driver).executeScript(
+        "const el = document.querySelector(arguments[0]); const c = el.querySelector('canvas');"
+            + "const g = c.getContext('2d'); const [x, y, w, hgt] = JSON.parse(el.dataset.bands)[0];"
+            + "const orange = (px, py) => { const d = g.getImageData(px, py, 1, 1).data;"
+            + "  return d[3] > 10 && d[0] - d[2] > 100 && d[0] > d[1] ? 1 : 0; };"
+            + "const mid = x + Math.floor(w / 2); const beside = x - 12 > 0 ? x - 12 : x + w + 12;"
+            + "let inside = 0, outside = 0;"
+            + "for (let i = 1; i <= 9; i++) { const py = y + Math.round(hgt * i / 10);"
+            + "  inside += orange(mid, py); outside += orange(beside, py); }"
+            + "return [inside, outside];", css);
+    assertThat(counts.get(0)).as("shaded samples inside the window of " + css).isGreaterThanOrEqualTo(6);
+    assertThat(counts.get(1)).as("shaded samples beside the window of " + css).isLessThanOrEqualTo(2);
   }
 
   /** Types into a textarea the way a paste would, without the browser's auto-indent of typing. */
@@ -323,6 +541,18 @@ class DashboardIT {
   private static void screenshot(String name) throws IOException {
     Files.write(SCREENSHOTS.resolve("server-" + name + ".png"),
         ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+  }
+
+  /** Grows the window to the page's height (at most 2400 px) for one screenshot. */
+  private static void fullPageScreenshot(String name) throws IOException {
+    Dimension before = driver.manage().window().getSize();
+    long height = (Long) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollHeight");
+    driver.manage().window().setSize(new Dimension(before.getWidth(), (int) Math.min(2400, height + 140)));
+    try {
+      screenshot(name);
+    } finally {
+      driver.manage().window().setSize(before);
+    }
   }
 
   private static HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {

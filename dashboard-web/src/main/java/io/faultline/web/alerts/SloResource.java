@@ -19,10 +19,12 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The SLO page's API. {@code GET /api/slos} answers {@code {"slos":[{name, service, description,
- * objective, window, errorBudget, errorBudgetRemaining, errorRatios:{"5m":..}, burnRates:{..},
- * alerts:[{severity, longWindow, shortWindow, factor, state}]}]}}; {@code GET /api/slos/{name}}
- * one of them or 404. Ratios are fractions; a window without traffic is {@code null}.
+ * The SLO page's API. {@code GET /api/slos} answers {@code {"slos":[{id, name, service,
+ * description, objective, window, errorBudget, errorBudgetRemaining, errorRatios:{"5m":..},
+ * burnRates:{..}, alerts:[{severity, longWindow, shortWindow, factor, state}]}]}}; {@code GET
+ * /api/slos/{name}} one of them or 404. Ratios are fractions; a window without traffic is {@code
+ * null}. {@code id} is the {@code sloth_id} label of the SLO's generated series ({@code
+ * <service>-<name>}), so a client can chart them with {@code /api/v1/query_range}.
  */
 @Path("/api/slos")
 @Produces(MediaType.APPLICATION_JSON)
@@ -57,6 +59,7 @@ public final class SloResource {
 
   private static Map<String, Object> json(SloStatus s) {
     Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", s.service() + "-" + s.name());
     m.put("name", s.name());
     m.put("service", s.service());
     m.put("description", s.description());

@@ -168,8 +168,21 @@ public final class ChaosResource {
   @GET
   @Path("/runs/{runId}")
   public Response runOne(@PathParam("runId") String runId) {
-    return agent.run(runId).map(r -> Response.ok(agent.runJson(r, true)).build())
+    return agent.run(runId).map(r -> Response.ok(withDefinition(agent.runJson(r, true), r)).build())
         .orElseGet(() -> notFound("no run " + runId));
+  }
+
+  /**
+   * The experiment as this run executed it, so the run view charts the probes the run checked even
+   * after the experiment was edited or deleted.
+   */
+  private static ObjectNode withDefinition(ObjectNode run, RunRecord r) {
+    try {
+      run.set("experimentDefinition", r.experimentJson() == null ? null : MAPPER.readTree(r.experimentJson()));
+    } catch (java.io.IOException e) {
+      run.putNull("experimentDefinition");
+    }
+    return run;
   }
 
   @POST

@@ -153,6 +153,7 @@ class AlertResourcesTest {
   void slosListBudgetAndAlerts() {
     JsonNode s = get("/api/slos").get("slos").get(0);
     assertThat(s.get("name").asText()).isEqualTo("availability");
+    assertThat(s.get("id").asText()).as("the sloth_id of its series").isEqualTo("api-availability");
     assertThat(s.get("window").asText()).isEqualTo("4w");
     assertThat(s.get("alerts")).hasSize(4);
     assertThat(s.get("errorRatios").get("5m").isNull()).isTrue();  // no traffic

@@ -150,6 +150,7 @@ class ChaosResourceTest {
     JsonNode run = json(as(VIEWER, "/api/chaos/runs/" + runId).get());
     assertThat(run.path("experiment").asText()).isEqualTo(id);
     assertThat(run.has("journal")).isTrue();
+    assertThat(run.at("/experimentDefinition/method/0/target").asText()).isEqualTo("inventory");
 
     assertThat(as(OPERATOR, "/api/chaos/experiments/" + id + "/runs").post(Entity.text("")).getStatus()).isEqualTo(409);
     Response abort = as(OPERATOR, "/api/chaos/runs/" + runId + "/abort").post(Entity.text(""));

@@ -285,6 +285,22 @@ class DashboardBrowserIT {
   }
 
   @Test
+  void sloPageIsInTheNavigationAndExplainsWhenTheSloApiIsMissing() throws Exception {
+    open("#/?" + RANGE);
+    waitFor(By.cssSelector("#nav a[href^='#/slos']")).click();
+    await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("#/slos?"));
+    // the link kept the time range, so the page's URL can be shared as it is
+    assertThat(driver.getCurrentUrl()).contains(RANGE);
+    assertThat(waitFor(By.cssSelector("#nav a[aria-current='page']")).getText()).isEqualTo("SLOs");
+    boolean sloApi = get("/api/slos", Map.of()).statusCode() != 404;
+    if (!sloApi) {
+      assertThat(waitFor(By.cssSelector("#slo-list .state.unavailable")).getText())
+          .contains("The SLO API is not available on this server yet");
+    }
+    screenshot("slos");
+  }
+
+  @Test
   void theTimeRangeIsInTheUrlAndTheFormsAreKeyboardUsable() throws Exception {
     open("#/traces?" + RANGE);
     WebElement picker = waitFor(By.id("time-range"));

@@ -10,6 +10,7 @@ const PAGES = {
   traces: { title: 'Traces', module: './pages/traces.js', nav: true },
   logs: { title: 'Logs', module: './pages/logs.js', nav: true },
   metrics: { title: 'Metrics', module: './pages/metrics.js', nav: true },
+  slos: { title: 'SLOs', module: './pages/slos.js', nav: true },
   chaos: { title: 'Chaos', module: './pages/chaos.js', nav: true },
   service: { title: 'Service', module: './pages/service.js' },
   trace: { title: 'Trace', module: './pages/trace.js' },

@@ -29,11 +29,13 @@ function follow(el, plot, height) {
 }
 
 /**
- * Draws time series into el. series: [{label, points: [[sec, value]...]}]. Points of different
- * series are aligned on the union of their timestamps; gaps stay gaps. yRange is uPlot's y scale
- * range, (u, min, max) => [lo, hi], for charts whose auto-range misleads (e.g. ratios all zero).
+ * Draws time series into el. series: [{label, points: [[sec, value]...], color, dash}]. Points of
+ * different series are aligned on the union of their timestamps; gaps stay gaps. yRange is uPlot's
+ * y scale range, (u, min, max) => [lo, hi], for charts whose auto-range misleads (e.g. ratios all
+ * zero). bands are shaded time windows behind the series (chaos fault windows, see faults.js);
+ * xRange [startSec, endSec] fixes the x axis so a window is shown even where no series has points.
  */
-export async function timeChart(el, series, { height = 220, yFormat = fmtNum, yRange, bands = [], onRangeSelect } = {}) {
+export async function timeChart(el, series, { height = 220, yFormat = fmtNum, yWidth = 64, yRange, bands = [], xRange, onRangeSelect } = {}) {
   const uPlot = await loadUplot();
   const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
   const index = new Map(xs.map((x, i) => [x, i]));
@@ -48,14 +50,14 @@ export async function timeChart(el, series, { height = 220, yFormat = fmtNum, yR
     height,
     cursor: { drag: { x: !!onRangeSelect, y: false, setScale: false } },
     legend: { show: series.length <= 12 },
-    scales: { x: { time: true }, ...(yRange ? { y: { range: yRange } } : {}) },
-    axes: [{}, { values: (u, vals) => vals.map((v) => yFormat(v)), size: 64 }],
+    scales: { x: { time: true, ...(xRange ? { range: () => xRange } : {}) }, ...(yRange ? { y: { range: yRange } } : {}) },
+    axes: [{}, { values: (u, vals) => vals.map((v) => yFormat(v)), size: yWidth }],
     series: [{}, ...series.map((s) => ({
-      label: s.label, stroke: s.color || colorFor(s.label), width: 1.5, spanGaps: false,
+      label: s.label, stroke: s.color || colorFor(s.label), width: 1.5, spanGaps: false, dash: s.dash,
       value: (u, v) => (v == null ? '—' : yFormat(v)),
     }))],
     hooks: {
-      drawClear: [(u) => drawBands(u, bands)],
+      drawClear: [(u) => drawBands(u, bands, el)],
       setSelect: onRangeSelect ? [(u) => {
         if (u.select.width < 4) return;
         const a = u.posToVal(u.select.left, 'x'), b = u.posToVal(u.select.left + u.select.width, 'x');
@@ -69,14 +71,38 @@ export async function timeChart(el, series, { height = 220, yFormat = fmtNum, yR
   return follow(el, plot, height);
 }
 
-/** Shaded windows (e.g. chaos fault windows): [{start: sec, end: sec, color}]. */
-function drawBands(u, bands) {
-  const ctx = u.ctx;
+// Translucent orange behind the series; the solid strip on top stays visible under dense lines.
+const BAND_FILL = 'rgba(232,113,10,0.16)';
+const BAND_EDGE = 'rgba(232,113,10,0.75)';
+
+/**
+ * Shades time windows [{start: sec, end: sec, label, color}] across the plot area, clipped to it.
+ * What was drawn is left on el.dataset.bands as [x, y, width, height] in canvas pixels, so the
+ * browser tests can check the canvas itself rather than trust a flag.
+ */
+function drawBands(u, bands, el) {
+  const ctx = u.ctx, { left, top, width, height } = u.bbox;
+  const px = window.devicePixelRatio || 1;
+  const drawn = [];
+  ctx.save();
   for (const b of bands) {
-    const x0 = u.valToPos(b.start, 'x', true), x1 = u.valToPos(b.end, 'x', true);
-    ctx.fillStyle = b.color || 'rgba(232,113,10,0.12)';
-    ctx.fillRect(x0, u.bbox.top, Math.max(1, x1 - x0), u.bbox.height);
+    const x0 = Math.max(left, u.valToPos(b.start, 'x', true));
+    const x1 = Math.min(left + width, u.valToPos(b.end, 'x', true));
+    if (!(x1 >= left && x0 <= left + width) || isNaN(x0) || isNaN(x1)) continue;
+    const w = Math.max(2 * px, x1 - x0);
+    ctx.fillStyle = b.color || BAND_FILL;
+    ctx.fillRect(x0, top, w, height);
+    ctx.fillStyle = BAND_EDGE;
+    ctx.fillRect(x0, top, w, 3 * px);
+    if (b.label && w > 70 * px) {
+      ctx.font = `${11 * px}px system-ui, sans-serif`;
+      ctx.fillStyle = '#8a3a00';
+      ctx.fillText(b.label, x0 + 4 * px, top + 15 * px, w - 8 * px);
+    }
+    drawn.push([Math.round(x0), Math.round(top), Math.round(w), Math.round(height)]);
   }
+  ctx.restore();
+  el.dataset.bands = JSON.stringify(drawn);
 }
 
 /**

@@ -5,6 +5,7 @@ import { api } from '../api.js';
 import { stepFor, promDuration } from '../time.js';
 import { timeChart, seriesLabel, toPoints } from '../chart.js';
 import { attachCompletion, loadVocabulary } from '../complete.js';
+import { faultBands, faultLegend } from '../faults.js';
 
 const EXAMPLE = 'sum by (service) (rate(traces_spanmetrics_calls_total[1m]))';
 
@@ -48,9 +49,11 @@ export async function render(ctx) {
   replace(chart, loading('Querying…'));
   let step = params.get('step');
   if (!step) step = stepFor(range);
+  const faults = faultBands(range, signal).catch(() => ({ bands: [] }));
   const answers = await Promise.allSettled(queries.map((q) => api('/api/v1/query_range', {
     params: { query: q, start: range.start / 1000, end: range.end / 1000, step }, signal, what: 'The metrics (PromQL) API',
   })));
+  const { bands } = await faults;
   if (signal.aborted) return;
   const series = [];
   const rows = [];
@@ -79,9 +82,11 @@ export async function render(ctx) {
   }
   try {
     const dispose = await timeChart(chart, series.slice(0, 60), {
-      height: 300, onRangeSelect: (a, b) => ctx.update({ from: String(a), to: String(b) }),
+      height: 300, bands, onRangeSelect: (a, b) => ctx.update({ from: String(a), to: String(b) }),
     });
     ctx.onCleanup(dispose);
+    const legend = faultLegend(bands, ctx.href);
+    if (legend) chart.after(legend);
   } catch (e) {
     replace(chart, errorBox(e, 'Drawing the chart'));
   }

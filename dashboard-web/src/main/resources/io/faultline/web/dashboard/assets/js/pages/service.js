@@ -5,6 +5,7 @@ import { api, promInstant, promRange, settle } from '../api.js';
 import { stepFor, promDuration } from '../time.js';
 import { timeChart, toPoints } from '../chart.js';
 import * as red from '../red.js';
+import { faultBands, faultLegend } from '../faults.js';
 
 export async function render(ctx) {
   const name = ctx.params.get('name');
@@ -19,6 +20,7 @@ export async function render(ctx) {
   const whole = promDuration((range.end - range.start) / 1000);
   const charts = { rate: h('div', { class: 'chart', id: 'chart-rate' }, loading()), errors: h('div', { class: 'chart', id: 'chart-errors' }, loading()), latency: h('div', { class: 'chart', id: 'chart-latency' }, loading()) };
   const ops = h('div', { class: 'panel', id: 'operations' }, h('h2', null, 'Operations'), loading());
+  const faultNote = h('div', { id: 'fault-windows' });
   const q = {
     rate: `sum by (status_code) (rate(${red.CALLS}{${red.sel(svc)}}[${win}]))`,
     errors: red.errorRatio('service', win, svc),
@@ -37,13 +39,18 @@ export async function render(ctx) {
       h('div', { class: 'panel' }, h('div', { class: 'chart-title' }, 'Requests per second by status'), charts.rate),
       h('div', { class: 'panel' }, h('div', { class: 'chart-title' }, 'Error ratio'), charts.errors),
       h('div', { class: 'panel' }, h('div', { class: 'chart-title' }, 'Latency p50 / p95 / p99'), charts.latency)),
+    faultNote,
     ops);
 
+  const faults = faultBands(range, signal).catch(() => ({ bands: [], error: null }));
   const [rate, errors, p50, p95, p99] = await settle([q.rate, q.errors, q.p50, q.p95, q.p99].map((x) => promRange(x, range, step, signal)));
   if (signal.aborted) return;
+  const { bands, error: faultError } = await faults;
+  if (signal.aborted) return;
+  replace(faultNote, faultLegend(bands, ctx.href), faultError ? errorBox(faultError, 'Loading chaos fault windows') : null);
   const draw = async (el, series, opts) => {
     if (!series.some((s) => s.points.length)) { replace(el, empty('No data in this time range.')); return; }
-    try { ctx.onCleanup(await timeChart(el, series, { height: 180, ...opts })); } catch (e) { replace(el, errorBox(e, 'Drawing the chart')); }
+    try { ctx.onCleanup(await timeChart(el, series, { height: 180, bands, ...opts })); } catch (e) { replace(el, errorBox(e, 'Drawing the chart')); }
   };
   if (rate.error) {
     document.getElementById('charts').replaceWith(rate.error.unavailable
