@@ -30,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.apache.lucene.codecs.StoredFieldsReader;
@@ -38,6 +39,7 @@ import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.index.CodecReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.Terms;
@@ -73,6 +75,7 @@ final class LuceneTraceQueries implements TraceQueries {
   static final int MAX_SEARCH_HITS = 100_000;
   static final int MAX_SPANS_PER_ANSWER = 200_000;
   static final int MAX_DEPENDENCY_SPANS = 200_000;
+  static final int MAX_RESOURCES_PER_TAG = 100_000;
   private static final Logger LOG = LoggerFactory.getLogger(LuceneTraceQueries.class);
 
   private final PartitionedIndex index;
@@ -113,12 +116,6 @@ final class LuceneTraceQueries implements TraceQueries {
           new TermQuery(new Term(SpanDocuments.OPERATION, query.operation())),
           BooleanClause.Occur.FILTER);
     }
-    for (Map.Entry<String, String> tag : query.tags().entrySet()) {
-      b.add(
-          new TermQuery(
-              new Term(SpanDocuments.TAG, SpanDocuments.tagTerm(tag.getKey(), tag.getValue()))),
-          BooleanClause.Occur.FILTER);
-    }
     if (query.minDurationMicros() != null || query.maxDurationMicros() != null) {
       long min = query.minDurationMicros() == null ? Long.MIN_VALUE : query.minDurationMicros();
       long max = query.maxDurationMicros() == null ? Long.MAX_VALUE : query.maxDurationMicros();
@@ -131,7 +128,7 @@ final class LuceneTraceQueries implements TraceQueries {
         search(
             Math.floorDiv(query.startMicros(), 1000),
             Math.floorDiv(query.endMicros(), 1000),
-            s -> newestTraceIds(s, spanQuery, limit));
+            s -> newestTraceIds(s, withTags(s, spanQuery, query.tags()), limit));
     if (ids.isEmpty()) {
       return List.of();
     }
@@ -158,6 +155,47 @@ final class LuceneTraceQueries implements TraceQueries {
       }
     }
     return out;
+  }
+
+  /**
+   * Adds one filter per tag: the span has the tag itself, or its resource document (in the same
+   * searcher, since it lives in the span's partition) has it.
+   */
+  private static Query withTags(IndexSearcher s, Query spans, Map<String, String> tags)
+      throws IOException {
+    if (tags.isEmpty()) {
+      return spans;
+    }
+    BooleanQuery.Builder b = new BooleanQuery.Builder().add(spans, BooleanClause.Occur.FILTER);
+    for (Map.Entry<String, String> tag : tags.entrySet()) {
+      Term term = new Term(SpanDocuments.TAG, SpanDocuments.tagTerm(tag.getKey(), tag.getValue()));
+      Query resources =
+          new BooleanQuery.Builder()
+              .add(
+                  new TermQuery(new Term(SpanDocuments.DOC_TYPE, SpanDocuments.RESOURCE_TYPE)),
+                  BooleanClause.Occur.FILTER)
+              .add(new TermQuery(term), BooleanClause.Occur.FILTER)
+              .build();
+      StoredFields stored = s.storedFields();
+      Set<String> refField = Set.of(SpanDocuments.RESOURCE_REF);
+      List<BytesRef> refs = new ArrayList<>();
+      for (int doc : collect(s, resources, MAX_RESOURCES_PER_TAG)) {
+        IndexableField ref = stored.document(doc, refField).getField(SpanDocuments.RESOURCE_REF);
+        if (ref != null && ref.numericValue() != null) {
+          refs.add(SpanDocuments.keyTerm(ref.numericValue().longValue()));
+        }
+      }
+      Query clause = new TermQuery(term);
+      if (!refs.isEmpty()) {
+        clause =
+            new BooleanQuery.Builder()
+                .add(clause, BooleanClause.Occur.SHOULD)
+                .add(new TermInSetQuery(SpanDocuments.SPAN_RESOURCE, refs), BooleanClause.Occur.SHOULD)
+                .build();
+      }
+      b.add(clause, BooleanClause.Occur.FILTER);
+    }
+    return b.build();
   }
 
   // Pages through the matches newest first (the index order, so each segment stops early) and

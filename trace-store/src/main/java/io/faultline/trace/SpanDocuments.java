@@ -32,13 +32,16 @@ import org.apache.lucene.util.BytesRef;
  * OTLP bytes, so answers are lossless.
  *
  * <p>Its resource and scope (with their schema URLs), which every span of a service instance
- * shares, are stored once per partition in a resource document ({@value #DOC_TYPE} {@value
- * #RESOURCE_TYPE}, {@value #RESOURCE_KEY} the 8-byte digest of its bytes, {@value #RESOURCE} a
- * {@code ResourceSpans} holding the resource and one empty {@code ScopeSpans} with the scope); a span
- * document refers to it by that digest in {@value #RESOURCE_REF}. Storing the resource with every
- * span cost about a kilobyte of raw stored bytes per span to compress at every flush and merge and
- * to decompress at every read. Documents written before this layout store a whole single-span
- * {@code ResourceSpans} in {@value #SPAN}; readers accept both ({@link StoredSpans}).
+ * shares, are kept once per partition in a resource document: {@value #DOC_TYPE} {@value
+ * #RESOURCE_TYPE}, {@value #RESOURCE_KEY} the 8-byte digest of its bytes (indexed, and stored as a
+ * long in {@value #RESOURCE_REF}), {@value #RESOURCE} a {@code ResourceSpans} holding the resource
+ * and one empty {@code ScopeSpans} with the scope, and the {@value #TAG} terms of the resource and
+ * scope attributes. A span document refers to it by the digest, stored ({@value #RESOURCE_REF}) and
+ * indexed ({@value #SPAN_RESOURCE}), so a tag search matches a span by its own tags or by its
+ * resource's. Storing and indexing the resource with every span cost about a kilobyte of raw
+ * stored bytes and a dozen terms per span, to compress, invert and merge again and again. Documents
+ * written before this layout store a whole single-span {@code ResourceSpans} in {@value #SPAN} and
+ * carry the resource's tags themselves; readers accept both ({@link StoredSpans}).
  *
  * <ul>
  *   <li>{@value #TRACE_ID}: the 16 trace id bytes.
@@ -49,7 +52,7 @@ import org.apache.lucene.util.BytesRef;
  *   <li>{@value #STATUS}: {@code UNSET}, {@code OK} or {@code ERROR}.
  *   <li>{@value #START}: start in microseconds since the epoch (points, and doc values for the
  *       index sort, newest first); {@value #DURATION}: microseconds (points only).
- *   <li>{@value #TAG}: {@code key \0 value} for every span, resource and event attribute (values as
+ *   <li>{@value #TAG}: {@code key \0 value} for every span and event attribute (values as
  *       {@link TagValues} renders them) plus the tags Jaeger derives: {@code span.kind} (none for
  *       an unspecified kind, as Jaeger's OTLP translator does), {@code otel.status_code} (none for
  *       UNSET), {@code otel.status_description}, {@code error=true} for ERROR, {@code
@@ -77,6 +80,7 @@ final class SpanDocuments {
   static final String SPAN_ONLY = "span_otlp";
 
   static final String RESOURCE_REF = "resource_ref";
+  static final String SPAN_RESOURCE = "span_resource";
   static final String DOC_TYPE = "doc_type";
   static final String RESOURCE_TYPE = "resource";
   static final String RESOURCE_KEY = "resource_key";
@@ -155,7 +159,6 @@ final class SpanDocuments {
    * @param resource the span's resource and scope
    */
   static List<IndexableField> document(String service, SharedResource resource, Span span) {
-    List<IndexableField> sharedTags = resource.tagFields;
     String kind = kind(span.getKind());
     long start = startMicros(span);
     List<String> spanTags = new ArrayList<>(span.getAttributesCount() + 4);
@@ -174,7 +177,7 @@ final class SpanDocuments {
       spanTags.add(tagTerm("error", "true"));
     }
 
-    List<IndexableField> doc = new ArrayList<>(10 + sharedTags.size() + spanTags.size());
+    List<IndexableField> doc = new ArrayList<>(12 + spanTags.size());
     doc.add(
         new StringField(TRACE_ID, new BytesRef(span.getTraceId().toByteArray()), Field.Store.NO));
     doc.add(new StringField(SERVICE, service, Field.Store.NO));
@@ -186,7 +189,7 @@ final class SpanDocuments {
     doc.add(new LongPoint(START, start));
     doc.add(new NumericDocValuesField(START, start));
     doc.add(new LongPoint(DURATION, durationMicros(span)));
-    doc.addAll(sharedTags);
+    doc.add(resource.refTerm);
     for (String tag : spanTags) {
       doc.add(new StringField(TAG, tag, Field.Store.NO));
     }
@@ -209,15 +212,16 @@ final class SpanDocuments {
   }
 
   /**
-   * The resource and scope of a group of spans, with what every span document of the group
-   * shares: the tag fields (Lucene reads a field without changing it, so one instance can go into
-   * many documents) and the reference to the resource document.
+   * The resource and scope of a group of spans, with the reference every span document of the
+   * group carries (Lucene reads a field without changing it, so one instance can go into many
+   * documents).
    */
   static final class SharedResource {
     final byte[] bytes;
     final long key;
     final List<IndexableField> tagFields;
     final StoredField ref;
+    final StringField refTerm;
 
     SharedResource(ResourceSpans rs, ScopeSpans ss) {
       bytes =
@@ -230,6 +234,7 @@ final class SpanDocuments {
               .toByteArray();
       key = digest(bytes);
       ref = new StoredField(RESOURCE_REF, key);
+      refTerm = new StringField(SPAN_RESOURCE, keyTerm(key), Field.Store.NO);
       List<String> tags = new ArrayList<>(rs.getResource().getAttributesCount() + 2);
       addAttributes(tags, rs.getResource().getAttributesList());
       add(tags, "otel.scope.name", ss.getScope().getName());
@@ -242,10 +247,13 @@ final class SpanDocuments {
 
     /** The resource document, written once per partition. */
     List<IndexableField> document() {
-      return List.of(
-          new StringField(DOC_TYPE, RESOURCE_TYPE, Field.Store.NO),
-          new StringField(RESOURCE_KEY, keyTerm(key), Field.Store.NO),
-          new StoredField(RESOURCE, bytes));
+      List<IndexableField> doc = new ArrayList<>(tagFields.size() + 4);
+      doc.add(new StringField(DOC_TYPE, RESOURCE_TYPE, Field.Store.NO));
+      doc.add(new StringField(RESOURCE_KEY, keyTerm(key), Field.Store.NO));
+      doc.add(new StoredField(RESOURCE_REF, key));
+      doc.add(new StoredField(RESOURCE, bytes));
+      doc.addAll(tagFields);
+      return doc;
     }
   }
 

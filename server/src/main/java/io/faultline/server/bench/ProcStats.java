@@ -48,6 +48,43 @@ final class ProcStats {
         / (double) clockTicks;
   }
 
+  /** Where a JVM's CPU goes, by kind of thread. */
+  record CpuBreakdown(double jitSeconds, double gcSeconds) {
+    CpuBreakdown minus(CpuBreakdown earlier) {
+      return new CpuBreakdown(jitSeconds - earlier.jitSeconds, gcSeconds - earlier.gcSeconds);
+    }
+  }
+
+  /**
+   * CPU seconds of a JVM's JIT compiler threads ({@code C1/C2 CompilerThre…}) and garbage
+   * collector threads (HotSpot names them {@code GC Thread#n}, {@code G1 …}, {@code VM Thread}
+   * excluded), from {@code /proc/<pid>/task/*}. A thread that has exited is no longer listed, so
+   * these are lower bounds.
+   */
+  CpuBreakdown cpuBreakdown(long pid) throws IOException {
+    long jit = 0;
+    long gc = 0;
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    try (var dirs = Files.newDirectoryStream(tasks)) {
+      for (Path task : dirs) {
+        String comm;
+        long ticks;
+        try {
+          comm = Files.readString(task.resolve("comm")).trim();
+          ticks = cpuTicks(Files.readString(task.resolve("stat")));
+        } catch (IOException | IllegalArgumentException e) {
+          continue; // the thread ended while we looked
+        }
+        if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
+          jit += ticks;
+        } else if (comm.startsWith("GC Thread") || comm.startsWith("G1 ")) {
+          gc += ticks;
+        }
+      }
+    }
+    return new CpuBreakdown(jit / (double) clockTicks, gc / (double) clockTicks);
+  }
+
   /** Peak resident set size ({@code VmHWM}) in bytes. */
   long peakRssBytes(long pid) throws IOException {
     return vmHwmKib(Files.readString(Path.of("/proc", Long.toString(pid), "status"))) * 1024;

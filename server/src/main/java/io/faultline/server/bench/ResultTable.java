@@ -85,6 +85,20 @@ final class ResultTable {
         true);
     row(
         md,
+        "of which JIT compilation (warm-up)",
+        r -> r.perMillionSpans(r.cpuToIdleBreakdown().jitSeconds()),
+        "%.1f",
+        "",
+        true);
+    row(
+        md,
+        "of which garbage collection",
+        r -> r.perMillionSpans(r.cpuToIdleBreakdown().gcSeconds()),
+        "%.1f",
+        "",
+        true);
+    row(
+        md,
         "last trace readable after its ack (s)",
         TargetResult::visibleAfterSeconds,
         "%.2f",
@@ -135,7 +149,9 @@ final class ResultTable {
     md.append(
             "- Server CPU comes from /proc/<pid>/stat (utime + stime) of the server process only;")
         .append(" \"until indexed and idle\" also counts the indexing, merging and committing that")
-        .append(" follow the acknowledgements.\n");
+        .append(" follow the acknowledgements. JIT compilation and garbage collection are the CPU")
+        .append(" of the JVM's compiler and collector threads (/proc/<pid>/task/*/stat): the first")
+        .append(" is a warm-up cost that a longer run spreads over more spans.\n");
     if (results.size() > 1) {
       md.append("- A ratio below 1 favours Faultline, except for spans/s where above 1 does.")
           .append(" Zipkin keeps spans in memory only: no disk, no durability, and it drops")

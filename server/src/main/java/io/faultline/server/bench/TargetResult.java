@@ -10,6 +10,8 @@ package io.faultline.server.bench;
  * @param cpuToAck server CPU seconds from the first send to the last acknowledgement
  * @param cpuToIdle server CPU seconds from the first send until it was idle again after ingest
  *     (indexing, merges and commits that follow the acknowledgements included)
+ * @param cpuToIdleBreakdown what of {@code cpuToIdle} went to JIT compilation and garbage
+ *     collection
  * @param visibleAfterSeconds from the last acknowledgement until the last trace was readable
  * @param generatorCpu CPU seconds the benchmark process itself used during ingest
  */
@@ -18,6 +20,7 @@ record TargetResult(
     IngestDriver.Result ingest,
     double cpuToAck,
     double cpuToIdle,
+    ProcStats.CpuBreakdown cpuToIdleBreakdown,
     double visibleAfterSeconds,
     QueryDriver.Latencies byId,
     QueryDriver.Latencies search,

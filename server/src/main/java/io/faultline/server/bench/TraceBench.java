@@ -118,6 +118,7 @@ final class TraceBench {
           new TraceGenerator(
               shapes, options.seed(), options.spans(), windowStartNanos, WINDOW.toNanos());
       double cpuStart = proc.cpuSeconds(pid);
+      ProcStats.CpuBreakdown breakdownStart = proc.cpuBreakdown(pid);
       double selfStart = proc.cpuSeconds(self);
       IngestDriver.Result ingest =
           new IngestDriver().run(target, generator, options.clients(), options.batch(), out);
@@ -142,6 +143,7 @@ final class TraceBench {
           "  last trace readable %.2f s after its acknowledgement; waiting until idle...%n",
           visibleAfter);
       double cpuToIdle = awaitIdle(pid) - cpuStart;
+      ProcStats.CpuBreakdown breakdown = proc.cpuBreakdown(pid).minus(breakdownStart);
 
       long fromMicros = windowStartNanos / 1000 - 60_000_000L;
       long toMicros = System.currentTimeMillis() * 1000 + 60_000_000L;
@@ -159,6 +161,7 @@ final class TraceBench {
           ingest,
           cpuToAck,
           cpuToIdle,
+          breakdown,
           visibleAfter,
           byId,
           search,

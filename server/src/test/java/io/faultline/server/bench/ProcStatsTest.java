@@ -26,6 +26,17 @@ class ProcStatsTest {
   }
 
   @Test
+  void chargesThisJvmsCompilerThreadsToJitCompilation() throws Exception {
+    ProcStats proc = ProcStats.detect();
+    long self = ProcessHandle.current().pid();
+    ProcStats.CpuBreakdown b = proc.cpuBreakdown(self);
+    // the compilers have compiled JUnit and AssertJ by now; both parts are within the whole
+    assertThat(b.jitSeconds()).isPositive();
+    assertThat(b.gcSeconds()).isNotNegative();
+    assertThat(b.jitSeconds() + b.gcSeconds()).isLessThanOrEqualTo(proc.cpuSeconds(self));
+  }
+
+  @Test
   void readsPeakResidentSetSize() {
     String status = "Name:\tjava\nVmPeak:\t 9000000 kB\nVmHWM:\t  812345 kB\nVmRSS:\t  700000 kB\n";
     assertThat(ProcStats.vmHwmKib(status)).isEqualTo(812345);

@@ -78,6 +78,7 @@ class ResultTableTest {
         ingest,
         cpuToIdle * 0.8,
         cpuToIdle,
+        new ProcStats.CpuBreakdown(cpuToIdle * 0.2, cpuToIdle * 0.1),
         0.5,
         new QueryDriver.Latencies(nanos, 100, 100),
         new QueryDriver.Latencies(nanos, 98, 100),
