@@ -190,6 +190,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             .maxSpansPerRequest(ingest.maxSpansPerRequest)
             .maxAttributesPerItem(ingest.maxAttributesPerItem)
             .maxAttributeValueBytes(ingest.maxAttributeValueLength)
+            .spanRetention(config.getTraces().retention.toJavaDuration())
             .build();
     OtlpCollector collector = OtlpCollector.builder(pipeline).limits(limits).registry(registry).build();
     grpc =

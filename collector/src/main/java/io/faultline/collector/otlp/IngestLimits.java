@@ -4,6 +4,10 @@
  */
 package io.faultline.collector.otlp;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
 /**
  * The limits the OTLP receivers enforce on every export request. Anything over a limit is refused
  * with a reason the client can read; nothing is dropped silently.
@@ -25,6 +29,10 @@ package io.faultline.collector.otlp;
  *   <li>{@link #maxAttributeValueBytes()}: the UTF-8 length of an attribute key or string value, or
  *       the length of a bytes value, including values nested in arrays and key-value lists. A span
  *       carrying a longer one is rejected whole (reason {@code attribute_value_too_long}).
+ *   <li>{@link #spanRetention()}: a span that started longer ago than the trace store keeps spans
+ *       would be deleted at once, so it is rejected (reason {@code span_too_old}) and reported in
+ *       {@code partialSuccess} rather than acknowledged and dropped; {@link Duration#ZERO} turns
+ *       the check off. {@link #clock()} says what "now" is.
  * </ul>
  *
  * <p>Trace and span ids are always checked: a trace id must be 16 bytes and a span id 8 bytes,
@@ -37,7 +45,9 @@ public record IngestLimits(
     long maxDecompressedBytes,
     int maxSpansPerRequest,
     int maxAttributesPerItem,
-    int maxAttributeValueBytes) {
+    int maxAttributeValueBytes,
+    Duration spanRetention,
+    Clock clock) {
 
   /** 16 MiB: the default size of a request as sent. */
   public static final long DEFAULT_MAX_REQUEST_BYTES = 16L << 20;
@@ -62,6 +72,11 @@ public record IngestLimits(
     requirePositive(maxSpansPerRequest, "maxSpansPerRequest");
     requirePositive(maxAttributesPerItem, "maxAttributesPerItem");
     requirePositive(maxAttributeValueBytes, "maxAttributeValueBytes");
+    Objects.requireNonNull(clock, "clock");
+    if (spanRetention == null || spanRetention.isNegative()) {
+      throw new IllegalArgumentException(
+          "spanRetention must be zero (no check) or positive, got " + spanRetention);
+    }
     if (maxRequestBytes > Integer.MAX_VALUE || maxDecompressedBytes > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
           "maxRequestBytes and maxDecompressedBytes must be below 2 GiB (a request is held in"
@@ -91,8 +106,21 @@ public record IngestLimits(
     private int maxSpansPerRequest = DEFAULT_MAX_SPANS_PER_REQUEST;
     private int maxAttributesPerItem = DEFAULT_MAX_ATTRIBUTES_PER_ITEM;
     private int maxAttributeValueBytes = DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES;
+    private Duration spanRetention = Duration.ZERO;
+    private Clock clock = Clock.systemUTC();
 
     private Builder() {}
+
+    /** The trace store's retention: older spans are rejected on arrival. */
+    public Builder spanRetention(Duration retention) {
+      this.spanRetention = retention;
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
 
     public Builder maxRequestBytes(long bytes) {
       this.maxRequestBytes = bytes;
@@ -125,7 +153,9 @@ public record IngestLimits(
           maxDecompressedBytes,
           maxSpansPerRequest,
           maxAttributesPerItem,
-          maxAttributeValueBytes);
+          maxAttributeValueBytes,
+          spanRetention,
+          clock);
     }
   }
 }

@@ -31,7 +31,10 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -213,6 +216,30 @@ class OtlpCollectorTest {
   }
 
   @Test
+  void spansOlderThanTheTraceRetentionAreRejectedInPartialSuccessNotDroppedSilently() {
+    long now = TestSpans.NOW_NANOS / 1_000_000;
+    Clock clock = Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC);
+    long day = Duration.ofDays(1).toNanos();
+    Span fresh = spans.span("fresh").setStartTimeUnixNano(TestSpans.NOW_NANOS - 7 * day + 1).build();
+    Span old = spans.span("old").setStartTimeUnixNano(TestSpans.NOW_NANOS - 7 * day - 1).build();
+    PrometheusRegistry own = new PrometheusRegistry();
+    OtlpCollector c = OtlpCollector.builder(sink).registry(own).limits(IngestLimits.builder()
+        .spanRetention(Duration.ofDays(7)).clock(clock).build()).build();
+
+    ExportTraceServiceResponse response =
+        c.export("test", OtlpSignals.traces(), request("a", fresh, old), 1).join();
+
+    assertThat(response.getPartialSuccess().getRejectedSpans()).isEqualTo(1);
+    assertThat(response.getPartialSuccess().getErrorMessage())
+        .contains("1 span_too_old (first: span 'old' started at ")
+        .contains("longer ago than the trace retention of 7 days");
+    assertThat(sink.spans()).containsExactly(fresh);
+    assertThat(counter(own, "faultline_receiver_items",
+            Labels.of("signal", "traces", "outcome", "rejected", "reason", "span_too_old")))
+        .isEqualTo(1);
+  }
+
+  @Test
   void resourceOrScopeOverTheLimitRejectsItsSpans() {
     ResourceSpans bigResource = ResourceSpans.newBuilder()
         .setResource(Resource.newBuilder().addAllAttributes(attrs(5)))
@@ -322,6 +349,10 @@ class OtlpCollectorTest {
   }
 
   private double counter(String name, Labels labels) {
+    return counter(registry, name, labels);
+  }
+
+  private static double counter(PrometheusRegistry registry, String name, Labels labels) {
     for (MetricSnapshot s : registry.scrape()) {
       if (s.getMetadata().getName().equals(name)) {
         for (CounterSnapshot.CounterDataPointSnapshot p : ((CounterSnapshot) s).getDataPoints()) {

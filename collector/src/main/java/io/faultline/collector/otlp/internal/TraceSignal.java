@@ -17,6 +17,8 @@ import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import java.time.Duration;
+import java.time.Instant;
 
 /** Traces: validates spans against the id rules and {@link IngestLimits}. */
 final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportTraceServiceResponse> {
@@ -78,13 +80,21 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
     }
     Verdicts verdicts =
         new Verdicts(total, limits.maxSpansPerRequest(), RejectReason.TOO_MANY_SPANS, itemName());
+    long oldestStartNanos =
+        limits.spanRetention().isZero()
+            ? Long.MIN_VALUE
+            : (limits.clock().millis() - limits.spanRetention().toMillis()) * 1_000_000L;
     for (ResourceSpans rs : request.getResourceSpansList()) {
       Problem resourceProblem = AttributeCheck.resource(rs.getResource(), limits);
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         Problem scopeProblem = AttributeCheck.scope(ss.getScope(), resourceProblem, limits);
         for (Span span : ss.getSpansList()) {
           if (!verdicts.rejectOverLimit()) {
-            verdicts.record(scopeProblem != null ? scopeProblem : checkSpan(span, limits));
+            Problem p = scopeProblem != null ? scopeProblem : checkSpan(span, limits);
+            if (p == null && span.getStartTimeUnixNano() < oldestStartNanos) {
+              p = tooOld(span, limits);
+            }
+            verdicts.record(p);
           }
         }
       }
@@ -135,6 +145,25 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
       p = AttributeCheck.check(span.getLinks(i).getAttributesList(), limits, "a link of " + owner);
     }
     return p;
+  }
+
+  private static Problem tooOld(Span span, IngestLimits limits) {
+    return new Problem(
+        RejectReason.SPAN_TOO_OLD,
+        "span "
+            + AttributeCheck.quote(span.getName())
+            + " started at "
+            + Instant.ofEpochSecond(0, span.getStartTimeUnixNano())
+            + ", longer ago than the trace retention of "
+            + human(limits.spanRetention())
+            + ", so it would be deleted at once; check the sender's clock and timestamps");
+  }
+
+  private static String human(Duration d) {
+    if (d.toHours() % 24 == 0) {
+      return d.toDays() + (d.toDays() == 1 ? " day" : " days");
+    }
+    return d.toMinutes() % 60 == 0 ? d.toHours() + " h" : d.toString();
   }
 
   private static boolean validId(ByteString id, int length) {
