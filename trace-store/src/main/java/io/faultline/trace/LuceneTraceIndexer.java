@@ -94,11 +94,8 @@ final class LuceneTraceIndexer implements BatchIndexer {
   }
 
   private static ExportTraceServiceRequest request(TelemetryBatch batch, long position) {
-    if (batch.message() instanceof ExportTraceServiceRequest r) {
-      return r;
-    }
     try {
-      return ExportTraceServiceRequest.parseFrom(batch.bytes());
+      return batch.messageAs(ExportTraceServiceRequest.getDefaultInstance());
     } catch (InvalidProtocolBufferException e) {
       // The log checksums its records, so this is a bug upstream, not disk damage: skip, loudly.
       LOG.error(

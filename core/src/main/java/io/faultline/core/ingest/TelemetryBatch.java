@@ -4,6 +4,7 @@
  */
 package io.faultline.core.ingest;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import java.util.Objects;
 
@@ -22,6 +23,21 @@ public record TelemetryBatch(Signal signal, Message message, byte[] bytes) {
     Objects.requireNonNull(signal, "signal");
     Objects.requireNonNull(message, "message");
     Objects.requireNonNull(bytes, "bytes");
+  }
+
+  /**
+   * The message as the type of {@code prototype}: the decoded message when it is one, else parsed
+   * from the bytes.
+   *
+   * @throws InvalidProtocolBufferException when the bytes are no such message; the write-ahead log
+   *     checksums its records, so that is a bug upstream, and an indexer logs it and skips the batch
+   */
+  @SuppressWarnings("unchecked")
+  public <T extends Message> T messageAs(T prototype) throws InvalidProtocolBufferException {
+    if (prototype.getClass().isInstance(message)) {
+      return (T) message;
+    }
+    return (T) prototype.getParserForType().parseFrom(bytes);
   }
 
   /** A batch whose bytes are computed from the message. */

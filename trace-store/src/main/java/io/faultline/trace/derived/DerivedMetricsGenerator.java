@@ -231,11 +231,8 @@ public final class DerivedMetricsGenerator implements BatchIndexer, Closeable {
     if (batch.signal() != Signal.TRACES) {
       return null;
     }
-    if (batch.message() instanceof ExportTraceServiceRequest r) {
-      return r;
-    }
     try {
-      return ExportTraceServiceRequest.parseFrom(batch.bytes());
+      return batch.messageAs(ExportTraceServiceRequest.getDefaultInstance());
     } catch (InvalidProtocolBufferException e) {
       invalidBatches.increment();
       log.error(
