@@ -5,6 +5,7 @@
 package io.faultline.collector.otlp.grpc;
 
 import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
@@ -20,6 +21,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -47,7 +49,8 @@ final class GrpcBindings {
             .setType(MethodDescriptor.MethodType.UNARY)
             .setFullMethodName(generated.getFullMethodName())
             .setSchemaDescriptor(generated.getSchemaDescriptor())
-            .setRequestMarshaller(new DecodingMarshaller<>(generated.getRequestMarshaller()))
+            .setRequestMarshaller(
+                new DecodingMarshaller<>(generated.getRequestMarshaller(), signal.requestPrototype()))
             .setResponseMarshaller(generated.getResponseMarshaller())
             .build();
     return ServerServiceDefinition.builder(generated.getServiceName())
@@ -58,7 +61,7 @@ final class GrpcBindings {
                   if (decoded.failure() != null) {
                     observer.onError(undecodable(collector, signal, decoded.failure()));
                   } else {
-                    export(collector, signal, decoded.message(), observer);
+                    export(collector, signal, decoded, observer);
                   }
                 }))
         .build();
@@ -84,9 +87,12 @@ final class GrpcBindings {
   }
 
   private static <Q extends Message, R extends Message> void export(
-      OtlpCollector collector, OtlpSignal<Q, R> signal, Q request, StreamObserver<R> observer) {
+      OtlpCollector collector,
+      OtlpSignal<Q, R> signal,
+      Decoded<Q> request,
+      StreamObserver<R> observer) {
     collector
-        .export(TRANSPORT, signal, request, request.getSerializedSize())
+        .export(TRANSPORT, signal, request.message(), request.bytes().length, request.bytes())
         .whenComplete(
             (response, error) -> {
               try {
@@ -135,14 +141,20 @@ final class GrpcBindings {
     return StatusProto.toStatusRuntimeException(status);
   }
 
-  /** A decoded request, or why it could not be decoded. */
-  record Decoded<Q>(Q message, RuntimeException failure) {}
+  /**
+   * A decoded request with the bytes it was decoded from (which the write-ahead log keeps as they
+   * are), or why it could not be decoded.
+   */
+  record Decoded<Q>(Q message, byte[] bytes, RuntimeException failure) {}
 
-  private static final class DecodingMarshaller<Q> implements MethodDescriptor.Marshaller<Decoded<Q>> {
+  private static final class DecodingMarshaller<Q extends Message>
+      implements MethodDescriptor.Marshaller<Decoded<Q>> {
     private final MethodDescriptor.Marshaller<Q> delegate;
+    private final Q prototype;
 
-    DecodingMarshaller(MethodDescriptor.Marshaller<Q> delegate) {
+    DecodingMarshaller(MethodDescriptor.Marshaller<Q> delegate, Q prototype) {
       this.delegate = delegate;
+      this.prototype = prototype;
     }
 
     @Override
@@ -151,11 +163,19 @@ final class GrpcBindings {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public Decoded<Q> parse(InputStream stream) {
       try {
-        return new Decoded<>(delegate.parse(stream), null);
+        // grpc-java has already bounded the message (maxInboundMessageSize, also once inflated)
+        byte[] bytes = stream.readAllBytes();
+        return new Decoded<>((Q) prototype.getParserForType().parseFrom(bytes), bytes, null);
+      } catch (InvalidProtocolBufferException e) {
+        return new Decoded<>(null, null, new IllegalArgumentException(e.getMessage(), e));
+      } catch (IOException e) {
+        return new Decoded<>(
+            null, null, Status.INVALID_ARGUMENT.withCause(e).asRuntimeException());
       } catch (RuntimeException e) {
-        return new Decoded<>(null, e);
+        return new Decoded<>(null, null, e);
       }
     }
   }
