@@ -75,14 +75,15 @@ final class LuceneTraceIndexer implements BatchIndexer {
             continue;
           }
           long millis = span.getStartTimeUnixNano() / 1_000_000;
-          // the resource document follows its first span into the partition: a span dropped for
-          // its age, or skipped on replay because its partition has it committed already, needs
-          // none (both become visible with the same commit, so no reader sees one without the other)
-          if (index.add(position, millis, SpanDocuments.document(service, resource, span))
+          // the resource document goes into the partition before its first span there, so that
+          // no refresh shows the span without it; a span dropped for its age, or skipped on
+          // replay because its partition has it committed already, needs none
+          if (index.accepts(position, millis)
               && resourcesWritten.add(
                   new ResourceInPartition(index.partitionStartOf(millis), resource.key))) {
             index.add(position, millis, resource.document());
           }
+          index.add(position, millis, SpanDocuments.document(service, resource, span));
         }
       }
     }

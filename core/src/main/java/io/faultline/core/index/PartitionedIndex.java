@@ -201,6 +201,20 @@ public final class PartitionedIndex implements Closeable {
    * @return true when indexed; false when skipped because its partition already committed a later
    *     position, or dropped because it is older than the retention or too far in the future
    */
+  /**
+   * Whether {@link #add} would index a document with this position and timestamp now, without
+   * adding or counting anything: lets a store write a document that others depend on (added
+   * first, so that no refresh shows the dependants without it) only when they will be indexed.
+   */
+  public boolean accepts(long walPosition, long timestampMillis) {
+    long now = clock.millis();
+    if (timestampMillis < now - retentionMillis || timestampMillis > now + maxFutureMillis) {
+      return false;
+    }
+    Partition p = partitions.get(partitionStartOf(timestampMillis));
+    return p == null || p.committedPosition() <= walPosition;
+  }
+
   public boolean add(long walPosition, long timestampMillis, Iterable<? extends IndexableField> doc)
       throws IOException {
     ensureOpen();

@@ -109,6 +109,23 @@ class PartitionedIndexTest {
   }
 
   @Test
+  void acceptsSaysWhatAddWouldDoWithoutCountingAnything() throws IOException {
+    PartitionedIndex index = open();
+    long now = NOW.toEpochMilli();
+    assertThat(index.accepts(5, now)).as("a partition not yet opened").isTrue();
+    index.add(5, now, doc("a", now));
+    index.commit(10);
+    assertThat(index.accepts(9, now)).as("replay of what the partition committed").isFalse();
+    assertThat(index.accepts(10, now)).isTrue();
+    assertThat(index.accepts(10, now - Duration.ofHours(7).toMillis())).as("expired").isFalse();
+    assertThat(index.accepts(10, now + Duration.ofDays(2).toMillis())).as("too far ahead").isFalse();
+    assertThat(index.droppedExpired()).isZero();
+    assertThat(index.skippedReplayed()).isZero();
+    assertThat(index.add(9, now, doc("b", now))).isFalse();
+    assertThat(index.add(10, now, doc("c", now))).isTrue();
+  }
+
+  @Test
   void refreshLagGrowsUntilARefreshMakesTheAddsSearchable() throws IOException {
     PartitionedIndex index = open();
     assertThat(index.refreshLagMillis()).isZero();
