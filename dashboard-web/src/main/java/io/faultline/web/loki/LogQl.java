@@ -15,9 +15,12 @@ import java.util.regex.PatternSyntaxException;
  * A LogQL log query: {@code {label="v", label=~"re", ...}} followed by stages: line filters
  * ({@code |= "s"}, {@code != "s"}, {@code |~ "re"}, {@code !~ "re"}), parsers ({@code | json},
  * {@code | logfmt}) and label filters ({@code | name op value} with {@code = != =~ !~ > >= < <=},
- * several joined by {@code and} or {@code ,}). Strings in double quotes (Go escapes) or backticks.
+ * several joined by {@code and} or {@code ,}), {@code | drop} and {@code | keep} (names, or {@code
+ * name="value"} matchers). Strings in double quotes (Go escapes) or backticks.
  * Regular expressions use Java's syntax, which agrees with RE2 on everything common; label
- * regexes match whole values, line regexes anywhere in the line, as in Loki.
+ * regexes match whole values, line regexes anywhere in the line, as in Loki. {@link #parseExpr}
+ * also reads metric queries ({@link LogQlExpr}), where a range aggregation's pipeline may end in
+ * {@code | unwrap [duration|duration_seconds|bytes](label)} followed by label filters.
  */
 record LogQl(List<Matcher> selector, List<Stage> stages) {
 
@@ -69,7 +72,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
-  sealed interface Stage permits LineFilter, Parser, LabelFilter {}
+  sealed interface Stage permits LineFilter, Parser, LabelFilter, Drop, Keep, Unwrap {}
 
   record LineFilter(Op op, String text, Pattern pattern) implements Stage {
     boolean keep(String line) {
@@ -103,11 +106,54 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
+  /**
+   * {@code | drop a, b="v"}: removes the named labels, or a label whose value matches (the
+   * matcher's {@code op} is null for a bare name).
+   */
+  record Drop(List<Matcher> labels) implements Stage {
+    void apply(Map<String, String> labels) {
+      for (Matcher m : this.labels) {
+        String v = labels.get(m.name());
+        if (v != null && (m.op() == null || m.matches(v))) {
+          labels.remove(m.name());
+        }
+      }
+    }
+  }
+
+  /** {@code | keep a, b="v"}: keeps only the named labels (or those whose value matches). */
+  record Keep(List<Matcher> labels) implements Stage {
+    void apply(Map<String, String> labels) {
+      labels.entrySet().removeIf(
+          e -> {
+            for (Matcher m : this.labels) {
+              if (m.name().equals(e.getKey()) && (m.op() == null || m.matches(e.getValue()))) {
+                return false;
+              }
+            }
+            return true;
+          });
+    }
+  }
+
+  /** {@code | unwrap label}, with {@code conversion} "" (a number), duration or bytes. */
+  record Unwrap(String label, String conversion) implements Stage {}
+
+  /** A log query; a metric query is a 400 here (see {@link #parseExpr}). */
   static LogQl parse(String text) {
+    LogQlExpr e = parseExpr(text);
+    if (e instanceof LogQlExpr.Logs logs) {
+      return logs.query();
+    }
+    throw new LogQueryException("a metric query is not allowed here; send a log query such as {service_name=\"x\"}");
+  }
+
+  /** A log query or a metric query. */
+  static LogQlExpr parseExpr(String text) {
     if (text == null || text.isBlank()) {
       throw new LogQueryException("query is empty; write a stream selector such as {service_name=\"payments\"}");
     }
-    return new ParserState(text).query();
+    return new ParserState(text).expr();
   }
 
   /** A recursive-descent parser over the query text; errors name the column (1-based). */
@@ -119,11 +165,25 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       this.s = s;
     }
 
-    LogQl query() {
+    LogQlExpr expr() {
       skip();
-      if (peekWord() != null && s.startsWith("(", i + peekWord().length())) {
-        throw error("metric queries (" + peekWord() + "(...)) are not supported; send a log query");
+      LogQlExpr e;
+      if (peek("{")) {
+        List<Matcher> selector = selector();
+        List<Stage> stages = new ArrayList<>();
+        stages(stages, false);
+        e = new LogQlExpr.Logs(new LogQl(selector, List.copyOf(stages)));
+      } else {
+        e = binary(0);
       }
+      skip();
+      if (i < s.length()) {
+        throw error("unexpected text after the " + (e instanceof LogQlExpr.Logs ? "log query" : "expression"));
+      }
+      return e;
+    }
+
+    private List<Matcher> selector() {
       expect("{");
       List<Matcher> selector = new ArrayList<>();
       skip();
@@ -141,11 +201,22 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
                 + " fine, but app=~\".*\", app=\"\" and app!=\"foo\" alone are not",
             0);
       }
-      List<Stage> stages = new ArrayList<>();
+      return List.copyOf(selector);
+    }
+
+    /**
+     * Pipeline stages up to the end of the text, or in a range aggregation ({@code metric}) up to
+     * {@code [}, {@code )} or {@code offset}.
+     */
+    private void stages(List<Stage> stages, boolean metric) {
       while (true) {
         skip();
-        if (i >= s.length()) {
-          break;
+        if (i >= s.length() || metric && (peek("[") || peek(")") || "offset".equals(peekWord()))) {
+          return;
+        }
+        boolean unwrapped = stages.stream().anyMatch(st -> st instanceof Unwrap);
+        if (unwrapped && !(s.startsWith("|", i) && !s.startsWith("|=", i) && !s.startsWith("|~", i))) {
+          throw error("after | unwrap only label filters are allowed");
         }
         if (take("|=")) {
           stages.add(new LineFilter(Op.EQ, string(), null));
@@ -162,6 +233,9 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
         } else if (take("|")) {
           skip();
           String word = peekWord();
+          if (unwrapped && word != null && !isLabelFilterAhead(word)) {
+            throw error("after | unwrap only label filters are allowed");
+          }
           if ("json".equals(word) || "logfmt".equals(word)) {
             i += word.length();
             skip();
@@ -169,18 +243,367 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
               throw error(word + " with parameters is not supported; use | " + word + " alone");
             }
             stages.add(new Parser(word));
-          } else if (word != null && List.of("line_format", "label_format", "unwrap", "drop", "keep",
-              "pattern", "regexp", "decolorize", "unpack").contains(word)) {
+          } else if ("drop".equals(word) || "keep".equals(word)) {
+            i += word.length();
+            List<Matcher> names = new ArrayList<>();
+            do {
+              names.add(nameOrMatcher());
+            } while (take(","));
+            stages.add("drop".equals(word) ? new Drop(List.copyOf(names)) : new Keep(List.copyOf(names)));
+          } else if ("unwrap".equals(word) && isLabelFilterAhead(word)) {
+            stages.add(labelFilter());
+          } else if ("unwrap".equals(word)) {
+            if (!metric) {
+              throw error("| unwrap is only allowed in a range aggregation such as"
+                  + " sum_over_time({...} | unwrap latency [5m])");
+            }
+            i += word.length();
+            stages.add(unwrap());
+          } else if (word != null && List.of("line_format", "label_format", "pattern", "regexp", "decolorize",
+              "unpack").contains(word)) {
             throw error("the " + word + " stage is not supported; supported are line filters, json,"
-                + " logfmt and label filters");
+                + " logfmt, label filters, drop, keep and unwrap");
           } else {
             stages.add(labelFilter());
           }
         } else {
-          throw error("expected a pipeline stage (|=, !=, |~, !~ or | ...)");
+          throw error("expected a pipeline stage (|=, !=, |~, !~ or | ...)" + (metric ? ", a range [5m] or )" : ""));
         }
       }
-      return new LogQl(List.copyOf(selector), List.copyOf(stages));
+    }
+
+    /** True when {@code word} at the cursor is a label name followed by a comparison. */
+    private boolean isLabelFilterAhead(String word) {
+      int j = i + word.length();
+      while (j < s.length() && Character.isWhitespace(s.charAt(j))) {
+        j++;
+      }
+      return j < s.length() && "=!<>".indexOf(s.charAt(j)) >= 0;
+    }
+
+    private Unwrap unwrap() {
+      skip();
+      String first = peekWord();
+      if (first == null) {
+        throw error("expected a label name after unwrap");
+      }
+      i += first.length();
+      skip();
+      if (take("(")) {
+        String conversion = switch (first) {
+          case "duration", "duration_seconds" -> "duration";
+          case "bytes" -> "bytes";
+          default -> throw error("unknown unwrap conversion " + first + "; use duration, duration_seconds or bytes");
+        };
+        skip();
+        String label = peekWord();
+        if (label == null) {
+          throw error("expected a label name in " + first + "(...)");
+        }
+        i += label.length();
+        expect(")");
+        return new Unwrap(label, conversion);
+      }
+      return new Unwrap(first, "");
+    }
+
+    private Matcher nameOrMatcher() {
+      skip();
+      String name = peekWord();
+      if (name == null) {
+        throw error("expected a label name");
+      }
+      int at = i;
+      i += name.length();
+      skip();
+      if (i < s.length() && "=!".indexOf(s.charAt(i)) >= 0) {
+        i = at;
+        return matcher(true);
+      }
+      return new Matcher(name, null, null, null);
+    }
+
+    // Precedence as in PromQL and LogQL: or < and, unless < comparisons < + - < * / % < ^.
+    private static final List<List<String>> LEVELS =
+        List.of(
+            List.of("or"),
+            List.of("and", "unless"),
+            List.of("==", "!=", ">=", "<=", ">", "<"),
+            List.of("+", "-"),
+            List.of("*", "/", "%"),
+            List.of("^"));
+
+    private LogQlExpr binary(int level) {
+      if (level == LEVELS.size()) {
+        return unary();
+      }
+      LogQlExpr lhs = binary(level + 1);
+      while (true) {
+        String op = binaryOp(LEVELS.get(level));
+        if (op == null) {
+          return lhs;
+        }
+        i += op.length();
+        boolean bool = takeWord("bool");
+        if (bool && LEVELS.get(2).indexOf(op) < 0) {
+          throw error("bool modifier can only be used on comparison operators");
+        }
+        LogQlExpr.Matching matching = null;
+        if (takeWord("on")) {
+          matching = new LogQlExpr.Matching(true, labelList());
+        } else if (takeWord("ignoring")) {
+          matching = new LogQlExpr.Matching(false, labelList());
+        }
+        skip();
+        if ("group_left".equals(peekWord()) || "group_right".equals(peekWord())) {
+          throw error(peekWord() + " (many-to-one matching) is not supported; aggregate both sides to"
+              + " the same labels first");
+        }
+        // ^ is right-associative
+        LogQlExpr rhs = op.equals("^") ? binary(level) : binary(level + 1);
+        lhs = new LogQlExpr.Binary(op, bool, matching, lhs, rhs);
+      }
+    }
+
+    private String binaryOp(List<String> ops) {
+      skip();
+      String word = peekWord();
+      for (String op : ops) {
+        if (Character.isLetter(op.charAt(0)) ? op.equals(word) : s.startsWith(op, i)) {
+          if (op.equals("<") && s.startsWith("<=", i) || op.equals(">") && s.startsWith(">=", i)) {
+            continue;
+          }
+          return op;
+        }
+      }
+      return null;
+    }
+
+    private LogQlExpr unary() {
+      skip();
+      if (take("-")) {
+        LogQlExpr e = unary();
+        return e instanceof LogQlExpr.Number n
+            ? new LogQlExpr.Number(-n.value())
+            : new LogQlExpr.Binary("*", false, null, new LogQlExpr.Number(-1), e);
+      }
+      if (take("+")) {
+        return unary();
+      }
+      return primary();
+    }
+
+    private LogQlExpr primary() {
+      skip();
+      if (take("(")) {
+        LogQlExpr e = binary(0);
+        expect(")");
+        return e;
+      }
+      if (peek("{")) {
+        throw error("a log query cannot be used as a metric; wrap it in a range aggregation such as"
+            + " count_over_time({...}[5m])");
+      }
+      if (i < s.length() && (Character.isDigit(s.charAt(i)) || s.charAt(i) == '.')) {
+        return new LogQlExpr.Number(number());
+      }
+      String word = peekWord();
+      if (word == null) {
+        throw error("expected a metric expression: a number, a range aggregation such as"
+            + " count_over_time({...}[5m]) or a vector aggregation such as sum(...)");
+      }
+      if (word.equalsIgnoreCase("inf") || word.equalsIgnoreCase("nan")) {
+        return new LogQlExpr.Number(number());
+      }
+      if (LogQlExpr.VECTOR_OPS.contains(word)) {
+        i += word.length();
+        return vectorAgg(word);
+      }
+      if (LogQlExpr.LOG_RANGE_OPS.contains(word) || LogQlExpr.UNWRAP_RANGE_OPS.contains(word)) {
+        i += word.length();
+        return rangeAgg(word);
+      }
+      if (word.equals("vector")) {
+        i += word.length();
+        expect("(");
+        skip();
+        double v = number();
+        expect(")");
+        return new LogQlExpr.VectorOf(v);
+      }
+      throw error("unsupported function " + word + "; supported are the range aggregations "
+          + new java.util.TreeSet<>(union(LogQlExpr.LOG_RANGE_OPS, LogQlExpr.UNWRAP_RANGE_OPS))
+          + ", the vector aggregations " + new java.util.TreeSet<>(LogQlExpr.VECTOR_OPS) + " and vector()");
+    }
+
+    private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
+      java.util.Set<String> u = new java.util.HashSet<>(a);
+      u.addAll(b);
+      return u;
+    }
+
+    private LogQlExpr vectorAgg(String op) {
+      LogQlExpr.Grouping grouping = grouping();
+      expect("(");
+      Double param = null;
+      if (op.equals("topk") || op.equals("bottomk")) {
+        skip();
+        int at = i;
+        double k = number();
+        if (k != Math.rint(k) || k < 1) {
+          i = at;
+          throw error(op + " needs a whole number of series of at least 1 as its first parameter");
+        }
+        param = k;
+        expect(",");
+      }
+      LogQlExpr inner = binary(0);
+      expect(")");
+      LogQlExpr.Grouping after = grouping();
+      if (after != null) {
+        if (grouping != null) {
+          throw error("the grouping of " + op + " is given twice");
+        }
+        grouping = after;
+      }
+      if ((op.equals("sort") || op.equals("sort_desc")) && grouping != null) {
+        throw error(op + " takes no grouping");
+      }
+      if (inner instanceof LogQlExpr.Number) {
+        throw error(op + " expects a vector, not a number");
+      }
+      return new LogQlExpr.VectorAgg(op, grouping, param, inner);
+    }
+
+    private LogQlExpr rangeAgg(String fn) {
+      expect("(");
+      Double param = null;
+      if (fn.equals("quantile_over_time")) {
+        skip();
+        param = number();
+        expect(",");
+      }
+      skip();
+      if (!peek("{")) {
+        throw error(fn + " expects a log range such as {service_name=\"x\"}[5m]");
+      }
+      List<Matcher> selector = selector();
+      List<Stage> stages = new ArrayList<>();
+      stages(stages, true);
+      if (!take("[")) {
+        throw error(fn + " needs a range after the log query, such as [5m]");
+      }
+      int at = i;
+      int close = s.indexOf(']', i);
+      if (close < 0) {
+        throw error("unterminated range; close it with ]");
+      }
+      long range = durationAt(s.substring(i, close).trim(), at);
+      if (range <= 0) {
+        throw error("the range must be positive");
+      }
+      i = close + 1;
+      stages(stages, true);
+      long offset = 0;
+      if (takeWord("offset")) {
+        skip();
+        int from = i;
+        while (i < s.length() && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '.' || s.charAt(i) == '-'
+            || s.charAt(i) == '\u00b5')) {
+          i++;
+        }
+        offset = durationAt(s.substring(from, i), from);
+      }
+      expect(")");
+      LogQlExpr.Grouping grouping = grouping();
+      int u = -1;
+      for (int k = 0; k < stages.size(); k++) {
+        if (stages.get(k) instanceof Unwrap) {
+          u = k;
+        }
+      }
+      Unwrap unwrap = u < 0 ? null : (Unwrap) stages.get(u);
+      if (unwrap == null && !LogQlExpr.LOG_RANGE_OPS.contains(fn)) {
+        throw error("invalid aggregation " + fn + " without unwrap; add | unwrap <label> before the range");
+      }
+      if (unwrap != null && !LogQlExpr.UNWRAP_RANGE_OPS.contains(fn)) {
+        throw error("invalid aggregation " + fn + " with unwrap");
+      }
+      if (grouping != null && !LogQlExpr.GROUPABLE_RANGE_OPS.contains(fn)) {
+        throw error("grouping not allowed for " + fn + " aggregation; group with sum by (...) (" + fn + "(...)) instead");
+      }
+      List<Stage> pre = u < 0 ? stages : stages.subList(0, u);
+      List<Stage> post = u < 0 ? List.of() : stages.subList(u + 1, stages.size());
+      return new LogQlExpr.RangeAgg(
+          fn, param, new LogQl(selector, List.copyOf(pre)), unwrap, List.copyOf(post), range, offset, grouping);
+    }
+
+    private long durationAt(String text, int at) {
+      try {
+        return io.faultline.web.jaeger.GoDuration.parseLookbackNanos(text);
+      } catch (IllegalArgumentException e) {
+        i = at;
+        throw error("invalid duration '" + text + "': use a duration such as 30s, 5m or 1h");
+      }
+    }
+
+    private LogQlExpr.Grouping grouping() {
+      if (takeWord("by")) {
+        return new LogQlExpr.Grouping(false, labelList());
+      }
+      if (takeWord("without")) {
+        return new LogQlExpr.Grouping(true, labelList());
+      }
+      return null;
+    }
+
+    private List<String> labelList() {
+      expect("(");
+      List<String> names = new ArrayList<>();
+      skip();
+      if (!peek(")")) {
+        do {
+          skip();
+          String name = peekWord();
+          if (name == null) {
+            throw error("expected a label name");
+          }
+          i += name.length();
+          names.add(name);
+        } while (take(","));
+      }
+      expect(")");
+      return names;
+    }
+
+    private double number() {
+      skip();
+      int start = i;
+      while (i < s.length() && (Character.isLetterOrDigit(s.charAt(i)) || s.charAt(i) == '.'
+          || (s.charAt(i) == '+' || s.charAt(i) == '-') && i > start && "eE".indexOf(s.charAt(i - 1)) >= 0)) {
+        i++;
+      }
+      String text = s.substring(start, i);
+      switch (text.toLowerCase(java.util.Locale.ROOT)) {
+        case "inf", "+inf" -> {
+          return Double.POSITIVE_INFINITY;
+        }
+        case "nan" -> {
+          return Double.NaN;
+        }
+        default -> {
+          // fall through to the decimal forms
+        }
+      }
+      try {
+        if (text.isEmpty() || !text.matches("[0-9]*\\.?[0-9]+([eE][+-]?[0-9]+)?|[0-9]+\\.")) {
+          throw new NumberFormatException(text);
+        }
+        return Double.parseDouble(text);
+      } catch (NumberFormatException e) {
+        i = start;
+        throw error("expected a number");
+      }
     }
 
     private LabelFilter labelFilter() {

@@ -41,16 +41,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loki's read API, enough for Grafana's Loki data source to browse labels and run log queries:
- * {@code GET /loki/api/v1/query_range}, {@code /query}, {@code /labels} and {@code
- * /label/{name}/values}, answering in Loki's envelope ({@code {"status":"success","data":...}},
- * log results as {@code resultType: "streams"} with {@code [["<ns>", "<line>"]]} values).
+ * Loki's read API, enough for Grafana's Loki data source to browse labels and run log and metric
+ * queries: {@code GET /loki/api/v1/query_range}, {@code /query}, {@code /labels} and {@code
+ * /label/{name}/values}, answering in Loki's envelope ({@code {"status":"success","data":...}}, log
+ * results as {@code resultType: "streams"} with {@code [["<ns>", "<line>"]]} values, metric results
+ * as {@code matrix} (range) or {@code vector}/{@code scalar} (instant) with {@code [<unix seconds>,
+ * "<value>"]} samples).
  *
  * <p>Stream labels are {@code service_name}, {@code service_namespace}, {@code
- * deployment_environment} (from resource attributes) and {@code level}; {@code | json} and {@code
- * | logfmt} add the labels they extract. A query scans at most {@value #MAX_SCANNED} records
- * matching its stream selector (newest or oldest first, as asked) while collecting {@code limit}
- * lines. Errors are 400 with a plain-text message naming the mistake, as Loki answers.
+ * deployment_environment} (from resource attributes) and {@code level}; after the stream selector
+ * every line also carries {@code detected_level} (as Loki's structured metadata), and {@code |
+ * json} and {@code | logfmt} add the labels they extract. A log query scans at most {@value
+ * #MAX_SCANNED} records matching its stream selector (newest or oldest first, as asked) while
+ * collecting {@code limit} lines. Metric queries are evaluated by {@link MetricEngine} over the
+ * records of each range aggregation's selector, read page by page, with its limits. Errors are 400
+ * with a plain-text message naming the mistake, as Loki answers.
  */
 @Path("/loki/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -90,13 +95,38 @@ public final class LokiResource {
       @QueryParam("start") String start,
       @QueryParam("end") String end,
       @QueryParam("since") String since,
-      @QueryParam("direction") String direction) {
+      @QueryParam("direction") String direction,
+      @QueryParam("step") String step) {
     return run(
         () -> {
           Instant e = LogParams.lokiTime("end", end, clock.instant());
           Duration back = since == null || since.isBlank() ? DEFAULT_RANGE : LogParams.duration("since", since);
           Instant s = LogParams.lokiTime("start", start, e.minus(back));
-          return streams(query, s, e, limit, direction);
+          LogQlExpr expr = LogQl.parseExpr(query);
+          if (expr instanceof LogQlExpr.Logs logs) {
+            return streams(logs.query(), s, e, limit, direction);
+          }
+          checkRange(s, e);
+          long startNanos = nanos(s);
+          long span = nanos(e) - startNanos;
+          long stepNanos;
+          if (step == null || step.isBlank()) {
+            // Loki's default: the range over 250 points, at least a second
+            stepNanos = Math.max(span / 250 / 1_000_000_000L, 1) * 1_000_000_000L;
+          } else {
+            stepNanos = LogParams.duration("step", step).toNanos();
+            if (stepNanos <= 0) {
+              throw new LogQueryException(
+                  "zero or negative query resolution step widths are not accepted. Try a positive integer");
+            }
+          }
+          if (span / stepNanos >= MetricEngine.MAX_POINTS_PER_SERIES) {
+            throw new LogQueryException(
+                "exceeded maximum resolution of 11,000 points per timeseries. Try increasing the value of the step"
+                    + " parameter (the range of " + span / 1_000_000_000L + "s at a step of " + stepNanos / 1e9
+                    + "s needs " + (span / stepNanos + 1) + " points)");
+          }
+          return metric(expr, startNanos, stepNanos, (int) (span / stepNanos) + 1, false);
         });
   }
 
@@ -110,7 +140,11 @@ public final class LokiResource {
     return run(
         () -> {
           Instant t = LogParams.lokiTime("time", time, clock.instant());
-          return streams(query, t.minus(DEFAULT_RANGE), t, limit, direction);
+          LogQlExpr expr = LogQl.parseExpr(query);
+          if (expr instanceof LogQlExpr.Logs logs) {
+            return streams(logs.query(), t.minus(DEFAULT_RANGE), t, limit, direction);
+          }
+          return metric(expr, nanos(t), 1_000_000_000L, 1, true);
         });
   }
 
@@ -158,7 +192,91 @@ public final class LokiResource {
     }
   }
 
-  private ObjectNode streams(String text, Instant s, Instant e, String limitText, String directionText) {
+  private static long nanos(Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+  }
+
+  /**
+   * A metric query's answer in Loki's shapes: {@code matrix} ({@code [[<unix seconds>,
+   * "<value>"]]} per series) for a range query, {@code vector} or {@code scalar} for an instant one.
+   */
+  private ObjectNode metric(LogQlExpr expr, long startNanos, long stepNanos, int steps, boolean instant) {
+    MetricEngine engine = new MetricEngine(this::scan, startNanos, stepNanos, steps);
+    MetricEngine.Value value = engine.evaluate(expr);
+    ObjectNode data = JSON.objectNode();
+    if (value instanceof MetricEngine.Scalar scalar && instant) {
+      data.put("resultType", "scalar");
+      data.putArray("result").add(time(startNanos)).add(LokiFormat.value(scalar.values()[0]));
+    } else {
+      List<MetricEngine.Series> series;
+      if (value instanceof MetricEngine.Scalar scalar) {
+        MetricEngine.Series s = new MetricEngine.Series(new TreeMap<>());
+        s.size = steps;
+        s.steps = new int[steps];
+        for (int k = 0; k < steps; k++) {
+          s.steps[k] = k;
+        }
+        s.values = scalar.values();
+        series = List.of(s);
+      } else {
+        series = ((MetricEngine.Matrix) value).series();
+      }
+      data.put("resultType", instant ? "vector" : "matrix");
+      ArrayNode result = data.putArray("result");
+      for (MetricEngine.Series s : series) {
+        ObjectNode o = result.addObject();
+        ObjectNode metric = o.putObject("metric");
+        s.labels.forEach(metric::put);
+        if (instant) {
+          o.putArray("value").add(time(startNanos)).add(LokiFormat.value(s.values[0]));
+        } else {
+          ArrayNode values = o.putArray("values");
+          for (int p = 0; p < s.size; p++) {
+            values.addArray().add(time(engine.stepNanos(s.steps[p]))).add(LokiFormat.value(s.values[p]));
+          }
+        }
+      }
+    }
+    ObjectNode summary = data.putObject("stats").putObject("summary");
+    summary.put("totalLinesProcessed", engine.recordsRead());
+    return success(data);
+  }
+
+  private static JsonNode time(long nanos) {
+    return LokiFormat.time(Math.floorDiv(nanos, 1_000_000L));
+  }
+
+  /** Metric queries read records through here: every match of the selector, oldest first. */
+  private void scan(
+      List<LogQl.Matcher> selector, Instant s, Instant e, long maxRecords, MetricEngine.RecordSink sink) {
+    String lucene = prefilter(selector, s, e);
+    if (lucene == null || !e.isAfter(s)) {
+      return;
+    }
+    LogQuery q = new LogQuery(lucene, s, e, LogQuery.Direction.FORWARD, LogQuery.MAX_LIMIT, null);
+    while (true) {
+      LogPage page = queries.search(q);
+      if (q.cursor() == null && page.total() > maxRecords) {
+        throw new LogQueryException(
+            "the metric query would read " + page.total() + " log records of its stream selector between " + s
+                + " and " + e + ", more than the limit of " + MetricEngine.MAX_RECORDS + "; narrow the stream"
+                + " selector or shorten the time range or the range [...]");
+      }
+      for (LogEntry entry : page.logs()) {
+        Map<String, String> labels = labels(entry);
+        if (selectorMatches(selector, labels)) {
+          labels.put("detected_level", labels.get("level"));
+          sink.accept(entry.timestampNanos(), LogJson.line(entry), labels);
+        }
+      }
+      if (page.nextCursor() == null) {
+        return;
+      }
+      q = q.next(page.nextCursor());
+    }
+  }
+
+  private ObjectNode streams(LogQl ql, Instant s, Instant e, String limitText, String directionText) {
     checkRange(s, e);
     int limit = LogParams.integer("limit", limitText, DEFAULT_LIMIT, 1, MAX_LIMIT);
     LogQuery.Direction direction = LogQuery.Direction.BACKWARD;
@@ -169,7 +287,6 @@ public final class LokiResource {
         default -> throw new LogQueryException("invalid direction '" + directionText + "': use backward or forward");
       }
     }
-    LogQl ql = LogQl.parse(text);
     Map<Map<String, String>, List<String[]>> streams = new LinkedHashMap<>();
     int found = 0;
     int scanned = 0;
@@ -184,6 +301,7 @@ public final class LokiResource {
           if (!selectorMatches(ql.selector(), labels)) {
             continue;
           }
+          labels.put("detected_level", labels.get("level"));
           String line = LogJson.line(entry);
           if (!pipeline(ql.stages(), line, labels)) {
             continue;
@@ -314,8 +432,14 @@ public final class LokiResource {
         } else {
           logfmt(line, labels);
         }
-      } else if (stage instanceof LogQl.LabelFilter f && !f.keep(labels)) {
-        return false;
+      } else if (stage instanceof LogQl.LabelFilter f) {
+        if (!f.keep(labels)) {
+          return false;
+        }
+      } else if (stage instanceof LogQl.Drop d) {
+        d.apply(labels);
+      } else if (stage instanceof LogQl.Keep k) {
+        k.apply(labels);
       }
     }
     return true;
