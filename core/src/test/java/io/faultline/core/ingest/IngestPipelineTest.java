@@ -170,6 +170,28 @@ class IngestPipelineTest {
   }
 
   @Test
+  void aBatchLargerThanTheLimitIsTakenWhenNothingElseIsInFlight() throws Exception {
+    TelemetryBatch small = traces("small");
+    TelemetryBatch large = traces("large".repeat(200));
+    int max = small.bytes().length;
+    assertThat(large.bytes().length).isGreaterThan(max);
+    RecordingIndexer slow = indexer("slow", Signal.TRACES);
+    slow.gate = new CountDownLatch(1);
+    try (IngestPipeline pipeline = pipeline(slow).maxInFlightBytes(max).build()) {
+      pipeline.start();
+      pipeline.accept(small).join();
+      assertThatThrownBy(() -> pipeline.accept(large).join())
+          .cause()
+          .isInstanceOf(BackpressureException.class);
+
+      slow.gate.countDown();
+      await().atMost(PATIENCE).until(() -> pipeline.hasRoomFor(large.bytes().length));
+      pipeline.accept(large).join();
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(slow.applied).hasSize(2));
+    }
+  }
+
+  @Test
   void segmentsAreDeletedOnceEveryIndexerCommittedPastThem() throws Exception {
     RecordingIndexer fast = indexer("fast", Signal.TRACES);
     RecordingIndexer lagging = indexer("lagging", Signal.TRACES);
