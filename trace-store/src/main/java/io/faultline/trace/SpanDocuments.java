@@ -4,6 +4,8 @@
  */
 package io.faultline.trace;
 
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -87,6 +89,7 @@ final class SpanDocuments {
   static final String RESOURCE = "resource";
 
   static final char SEPARATOR = '\u0000';
+  private static final BytesRef ERROR_TRUE = new BytesRef(tagTerm("error", "true"));
   static final int MAX_TAG_VALUE_LENGTH = 256;
   static final String UNKNOWN_SERVICE = "unknown_service";
 
@@ -161,7 +164,7 @@ final class SpanDocuments {
   static List<IndexableField> document(String service, SharedResource resource, Span span) {
     String kind = kind(span.getKind());
     long start = startMicros(span);
-    List<String> spanTags = new ArrayList<>(span.getAttributesCount() + 4);
+    List<BytesRef> spanTags = new ArrayList<>(span.getAttributesCount() + 4);
     addAttributes(spanTags, span.getAttributesList());
     for (Span.Event event : span.getEventsList()) {
       add(spanTags, "event", event.getName());
@@ -174,7 +177,7 @@ final class SpanDocuments {
       add(spanTags, "otel.status_description", span.getStatus().getMessage());
     }
     if (code == Status.StatusCode.STATUS_CODE_ERROR) {
-      spanTags.add(tagTerm("error", "true"));
+      spanTags.add(ERROR_TRUE);
     }
 
     List<IndexableField> doc = new ArrayList<>(12 + spanTags.size());
@@ -190,7 +193,7 @@ final class SpanDocuments {
     doc.add(new NumericDocValuesField(START, start));
     doc.add(new LongPoint(DURATION, durationMicros(span)));
     doc.add(resource.refTerm);
-    for (String tag : spanTags) {
+    for (BytesRef tag : spanTags) {
       doc.add(new StringField(TAG, tag, Field.Store.NO));
     }
     doc.add(new StoredField(SPAN_ONLY, span.toByteArray()));
@@ -235,12 +238,12 @@ final class SpanDocuments {
       key = digest(bytes);
       ref = new StoredField(RESOURCE_REF, key);
       refTerm = new StringField(SPAN_RESOURCE, keyTerm(key), Field.Store.NO);
-      List<String> tags = new ArrayList<>(rs.getResource().getAttributesCount() + 2);
+      List<BytesRef> tags = new ArrayList<>(rs.getResource().getAttributesCount() + 2);
       addAttributes(tags, rs.getResource().getAttributesList());
       add(tags, "otel.scope.name", ss.getScope().getName());
       add(tags, "otel.scope.version", ss.getScope().getVersion());
       tagFields = new ArrayList<>(tags.size());
-      for (String tag : tags) {
+      for (BytesRef tag : tags) {
         tagFields.add(new StringField(TAG, tag, Field.Store.NO));
       }
     }
@@ -277,18 +280,44 @@ final class SpanDocuments {
     return b.build();
   }
 
-  private static void addAttributes(List<String> tags, List<KeyValue> attributes) {
+  /**
+   * Adds the tag terms of attributes, built from their UTF-8 bytes as received: a key or string
+   * value is never decoded into a {@code String} only to be encoded again.
+   */
+  private static void addAttributes(List<BytesRef> tags, List<KeyValue> attributes) {
     for (KeyValue kv : attributes) {
-      add(tags, kv.getKey(), TagValues.render(kv.getValue()));
+      AnyValue v = kv.getValue();
+      ByteString value =
+          v.getValueCase() == AnyValue.ValueCase.STRING_VALUE
+              ? v.getStringValueBytes()
+              : ByteString.copyFromUtf8(TagValues.render(v));
+      add(tags, kv.getKeyBytes(), value);
     }
   }
 
-  private static void add(List<String> tags, String key, String value) {
-    if (value.isEmpty()
-        || value.length() > MAX_TAG_VALUE_LENGTH
-        || key.length() > MAX_TAG_VALUE_LENGTH) {
+  private static void add(List<BytesRef> tags, String key, String value) {
+    add(tags, ByteString.copyFromUtf8(key), ByteString.copyFromUtf8(value));
+  }
+
+  private static void add(List<BytesRef> tags, ByteString key, ByteString value) {
+    if (value.isEmpty() || !indexable(value) || !indexable(key)) {
       return;
     }
-    tags.add(tagTerm(key, value));
+    byte[] term = new byte[key.size() + 1 + value.size()];
+    key.copyTo(term, 0);
+    term[key.size()] = (byte) SEPARATOR;
+    value.copyTo(term, key.size() + 1);
+    tags.add(new BytesRef(term));
+  }
+
+  /** At most {@value #MAX_TAG_VALUE_LENGTH} UTF-16 characters, told from the UTF-8 bytes. */
+  private static boolean indexable(ByteString utf8) {
+    if (utf8.size() <= MAX_TAG_VALUE_LENGTH) {
+      return true; // no more characters than bytes
+    }
+    if (utf8.size() > 3 * MAX_TAG_VALUE_LENGTH) {
+      return false; // at most 3 bytes per UTF-16 character
+    }
+    return utf8.toStringUtf8().length() <= MAX_TAG_VALUE_LENGTH;
   }
 }

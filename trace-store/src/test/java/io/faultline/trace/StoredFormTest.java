@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.faultline.core.index.PartitionedIndex;
+import io.faultline.core.trace.TraceQuery;
 import io.faultline.core.ingest.Signal;
 import io.faultline.core.ingest.TelemetryBatch;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
@@ -140,6 +142,30 @@ class StoredFormTest {
     try (LuceneTraceStore store = open()) {
       assertThat(store.queries().trace(span.getTraceId().toByteArray()))
           .hasValueSatisfying(t -> assertThat(t.getResourceSpans(0)).isEqualTo(legacy));
+    }
+  }
+
+  @Test
+  void tagValuesUpTo256CharactersAreIndexedWhateverTheirUtf8Length() throws Exception {
+    String accents = "é".repeat(256); // 512 bytes of UTF-8, 256 characters
+    String tooLong = "é".repeat(257);
+    Span a = span(1, (byte) 4).toBuilder().addAttributes(attr("note", accents)).build();
+    Span b = span(2, (byte) 5).toBuilder().addAttributes(attr("note", tooLong)).build();
+    try (LuceneTraceStore store = open()) {
+      BatchIndexerSupport.apply(store, 1, resourceSpans("orders", "a", a, b));
+      store.indexer().commit();
+      long from = (NOW.toEpochMilli() - 60_000) * 1000;
+      long to = (NOW.toEpochMilli() + 60_000) * 1000;
+      assertThat(
+              store.queries().findTraces(
+                  new TraceQuery(null, null, Map.of("note", accents), from, to, null, null, 20)))
+          .hasSize(1);
+      assertThat(
+              store.queries().findTraces(
+                  new TraceQuery(null, null, Map.of("note", tooLong), from, to, null, null, 20)))
+          .as("stored, not indexed")
+          .isEmpty();
+      assertThat(store.queries().trace(b.getTraceId().toByteArray())).isPresent();
     }
   }
 

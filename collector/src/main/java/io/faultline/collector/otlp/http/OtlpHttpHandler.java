@@ -16,6 +16,7 @@ import io.faultline.collector.otlp.internal.Outcome;
 import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.otlp.OtlpJsonException;
 import java.io.EOFException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -147,7 +148,7 @@ final class OtlpHttpHandler extends Handler.Abstract {
         body = inflated;
       }
       if (encoding.keepsBody()) {
-        raw = body.readAllBytes();
+        raw = gzip || length < 0 ? body.readAllBytes() : readExactly(body, (int) length);
         message = encoding.parse(raw, signal.requestPrototype());
       } else {
         message = encoding.parse(body, signal.requestPrototype());
@@ -182,6 +183,16 @@ final class OtlpHttpHandler extends Handler.Abstract {
                 sendFailure(response, callback, encoding, OtlpCollector.unwrap(error));
               }
             });
+  }
+
+  /** A body of known length, read into one array of that size. */
+  private static byte[] readExactly(InputStream body, int length) throws IOException {
+    byte[] bytes = new byte[length];
+    int n = body.readNBytes(bytes, 0, length);
+    if (n < length) {
+      throw new EOFException("the body ended after " + n + " of its " + length + " bytes");
+    }
+    return bytes;
   }
 
   /** Outcomes after decoding: the collector already counted the request. */

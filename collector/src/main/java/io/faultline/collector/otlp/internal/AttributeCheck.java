@@ -62,32 +62,34 @@ final class AttributeCheck {
     if (keyBytes > limits.maxAttributeValueBytes()) {
       return tooLong(owner, "an attribute key", keyBytes, limits);
     }
-    return checkValue(kv.getValue(), limits, owner, kv.getKey());
+    return checkValue(kv.getValue(), limits, owner, kv);
   }
 
-  private static Problem checkValue(AnyValue value, IngestLimits limits, String owner, String key) {
+  /** {@code kv} names the attribute in a message; its key is decoded only then. */
+  private static Problem checkValue(
+      AnyValue value, IngestLimits limits, String owner, KeyValue kv) {
     switch (value.getValueCase()) {
       case STRING_VALUE:
         int s = value.getStringValueBytes().size();
         return s > limits.maxAttributeValueBytes()
-            ? tooLong(owner, "attribute " + quote(key), s, limits)
+            ? tooLong(owner, "attribute " + quote(kv.getKey()), s, limits)
             : null;
       case BYTES_VALUE:
         int b = value.getBytesValue().size();
         return b > limits.maxAttributeValueBytes()
-            ? tooLong(owner, "attribute " + quote(key), b, limits)
+            ? tooLong(owner, "attribute " + quote(kv.getKey()), b, limits)
             : null;
       case ARRAY_VALUE:
         for (AnyValue v : value.getArrayValue().getValuesList()) {
-          Problem p = checkValue(v, limits, owner, key);
+          Problem p = checkValue(v, limits, owner, kv);
           if (p != null) {
             return p;
           }
         }
         return null;
       case KVLIST_VALUE:
-        for (KeyValue kv : value.getKvlistValue().getValuesList()) {
-          Problem p = checkKeyValue(kv, limits, owner);
+        for (KeyValue inner : value.getKvlistValue().getValuesList()) {
+          Problem p = checkKeyValue(inner, limits, owner);
           if (p != null) {
             return p;
           }
