@@ -323,6 +323,7 @@ public final class IngestPipeline implements TelemetrySink, Closeable {
       return;
     }
     boolean interrupted = false;
+    long releasable = -1;
     try {
       committer.shutdownNow();
       committer.awaitTermination(config.closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -343,7 +344,8 @@ public final class IngestPipeline implements TelemetrySink, Closeable {
       for (int i = 0; i < lanes.size(); i++) {
         given[i] = lanes.get(i).lastQueuedNext();
       }
-      wal.deleteSegmentsBefore(releasablePosition(wal.nextPosition(), given));
+      releasable = releasablePosition(wal.nextPosition(), given);
+      wal.deleteSegmentsBefore(releasable);
     } catch (InterruptedException e) {
       interrupted = true;
     } finally {
@@ -352,6 +354,8 @@ public final class IngestPipeline implements TelemetrySink, Closeable {
         Thread.currentThread().interrupt();
       }
     }
+    // every store committed everything: a clean stop leaves no log to replay
+    wal.deleteIfAllBefore(releasable);
   }
 
   /** Configures an {@link IngestPipeline}; defaults suit a laptop. */

@@ -281,6 +281,34 @@ public final class WriteAheadLog implements Closeable {
     }
   }
 
+  /**
+   * After {@link #close()}: deletes every segment, the one last written included, when all records
+   * lie before {@code position} (every store has committed all of them), so that a clean stop
+   * leaves no log behind. The next {@link Builder#open()} starts an empty segment at its {@link
+   * Builder#firstPosition}. A crash part way leaves only segments whose records are committed.
+   *
+   * @return whether the log was deleted
+   */
+  public boolean deleteIfAllBefore(long position) throws IOException {
+    synchronized (appendLock) {
+      if (!closed) {
+        throw new IllegalStateException("the write-ahead log must be closed first");
+      }
+    }
+    synchronized (this) {
+      if (position < durableEnd || segments.isEmpty()) {
+        return false;
+      }
+      for (Path segment : segments.values()) {
+        Files.deleteIfExists(segment);
+      }
+      segments.clear();
+      syncDirectory();
+      log.info("Deleted the write-ahead log in {}: every store has committed all of it", dir);
+      return true;
+    }
+  }
+
   /** Unhealthy once a write or fsync failed, or a replay found a corrupt segment. */
   public Health check() {
     IOException failed = failure;

@@ -218,6 +218,32 @@ class IngestPipelineTest {
   }
 
   @Test
+  void aCleanStopLeavesNoLogAndTheNextStartAppliesOnlyNewBatches() throws Exception {
+    RecordingIndexer traces = indexer("traces", Signal.TRACES);
+    RecordingIndexer idle = indexer("logs", Signal.LOGS);
+    long end;
+    try (IngestPipeline pipeline = pipeline(traces, idle).maxSegmentBytes(1024).build()) {
+      pipeline.start();
+      for (int i = 0; i < 10; i++) {
+        pipeline.accept(traces("span-" + i + "-" + "x".repeat(150))).join();
+      }
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(traces.applied).hasSize(10));
+    }
+    end = traces.checkpoint();
+    assertThat(end).isPositive();
+    assertThat(segments()).as("everything was committed at close").isEmpty();
+
+    RecordingIndexer tracesAgain = indexer("traces", Signal.TRACES);
+    RecordingIndexer idleAgain = indexer("logs", Signal.LOGS);
+    try (IngestPipeline pipeline = pipeline(tracesAgain, idleAgain).build()) {
+      pipeline.start();
+      pipeline.accept(traces("after-restart")).join();
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(tracesAgain.applied).hasSize(1));
+      assertThat(tracesAgain.applied.get(0).position()).isEqualTo(end);
+    }
+  }
+
+  @Test
   void aStoreThatReceivesNothingDoesNotKeepTheLogAlive() throws Exception {
     // #2: a logs store without any log traffic pinned every trace segment on disk forever
     RecordingIndexer traces = indexer("traces", Signal.TRACES);

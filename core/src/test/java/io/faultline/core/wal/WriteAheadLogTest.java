@@ -163,6 +163,28 @@ class WriteAheadLogTest {
   }
 
   @Test
+  void aClosedLogWhoseRecordsAreAllCommittedIsDeletedAndStartsAgainAtItsEnd() throws Exception {
+    long end;
+    WriteAheadLog wal = WriteAheadLog.builder(dir).maxSegmentBytes(1024).open();
+    appendNumbered(wal, 30, 60);
+    end = wal.nextPosition();
+    assertThatThrownBy(() -> wal.deleteIfAllBefore(end))
+        .isInstanceOf(IllegalStateException.class);
+    wal.close();
+    assertThat(wal.deleteIfAllBefore(end - 1)).as("a record not yet committed").isFalse();
+    assertThat(segmentFiles()).isNotEmpty();
+    assertThat(wal.deleteIfAllBefore(end)).isTrue();
+    assertThat(segmentFiles()).isEmpty();
+
+    try (WriteAheadLog reopened = WriteAheadLog.builder(dir).firstPosition(end).open()) {
+      assertThat(reopened.nextPosition()).isEqualTo(end);
+      assertThat(replay(reopened, 0)).isEmpty();
+      long next = reopened.append((byte) 1, payload(99, 10)).get();
+      assertThat(next).isEqualTo(end);
+    }
+  }
+
+  @Test
   void tornTailIsCutAndAppendsContinueAfterIt() throws Exception {
     List<Long> positions;
     try (WriteAheadLog wal = WriteAheadLog.builder(dir).open()) {
