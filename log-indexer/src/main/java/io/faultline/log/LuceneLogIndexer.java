@@ -31,6 +31,8 @@ final class LuceneLogIndexer implements BatchIndexer {
   private final PartitionedIndex index;
   private final Clock clock;
   private final LongAdder untimed = new LongAdder();
+  /** Only the indexing thread (the caller of {@link #apply}) touches it. */
+  private final LogDocuments.SeverityFields severities = new LogDocuments.SeverityFields();
   private volatile long appliedPosition;
 
   LuceneLogIndexer(PartitionedIndex index, Clock clock) {
@@ -59,17 +61,18 @@ final class LuceneLogIndexer implements BatchIndexer {
     for (ResourceLogs rl : request.getResourceLogsList()) {
       LogDocuments.ResourceFields resource = LogDocuments.resourceFields(rl.getResource());
       for (ScopeLogs sl : rl.getScopeLogsList()) {
+        LogDocuments.StoredForm storedForm = new LogDocuments.StoredForm(rl, sl);
         for (LogRecord record : sl.getLogRecordsList()) {
           long nanos = LogEntry.timestampNanos(record);
           if (nanos == 0) {
             untimed.increment();
             nanos = Math.multiplyExact(clock.millis(), 1_000_000L);
           }
-          byte[] stored = LogDocuments.single(rl, sl, record).toByteArray();
           index.add(
               position,
               Math.floorDiv(nanos, 1_000_000L),
-              LogDocuments.document(resource, record, nanos, position, ordinal++, stored));
+              LogDocuments.document(
+                  severities, resource, record, nanos, position, ordinal++, storedForm.of(record)));
         }
       }
     }

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -57,15 +58,17 @@ final class FaultlineServer {
     int adminPort = ChildProcesses.freePort();
     otlpHttpPort = ChildProcesses.freePort();
     List<String> command =
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            FaultlineTarget.HEAP,
-            "-XX:+UseG1GC",
-            "-jar",
-            jarCopy.toString(),
-            "server",
-            "--data-dir",
-            dataDir.toString());
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                FaultlineTarget.HEAP,
+                "-XX:+UseG1GC"));
+    // as FaultlineTarget: extra server flags, e.g. a flight recording for a profile
+    String extra = System.getenv("FAULTLINE_BENCH_SERVER_JVM_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
+    command.addAll(List.of("-jar", jarCopy.toString(), "server", "--data-dir", dataDir.toString()));
     Map<String, String> env =
         Map.of(
             "FAULTLINE_HTTP_PORT", Integer.toString(httpPort),
@@ -138,7 +141,11 @@ final class FaultlineServer {
 
   private void removeFiles() {
     try {
-      deleteRecursively(dataDir);
+      if (System.getenv("FAULTLINE_BENCH_KEEP_DATA") != null) {
+        System.out.println("  data directory kept: " + dataDir);
+      } else {
+        deleteRecursively(dataDir);
+      }
       if (jarCopy != null) {
         Files.deleteIfExists(jarCopy);
       }

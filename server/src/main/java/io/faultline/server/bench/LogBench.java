@@ -49,6 +49,7 @@ final class LogBench {
   static final Duration WINDOW = Duration.ofHours(1);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration VISIBILITY_TIMEOUT = Duration.ofMinutes(10);
+  private static final int MAX_BROKEN_CONNECTIONS = 5;
 
   /** What to run; {@code queries} per search kind. */
   record Options(long records, int clients, int batch, int queries, Path out, long seed) {
@@ -291,8 +292,26 @@ final class LogBench {
             .POST(HttpRequest.BodyPublishers.ofByteArray(body))
             .build();
     long waited = 0;
+    int broken = 0;
     while (true) {
-      HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> response;
+      try {
+        response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      } catch (IOException e) {
+        // a connection the server closed (after a 429 with Connection: close, or an idle timeout)
+        // while the client reused it: nothing was acknowledged, so sending again is safe
+        if (++broken > MAX_BROKEN_CONNECTIONS) {
+          throw new IOException(
+              "sending a batch of log records failed "
+                  + broken
+                  + " times in a row (server log: "
+                  + server.log()
+                  + ")",
+              e);
+        }
+        retries.incrementAndGet();
+        continue;
+      }
       int status = response.statusCode();
       if (status == 200) {
         return ExportLogsServiceResponse.parseFrom(response.body())
@@ -594,7 +613,9 @@ final class LogBench {
           .append(ingest.rejected())
           .append(" records (partialSuccess).\n");
     }
-    md.append("- Retries after 429/503: ").append(ingest.retries()).append(".\n");
+    md.append("- Retries after 429/503 or a connection the server had closed: ")
+        .append(ingest.retries())
+        .append(".\n");
     return md.toString();
   }
 
