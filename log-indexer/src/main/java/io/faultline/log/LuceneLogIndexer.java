@@ -81,11 +81,8 @@ final class LuceneLogIndexer implements BatchIndexer {
   }
 
   private static ExportLogsServiceRequest request(TelemetryBatch batch, long position) {
-    if (batch.message() instanceof ExportLogsServiceRequest r) {
-      return r;
-    }
     try {
-      return ExportLogsServiceRequest.parseFrom(batch.bytes());
+      return batch.messageAs(ExportLogsServiceRequest.getDefaultInstance());
     } catch (InvalidProtocolBufferException e) {
       // The log checksums its records, so this is a bug upstream, not disk damage: skip, loudly.
       LOG.error("log batch at log position {} is not an ExportLogsServiceRequest; skipped", position, e);
