@@ -9,6 +9,7 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
@@ -38,6 +39,8 @@ final class Head {
 
   private final ConcurrentHashMap<Labels, MemSeries> byLabels = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<BytesRef, MemSeries> byId = new ConcurrentHashMap<>();
+  /** By {@link SeriesId#encode}d labels, so that ingest finds a known series from raw bytes. */
+  private final ConcurrentHashMap<EncodedKey, MemSeries> byEncoded = new ConcurrentHashMap<>();
   private final int maxSeries;
   private final long oooWindowMillis;
   private final long partitionMillis;
@@ -66,6 +69,14 @@ final class Head {
     return Math.floorDiv(t, partitionMillis) * partitionMillis;
   }
 
+  /**
+   * The series whose {@link SeriesId#encode}d labels are {@code buf[0, len)}, or null when no
+   * active series has exactly these bytes (callers then take the {@link Labels} path).
+   */
+  MemSeries getByEncoded(byte[] buf, int len) {
+    return byEncoded.get(new EncodedKey(buf, len));
+  }
+
   /** The series, created when new; null when creating it would exceed the series limit. */
   MemSeries getOrCreate(Labels labels) {
     MemSeries s = byLabels.get(labels);
@@ -78,6 +89,7 @@ final class Head {
     byte[] enc = SeriesId.encode(labels);
     s = new MemSeries(labels, enc, SeriesId.of(enc));
     byId.put(s.id, s);
+    byEncoded.put(new EncodedKey(enc, enc.length), s);
     byLabels.put(labels, s);
     return s;
   }
@@ -135,7 +147,8 @@ final class Head {
     if (c == null || c.count() == 0) {
       return;
     }
-    SealedChunk sc = new SealedChunk(s.id, c.minT(), c.maxT(), c.count(), c.bytes(), false);
+    SealedChunk sc =
+        new SealedChunk(s.id, c.minT(), c.maxT(), c.count(), PackedChunk.encode(c), false);
     s.pending.add(sc);
     sealed.add(sc);
   }
@@ -163,7 +176,8 @@ final class Head {
   }
 
   private static void addOoo(MemSeries s, XorChunk c, List<SealedChunk> sealed) {
-    SealedChunk sc = new SealedChunk(s.id, c.minT(), c.maxT(), c.count(), c.bytes(), true);
+    SealedChunk sc =
+        new SealedChunk(s.id, c.minT(), c.maxT(), c.count(), PackedChunk.encode(c), true);
     s.pending.add(sc);
     sealed.add(sc);
   }
@@ -181,6 +195,7 @@ final class Head {
           seal(s, sealed);
           it.remove();
           byId.remove(s.id, s);
+          byEncoded.remove(new EncodedKey(s.encodedLabels, s.encodedLabels.length), s);
         }
       }
     }
@@ -222,11 +237,14 @@ final class Head {
         out.writeLong(s.lastBits);
         out.writeLong(s.lastAppendMillis);
         out.writeLong(s.documentedPartition);
-        if (s.open == null) {
+        if (s.open == null || s.open.count() == 0) {
           out.writeBoolean(false);
         } else {
           out.writeBoolean(true);
-          s.open.writeTo(out);
+          byte[] packed = PackedChunk.encode(s.open);
+          out.writeInt(s.open.count());
+          out.writeInt(packed.length);
+          out.write(packed);
         }
         int n = s.outOfOrder == null ? 0 : s.outOfOrder.size();
         out.writeInt(n);
@@ -240,7 +258,8 @@ final class Head {
     }
   }
 
-  void readFrom(DataInput in) throws IOException {
+  /** Reads what {@link #writeTo} wrote, or version 1 of the snapshot (open chunks as XorChunk). */
+  void readFrom(DataInput in, int version) throws IOException {
     int n = in.readInt();
     for (int i = 0; i < n; i++) {
       byte[] enc = new byte[in.readInt()];
@@ -252,7 +271,17 @@ final class Head {
       s.lastAppendMillis = in.readLong();
       s.documentedPartition = in.readLong();
       if (in.readBoolean()) {
-        s.open = XorChunk.readFrom(in);
+        if (version == 1) {
+          s.open = XorChunk.readFrom(in);
+        } else {
+          int count = in.readInt();
+          byte[] packed = new byte[in.readInt()];
+          in.readFully(packed);
+          // appending again rebuilds the open chunk exactly, encoder state included
+          XorChunk open = new XorChunk();
+          PackedChunk.decode(packed, 0, packed.length, count, open::append);
+          s.open = open;
+        }
       }
       int m = in.readInt();
       if (m > 0) {
@@ -263,6 +292,36 @@ final class Head {
       }
       byLabels.put(labels, s);
       byId.put(s.id, s);
+      byEncoded.put(new EncodedKey(enc, enc.length), s);
+    }
+  }
+
+  /** A byte range as a hash key; the probe side wraps a reused buffer, stored keys own theirs. */
+  private static final class EncodedKey {
+    private final byte[] buf;
+    private final int len;
+    private final int hash;
+
+    EncodedKey(byte[] buf, int len) {
+      this.buf = buf;
+      this.len = len;
+      int h = 1;
+      for (int i = 0; i < len; i++) {
+        h = 31 * h + buf[i];
+      }
+      this.hash = h;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof EncodedKey k
+          && k.hash == hash
+          && Arrays.equals(buf, 0, len, k.buf, 0, k.len);
     }
   }
 }

@@ -10,10 +10,6 @@ import io.faultline.core.ingest.BatchIndexer;
 import io.faultline.core.ingest.Signal;
 import io.faultline.core.ingest.TelemetryBatch;
 import io.faultline.core.metric.MetricMetadata;
-import io.faultline.core.prometheus.Label;
-import io.faultline.core.prometheus.Sample;
-import io.faultline.core.prometheus.TimeSeries;
-import io.faultline.core.prometheus.WriteRequest;
 import io.faultline.metric.storage.Labels;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import java.io.BufferedInputStream;
@@ -59,7 +55,8 @@ import org.slf4j.LoggerFactory;
 final class LuceneMetricIndexer implements BatchIndexer {
   private static final Logger LOG = LoggerFactory.getLogger(LuceneMetricIndexer.class);
   private static final int SNAPSHOT_MAGIC = 0x464c4d48; // "FLMH"
-  private static final int SNAPSHOT_VERSION = 1;
+  /** 2: open chunks {@link PackedChunk}-encoded; 1 (still read): open chunks as XorChunk state. */
+  static final int SNAPSHOT_VERSION = 2;
   static final String HEAD_DIR = "head";
 
   private final PartitionedIndex index;
@@ -70,11 +67,13 @@ final class LuceneMetricIndexer implements BatchIndexer {
   private final long retentionMillis;
   private final long idleMillis;
   private final Path headDir;
-  private final TreeMap<Long, Set<BytesRef>> documented = new TreeMap<>();
+  private final TreeMap<Long, Documented> documented = new TreeMap<>();
   private final List<SealedChunk> sinceCommit = new ArrayList<>();
   private final List<SealedChunk> sealed = new ArrayList<>();
   private final Counters counters = new Counters();
   private long appliedPosition;
+  /** The position of the last snapshot written; the head changes only by applying batches. */
+  private long snapshotPosition = -1;
   private long position;
   private long lastLimitWarning = Long.MIN_VALUE;
 
@@ -131,7 +130,7 @@ final class LuceneMetricIndexer implements BatchIndexer {
     try {
       switch (batch.signal()) {
         case METRICS -> translator.translate(otlp(batch), output);
-        case PROMETHEUS_WRITE -> remoteWrite(write(batch));
+        case PROMETHEUS_WRITE -> remoteWrite(batch.bytes());
         default ->
             throw new IllegalArgumentException(
                 "the metric store indexes only METRICS and PROMETHEUS_WRITE batches, got "
@@ -166,38 +165,72 @@ final class LuceneMetricIndexer implements BatchIndexer {
         }
       };
 
-  private void remoteWrite(WriteRequest request) throws IOException {
-    for (io.faultline.core.prometheus.MetricMetadata md : request.getMetadataList()) {
-      if (!md.getMetricFamilyName().isEmpty()) {
-        String type =
-            md.getType() == io.faultline.core.prometheus.MetricMetadata.MetricType.UNRECOGNIZED
-                ? "unknown"
-                : md.getType().name().toLowerCase(Locale.ROOT);
-        metadata.put(md.getMetricFamilyName(), new MetricMetadata(type, md.getHelp(), md.getUnit()));
-      }
-    }
-    for (TimeSeries ts : request.getTimeseriesList()) {
-      Labels labels = remoteWriteLabels(ts);
-      if (labels == null) {
-        counters.invalid.add(ts.getSamplesCount());
-        continue;
-      }
-      for (Sample s : ts.getSamplesList()) {
-        append(labels, s.getTimestamp(), s.getValue());
-      }
+  private final RemoteWriteReader remoteWriteReader = new RemoteWriteReader();
+
+  private final RemoteWriteReader.Visitor remoteWriteVisitor =
+      new RemoteWriteReader.Visitor() {
+        @Override
+        public void series(RemoteWriteReader r, long[] timestamps, double[] values, int samples)
+            throws IOException {
+          if (samples == 0) {
+            return;
+          }
+          MemSeries s = head.getByEncoded(r.key(), r.keyLength());
+          if (s == null) {
+            Labels labels = remoteWriteLabels(r);
+            if (labels == null) {
+              counters.invalid.add(samples);
+              return;
+            }
+            for (int i = 0; i < samples; i++) {
+              append(labels, timestamps[i], values[i]);
+            }
+            return;
+          }
+          for (int i = 0; i < samples; i++) {
+            append(s, timestamps[i], values[i]);
+          }
+        }
+
+        @Override
+        public void metadata(byte[] buf, int offset, int length) throws IOException {
+          io.faultline.core.prometheus.MetricMetadata md =
+              io.faultline.core.prometheus.MetricMetadata.parseFrom(
+                  java.nio.ByteBuffer.wrap(buf, offset, length));
+          if (!md.getMetricFamilyName().isEmpty()) {
+            String type =
+                md.getType() == io.faultline.core.prometheus.MetricMetadata.MetricType.UNRECOGNIZED
+                    ? "unknown"
+                    : md.getType().name().toLowerCase(Locale.ROOT);
+            metadata.put(
+                md.getMetricFamilyName(), new MetricMetadata(type, md.getHelp(), md.getUnit()));
+          }
+        }
+      };
+
+  private void remoteWrite(byte[] request) throws IOException {
+    try {
+      remoteWriteReader.read(request, remoteWriteVisitor);
+    } catch (InvalidProtocolBufferException e) {
+      // the collector validated the request before it reached the log: this is damage
+      LOG.error(
+          "a PROMETHEUS_WRITE batch at log position {} is not a valid remote-write WriteRequest;"
+              + " its remaining series are skipped",
+          position,
+          e);
     }
   }
 
   /** The series' labels, or null when they are not a valid Prometheus label set. */
-  static Labels remoteWriteLabels(TimeSeries ts) {
+  private static Labels remoteWriteLabels(RemoteWriteReader r) {
     Labels.Builder b = Labels.builder();
     Set<String> names = new HashSet<>();
-    for (Label l : ts.getLabelsList()) {
-      if (l.getName().isEmpty() || l.getName().indexOf(MetricDocuments.SEP) >= 0
-          || !names.add(l.getName())) {
+    for (int i = 0; i < r.labelCount(); i++) {
+      String name = r.labelName(i);
+      if (name.isEmpty() || name.indexOf(MetricDocuments.SEP) >= 0 || !names.add(name)) {
         return null;
       }
-      b.set(l.getName(), l.getValue());
+      b.set(name, r.labelValue(i));
     }
     Labels labels = b.build();
     return labels.get(Labels.METRIC_NAME).isEmpty() ? null : labels;
@@ -205,12 +238,7 @@ final class LuceneMetricIndexer implements BatchIndexer {
 
   private void append(Labels labels, long t, double v) throws IOException {
     long now = clock.millis();
-    if (t < now - retentionMillis) {
-      counters.tooOld.increment();
-      return;
-    }
-    if (t > now + PartitionedIndex.MAX_FUTURE.toMillis()) {
-      counters.tooNew.increment();
+    if (!inWindow(t, now)) {
       return;
     }
     MemSeries s = head.getOrCreate(labels);
@@ -228,6 +256,30 @@ final class LuceneMetricIndexer implements BatchIndexer {
       }
       return;
     }
+    appendTo(s, t, v, now);
+  }
+
+  private void append(MemSeries s, long t, double v) throws IOException {
+    long now = clock.millis();
+    if (inWindow(t, now)) {
+      appendTo(s, t, v, now);
+    }
+  }
+
+  /** Counts and drops samples outside the retention or too far ahead. */
+  private boolean inWindow(long t, long now) {
+    if (t < now - retentionMillis) {
+      counters.tooOld.increment();
+      return false;
+    }
+    if (t > now + PartitionedIndex.MAX_FUTURE.toMillis()) {
+      counters.tooNew.increment();
+      return false;
+    }
+    return true;
+  }
+
+  private void appendTo(MemSeries s, long t, double v, long now) throws IOException {
     Head.Result r = head.append(s, t, v, now, sealed);
     switch (r) {
       case APPENDED -> {
@@ -258,25 +310,44 @@ final class LuceneMetricIndexer implements BatchIndexer {
     if (s.documentedPartition == p) {
       return;
     }
-    Set<BytesRef> known = documented.get(p);
+    Documented known = documented.get(p);
     if (known == null) {
-      known = new HashSet<>();
+      // a partition without any series document so far needs no per-series look-up
+      boolean empty =
+          index.search(
+              p, p, searcher -> searcher.count(MetricDocuments.allSeries()) == 0);
+      known = new Documented(empty);
       documented.put(p, known);
       while (documented.size() > 4) {
         documented.pollFirstEntry();
       }
     }
-    if (!known.contains(s.id)) {
+    if (!known.ids.contains(s.id)) {
       boolean inIndex =
-          index.search(
-              p, p, searcher -> searcher.count(MetricDocuments.seriesById(s.id)) > 0);
+          !known.emptyAtFirstSight
+              && index.search(
+                  p, p, searcher -> searcher.count(MetricDocuments.seriesById(s.id)) > 0);
       if (!inIndex) {
         index.add(position, t, MetricDocuments.series(s));
       }
-      known.add(s.id);
+      known.ids.add(s.id);
     }
     synchronized (s) {
       s.documentedPartition = p;
+    }
+  }
+
+  /**
+   * Series known to have a document in one partition: added by this indexer, or found there.
+   * Documents added since the last refresh are invisible to searches, hence the set.
+   */
+  private static final class Documented {
+    final Set<BytesRef> ids = new HashSet<>();
+    /** The partition held no series document when first touched: nothing to look up. */
+    final boolean emptyAtFirstSight;
+
+    Documented(boolean emptyAtFirstSight) {
+      this.emptyAtFirstSight = emptyAtFirstSight;
     }
   }
 
@@ -289,9 +360,14 @@ final class LuceneMetricIndexer implements BatchIndexer {
   public long commit() throws IOException {
     long now = clock.millis();
     head.sealForCommit(now - idleMillis, sealed);
+    boolean headChanged = !sealed.isEmpty() || appliedPosition != snapshotPosition;
     // appliedPosition, not less: a partition may already have committed this very position
     flush(appliedPosition);
-    writeSnapshot(appliedPosition);
+    if (headChanged || !Files.exists(snapshotFile(appliedPosition))) {
+      // an idle store's periodic commits leave the snapshot of the same head alone
+      writeSnapshot(appliedPosition);
+      snapshotPosition = appliedPosition;
+    }
     long cp = index.commit(appliedPosition);
     deleteSnapshotsExcept(cp);
     head.releasePending(sinceCommit);
@@ -359,11 +435,16 @@ final class LuceneMetricIndexer implements BatchIndexer {
     try (InputStream in0 = Files.newInputStream(file);
         CheckedInputStream checked = new CheckedInputStream(in0, crc);
         DataInputStream in = new DataInputStream(new BufferedInputStream(checked, 1 << 16))) {
-      if (in.readInt() != SNAPSHOT_MAGIC || in.readInt() != SNAPSHOT_VERSION
-          || in.readLong() != pos) {
-        throw new IOException("not a head snapshot of this version and position");
+      if (in.readInt() != SNAPSHOT_MAGIC) {
+        throw new IOException("not a head snapshot");
       }
-      head.readFrom(in);
+      int version = in.readInt();
+      if (version < 1 || version > SNAPSHOT_VERSION || in.readLong() != pos) {
+        throw new IOException(
+            "not a head snapshot of a known version (1 to " + SNAPSHOT_VERSION
+                + ", got " + version + ") and position " + pos);
+      }
+      head.readFrom(in, version);
       translator.readFrom(in);
       metadata.readFrom(in);
       // the CRC covers everything before the trailer; BufferedInputStream read ahead, so compare
@@ -409,18 +490,6 @@ final class LuceneMetricIndexer implements BatchIndexer {
     } catch (InvalidProtocolBufferException e) {
       LOG.error("a METRICS batch is not an ExportMetricsServiceRequest; skipped", e);
       return ExportMetricsServiceRequest.getDefaultInstance();
-    }
-  }
-
-  private static WriteRequest write(TelemetryBatch batch) {
-    if (batch.message() instanceof WriteRequest r) {
-      return r;
-    }
-    try {
-      return WriteRequest.parseFrom(batch.bytes());
-    } catch (InvalidProtocolBufferException e) {
-      LOG.error("a PROMETHEUS_WRITE batch is not a remote-write WriteRequest; skipped", e);
-      return WriteRequest.getDefaultInstance();
     }
   }
 

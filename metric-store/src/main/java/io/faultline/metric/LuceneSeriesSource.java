@@ -17,10 +17,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.SortedSetDocValues;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.IndexSearcher;
@@ -84,7 +84,7 @@ final class LuceneSeriesSource implements SeriesSource {
           chunks.computeIfAbsent(id, k -> new ArrayList<>())
               .add(Arrays.copyOfRange(bytes.bytes, bytes.offset, bytes.offset + bytes.length));
         });
-    TreeMap<Labels, Series> out = new TreeMap<>();
+    List<Series> out = new ArrayList<>(found.size());
     for (Map.Entry<BytesRef, Labels> e : found.entrySet()) {
       SampleList samples = new SampleList();
       List<byte[]> cs = chunks.get(e.getKey());
@@ -102,9 +102,11 @@ final class LuceneSeriesSource implements SeriesSource {
         continue;
       }
       Object[] arrays = samples.finish();
-      out.put(e.getValue(), new Series(e.getValue(), (long[]) arrays[0], (double[]) arrays[1]));
+      out.add(new Series(e.getValue(), (long[]) arrays[0], (double[]) arrays[1]));
     }
-    return new ArrayList<>(out.values());
+    // series ids are unique, and so are their label sets: a sort replaces a tree of them
+    out.sort((a, b) -> a.labels().compareTo(b.labels()));
+    return out;
   }
 
   private static long firstTimestamp(byte[] stored) {
@@ -117,21 +119,25 @@ final class LuceneSeriesSource implements SeriesSource {
   }
 
   private static void decodeStored(byte[] c, long minT, long maxT, SampleList out) {
-    boolean ooo = c[SeriesId.LENGTH] != 0;
+    int flags = c[SeriesId.LENGTH];
+    boolean ooo = (flags & MetricDocuments.FLAG_OUT_OF_ORDER) != 0;
     int count =
         ((c[SeriesId.LENGTH + 1] & 0xFF) << 24)
             | ((c[SeriesId.LENGTH + 2] & 0xFF) << 16)
             | ((c[SeriesId.LENGTH + 3] & 0xFF) << 8)
             | (c[SeriesId.LENGTH + 4] & 0xFF);
-    byte[] data = Arrays.copyOfRange(c, SeriesId.LENGTH + 5, c.length);
-    XorChunk.decode(
-        data,
-        count,
+    int off = SeriesId.LENGTH + 5;
+    XorChunk.SampleConsumer add =
         (t, v) -> {
           if (t >= minT && t <= maxT) {
             out.add(t, v, ooo);
           }
-        });
+        };
+    if ((flags & MetricDocuments.FLAG_PACKED) != 0) {
+      PackedChunk.decode(c, off, c.length - off, count, add);
+    } else {
+      XorChunk.decode(c, off, c.length - off, count, add);
+    }
   }
 
   /** Series ids and labels of the series documents matching every matcher. */
@@ -139,18 +145,147 @@ final class LuceneSeriesSource implements SeriesSource {
       throws IOException {
     Query q = MetricDocuments.series(matchers, searcher.getIndexReader());
     Map<BytesRef, Labels> found = new HashMap<>();
-    collectStored(
-        searcher,
+    // pairs decoded in any segment, so that equal labels share their strings
+    Map<BytesRef, Pair> byPair = new HashMap<>();
+    searcher.search(
         q,
-        MetricDocuments.STORED_LABELS,
-        bytes -> {
-          byte[] enc = Arrays.copyOfRange(bytes.bytes, bytes.offset, bytes.offset + bytes.length);
-          BytesRef id = SeriesId.of(enc);
-          if (!found.containsKey(id)) {
-            found.put(id, SeriesId.decode(enc, 0, enc.length));
+        new SimpleCollector() {
+          private BinaryDocValues encoded;
+          private SortedSetDocValues pairs;
+          /** Decoded pairs of this segment's dictionary: each distinct pair is decoded once. */
+          private final Map<Long, Pair> byOrd = new HashMap<>();
+          private Pair[] docPairs = new Pair[16];
+          private byte[] key = new byte[256];
+
+          @Override
+          protected void doSetNextReader(LeafReaderContext context) throws IOException {
+            encoded = context.reader().getBinaryDocValues(MetricDocuments.STORED_LABELS);
+            pairs = context.reader().getSortedSetDocValues(MetricDocuments.LABEL_SET);
+            byOrd.clear();
+          }
+
+          @Override
+          public void collect(int doc) throws IOException {
+            if (pairs != null && pairs.advanceExact(doc)) {
+              int n = pairs.docValueCount();
+              if (docPairs.length < n) {
+                docPairs = new Pair[n];
+              }
+              boolean ascii = true;
+              for (int i = 0; i < n; i++) {
+                long ord = pairs.nextOrd();
+                Pair p = byOrd.get(ord);
+                if (p == null) {
+                  BytesRef bytes = pairs.lookupOrd(ord);
+                  p = byPair.get(bytes);
+                  if (p == null) {
+                    p = Pair.of(bytes);
+                    byPair.put(BytesRef.deepCopyOf(bytes), p);
+                  }
+                  byOrd.put(ord, p);
+                }
+                docPairs[i] = p;
+                ascii &= p.asciiName;
+              }
+              BytesRef id;
+              if (ascii) {
+                // pairs come in byte order of their names, which for ASCII names is the order
+                // SeriesId.encode writes labels in: encode straight from the stored bytes
+                int len = encodeKey(n);
+                id = SeriesId.of(key, 0, len);
+                if (found.containsKey(id)) {
+                  return;
+                }
+                found.put(id, labels(n));
+              } else {
+                Labels labels = labels(n);
+                id = SeriesId.of(SeriesId.encode(labels));
+                found.putIfAbsent(id, labels);
+              }
+            } else if (encoded != null && encoded.advanceExact(doc)) {
+              BytesRef bytes = encoded.binaryValue();
+              byte[] enc = Arrays.copyOfRange(bytes.bytes, bytes.offset, bytes.offset + bytes.length);
+              BytesRef id = SeriesId.of(enc);
+              if (!found.containsKey(id)) {
+                found.put(id, SeriesId.decode(enc, 0, enc.length));
+              }
+            }
+          }
+
+          private Labels labels(int n) {
+            Labels.Builder b = Labels.builder();
+            for (int i = 0; i < n; i++) {
+              b.set(docPairs[i].name, docPairs[i].value);
+            }
+            return b.build();
+          }
+
+          /** {@link SeriesId#encode}'s layout of this document's pairs, into {@link #key}. */
+          private int encodeKey(int n) {
+            int len = 5;
+            for (int i = 0; i < n; i++) {
+              len += 10 + docPairs[i].nameBytes.length + docPairs[i].valueBytes.length;
+            }
+            if (key.length < len) {
+              key = new byte[len];
+            }
+            int at = putVInt(key, 0, n);
+            for (int i = 0; i < n; i++) {
+              Pair p = docPairs[i];
+              at = putVInt(key, at, p.nameBytes.length);
+              System.arraycopy(p.nameBytes, 0, key, at, p.nameBytes.length);
+              at += p.nameBytes.length;
+              at = putVInt(key, at, p.valueBytes.length);
+              System.arraycopy(p.valueBytes, 0, key, at, p.valueBytes.length);
+              at += p.valueBytes.length;
+            }
+            return at;
+          }
+
+          @Override
+          public ScoreMode scoreMode() {
+            return ScoreMode.COMPLETE_NO_SCORES;
           }
         });
     return found;
+  }
+
+  private static int putVInt(byte[] buf, int at, int v) {
+    while ((v & ~0x7F) != 0) {
+      buf[at++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    buf[at++] = (byte) v;
+    return at;
+  }
+
+  /** One {@code name\0value} pair of a partition's label dictionary, decoded once. */
+  private record Pair(
+      String name, String value, byte[] nameBytes, byte[] valueBytes, boolean asciiName) {
+    static Pair of(BytesRef pair) {
+      int sep = -1;
+      boolean ascii = true;
+      for (int i = 0; i < pair.length; i++) {
+        byte c = pair.bytes[pair.offset + i];
+        if (c == MetricDocuments.SEP) {
+          sep = i;
+          break;
+        }
+        ascii &= c >= 0;
+      }
+      if (sep < 0) {
+        throw new IllegalStateException(
+            "corrupt label pair in the metric index: " + pair.utf8ToString());
+      }
+      byte[] name = Arrays.copyOfRange(pair.bytes, pair.offset, pair.offset + sep);
+      byte[] value = Arrays.copyOfRange(pair.bytes, pair.offset + sep + 1, pair.offset + pair.length);
+      return new Pair(
+          new String(name, StandardCharsets.UTF_8),
+          new String(value, StandardCharsets.UTF_8),
+          name,
+          value,
+          ascii);
+    }
   }
 
   interface StoredConsumer {

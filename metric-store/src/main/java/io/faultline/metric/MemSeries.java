@@ -38,8 +38,10 @@ final class MemSeries {
   synchronized void copyInto(long minT, long maxT, SampleList out) {
     for (SealedChunk c : pending) {
       if (c.maxT() >= minT && c.minT() <= maxT) {
-        XorChunk.decode(
+        PackedChunk.decode(
             c.data(),
+            0,
+            c.data().length,
             c.count(),
             (t, v) -> {
               if (t >= minT && t <= maxT) {
@@ -49,9 +51,7 @@ final class MemSeries {
       }
     }
     if (open != null && open.count() > 0 && open.maxT() >= minT && open.minT() <= maxT) {
-      XorChunk.decode(
-          open.bytes(),
-          open.count(),
+      open.decode(
           (t, v) -> {
             if (t >= minT && t <= maxT) {
               out.add(t, v, false);

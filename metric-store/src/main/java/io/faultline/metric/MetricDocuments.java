@@ -14,6 +14,7 @@ import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.BinaryDocValuesField;
+import org.apache.lucene.document.SortedSetDocValuesField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.LeafReaderContext;
@@ -36,7 +37,8 @@ import org.apache.lucene.util.StringHelper;
  *   <li>A <b>series</b> document per series per partition in which it has samples: one {@code
  *       l} term {@code name\0value} and one {@code ln} term {@code name} per label, so that every
  *       matcher is answered by the index (regular expressions by enumerating the label's values in
- *       the term dictionary), and the label set once as a binary doc value.
+ *       the term dictionary), and the same pairs as sorted-set doc values ({@link #LABEL_SET}) to
+ *       read the label set back.
  *   <li>A <b>chunk</b> document per sealed chunk: the series id as a term, the time range as doc
  *       values, and the compressed samples as a binary doc value (read per document without
  *       decompressing a whole stored-fields block).
@@ -49,7 +51,17 @@ final class MetricDocuments {
   static final String ID = "sid";
   static final String LABEL = "l";
   static final String LABEL_NAME = "ln";
+  /**
+   * The label set as one binary doc value ({@link SeriesId#encode}); series documents written
+   * before {@link #LABEL_SET} existed carry it, and it stays readable.
+   */
   static final String STORED_LABELS = "labels";
+  /**
+   * The label set as sorted-set doc values of {@code name\0value}: the partition stores each
+   * distinct pair once in its dictionary and every series document only its ordinals, a few bytes
+   * instead of the whole label set.
+   */
+  static final String LABEL_SET = "ls";
   static final String MIN_T = "minT";
   static final String MAX_T = "maxT";
   static final String DATA = "data";
@@ -66,14 +78,27 @@ final class MetricDocuments {
     d.add(new StringField(ID, s.id, Field.Store.NO));
     Labels l = s.labels;
     for (int i = 0; i < l.size(); i++) {
-      d.add(new StringField(LABEL, l.name(i) + SEP + l.value(i), Field.Store.NO));
+      BytesRef pair = new BytesRef(l.name(i) + SEP + l.value(i));
+      d.add(new StringField(LABEL, pair, Field.Store.NO));
+      d.add(new SortedSetDocValuesField(LABEL_SET, pair));
       d.add(new StringField(LABEL_NAME, l.name(i), Field.Store.NO));
     }
-    d.add(new BinaryDocValuesField(STORED_LABELS, new BytesRef(s.encodedLabels)));
     return d;
   }
 
-  /** Stored chunk layout: series id (16 bytes), flags (1: out of order), count (4), samples. */
+  /** Flag of a stored chunk: it holds out-of-order samples. */
+  static final int FLAG_OUT_OF_ORDER = 1;
+
+  /**
+   * Flag of a stored chunk: its samples are {@link PackedChunk}-encoded. Chunks written before
+   * that encoding existed lack it and hold {@link XorChunk} bytes; both stay readable.
+   */
+  static final int FLAG_PACKED = 2;
+
+  /**
+   * Stored chunk layout: series id (16 bytes), flags ({@link #FLAG_OUT_OF_ORDER}, {@link
+   * #FLAG_PACKED}), count (4), samples.
+   */
   static Document chunk(SealedChunk c) {
     Document d = new Document();
     d.add(CHUNK_KIND);
@@ -84,7 +109,7 @@ final class MetricDocuments {
     byte[] stored = new byte[SeriesId.LENGTH + 5 + data.length];
     BytesRef id = c.seriesId();
     System.arraycopy(id.bytes, id.offset, stored, 0, SeriesId.LENGTH);
-    stored[SeriesId.LENGTH] = (byte) (c.outOfOrder() ? 1 : 0);
+    stored[SeriesId.LENGTH] = (byte) ((c.outOfOrder() ? FLAG_OUT_OF_ORDER : 0) | FLAG_PACKED);
     int n = c.count();
     stored[SeriesId.LENGTH + 1] = (byte) (n >>> 24);
     stored[SeriesId.LENGTH + 2] = (byte) (n >>> 16);
@@ -93,6 +118,10 @@ final class MetricDocuments {
     System.arraycopy(data, 0, stored, SeriesId.LENGTH + 5, data.length);
     d.add(new BinaryDocValuesField(DATA, new BytesRef(stored)));
     return d;
+  }
+
+  static Query allSeries() {
+    return new TermQuery(new Term(KIND, SERIES));
   }
 
   static Query seriesById(BytesRef id) {

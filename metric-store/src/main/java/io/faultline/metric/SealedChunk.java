@@ -9,6 +9,7 @@ import org.apache.lucene.util.BytesRef;
 /**
  * A finished chunk on its way to (or already in) the index.
  *
+ * @param data the samples as {@link PackedChunk} encodes them
  * @param outOfOrder whether it holds out-of-order samples; where such a sample has the timestamp
  *     of an in-order one, the in-order sample wins
  */

@@ -30,12 +30,25 @@ final class SeriesId {
     return of(encode(labels));
   }
 
+  private static final ThreadLocal<MessageDigest> MD5 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("MD5");
+            } catch (NoSuchAlgorithmException e) {
+              throw new IllegalStateException(
+                  "the JVM lacks MD5, which every Java runtime must have", e);
+            }
+          });
+
   static BytesRef of(byte[] encodedLabels) {
-    try {
-      return new BytesRef(MessageDigest.getInstance("MD5").digest(encodedLabels));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM lacks MD5, which every Java runtime must have", e);
-    }
+    return new BytesRef(MD5.get().digest(encodedLabels));
+  }
+
+  static BytesRef of(byte[] buf, int offset, int length) {
+    MessageDigest md5 = MD5.get();
+    md5.update(buf, offset, length);
+    return new BytesRef(md5.digest());
   }
 
   /** Labels as bytes: a count, then each name and value as length-prefixed UTF-8. */

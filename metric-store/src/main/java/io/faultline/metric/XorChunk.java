@@ -165,11 +165,14 @@ final class XorChunk {
 
   private void writeBits(long v, int n) {
     ensure(n);
-    for (int i = n - 1; i >= 0; i--) {
-      if (((v >>> i) & 1) != 0) {
-        buf[(int) (bitLen >>> 3)] |= (byte) (0x80 >>> (bitLen & 7));
-      }
-      bitLen++;
+    while (n > 0) {
+      int pos = (int) (bitLen >>> 3);
+      int free = 8 - (int) (bitLen & 7);
+      int take = Math.min(free, n);
+      int chunk = (int) (v >>> (n - take)) & ((1 << take) - 1);
+      buf[pos] |= (byte) (chunk << (free - take));
+      bitLen += take;
+      n -= take;
     }
   }
 
@@ -187,16 +190,20 @@ final class XorChunk {
 
   /** Decodes {@code count} samples from {@code data}. */
   static void decode(byte[] data, int count, SampleConsumer out) {
+    decode(data, 0, data.length, count, out);
+  }
+
+  /** Decodes {@code count} samples from {@code data[offset, offset + length)}. */
+  static void decode(byte[] data, int offset, int length, int count, SampleConsumer out) {
     if (count == 0) {
       return;
     }
-    BitReader r = new BitReader(data);
+    BitStream.Reader r = new BitStream.Reader(data, offset, length);
     long t = r.read(64);
     long bits = r.read(64);
     out.accept(t, Double.longBitsToDouble(bits));
     long delta = 0;
-    int leading = 0;
-    int trailing = 0;
+    XorValues.Decoder values = new XorValues.Decoder();
     for (int i = 1; i < count; i++) {
       long dod;
       if (r.bit() == 0) {
@@ -212,47 +219,13 @@ final class XorChunk {
       }
       delta += dod;
       t += delta;
-      if (r.bit() != 0) {
-        if (r.bit() != 0) {
-          leading = (int) r.read(5);
-          int sig = (int) r.read(6);
-          if (sig == 0) {
-            sig = 64;
-          }
-          trailing = 64 - leading - sig;
-        }
-        int sig = 64 - leading - trailing;
-        bits ^= r.read(sig) << trailing;
-      }
+      bits = values.next(r, bits);
       out.accept(t, Double.longBitsToDouble(bits));
     }
   }
 
-  private static final class BitReader {
-    private final byte[] data;
-    private long pos;
-
-    BitReader(byte[] data) {
-      this.data = data;
-    }
-
-    int bit() {
-      int b = (data[(int) (pos >>> 3)] >>> (7 - (pos & 7))) & 1;
-      pos++;
-      return b;
-    }
-
-    long read(int n) {
-      long v = 0;
-      for (int i = 0; i < n; i++) {
-        v = (v << 1) | bit();
-      }
-      return v;
-    }
-
-    long signed(int n) {
-      long v = read(n);
-      return (v << (64 - n)) >> (64 - n);
-    }
+  /** Decodes the open chunk in place (the caller holds the series' lock). */
+  void decode(SampleConsumer out) {
+    decode(buf, 0, (int) ((bitLen + 7) >>> 3), count, out);
   }
 }

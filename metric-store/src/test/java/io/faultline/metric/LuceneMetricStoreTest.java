@@ -24,6 +24,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
+import org.apache.lucene.document.BinaryDocValuesField;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.util.BytesRef;
 import org.junit.jupiter.api.Test;
 
 class LuceneMetricStoreTest extends MetricStoreContract {
@@ -173,4 +179,147 @@ class LuceneMetricStoreTest extends MetricStoreContract {
       }
     }
   }
+
+  @Test
+  void seriesAndChunksInTheFirstOnDiskFormatStayReadable() throws IOException {
+    long t = nowMs() - 2 * 3_600_000L;
+    Labels legacy = Labels.of("__name__", "legacy_total", "job", "old");
+    byte[] enc = SeriesId.encode(legacy);
+    BytesRef id = SeriesId.of(enc);
+    // a series document and a chunk document laid out as the store wrote them before sorted-set
+    // labels and packed chunks: labels as one binary doc value, XorChunk bytes, flags 0
+    Document series = new Document();
+    series.add(new StringField("kind", "s", Field.Store.NO));
+    series.add(new StringField("sid", id, Field.Store.NO));
+    for (int i = 0; i < legacy.size(); i++) {
+      series.add(new StringField("l", legacy.name(i) + "\0" + legacy.value(i), Field.Store.NO));
+      series.add(new StringField("ln", legacy.name(i), Field.Store.NO));
+    }
+    series.add(new BinaryDocValuesField("labels", new BytesRef(enc)));
+    XorChunk xor = new XorChunk();
+    for (int i = 0; i < 100; i++) {
+      xor.append(t + i * 15_000L, i * 3.5);
+    }
+    byte[] data = xor.bytes();
+    byte[] stored = new byte[16 + 5 + data.length];
+    System.arraycopy(id.bytes, id.offset, stored, 0, 16);
+    stored[17] = 0;
+    stored[18] = 0;
+    stored[19] = 0;
+    stored[20] = 100;
+    System.arraycopy(data, 0, stored, 21, data.length);
+    Document chunk = new Document();
+    chunk.add(new StringField("kind", "c", Field.Store.NO));
+    chunk.add(new StringField("sid", id, Field.Store.NO));
+    chunk.add(new NumericDocValuesField("minT", t));
+    chunk.add(new NumericDocValuesField("maxT", t + 99 * 15_000L));
+    chunk.add(new BinaryDocValuesField("data", new BytesRef(stored)));
+    lucene().index().add(0, t, series);
+    lucene().index().add(0, t, chunk);
+    // the current format next to it, in the same partition, and a newer sample of the old series
+    apply(write(
+        series(new String[] {"__name__", "legacy_total", "job", "new"}, t, 1, t + 15_000, 2),
+        series(new String[] {"__name__", "legacy_total", "job", "old"}, t + 100 * 15_000L, 400)));
+    commit();
+    for (int pass = 0; pass < 2; pass++) {
+      PromqlResult r =
+          store.queries().rangeQuery(
+              "legacy_total", t, t + 100 * 15_000L, 15_000, QueryOptions.DEFAULTS);
+      assertThat(r.series()).hasSize(2);
+      PromqlResult.Series old = r.series().get(1);
+      assertThat(old.labels()).containsEntry("job", "old");
+      assertThat(old.values()).hasSize(101);
+      assertThat(old.values()[37]).isEqualTo(37 * 3.5);
+      assertThat(old.values()[100]).isEqualTo(400);
+      assertThat(vector("count by (job) (legacy_total{job=~\"o.*|n.*\"} @ "
+              + (t + 15_000) / 1000.0 + ")"))
+          .containsEntry(labels("job", "old"), 1.0)
+          .containsEntry(labels("job", "new"), 1.0);
+      reopen();
+    }
+  }
+
+
+  @Test
+  void aHeadSnapshotOfTheFirstVersionIsRestored() throws IOException {
+    long t = nowMs() - 3_600_000L;
+    String[] l = {"__name__", "open_total", "job", "a"};
+    double[] tv = new double[2 * 50];
+    XorChunk open = new XorChunk();
+    for (int i = 0; i < 50; i++) {
+      tv[2 * i] = t + i * 15_000L;
+      tv[2 * i + 1] = 1000 + i * 7.25;
+      open.append(t + i * 15_000L, 1000 + i * 7.25);
+    }
+    apply(write(series(l, tv)));
+    commit();
+    store.close();
+    store = null;
+    // replace the snapshot the commit wrote by the same head in version 1's layout
+    long pos;
+    Path snap;
+    try (var files = java.nio.file.Files.list(dir.resolve(LuceneMetricIndexer.HEAD_DIR))) {
+      snap = files.filter(f -> f.getFileName().toString().endsWith(".snap")).findFirst().get();
+    }
+    String name = snap.getFileName().toString();
+    pos = Long.parseLong(name.substring("head-".length(), name.length() - ".snap".length()));
+    Labels labels = Labels.of(l);
+    byte[] enc = SeriesId.encode(labels);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+    out.writeInt(0x464c4d48);
+    out.writeInt(1);
+    out.writeLong(pos);
+    out.writeInt(1);
+    out.writeInt(enc.length);
+    out.write(enc);
+    out.writeLong(t + 49 * 15_000L);
+    out.writeLong(Double.doubleToRawLongBits(1000 + 49 * 7.25));
+    out.writeLong(clock.millis());
+    out.writeLong(Math.floorDiv(t, 86_400_000L) * 86_400_000L);
+    out.writeBoolean(true);
+    open.writeTo(out);
+    out.writeInt(0);
+    new OtlpTranslator().writeTo(out);
+    new MetadataRegistry().writeTo(out);
+    out.flush();
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(bytes.toByteArray());
+    out.writeLong(crc.getValue());
+    java.nio.file.Files.write(snap, bytes.toByteArray());
+
+    store = newStore(dir, clock, RETENTION);
+    assertThat(lucene().activeSeries()).isEqualTo(1);
+    // the restored open chunk takes further samples where it left off
+    apply(write(series(l, t + 50 * 15_000L, 2000)));
+    PromqlResult r =
+        store.queries().rangeQuery("open_total", t, t + 50 * 15_000L, 15_000, QueryOptions.DEFAULTS);
+    assertThat(r.series()).hasSize(1);
+    double[] values = r.series().get(0).values();
+    assertThat(values).hasSize(51);
+    assertThat(values[0]).isEqualTo(1000);
+    assertThat(values[49]).isEqualTo(1000 + 49 * 7.25);
+    assertThat(values[50]).isEqualTo(2000);
+    commit();
+    reopen();
+    r = store.queries().rangeQuery("open_total", t, t + 50 * 15_000L, 15_000, QueryOptions.DEFAULTS);
+    assertThat(r.series().get(0).values()).containsExactly(values);
+  }
+
+
+  @Test
+  void seriesWithNonAsciiLabelNamesAreFoundInIndexAndHead() throws IOException {
+    long t = nowMs() - 600_000L;
+    // "é" sorts after "z" in both byte and UTF-16 order, "\u00e9t\u00e9" before "\uff5a"
+    String[] l = {"__name__", "utf8_gauge", "z", "1", "\u00e9t\u00e9", "\u00e0", "\uff5a", "x"};
+    apply(write(series(l, t, 1, t + 15_000, 2)));
+    commit();
+    apply(write(series(l, t + 30_000, 3)));
+    PromqlResult r =
+        store.queries().rangeQuery("utf8_gauge", t, t + 30_000, 15_000, QueryOptions.DEFAULTS);
+    assertThat(r.series()).hasSize(1);
+    assertThat(r.series().get(0).labels()).containsEntry("\u00e9t\u00e9", "\u00e0");
+    assertThat(r.series().get(0).values()).containsExactly(1, 2, 3);
+  }
+
 }

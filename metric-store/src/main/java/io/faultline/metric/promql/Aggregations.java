@@ -20,16 +20,44 @@ final class Aggregations {
   private static final double MAX_INT64 = 9223372036854774784.0;
   private static final double MIN_INT64 = -9223372036854775808.0;
 
+  private static final int A_STDDEV = 1;
+  private static final int A_STDVAR = 2;
+  private static final int A_QUANTILE = 3;
+  private static final int A_GROUP = 4;
+  private static final int A_SUM = 5;
+  private static final int A_AVG = 6;
+  private static final int A_MAX = 7;
+  private static final int A_MIN = 8;
+  private static final int A_COUNT = 9;
+
+  /** The {@code switch} constant of an operator, so the per-sample loop switches on an int. */
+  private static int code(String op) {
+    return switch (op) {
+      case "stddev" -> A_STDDEV;
+      case "stdvar" -> A_STDVAR;
+      case "quantile" -> A_QUANTILE;
+      case "group" -> A_GROUP;
+      case "sum" -> A_SUM;
+      case "avg" -> A_AVG;
+      case "max" -> A_MAX;
+      case "min" -> A_MIN;
+      case "count" -> A_COUNT;
+      default -> 0;
+    };
+  }
+
   private final Evaluator ev;
   private final AggregateExpr e;
   private final Set<String> grouping;
   private final double[] params;
+  private final int opCode;
 
   Aggregations(Evaluator ev, AggregateExpr e, List<String> grouping, double[] params) {
     this.ev = ev;
     this.e = e;
     this.grouping = new HashSet<>(grouping);
     this.params = params;
+    this.opCode = code(e.op);
   }
 
   Labels groupLabels(Labels metric) {
@@ -136,6 +164,9 @@ final class Aggregations {
         break;
     }
 
+    if (!kOp && steps > 1 && seriesMajor(input, groups, steps)) {
+      return runSeriesMajor(input, seriesToGroup, groups, steps, result);
+    }
     boolean[] has = new boolean[input.size()];
     double[] val = new double[input.size()];
     Map<Labels, EvSeries> kSeries = new LinkedHashMap<>();
@@ -184,19 +215,19 @@ final class Aggregations {
           cnt[g] = 1;
           incMean[g] = false;
           drop[g] = input.get(si).dropName;
-          switch (op) {
-            case "stddev":
-            case "stdvar":
+          switch (opCode) {
+            case A_STDDEV:
+            case A_STDVAR:
               fv[g] = Double.isNaN(f) || Double.isInfinite(f) ? Double.NaN : 0;
               break;
-            case "quantile":
+            case A_QUANTILE:
               while (heaps.size() <= g) {
                 heaps.add(new ArrayList<>());
               }
               heaps.get(g).clear();
               heaps.get(g).add(f);
               break;
-            case "group":
+            case A_GROUP:
               fv[g] = 1;
               break;
             default:
@@ -207,15 +238,15 @@ final class Aggregations {
         if (input.get(si).dropName) {
           drop[g] = true;
         }
-        switch (op) {
-          case "sum":
+        switch (opCode) {
+          case A_SUM:
             {
               double[] r = kahanInc(f, fv[g], kc[g]);
               fv[g] = r[0];
               kc[g] = r[1];
               break;
             }
-          case "avg":
+          case A_AVG:
             {
               cnt[g]++;
               if (!incMean[g]) {
@@ -235,23 +266,23 @@ final class Aggregations {
               kc[g] = r[1];
               break;
             }
-          case "group":
+          case A_GROUP:
             break;
-          case "max":
+          case A_MAX:
             if (fv[g] < f || Double.isNaN(fv[g])) {
               fv[g] = f;
             }
             break;
-          case "min":
+          case A_MIN:
             if (fv[g] > f || Double.isNaN(fv[g])) {
               fv[g] = f;
             }
             break;
-          case "count":
+          case A_COUNT:
             cnt[g]++;
             break;
-          case "stddev":
-          case "stdvar":
+          case A_STDDEV:
+          case A_STDVAR:
             {
               cnt[g]++;
               double delta = f - mean[g];
@@ -259,7 +290,7 @@ final class Aggregations {
               fv[g] += delta * (f - mean[g]);
               break;
             }
-          case "quantile":
+          case A_QUANTILE:
             heaps.get(g).add(f);
             break;
           default:
@@ -272,23 +303,23 @@ final class Aggregations {
           continue;
         }
         double out = fv[g];
-        switch (op) {
-          case "avg":
+        switch (opCode) {
+          case A_AVG:
             out = incMean[g] ? mean[g] + kc[g] : fv[g] / cnt[g] + kc[g] / cnt[g];
             break;
-          case "count":
+          case A_COUNT:
             out = cnt[g];
             break;
-          case "stdvar":
+          case A_STDVAR:
             out = fv[g] / cnt[g];
             break;
-          case "stddev":
+          case A_STDDEV:
             out = Math.sqrt(fv[g] / cnt[g]);
             break;
-          case "quantile":
+          case A_QUANTILE:
             out = quantile(p, toArray(heaps.get(g)));
             break;
-          case "sum":
+          case A_SUM:
             out = fv[g] + kc[g];
             break;
           default:
@@ -308,6 +339,121 @@ final class Aggregations {
     for (EvSeries s : result) {
       if (s.n > 0) {
         nonEmpty.add(s);
+      }
+    }
+    return nonEmpty;
+  }
+
+  /**
+   * Whether {@link #runSeriesMajor} applies: an operator whose per-step result depends only on
+   * the values in series order, every point on the step grid, and accumulators of a bounded size.
+   */
+  private boolean seriesMajor(List<EvSeries> input, int groups, int steps) {
+    if (opCode != A_SUM && opCode != A_COUNT && opCode != A_MAX && opCode != A_MIN
+        && opCode != A_GROUP) {
+      return false;
+    }
+    if ((long) groups * steps > 1 << 20) {
+      return false;
+    }
+    for (EvSeries s : input) {
+      for (int k = s.cur; k < s.n; k++) {
+        long off = s.ts[k] - ev.start;
+        if (off < 0 || off % ev.interval != 0 || off / ev.interval >= steps
+            || (k > s.cur && s.ts[k] <= s.ts[k - 1])) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The step-by-step loop turned inside out for range queries: each series is read once, front to
+   * back, into per-(group, step) accumulators, instead of visiting every series at every step.
+   * Within each step the values still arrive in series order, so sums (with the same Kahan
+   * compensation) and every other result are bit for bit those of the step loop.
+   */
+  private List<EvSeries> runSeriesMajor(
+      List<EvSeries> input, int[] seriesToGroup, int groups, int steps, List<EvSeries> result) {
+    int cells = groups * steps;
+    boolean[] seen = new boolean[cells];
+    boolean[] drop = new boolean[cells];
+    double[] fv = new double[cells];
+    double[] kc = opCode == A_SUM ? new double[cells] : null;
+    double[] cnt = opCode == A_COUNT ? new double[cells] : null;
+    for (int si = 0; si < input.size(); si++) {
+      ev.checkDeadline();
+      EvSeries s = input.get(si);
+      int base = seriesToGroup[si] * steps;
+      for (int k = s.cur; k < s.n; k++) {
+        int idx = base + (int) ((s.ts[k] - ev.start) / ev.interval);
+        double f = s.fs[k];
+        if (!seen[idx]) {
+          seen[idx] = true;
+          fv[idx] = opCode == A_GROUP ? 1 : f;
+          if (cnt != null) {
+            cnt[idx] = 1;
+          }
+          drop[idx] = s.dropName;
+          continue;
+        }
+        if (s.dropName) {
+          drop[idx] = true;
+        }
+        switch (opCode) {
+          case A_SUM -> {
+            double sum = fv[idx];
+            double t = sum + f;
+            if (Double.isInfinite(t)) {
+              kc[idx] = 0;
+            } else if (Math.abs(sum) >= Math.abs(f)) {
+              kc[idx] += (sum - t) + f;
+            } else {
+              kc[idx] += (f - t) + sum;
+            }
+            fv[idx] = t;
+          }
+          case A_MAX -> {
+            if (fv[idx] < f || Double.isNaN(fv[idx])) {
+              fv[idx] = f;
+            }
+          }
+          case A_MIN -> {
+            if (fv[idx] > f || Double.isNaN(fv[idx])) {
+              fv[idx] = f;
+            }
+          }
+          case A_COUNT -> cnt[idx]++;
+          default -> { }
+        }
+      }
+      s.cur = s.n;
+    }
+    long ts = ev.start;
+    for (int step = 0; step < steps; step++, ts += ev.interval) {
+      int added = 0;
+      for (int g = 0; g < groups; g++) {
+        int idx = g * steps + step;
+        if (!seen[idx]) {
+          continue;
+        }
+        double out = switch (opCode) {
+          case A_SUM -> fv[idx] + kc[idx];
+          case A_COUNT -> cnt[idx];
+          default -> fv[idx];
+        };
+        EvSeries rs = result.get(g);
+        rs.add(ts, out);
+        rs.dropName = drop[idx];
+        added++;
+      }
+      ev.addSamples(added);
+    }
+    List<EvSeries> nonEmpty = new ArrayList<>(result.size());
+    for (EvSeries r : result) {
+      if (r.n > 0) {
+        nonEmpty.add(r);
       }
     }
     return nonEmpty;

@@ -40,9 +40,72 @@ final class RangeFunctions {
     }
   }
 
+  private static final int F_RATE = 1;
+  private static final int F_INCREASE = 2;
+  private static final int F_DELTA = 3;
+  private static final int F_IRATE = 4;
+  private static final int F_IDELTA = 5;
+  private static final int F_COUNT_OVER_TIME = 6;
+  private static final int F_PRESENT_OVER_TIME = 7;
+  private static final int F_ABSENT_OVER_TIME = 8;
+  private static final int F_LAST_OVER_TIME = 9;
+  private static final int F_FIRST_OVER_TIME = 10;
+  private static final int F_TS_OF_LAST_OVER_TIME = 11;
+  private static final int F_TS_OF_FIRST_OVER_TIME = 12;
+  private static final int F_SUM_OVER_TIME = 13;
+  private static final int F_AVG_OVER_TIME = 14;
+  private static final int F_MAX_OVER_TIME = 15;
+  private static final int F_MIN_OVER_TIME = 16;
+  private static final int F_TS_OF_MAX_OVER_TIME = 17;
+  private static final int F_TS_OF_MIN_OVER_TIME = 18;
+  private static final int F_QUANTILE_OVER_TIME = 19;
+  private static final int F_STDDEV_OVER_TIME = 20;
+  private static final int F_STDVAR_OVER_TIME = 21;
+  private static final int F_MAD_OVER_TIME = 22;
+  private static final int F_CHANGES = 23;
+  private static final int F_RESETS = 24;
+  private static final int F_DERIV = 25;
+  private static final int F_PREDICT_LINEAR = 26;
+  private static final int F_DOUBLE_EXPONENTIAL_SMOOTHING = 27;
+
+  /** The {@code switch} constant of a name, so hot loops switch on an int, not a string. */
+  private static int code(String name) {
+    return switch (name) {
+      case "rate" -> F_RATE;
+      case "increase" -> F_INCREASE;
+      case "delta" -> F_DELTA;
+      case "irate" -> F_IRATE;
+      case "idelta" -> F_IDELTA;
+      case "count_over_time" -> F_COUNT_OVER_TIME;
+      case "present_over_time" -> F_PRESENT_OVER_TIME;
+      case "absent_over_time" -> F_ABSENT_OVER_TIME;
+      case "last_over_time" -> F_LAST_OVER_TIME;
+      case "first_over_time" -> F_FIRST_OVER_TIME;
+      case "ts_of_last_over_time" -> F_TS_OF_LAST_OVER_TIME;
+      case "ts_of_first_over_time" -> F_TS_OF_FIRST_OVER_TIME;
+      case "sum_over_time" -> F_SUM_OVER_TIME;
+      case "avg_over_time" -> F_AVG_OVER_TIME;
+      case "max_over_time" -> F_MAX_OVER_TIME;
+      case "min_over_time" -> F_MIN_OVER_TIME;
+      case "ts_of_max_over_time" -> F_TS_OF_MAX_OVER_TIME;
+      case "ts_of_min_over_time" -> F_TS_OF_MIN_OVER_TIME;
+      case "quantile_over_time" -> F_QUANTILE_OVER_TIME;
+      case "stddev_over_time" -> F_STDDEV_OVER_TIME;
+      case "stdvar_over_time" -> F_STDVAR_OVER_TIME;
+      case "mad_over_time" -> F_MAD_OVER_TIME;
+      case "changes" -> F_CHANGES;
+      case "resets" -> F_RESETS;
+      case "deriv" -> F_DERIV;
+      case "predict_linear" -> F_PREDICT_LINEAR;
+      case "double_exponential_smoothing" -> F_DOUBLE_EXPONENTIAL_SMOOTHING;
+      default -> 0;
+    };
+  }
+
   private final Evaluator ev;
   private final Call call;
   private final String name;
+  private final int fn;
   private final int matrixIdx;
   private final double[][] scalarArgs;
   private boolean ok;
@@ -51,6 +114,7 @@ final class RangeFunctions {
     this.ev = ev;
     this.call = call;
     this.name = call.func.name;
+    this.fn = code(this.name);
     this.matrixIdx = matrixIdx;
     this.scalarArgs = scalarArgs;
   }
@@ -90,11 +154,24 @@ final class RangeFunctions {
       int step = -1;
       for (long ts = ev.start; ts <= ev.end; ts += ev.interval) {
         step++;
-        if (ts == ev.start || in.timestamp == null) {
+        if (ts == ev.start) {
           long maxt = ts - in.offset;
           long mint = maxt - in.range;
           lo = Evaluator.upperBound(t, mint);
           hi = Evaluator.upperBound(t, lo, t.length, maxt);
+        } else if (in.timestamp == null) {
+          // the window only moves forward: advance instead of two binary searches per step
+          long maxt = ts - in.offset;
+          long mint = maxt - in.range;
+          while (lo < t.length && t[lo] <= mint) {
+            lo++;
+          }
+          if (hi < lo) {
+            hi = lo;
+          }
+          while (hi < t.length && t[hi] <= maxt) {
+            hi++;
+          }
         }
         if (hi <= lo) {
           continue;
@@ -175,31 +252,31 @@ final class RangeFunctions {
       long[] t, double[] v, int lo, int hi, long ts, int step, Input in, Labels metric,
       Expr argPos) {
     int n = hi - lo;
-    switch (name) {
-      case "rate":
+    switch (fn) {
+      case F_RATE:
         return extrapolatedRate(t, v, lo, hi, ts, in, true, true);
-      case "increase":
+      case F_INCREASE:
         return extrapolatedRate(t, v, lo, hi, ts, in, true, false);
-      case "delta":
+      case F_DELTA:
         return extrapolatedRate(t, v, lo, hi, ts, in, false, false);
-      case "irate":
+      case F_IRATE:
         return instantValue(t, v, lo, hi, true);
-      case "idelta":
+      case F_IDELTA:
         return instantValue(t, v, lo, hi, false);
-      case "count_over_time":
+      case F_COUNT_OVER_TIME:
         return n;
-      case "present_over_time":
-      case "absent_over_time":
+      case F_PRESENT_OVER_TIME:
+      case F_ABSENT_OVER_TIME:
         return 1;
-      case "last_over_time":
+      case F_LAST_OVER_TIME:
         return v[hi - 1];
-      case "first_over_time":
+      case F_FIRST_OVER_TIME:
         return v[lo];
-      case "ts_of_last_over_time":
+      case F_TS_OF_LAST_OVER_TIME:
         return t[hi - 1] / 1000.0;
-      case "ts_of_first_over_time":
+      case F_TS_OF_FIRST_OVER_TIME:
         return t[lo] / 1000.0;
-      case "sum_over_time":
+      case F_SUM_OVER_TIME:
         {
           double sum = 0;
           double c = 0;
@@ -210,15 +287,15 @@ final class RangeFunctions {
           }
           return Double.isInfinite(sum) ? sum : sum + c;
         }
-      case "avg_over_time":
+      case F_AVG_OVER_TIME:
         return avgOverTime(v, lo, hi);
-      case "max_over_time":
-      case "min_over_time":
-      case "ts_of_max_over_time":
-      case "ts_of_min_over_time":
+      case F_MAX_OVER_TIME:
+      case F_MIN_OVER_TIME:
+      case F_TS_OF_MAX_OVER_TIME:
+      case F_TS_OF_MIN_OVER_TIME:
         {
-          boolean max = name.contains("max");
-          boolean tsOf = name.startsWith("ts_of");
+          boolean max = fn == F_MAX_OVER_TIME || fn == F_TS_OF_MAX_OVER_TIME;
+          boolean tsOf = fn == F_TS_OF_MAX_OVER_TIME || fn == F_TS_OF_MIN_OVER_TIME;
           double best = v[lo];
           long bestT = t[lo];
           for (int i = lo; i < hi; i++) {
@@ -236,7 +313,7 @@ final class RangeFunctions {
           }
           return tsOf ? bestT / 1000.0 : best;
         }
-      case "quantile_over_time":
+      case F_QUANTILE_OVER_TIME:
         {
           double q = scalar(0, step);
           if (Double.isNaN(q) || q < 0 || q > 1) {
@@ -245,11 +322,11 @@ final class RangeFunctions {
           }
           return Aggregations.quantile(q, Arrays.copyOfRange(v, lo, hi));
         }
-      case "stddev_over_time":
+      case F_STDDEV_OVER_TIME:
         return Math.sqrt(variance(v, lo, hi));
-      case "stdvar_over_time":
+      case F_STDVAR_OVER_TIME:
         return variance(v, lo, hi);
-      case "mad_over_time":
+      case F_MAD_OVER_TIME:
         {
           double[] vals = Arrays.copyOfRange(v, lo, hi);
           for (double d : vals) {
@@ -264,7 +341,7 @@ final class RangeFunctions {
           }
           return Aggregations.quantile(0.5, dev);
         }
-      case "changes":
+      case F_CHANGES:
         {
           int changes = 0;
           for (int i = lo + 1; i < hi; i++) {
@@ -276,7 +353,7 @@ final class RangeFunctions {
           }
           return changes;
         }
-      case "resets":
+      case F_RESETS:
         {
           int resets = 0;
           for (int i = lo + 1; i < hi; i++) {
@@ -286,14 +363,14 @@ final class RangeFunctions {
           }
           return resets;
         }
-      case "deriv":
+      case F_DERIV:
         {
           if (n < 2) {
             return none();
           }
           return linearRegression(t, v, lo, hi, t[lo])[0];
         }
-      case "predict_linear":
+      case F_PREDICT_LINEAR:
         {
           if (n < 2) {
             return none();
@@ -302,7 +379,7 @@ final class RangeFunctions {
           double[] si = linearRegression(t, v, lo, hi, ts);
           return si[0] * duration + si[1];
         }
-      case "double_exponential_smoothing":
+      case F_DOUBLE_EXPONENTIAL_SMOOTHING:
         {
           double sf = scalar(1, step);
           double tf = scalar(2, step);

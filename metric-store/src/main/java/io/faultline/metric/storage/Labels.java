@@ -167,11 +167,12 @@ public final class Labels implements Comparable<Labels> {
   public int compareTo(Labels o) {
     int n = Math.min(names.length, o.names.length);
     for (int i = 0; i < n; i++) {
-      int c = names[i].compareTo(o.names[i]);
+      // label sets read from one index share their strings: skip comparing a string to itself
+      int c = names[i] == o.names[i] ? 0 : names[i].compareTo(o.names[i]);
       if (c != 0) {
         return c;
       }
-      c = values[i].compareTo(o.values[i]);
+      c = values[i] == o.values[i] ? 0 : values[i].compareTo(o.values[i]);
       if (c != 0) {
         return c;
       }

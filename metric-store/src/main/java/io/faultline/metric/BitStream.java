@@ -1,0 +1,126 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.metric;
+
+import java.util.Arrays;
+
+/** Big-endian bit streams for the chunk encodings, a byte at a time rather than a bit. */
+final class BitStream {
+  private static final java.lang.invoke.VarHandle BIG_ENDIAN_LONG =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+          long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
+  private BitStream() {}
+
+  /** Appends bits; most significant first. */
+  static final class Writer {
+    private byte[] buf;
+    private long bitLen;
+
+    Writer(int initialBytes) {
+      this.buf = new byte[Math.max(8, initialBytes)];
+    }
+
+    long bitLength() {
+      return bitLen;
+    }
+
+    void bit(boolean one) {
+      ensure(1);
+      if (one) {
+        buf[(int) (bitLen >>> 3)] |= (byte) (0x80 >>> (bitLen & 7));
+      }
+      bitLen++;
+    }
+
+    /** Writes the low {@code n} bits of {@code v}, {@code 0 <= n <= 64}. */
+    void bits(long v, int n) {
+      ensure(n);
+      while (n > 0) {
+        int pos = (int) (bitLen >>> 3);
+        int free = 8 - (int) (bitLen & 7);
+        int take = Math.min(free, n);
+        int chunk = (int) (v >>> (n - take)) & ((1 << take) - 1);
+        buf[pos] |= (byte) (chunk << (free - take));
+        bitLen += take;
+        n -= take;
+      }
+    }
+
+    /** The written bytes, the last one padded with zero bits. */
+    byte[] toBytes() {
+      return Arrays.copyOf(buf, (int) ((bitLen + 7) >>> 3));
+    }
+
+    private void ensure(int bits) {
+      long need = (bitLen + bits + 7) >>> 3;
+      if (need > buf.length) {
+        buf = Arrays.copyOf(buf, (int) Math.max(need, buf.length + (buf.length >> 1)));
+      }
+    }
+  }
+
+  /** Reads bits written by {@link Writer} (or {@link XorChunk}). */
+  static final class Reader {
+    private final byte[] data;
+    private final int end;
+    private long pos;
+
+    Reader(byte[] data, int offset, int length) {
+      this.data = data;
+      this.pos = (long) offset << 3;
+      this.end = offset + length;
+    }
+
+    int bit() {
+      int p = (int) (pos >>> 3);
+      if (p >= end) {
+        throw new IllegalStateException("chunk data ends early (corrupt chunk)");
+      }
+      int b = (data[p] >>> (7 - (pos & 7))) & 1;
+      pos++;
+      return b;
+    }
+
+    /** Reads {@code n} bits, {@code 0 <= n <= 64}, as an unsigned value. */
+    long read(int n) {
+      if (n == 0) {
+        return 0;
+      }
+      int p = (int) (pos >>> 3);
+      int off = (int) (pos & 7);
+      if (p + 9 <= end) {
+        // whole words: the 64 bits from this byte on, plus the next byte when they straddle
+        long word = (long) BIG_ENDIAN_LONG.get(data, p) << off;
+        long v = word >>> (64 - n);
+        int spill = off + n - 64;
+        if (spill > 0) {
+          v |= (data[p + 8] & 0xFF) >>> (8 - spill);
+        }
+        pos += n;
+        return v;
+      }
+      long v = 0;
+      while (n > 0) {
+        p = (int) (pos >>> 3);
+        if (p >= end) {
+          throw new IllegalStateException("chunk data ends early (corrupt chunk)");
+        }
+        int avail = 8 - (int) (pos & 7);
+        int take = Math.min(avail, n);
+        int b = ((data[p] & 0xFF) >>> (avail - take)) & ((1 << take) - 1);
+        v = (v << take) | b;
+        pos += take;
+        n -= take;
+      }
+      return v;
+    }
+
+    long signed(int n) {
+      long v = read(n);
+      return (v << (64 - n)) >> (64 - n);
+    }
+  }
+}

@@ -1,0 +1,229 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.metric;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Walks a remote-write 1.0 {@code WriteRequest} in its wire encoding without building messages or
+ * strings: for each time series it hands over the labels encoded exactly as {@link
+ * SeriesId#encode} would encode them (when they arrive sorted by name, as every sender sorts them)
+ * and the float samples. A known series then costs a hash lookup instead of a {@code Labels} built
+ * from decoded strings; for a new series the receiver decodes {@link #labelName} and {@link
+ * #labelValue}.
+ *
+ * <p>Not thread-safe; reuses its buffers across calls.
+ */
+final class RemoteWriteReader {
+  /** Receives the request's parts in order. */
+  interface Visitor {
+    /**
+     * One time series.
+     *
+     * @param reader gives the labels: {@link #key} and {@link #keyLength}, or one by one
+     */
+    void series(RemoteWriteReader reader, long[] timestamps, double[] values, int samples)
+        throws IOException;
+
+    /** One {@code MetricMetadata} message, still encoded. */
+    void metadata(byte[] buf, int offset, int length) throws IOException;
+  }
+
+  private static final int TIMESERIES = 1;
+  private static final int METADATA = 3;
+  private static final int TS_LABELS = 1;
+  private static final int TS_SAMPLES = 2;
+  private static final int LABEL_NAME = 1;
+  private static final int LABEL_VALUE = 2;
+  private static final int SAMPLE_VALUE = 1;
+  private static final int SAMPLE_TIMESTAMP = 2;
+
+  private byte[] buf;
+  /** Per label: name offset, name length, value offset, value length (into {@link #buf}). */
+  private int[] labels = new int[64];
+  private int labelCount;
+  private byte[] key = new byte[256];
+  private int keyLength;
+  private long[] ts = new long[4];
+  private double[] vs = new double[4];
+
+  void read(byte[] request, Visitor visitor) throws IOException {
+    this.buf = request;
+    CodedInputStream in = CodedInputStream.newInstance(request);
+    while (true) {
+      int tag = in.readTag();
+      if (tag == 0) {
+        return;
+      }
+      int field = WireFormat.getTagFieldNumber(tag);
+      int type = WireFormat.getTagWireType(tag);
+      if (type == WireFormat.WIRETYPE_LENGTH_DELIMITED && (field == TIMESERIES || field == METADATA)) {
+        int len = in.readRawVarint32();
+        int start = in.getTotalBytesRead();
+        if (len < 0 || start + len > request.length) {
+          throw new IOException("truncated remote-write request");
+        }
+        if (field == TIMESERIES) {
+          int limit = in.pushLimit(len);
+          timeSeries(in, visitor);
+          in.popLimit(limit);
+        } else {
+          in.skipRawBytes(len);
+          visitor.metadata(request, start, len);
+        }
+      } else if (!in.skipField(tag)) {
+        return;
+      }
+    }
+  }
+
+  private void timeSeries(CodedInputStream in, Visitor visitor) throws IOException {
+    labelCount = 0;
+    int samples = 0;
+    while (!in.isAtEnd()) {
+      int tag = in.readTag();
+      int field = WireFormat.getTagFieldNumber(tag);
+      if (WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED
+          || (field != TS_LABELS && field != TS_SAMPLES)) {
+        in.skipField(tag);
+        continue;
+      }
+      int len = in.readRawVarint32();
+      int limit = in.pushLimit(len);
+      if (field == TS_LABELS) {
+        label(in);
+      } else {
+        if (samples == ts.length) {
+          ts = Arrays.copyOf(ts, samples * 2);
+          vs = Arrays.copyOf(vs, samples * 2);
+        }
+        sample(in, samples);
+        samples++;
+      }
+      in.popLimit(limit);
+    }
+    buildKey();
+    visitor.series(this, ts, vs, samples);
+  }
+
+  private void label(CodedInputStream in) throws IOException {
+    int nameOff = 0;
+    int nameLen = 0;
+    int valueOff = 0;
+    int valueLen = 0;
+    while (!in.isAtEnd()) {
+      int tag = in.readTag();
+      int field = WireFormat.getTagFieldNumber(tag);
+      if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED
+          && (field == LABEL_NAME || field == LABEL_VALUE)) {
+        int len = in.readRawVarint32();
+        int off = in.getTotalBytesRead();
+        in.skipRawBytes(len);
+        if (field == LABEL_NAME) {
+          nameOff = off;
+          nameLen = len;
+        } else {
+          valueOff = off;
+          valueLen = len;
+        }
+      } else {
+        in.skipField(tag);
+      }
+    }
+    int k = labelCount * 4;
+    if (k + 4 > labels.length) {
+      labels = Arrays.copyOf(labels, labels.length * 2);
+    }
+    labels[k] = nameOff;
+    labels[k + 1] = nameLen;
+    labels[k + 2] = valueOff;
+    labels[k + 3] = valueLen;
+    labelCount++;
+  }
+
+  private void sample(CodedInputStream in, int i) throws IOException {
+    double v = 0;
+    long t = 0;
+    while (!in.isAtEnd()) {
+      int tag = in.readTag();
+      int field = WireFormat.getTagFieldNumber(tag);
+      int type = WireFormat.getTagWireType(tag);
+      if (field == SAMPLE_VALUE && type == WireFormat.WIRETYPE_FIXED64) {
+        v = in.readDouble();
+      } else if (field == SAMPLE_TIMESTAMP && type == WireFormat.WIRETYPE_VARINT) {
+        t = in.readInt64();
+      } else {
+        in.skipField(tag);
+      }
+    }
+    ts[i] = t;
+    vs[i] = v;
+  }
+
+  /**
+   * The labels in {@link SeriesId#encode}'s layout, in the order received: equal to a stored
+   * series' encoding exactly when they arrive sorted, valid and without empty values (as senders
+   * send them); anything else misses and takes the validating path.
+   */
+  private void buildKey() {
+    keyLength = 0;
+    putVInt(labelCount);
+    for (int i = 0; i < labelCount; i++) {
+      int k = i * 4;
+      putBytes(labels[k], labels[k + 1]);
+      putBytes(labels[k + 2], labels[k + 3]);
+    }
+  }
+
+  private void putBytes(int off, int len) {
+    putVInt(len);
+    ensure(len);
+    System.arraycopy(buf, off, key, keyLength, len);
+    keyLength += len;
+  }
+
+  private void putVInt(int v) {
+    ensure(5);
+    while ((v & ~0x7F) != 0) {
+      key[keyLength++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    key[keyLength++] = (byte) v;
+  }
+
+  private void ensure(int more) {
+    if (keyLength + more > key.length) {
+      key = Arrays.copyOf(key, Math.max(key.length * 2, keyLength + more));
+    }
+  }
+
+  /** The encoded labels of the current series; valid until the next series. */
+  byte[] key() {
+    return key;
+  }
+
+  int keyLength() {
+    return keyLength;
+  }
+
+  int labelCount() {
+    return labelCount;
+  }
+
+  String labelName(int i) {
+    return string(labels[i * 4], labels[i * 4 + 1]);
+  }
+
+  String labelValue(int i) {
+    return string(labels[i * 4 + 2], labels[i * 4 + 3]);
+  }
+
+  private String string(int off, int len) {
+    return new String(buf, off, len, java.nio.charset.StandardCharsets.UTF_8);
+  }
+}
