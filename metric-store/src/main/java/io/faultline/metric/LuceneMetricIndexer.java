@@ -482,11 +482,8 @@ final class LuceneMetricIndexer implements BatchIndexer {
   }
 
   private static ExportMetricsServiceRequest otlp(TelemetryBatch batch) {
-    if (batch.message() instanceof ExportMetricsServiceRequest r) {
-      return r;
-    }
     try {
-      return ExportMetricsServiceRequest.parseFrom(batch.bytes());
+      return batch.messageAs(ExportMetricsServiceRequest.getDefaultInstance());
     } catch (InvalidProtocolBufferException e) {
       LOG.error("a METRICS batch is not an ExportMetricsServiceRequest; skipped", e);
       return ExportMetricsServiceRequest.getDefaultInstance();
