@@ -18,7 +18,7 @@ import java.math.RoundingMode;
  * as the shortest float ({@code 1.5}) and a scalar's value always in {@code 'f'} form ({@code
  * "1000000000000000000000"}). Checked against a running Prometheus.
  */
-final class PromFormat {
+public final class PromFormat {
   private PromFormat() {}
 
   /** jsonutil.MarshalFloat, without the quotes. */
@@ -41,8 +41,11 @@ final class PromFormat {
     return sign + digits.toPlainString();
   }
 
-  /** A scalar result's value: {@code strconv.FormatFloat(v, 'f', -1, 64)}. */
-  static String scalarValue(double v) {
+  /**
+   * A scalar result's value: {@code strconv.FormatFloat(v, 'f', -1, 64)}, the shortest decimal that
+   * reads back as {@code v}, never in exponent form; also how Loki writes every sample value.
+   */
+  public static String scalarValue(double v) {
     if (Double.isNaN(v) || Double.isInfinite(v) || v == 0) {
       return value(v);
     }
