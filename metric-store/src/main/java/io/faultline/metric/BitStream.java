@@ -23,6 +23,25 @@ final class BitStream {
       this.buf = new byte[Math.max(8, initialBytes)];
     }
 
+    /** Continues after {@code bitLength} bits already written in {@code bytes}. */
+    static Writer continuing(byte[] bytes, long bitLength) {
+      int n = (int) ((bitLength + 7) >>> 3);
+      Writer w = new Writer(Math.max(32, n + 16));
+      System.arraycopy(bytes, 0, w.buf, 0, n);
+      w.bitLen = bitLength;
+      return w;
+    }
+
+    /** The buffer itself, valid up to {@link #bitLength()}; for decoding in place. */
+    byte[] buffer() {
+      return buf;
+    }
+
+    /** Bytes held, written or not. */
+    int capacity() {
+      return buf.length;
+    }
+
     long bitLength() {
       return bitLen;
     }

@@ -7,7 +7,6 @@ package io.faultline.metric;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.util.Arrays;
 
 /**
  * A chunk of samples of one series, ascending in time, compressed as in Facebook's Gorilla paper
@@ -19,8 +18,7 @@ import java.util.Arrays;
  * <p>Not thread-safe: the head guards each open chunk with its series' lock.
  */
 final class XorChunk {
-  private byte[] buf;
-  private long bitLen;
+  private BitStream.Writer out;
   private int count;
   private long minT;
   private long prevT;
@@ -30,7 +28,7 @@ final class XorChunk {
   private int trailing;
 
   XorChunk() {
-    this.buf = new byte[32];
+    this.out = new BitStream.Writer(32);
   }
 
   int count() {
@@ -107,28 +105,28 @@ final class XorChunk {
 
   /** The encoded bytes (exactly as many as the bits need). */
   byte[] bytes() {
-    return Arrays.copyOf(buf, (int) ((bitLen + 7) >>> 3));
+    return out.toBytes();
   }
 
   /** Bytes held in memory. */
   int memoryBytes() {
-    return buf.length + 64;
+    return out.capacity() + 64;
   }
 
-  void writeTo(DataOutput out) throws IOException {
-    out.writeInt(count);
+  void writeTo(DataOutput to) throws IOException {
+    to.writeInt(count);
     if (count == 0) {
       return;
     }
     byte[] b = bytes();
-    out.writeLong(bitLen);
-    out.write(b);
-    out.writeLong(minT);
-    out.writeLong(prevT);
-    out.writeLong(prevDelta);
-    out.writeLong(prevBits);
-    out.writeInt(leading);
-    out.writeInt(trailing);
+    to.writeLong(out.bitLength());
+    to.write(b);
+    to.writeLong(minT);
+    to.writeLong(prevT);
+    to.writeLong(prevDelta);
+    to.writeLong(prevBits);
+    to.writeInt(leading);
+    to.writeInt(trailing);
   }
 
   static XorChunk readFrom(DataInput in) throws IOException {
@@ -137,10 +135,10 @@ final class XorChunk {
     if (c.count == 0) {
       return c;
     }
-    c.bitLen = in.readLong();
-    int n = (int) ((c.bitLen + 7) >>> 3);
-    c.buf = new byte[Math.max(32, n + 16)];
-    in.readFully(c.buf, 0, n);
+    long bitLength = in.readLong();
+    byte[] bytes = new byte[(int) ((bitLength + 7) >>> 3)];
+    in.readFully(bytes);
+    c.out = BitStream.Writer.continuing(bytes, bitLength);
     c.minT = in.readLong();
     c.prevT = in.readLong();
     c.prevDelta = in.readLong();
@@ -156,31 +154,11 @@ final class XorChunk {
   }
 
   private void writeBit(int bit) {
-    ensure(1);
-    if (bit != 0) {
-      buf[(int) (bitLen >>> 3)] |= (byte) (0x80 >>> (bitLen & 7));
-    }
-    bitLen++;
+    out.bit(bit != 0);
   }
 
   private void writeBits(long v, int n) {
-    ensure(n);
-    while (n > 0) {
-      int pos = (int) (bitLen >>> 3);
-      int free = 8 - (int) (bitLen & 7);
-      int take = Math.min(free, n);
-      int chunk = (int) (v >>> (n - take)) & ((1 << take) - 1);
-      buf[pos] |= (byte) (chunk << (free - take));
-      bitLen += take;
-      n -= take;
-    }
-  }
-
-  private void ensure(int bits) {
-    long need = (bitLen + bits + 7) >>> 3;
-    if (need > buf.length) {
-      buf = Arrays.copyOf(buf, (int) Math.max(need, buf.length + (buf.length >> 1)));
-    }
+    out.bits(v, n);
   }
 
   /** Receives decoded samples. */
@@ -226,6 +204,6 @@ final class XorChunk {
 
   /** Decodes the open chunk in place (the caller holds the series' lock). */
   void decode(SampleConsumer out) {
-    decode(buf, 0, (int) ((bitLen + 7) >>> 3), count, out);
+    decode(this.out.buffer(), 0, (int) ((this.out.bitLength() + 7) >>> 3), count, out);
   }
 }
