@@ -45,6 +45,17 @@ final class MetricBench {
   private static final Duration VISIBILITY_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration QUERY_BUDGET = Duration.ofSeconds(60);
 
+  /**
+   * Unmeasured runs of each query before its measured ones, for every server alike: a JVM answers
+   * its first few hundred calls of a code path interpreted, before the JIT compiles it, and the
+   * battery asks about the steady state a dashboard sees, not a cold start. At least {@value
+   * #MIN_WARMUPS} runs, then until {@link #WARMUP_BUDGET} or {@value #MAX_WARMUPS} runs.
+   */
+  private static final Duration WARMUP_BUDGET = Duration.ofSeconds(3);
+
+  private static final int MIN_WARMUPS = 2;
+  private static final int MAX_WARMUPS = 300;
+
   /** A server that cannot take one request within this long is reported as failing the load. */
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(2);
 
@@ -269,7 +280,13 @@ final class MetricBench {
     }
     md.append("each ")
         .append(options.queries())
-        .append(" times after 2 warm-ups, one at a time (at most ")
+        .append(" times, one at a time, after unmeasured warm-up runs of the same query (")
+        .append(MIN_WARMUPS)
+        .append(" to ")
+        .append(MAX_WARMUPS)
+        .append(", for up to ")
+        .append(WARMUP_BUDGET.toSeconds())
+        .append(" s, so the JVM has compiled the path; the same for every server) (at most ")
         .append(QUERY_BUDGET.toSeconds())
         .append(" s per query)\n");
     md.append(
@@ -411,7 +428,10 @@ final class MetricBench {
       Map<String, Integer> resultSeries = new LinkedHashMap<>();
       for (Query q : battery) {
         HttpRequest request = request(target, q, endMillis);
-        for (int i = 0; i < 2; i++) {
+        long warmupEnd = System.nanoTime() + WARMUP_BUDGET.toNanos();
+        for (int i = 0;
+            i < MIN_WARMUPS || (i < MAX_WARMUPS && System.nanoTime() < warmupEnd);
+            i++) {
           call(target, request);
         }
         long[] nanos = new long[options.queries()];
