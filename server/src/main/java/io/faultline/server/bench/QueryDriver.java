@@ -81,6 +81,19 @@ final class QueryDriver {
     return picked;
   }
 
+  /**
+   * Unmeasured queries first, for every server alike: at least {@code min}, then more until {@link
+   * #WARMUP_BUDGET} or {@value #MAX_WARMUPS} queries, so that a JVM answers from compiled code (the
+   * JIT compiles a path after some thousands of calls) rather than the first calls' interpreted one.
+   */
+  static final Duration WARMUP_BUDGET = Duration.ofSeconds(3);
+
+  static final int MAX_WARMUPS = 300;
+
+  private static boolean warmingUp(int done, int min, long endNanos) {
+    return done < min || (done < MAX_WARMUPS && System.nanoTime() < endNanos);
+  }
+
   /** Random trace numbers among those sent, the same for every target given the same seed. */
   static long[] traceNumbers(long traces, long seed, int count) {
     SplittableRandom random = new SplittableRandom(seed);
@@ -93,8 +106,9 @@ final class QueryDriver {
 
   Latencies byId(BenchTarget target, TraceGenerator generator, long[] traces, int warmup)
       throws IOException, InterruptedException {
-    for (int i = 0; i < Math.min(warmup, traces.length); i++) {
-      call(target.traceById(generator.traceIdHex(traces[i])));
+    long warmupEnd = System.nanoTime() + WARMUP_BUDGET.toNanos();
+    for (int i = 0; traces.length > 0 && warmingUp(i, warmup, warmupEnd); i++) {
+      call(target.traceById(generator.traceIdHex(traces[i % traces.length])));
     }
     long[] nanos = new long[traces.length];
     int done = 0;
@@ -123,8 +137,9 @@ final class QueryDriver {
       long toMicros,
       int warmup)
       throws IOException, InterruptedException {
-    for (int i = 0; i < Math.min(warmup, queries.size()); i++) {
-      call(target.search(queries.get(i), fromMicros, toMicros));
+    long warmupEnd = System.nanoTime() + WARMUP_BUDGET.toNanos();
+    for (int i = 0; !queries.isEmpty() && warmingUp(i, warmup, warmupEnd); i++) {
+      call(target.search(queries.get(i % queries.size()), fromMicros, toMicros));
     }
     long[] nanos = new long[queries.size()];
     int done = 0;

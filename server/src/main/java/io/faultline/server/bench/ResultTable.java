@@ -144,7 +144,11 @@ final class ResultTable {
     }
     md.append("- Latencies are measured one query at a time over loopback HTTP after ")
         .append(Math.min(20, options.queries()))
-        .append(" unmeasured warm-up queries; a search asks for a service, an operation and one")
+        .append(" to ")
+        .append(QueryDriver.MAX_WARMUPS)
+        .append(" unmeasured warm-up queries (for up to ")
+        .append(QueryDriver.WARMUP_BUDGET.toSeconds())
+        .append(" s, every server alike); a search asks for a service, an operation and one")
         .append(" tag over the whole hour, limit 20. Percentiles use the nearest-rank method.\n");
     md.append(
             "- Server CPU comes from /proc/<pid>/stat (utime + stime) of the server process only;")
