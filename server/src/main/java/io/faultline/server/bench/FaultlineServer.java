@@ -20,13 +20,18 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * A Faultline server for the logs and metrics workloads: started from a private copy of the jar the
- * benchmark runs from, on a fresh data directory and free loopback ports.
+ * A Faultline server for every workload: started from a private copy of the jar the benchmark runs
+ * from, on a fresh data directory and free loopback ports. {@code FAULTLINE_BENCH_SERVER_JVM_OPTS}
+ * adds server JVM flags (a flight recording for a profile, a {@code -Ddw.*} setting), and {@code
+ * FAULTLINE_BENCH_KEEP_DATA} keeps the data directory for a look at the files afterwards.
  */
 final class FaultlineServer {
+  static final String HEAP = "-Xmx2g";
+
   private static final Duration STARTUP = Duration.ofSeconds(120);
   private static final Duration SHUTDOWN = Duration.ofSeconds(180);
 
@@ -61,9 +66,8 @@ final class FaultlineServer {
         new ArrayList<>(
             List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                FaultlineTarget.HEAP,
+                HEAP,
                 "-XX:+UseG1GC"));
-    // as FaultlineTarget: extra server flags, e.g. a flight recording for a profile
     String extra = System.getenv("FAULTLINE_BENCH_SERVER_JVM_OPTS");
     if (extra != null && !extra.isBlank()) {
       command.addAll(List.of(extra.trim().split("\\s+")));
@@ -105,11 +109,25 @@ final class FaultlineServer {
   }
 
   HttpRequest get(String pathAndQuery) {
+    return get(pathAndQuery, Duration.ofSeconds(120));
+  }
+
+  HttpRequest get(String pathAndQuery, Duration timeout) {
     return HttpRequest.newBuilder(http(pathAndQuery))
         .header("Authorization", "Bearer " + token)
-        .timeout(Duration.ofSeconds(120))
+        .timeout(timeout)
         .GET()
         .build();
+  }
+
+  /** Why the server is gone, when it exited by itself; empty while it runs. */
+  Optional<String> exitReport() {
+    if (process == null || process.isAlive()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "the %s exited with status %d during the benchmark; its log %s ends with:\n%s"
+            .formatted("Faultline server", process.exitValue(), log, ChildProcesses.tail(log, 30)));
   }
 
   static String encode(String value) {
@@ -133,7 +151,7 @@ final class FaultlineServer {
     Map<String, Long> usage = new java.util.TreeMap<>();
     try (Stream<Path> entries = Files.list(dir)) {
       for (Path entry : entries.toList()) {
-        usage.put(entry.getFileName().toString(), FaultlineTarget.size(entry));
+        usage.put(entry.getFileName().toString(), size(entry));
       }
     }
     return new BenchTarget.DiskUsage(usage, clean);
@@ -151,6 +169,22 @@ final class FaultlineServer {
       }
     } catch (IOException | UncheckedIOException e) {
       System.err.println("could not remove the benchmark's data directory " + dataDir + ": " + e);
+    }
+  }
+
+  static long size(Path path) throws IOException {
+    try (Stream<Path> files = Files.walk(path)) {
+      return files
+          .filter(Files::isRegularFile)
+          .mapToLong(
+              f -> {
+                try {
+                  return Files.size(f);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              })
+          .sum();
     }
   }
 

@@ -40,11 +40,7 @@ final class IngestDriver {
     }
   }
 
-  private final HttpClient client =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+  private final HttpClient client = BenchRun.httpClient();
   private final AtomicLong sent = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong batches = new AtomicLong();

@@ -28,8 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,11 +90,7 @@ final class LogBench {
   private final Path serverJar;
   private final PrintStream out;
   private final ProcStats proc = ProcStats.detect();
-  private final HttpClient client =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+  private final HttpClient client = BenchRun.httpClient();
 
   LogBench(Options options, Path serverJar, PrintStream out) {
     this.options = options;
@@ -105,11 +99,10 @@ final class LogBench {
   }
 
   Path run() throws Exception {
-    Instant began = Instant.now();
-    String stamp =
-        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(began);
-    Path dir = options.out().toAbsolutePath().normalize();
-    Files.createDirectories(dir);
+    BenchRun run = BenchRun.start(options.out());
+    Instant began = run.began();
+    String stamp = run.stamp();
+    Path dir = run.dir();
     long endNanos = TimeUnit.MILLISECONDS.toNanos(began.toEpochMilli()) - 60_000_000_000L;
     LogGenerator generator =
         new LogGenerator(
@@ -528,7 +521,7 @@ final class LogBench {
                 + " with %s%n%n",
             generator.records(),
             rawTextBytes / (double) generator.records(),
-            FaultlineTarget.HEAP));
+            FaultlineServer.HEAP));
     md.append("| figure | Faultline | goal |\n|---|---:|---|\n");
     double mb = ingest.otlpBytes() / 1e6;
     md.append(row("records acknowledged", "%,.0f", ingest.acknowledged(), ""));

@@ -16,8 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -216,11 +214,7 @@ final class MetricBench {
   private final Path serverJar;
   private final PrintStream out;
   private final ProcStats proc = ProcStats.detect();
-  private final HttpClient client =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+  private final HttpClient client = BenchRun.httpClient();
 
   MetricBench(Options options, Path serverJar, PrintStream out) {
     this.options = options;
@@ -229,11 +223,10 @@ final class MetricBench {
   }
 
   Path run() throws Exception {
-    Instant began = Instant.now();
-    String stamp =
-        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(began);
-    Path dir = options.out().toAbsolutePath().normalize();
-    Files.createDirectories(dir);
+    BenchRun run = BenchRun.start(options.out());
+    Instant began = run.began();
+    String stamp = run.stamp();
+    Path dir = run.dir();
     long intervalMillis = (HISTORY.toMillis() / options.samplesPerSeries() + 999) / 1000 * 1000;
     // the last scrape ends two minutes before the run, so no server sees samples from its future
     long endMillis = (began.toEpochMilli() - 120_000) / 60_000 * 60_000;

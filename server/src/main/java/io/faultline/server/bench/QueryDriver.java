@@ -37,11 +37,7 @@ final class QueryDriver {
           "http.route",
           "net.peer.name");
 
-  private final HttpClient client =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(10))
-          .build();
+  private final HttpClient client = BenchRun.httpClient();
 
   /**
    * Latencies of the answered queries; {@code good} of them were complete (trace by id) or found at

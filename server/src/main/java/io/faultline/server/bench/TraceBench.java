@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,11 +40,10 @@ final class TraceBench {
 
   /** Runs the workload and returns the path of the written report. */
   Path run() throws Exception {
-    Instant began = Instant.now();
-    String stamp =
-        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(began);
-    Path dir = options.out().toAbsolutePath().normalize();
-    Files.createDirectories(dir);
+    BenchRun run = BenchRun.start(options.out());
+    Instant began = run.began();
+    String stamp = run.stamp();
+    Path dir = run.dir();
     // the hour of timestamps ends a minute ago, so nothing lies in the servers' future
     long windowEndNanos = TimeUnit.MILLISECONDS.toNanos(began.toEpochMilli()) - 60_000_000_000L;
     long windowStartNanos = windowEndNanos - WINDOW.toNanos();
@@ -65,10 +62,7 @@ final class TraceBench {
     try (ChildProcesses children = new ChildProcesses()) {
       FaultlineTarget faultline =
           new FaultlineTarget(
-              children,
-              serverJar,
-              dir.resolve("faultline-server-" + stamp + ".log"),
-              Path.of(System.getProperty("java.io.tmpdir")));
+              children, serverJar, dir.resolve("faultline-server-" + stamp + ".log"));
       results.add(measure(faultline, shapes, searches, windowStartNanos));
       if (options.zipkin()) {
         Path zipkinJar =
@@ -90,7 +84,7 @@ final class TraceBench {
     }
     String setup =
         "servers run one after the other, each as a child process: Faultline with "
-            + FaultlineTarget.HEAP
+            + FaultlineServer.HEAP
             + (options.zipkin() ? ", Zipkin with -Xmx" + zipkinHeap + " and STORAGE_TYPE=mem" : "");
     String report =
         new ResultTable(options, workload, setup, began, results, zipkinFailure).markdown();
