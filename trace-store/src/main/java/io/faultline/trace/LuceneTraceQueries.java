@@ -167,6 +167,8 @@ final class LuceneTraceQueries implements TraceQueries {
       return spans;
     }
     BooleanQuery.Builder b = new BooleanQuery.Builder().add(spans, BooleanClause.Occur.FILTER);
+    StoredFields stored = s.storedFields();
+    Set<String> refField = Set.of(SpanDocuments.RESOURCE_REF);
     for (Map.Entry<String, String> tag : tags.entrySet()) {
       Term term = new Term(SpanDocuments.TAG, SpanDocuments.tagTerm(tag.getKey(), tag.getValue()));
       Query resources =
@@ -176,8 +178,6 @@ final class LuceneTraceQueries implements TraceQueries {
                   BooleanClause.Occur.FILTER)
               .add(new TermQuery(term), BooleanClause.Occur.FILTER)
               .build();
-      StoredFields stored = s.storedFields();
-      Set<String> refField = Set.of(SpanDocuments.RESOURCE_REF);
       List<BytesRef> refs = new ArrayList<>();
       for (int doc : collect(s, resources, MAX_RESOURCES_PER_TAG)) {
         IndexableField ref = stored.document(doc, refField).getField(SpanDocuments.RESOURCE_REF);

@@ -201,19 +201,6 @@ final class SpanDocuments {
     return doc;
   }
 
-  /** One span with its resource and scope (and both schema URLs), as the stored form. */
-  static ResourceSpans single(ResourceSpans rs, ScopeSpans ss, Span span) {
-    return ResourceSpans.newBuilder()
-        .setResource(rs.getResource())
-        .setSchemaUrl(rs.getSchemaUrl())
-        .addScopeSpans(
-            ScopeSpans.newBuilder()
-                .setScope(ss.getScope())
-                .setSchemaUrl(ss.getSchemaUrl())
-                .addSpans(span))
-        .build();
-  }
-
   /**
    * The resource and scope of a group of spans, with the reference every span document of the
    * group carries (Lucene reads a field without changing it, so one instance can go into many
