@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.BiPredicate;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -103,6 +104,11 @@ record QueryAnswer(String errorType, String error, String type, List<Row> rows) 
    * same order.
    */
   String difference(QueryAnswer got, boolean ordered) {
+    return difference(got, ordered, QueryAnswer::close);
+  }
+
+  /** As {@link #difference(QueryAnswer, boolean)}, with {@code same} deciding on each value. */
+  String difference(QueryAnswer got, boolean ordered, BiPredicate<Double, Double> same) {
     if (failed() || got.failed()) {
       if (failed() && got.failed() && errorType.equals(got.errorType)) {
         return null;
@@ -127,7 +133,7 @@ record QueryAnswer(String errorType, String error, String type, List<Row> rows) 
             + h.t().length + "; first difference: " + firstDifference(w, h);
       }
       for (int k = 0; k < w.v().length; k++) {
-        if (!close(w.v()[k], h.v()[k])) {
+        if (!same.test(w.v()[k], h.v()[k])) {
           return "series " + w.labels() + " at " + PromqlResult.formatTime(w.t()[k])
               + ": expected " + w.v()[k] + " but got " + h.v()[k];
         }
@@ -138,7 +144,7 @@ record QueryAnswer(String errorType, String error, String type, List<Row> rows) 
       for (int i = 0; i < rows.size(); i++) {
         double w = rows.get(i).v()[0];
         double h = got.rows.get(i).v()[0];
-        if (!close(w, h)) {
+        if (!same.test(w, h)) {
           return "position " + i + ": expected " + rows.get(i).labels() + " " + w + " but got "
               + got.rows.get(i).labels() + " " + h;
         }
