@@ -83,7 +83,14 @@ final class LuceneTraceIndexer implements BatchIndexer {
                   new ResourceInPartition(index.partitionStartOf(millis), resource.key))) {
             index.add(position, millis, resource.document());
           }
-          index.add(position, millis, SpanDocuments.document(service, resource, span));
+          index.add(
+              position,
+              millis,
+              SpanDocuments.document(
+                  service,
+                  resource,
+                  span,
+                  index.indexesAsPoints(millis, SpanDocuments.START)));
         }
       }
     }

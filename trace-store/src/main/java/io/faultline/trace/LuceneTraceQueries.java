@@ -104,18 +104,15 @@ final class LuceneTraceQueries implements TraceQueries {
   public List<TracesData> findTraces(TraceQuery query) {
     BooleanQuery.Builder b = new BooleanQuery.Builder();
     b.add(
-        LongPoint.newRangeQuery(SpanDocuments.START, query.startMicros(), query.endMicros()),
+        SpanDocuments.startBetween(query.startMicros(), query.endMicros()),
         BooleanClause.Occur.FILTER);
     if (query.service() != null && !query.service().isEmpty()) {
       b.add(
           new TermQuery(new Term(SpanDocuments.SERVICE, query.service())),
           BooleanClause.Occur.FILTER);
     }
-    if (query.operation() != null && !query.operation().isEmpty()) {
-      b.add(
-          new TermQuery(new Term(SpanDocuments.OPERATION, query.operation())),
-          BooleanClause.Occur.FILTER);
-    }
+    String operation =
+        query.operation() == null || query.operation().isEmpty() ? null : query.operation();
     if (query.minDurationMicros() != null || query.maxDurationMicros() != null) {
       long min = query.minDurationMicros() == null ? Long.MIN_VALUE : query.minDurationMicros();
       long max = query.maxDurationMicros() == null ? Long.MAX_VALUE : query.maxDurationMicros();
@@ -128,7 +125,11 @@ final class LuceneTraceQueries implements TraceQueries {
         search(
             Math.floorDiv(query.startMicros(), 1000),
             Math.floorDiv(query.endMicros(), 1000),
-            s -> newestTraceIds(s, withTags(s, spanQuery, query.tags()), limit));
+            s ->
+                newestTraceIds(
+                    s,
+                    withTags(s, withOperation(s, spanQuery, query.service(), operation), query.tags()),
+                    limit));
     if (ids.isEmpty()) {
       return List.of();
     }
@@ -155,6 +156,69 @@ final class LuceneTraceQueries implements TraceQueries {
       }
     }
     return out;
+  }
+
+  /**
+   * Adds a filter on the operation, through the {@code service \0 name \0 kind} terms: those of
+   * the service with any kind, or, without a service, those of every service whose name part is
+   * the operation.
+   */
+  private static Query withOperation(
+      IndexSearcher s, Query spans, String service, String operation) throws IOException {
+    if (operation == null) {
+      return spans;
+    }
+    Set<BytesRef> terms = new TreeSet<>();
+    if (service != null && !service.isEmpty()) {
+      for (String kind : SpanDocuments.KINDS) {
+        terms.add(new BytesRef(SpanDocuments.operationTerm(service, operation, kind)));
+      }
+    } else {
+      byte[] name = (SpanDocuments.SEPARATOR + operation + SpanDocuments.SEPARATOR).getBytes(
+          StandardCharsets.UTF_8);
+      for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+        Terms all = leaf.reader().terms(SpanDocuments.OPERATION_INDEX);
+        if (all == null) {
+          continue;
+        }
+        TermsEnum te = all.iterator();
+        for (BytesRef t = te.next(); t != null; t = te.next()) {
+          if (hasOperation(t, name)) {
+            terms.add(BytesRef.deepCopyOf(t));
+          }
+        }
+      }
+    }
+    return new BooleanQuery.Builder()
+        .add(spans, BooleanClause.Occur.FILTER)
+        .add(new TermInSetQuery(SpanDocuments.OPERATION_INDEX, terms), BooleanClause.Occur.FILTER)
+        .build();
+  }
+
+  /** Whether {@code service \0 name \0 kind} has the name, given as {@code \0 name \0}. */
+  private static boolean hasOperation(BytesRef term, byte[] name) {
+    int first = -1;
+    for (int i = 0; i < term.length; i++) {
+      if (term.bytes[term.offset + i] == SpanDocuments.SEPARATOR) {
+        first = i;
+        break;
+      }
+    }
+    if (first < 0 || term.length - first < name.length) {
+      return false;
+    }
+    for (int i = 0; i < name.length; i++) {
+      if (term.bytes[term.offset + first + i] != name[i]) {
+        return false;
+      }
+    }
+    // the kind after the name holds no separator
+    for (int i = first + name.length; i < term.length; i++) {
+      if (term.bytes[term.offset + i] == SpanDocuments.SEPARATOR) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -214,8 +278,10 @@ final class LuceneTraceQueries implements TraceQueries {
               : s.searchAfter(after, q, page, SpanDocuments.NEWEST_FIRST);
       for (ScoreDoc sd : top.scoreDocs) {
         examined++;
-        Span span = StoredSpans.span(stored.document(sd.doc, StoredSpans.FIELDS), sd.doc);
-        ids.add(new BytesRef(span.getTraceId().toByteArray()));
+        ids.add(
+            new BytesRef(
+                StoredSpans.traceId(stored.document(sd.doc, StoredSpans.FIELDS), sd.doc)
+                    .toByteArray()));
         if (ids.size() == limit) {
           break;
         }
@@ -310,10 +376,8 @@ final class LuceneTraceQueries implements TraceQueries {
     }
     long fromMillis = endMillis - lookbackMillis;
     Query window =
-        LongPoint.newRangeQuery(
-            SpanDocuments.START,
-            Math.multiplyExact(fromMillis, 1000),
-            Math.multiplyExact(endMillis, 1000) + 999);
+        SpanDocuments.startBetween(
+            Math.multiplyExact(fromMillis, 1000), Math.multiplyExact(endMillis, 1000) + 999);
     record SpanKey(ByteString traceId, ByteString spanId) {}
     record Edge(ByteString traceId, ByteString parentId, String service) {}
     return search(

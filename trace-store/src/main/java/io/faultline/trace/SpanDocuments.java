@@ -5,6 +5,10 @@
 package io.faultline.trace;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.faultline.core.index.PartitionedIndex;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -13,6 +17,8 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,6 +30,8 @@ import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.search.IndexSortSortedNumericDocValuesRangeQuery;
+import org.apache.lucene.search.Query;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
 import org.apache.lucene.util.BytesRef;
@@ -47,13 +55,18 @@ import org.apache.lucene.util.BytesRef;
  *
  * <ul>
  *   <li>{@value #TRACE_ID}: the 16 trace id bytes.
- *   <li>{@value #SERVICE}, {@value #OPERATION}: service name ({@code unknown_service} when the
- *       resource has none, as OpenTelemetry does) and span name.
+ *   <li>{@value #SERVICE}: service name ({@code unknown_service} when the resource has none, as
+ *       OpenTelemetry does).
  *   <li>{@value #OPERATION_INDEX}: {@code service \0 name \0 kind}, which lists operations with
- *       their kinds through the terms dictionary, without doc values.
+ *       their kinds through the terms dictionary and finds the spans of an operation. (Documents
+ *       written before 2026-11-25 also index the span name alone in {@code operation}; nothing
+ *       reads it.)
  *   <li>{@value #STATUS}: {@code UNSET}, {@code OK} or {@code ERROR}.
- *   <li>{@value #START}: start in microseconds since the epoch (points, and doc values for the
- *       index sort, newest first); {@value #DURATION}: microseconds (points only).
+ *   <li>{@value #START}: start in microseconds since the epoch, as doc values: the index sort
+ *       (newest first) and time ranges, found by binary search in that order ({@link
+ *       #startBetween}). Partitions written before 2026-11-25 also index it as points, and keep
+ *       doing so (Lucene keeps a field's kinds of index for the life of an index).
+ *   <li>{@value #DURATION}: microseconds (points only).
  *   <li>{@value #TAG}: {@code key \0 value} for every span and event attribute (values as
  *       {@link TagValues} renders them) plus the tags Jaeger derives: {@code span.kind} (none for
  *       an unspecified kind, as Jaeger's OTLP translator does), {@code otel.status_code} (none for
@@ -62,6 +75,12 @@ import org.apache.lucene.util.BytesRef;
  *       longer than {@value #MAX_TAG_VALUE_LENGTH} characters are stored but not indexed.
  * </ul>
  *
+ * <p>The span is stored in {@value #SPAN_TIMELESS} without its start and end times, which are
+ * the least compressible bytes of a span (16 bytes of nanoseconds that DEFLATE cannot predict):
+ * {@link #timeless} puts the start's sub-microsecond remainder and the duration in nanoseconds
+ * before the rest, and the start's microseconds come back from {@value #START}'s doc value.
+ * Documents written before 2026-11-25 store the whole span in {@value #SPAN_ONLY}.
+ *
  * <p>Span and parent span ids are deliberately not indexed: no query filters on them, and as unique
  * terms they would cost more bytes per span than everything else indexed together. Dependencies
  * read them from the stored span.
@@ -69,7 +88,6 @@ import org.apache.lucene.util.BytesRef;
 final class SpanDocuments {
   static final String TRACE_ID = "trace_id";
   static final String SERVICE = "service";
-  static final String OPERATION = "operation";
   static final String OPERATION_INDEX = "service_operation";
   static final String STATUS = "status";
   static final String START = "start";
@@ -78,8 +96,11 @@ final class SpanDocuments {
   /** Older layout: a single-span {@code ResourceSpans}. */
   static final String SPAN = "span";
 
-  /** The span's OTLP {@code Span} bytes. */
+  /** Older layout: the span's OTLP {@code Span} bytes. */
   static final String SPAN_ONLY = "span_otlp";
+
+  /** The span's OTLP bytes without its times, behind the header of {@link #timeless}. */
+  static final String SPAN_TIMELESS = "span_otlp_t";
 
   static final String RESOURCE_REF = "resource_ref";
   static final String SPAN_RESOURCE = "span_resource";
@@ -126,6 +147,9 @@ final class SpanDocuments {
     }
   }
 
+  /** Every value of {@link #kind}. */
+  static final List<String> KINDS = List.of("", "server", "client", "producer", "consumer", "internal");
+
   static String status(Status.StatusCode code) {
     switch (code) {
       case STATUS_CODE_OK:
@@ -160,8 +184,11 @@ final class SpanDocuments {
    * nothing, where removing it would cost a set per span.
    *
    * @param resource the span's resource and scope
+   * @param startPoints whether to index the start as points too, which a partition written by an
+   *     earlier version needs ({@link PartitionedIndex#indexesAsPoints})
    */
-  static List<IndexableField> document(String service, SharedResource resource, Span span) {
+  static List<IndexableField> document(
+      String service, SharedResource resource, Span span, boolean startPoints) {
     String kind = kind(span.getKind());
     long start = startMicros(span);
     List<BytesRef> spanTags = new ArrayList<>(span.getAttributesCount() + 4);
@@ -184,19 +211,20 @@ final class SpanDocuments {
     doc.add(
         new StringField(TRACE_ID, new BytesRef(span.getTraceId().toByteArray()), Field.Store.NO));
     doc.add(new StringField(SERVICE, service, Field.Store.NO));
-    doc.add(new StringField(OPERATION, span.getName(), Field.Store.NO));
     doc.add(
         new StringField(
             OPERATION_INDEX, operationTerm(service, span.getName(), kind), Field.Store.NO));
     doc.add(new StringField(STATUS, status(code), Field.Store.NO));
-    doc.add(new LongPoint(START, start));
+    if (startPoints) {
+      doc.add(new LongPoint(START, start));
+    }
     doc.add(new NumericDocValuesField(START, start));
     doc.add(new LongPoint(DURATION, durationMicros(span)));
     doc.add(resource.refTerm);
     for (BytesRef tag : spanTags) {
       doc.add(new StringField(TAG, tag, Field.Store.NO));
     }
-    doc.add(new StoredField(SPAN_ONLY, span.toByteArray()));
+    doc.add(new StoredField(SPAN_TIMELESS, timeless(span)));
     doc.add(resource.ref);
     return doc;
   }
@@ -244,6 +272,67 @@ final class SpanDocuments {
       doc.add(new StoredField(RESOURCE, bytes));
       doc.addAll(tagFields);
       return doc;
+    }
+  }
+
+  /** Spans whose {@value #START} lies in {@code [fromMicros, toMicros]}. */
+  static Query startBetween(long fromMicros, long toMicros) {
+    // Segments of this index are sorted on START, so the range is found by binary search over
+    // the doc values; the fallback serves a segment that is not, doc by doc.
+    return new IndexSortSortedNumericDocValuesRangeQuery(
+        START,
+        fromMicros,
+        toMicros,
+        NumericDocValuesField.newSlowRangeQuery(START, fromMicros, toMicros));
+  }
+
+  /**
+   * A span's stored form: zigzag varints of its start's remainder below {@link #startMicros} (in
+   * nanoseconds) and of its end minus its start (in nanoseconds), then its OTLP bytes without
+   * start and end. Exact for every pair of times, even an end before the start.
+   */
+  static byte[] timeless(Span span) {
+    long start = span.getStartTimeUnixNano();
+    long remainder = start - startMicros(span) * 1_000;
+    long duration = span.getEndTimeUnixNano() - start;
+    Span rest = span.toBuilder().clearStartTimeUnixNano().clearEndTimeUnixNano().build();
+    byte[] out =
+        new byte
+            [CodedOutputStream.computeSInt64SizeNoTag(remainder)
+                + CodedOutputStream.computeSInt64SizeNoTag(duration)
+                + rest.getSerializedSize()];
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    try {
+      o.writeSInt64NoTag(remainder);
+      o.writeSInt64NoTag(duration);
+      rest.writeTo(o);
+      o.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException("a span does not fit the bytes computed for it", e);
+    }
+    return out;
+  }
+
+  /**
+   * The span of {@link #timeless} bytes, given its document's {@value #START} doc value.
+   *
+   * @throws InvalidProtocolBufferException if the bytes are not such a span
+   */
+  static Span fromTimeless(BytesRef stored, long startMicros)
+      throws InvalidProtocolBufferException {
+    CodedInputStream in = CodedInputStream.newInstance(stored.bytes, stored.offset, stored.length);
+    try {
+      long start = startMicros * 1_000 + in.readSInt64();
+      long end = start + in.readSInt64();
+      return Span.newBuilder()
+          .mergeFrom(in)
+          .setStartTimeUnixNano(start)
+          .setEndTimeUnixNano(end)
+          .build();
+    } catch (InvalidProtocolBufferException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new InvalidProtocolBufferException(e);
     }
   }
 

@@ -10,10 +10,15 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.lucene.document.Document;
+import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.TermQuery;
@@ -29,7 +34,11 @@ import org.apache.lucene.util.BytesRef;
 final class StoredSpans {
   /** The stored fields a reader needs from a span document. */
   static final Set<String> FIELDS =
-      Set.of(SpanDocuments.SPAN, SpanDocuments.SPAN_ONLY, SpanDocuments.RESOURCE_REF);
+      Set.of(
+          SpanDocuments.SPAN,
+          SpanDocuments.SPAN_ONLY,
+          SpanDocuments.SPAN_TIMELESS,
+          SpanDocuments.RESOURCE_REF);
 
   private static final int MAX_CACHED_RESOURCES = 4096;
 
@@ -51,11 +60,51 @@ final class StoredSpans {
         throw corrupt(doc, e);
       }
     }
-    return SpanDocuments.single(resource(searcher, fields, doc), span(fields, doc));
+    return SpanDocuments.single(resource(searcher, fields, doc), span(searcher, fields, doc));
   }
 
-  /** Only the span of a document, without its resource. */
-  static Span span(Document fields, int doc) throws IOException {
+  /**
+   * Only the span of a document (a top-level id of the searcher), without its resource.
+   *
+   * @param searcher the searcher of the document, whose start time it reads
+   */
+  static Span span(IndexSearcher searcher, Document fields, int doc) throws IOException {
+    BytesRef timeless = fields.getBinaryValue(SpanDocuments.SPAN_TIMELESS);
+    if (timeless == null) {
+      return storedWhole(fields, doc);
+    }
+    try {
+      return SpanDocuments.fromTimeless(timeless, startMicros(searcher, doc));
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt(doc, e);
+    }
+  }
+
+  /** The trace id of a span document, without its times. */
+  static ByteString traceId(Document fields, int doc) throws IOException {
+    BytesRef timeless = fields.getBinaryValue(SpanDocuments.SPAN_TIMELESS);
+    if (timeless == null) {
+      return storedWhole(fields, doc).getTraceId();
+    }
+    try {
+      return SpanDocuments.fromTimeless(timeless, 0).getTraceId();
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt(doc, e);
+    }
+  }
+
+  private static long startMicros(IndexSearcher searcher, int doc) throws IOException {
+    List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+    LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+    NumericDocValues start = DocValues.getNumeric(leaf.reader(), SpanDocuments.START);
+    if (!start.advanceExact(doc - leaf.docBase)) {
+      throw new IOException("span document " + doc + " of the trace index has no start time");
+    }
+    return start.longValue();
+  }
+
+  /** A span of the older layouts, stored with its times. */
+  private static Span storedWhole(Document fields, int doc) throws IOException {
     try {
       BytesRef single = fields.getBinaryValue(SpanDocuments.SPAN);
       if (single != null) {

@@ -19,9 +19,11 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.lucene.document.Field;
@@ -29,6 +31,10 @@ import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.document.NumericDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.FieldInfos;
+import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -142,6 +148,109 @@ class StoredFormTest {
     try (LuceneTraceStore store = open()) {
       assertThat(store.queries().trace(span.getTraceId().toByteArray()))
           .hasValueSatisfying(t -> assertThat(t.getResourceSpans(0)).isEqualTo(legacy));
+    }
+  }
+
+  @Test
+  void theTimelessFormGivesBackEveryStartAndEnd() throws Exception {
+    long now = NOW.toEpochMilli() * 1_000_000L + 123;
+    long[][] times = {
+      {now, now + 5_000_999}, // sub-microsecond start, nanosecond duration
+      {now, now}, // zero duration
+      {now, now - 1_500}, // an end before the start is kept as sent
+      {0, 0}, // neither set
+      {0, now}, // no start
+      {now, 0}, // no end
+      {-1, Long.MAX_VALUE}, // unsigned 2^64 - 1 as a Java long, and a wrapping difference
+      {Long.MIN_VALUE + 7, Long.MIN_VALUE}
+    };
+    for (long[] t : times) {
+      Span span = span(1, (byte) 9).toBuilder().setStartTimeUnixNano(t[0]).setEndTimeUnixNano(t[1]).build();
+      byte[] stored = SpanDocuments.timeless(span);
+      assertThat(SpanDocuments.fromTimeless(new BytesRef(stored), SpanDocuments.startMicros(span)))
+          .as("start %d end %d", t[0], t[1])
+          .isEqualTo(span);
+      assertThat(stored.length).isLessThan(span.getSerializedSize() + 20);
+    }
+  }
+
+  @Test
+  void spansStoredWithTheirTimesAndStartPointsAreFoundByWindowAndOperationAndTakeMore() throws Exception {
+    // the layout of 2026-11-24: whole span bytes, the start as points too, the name alone indexed
+    ResourceSpans batch = resourceSpans("payments", "p", span(5, (byte) 6));
+    Span span = batch.getScopeSpans(0).getSpans(0);
+    long startMicros = SpanDocuments.startMicros(span);
+    try (PartitionedIndex index =
+        PartitionedIndex.builder(dir).indexSort(SpanDocuments.NEWEST_FIRST).build()) {
+      SpanDocuments.SharedResource resource =
+          new SpanDocuments.SharedResource(batch, batch.getScopeSpans(0));
+      index.add(1, startMicros / 1000, resource.document());
+      List<IndexableField> doc =
+          new ArrayList<>(SpanDocuments.document("payments", resource, span, true));
+      doc.removeIf(f -> f.name().equals(SpanDocuments.SPAN_TIMELESS));
+      doc.add(new StoredField(SpanDocuments.SPAN_ONLY, span.toByteArray()));
+      doc.add(new StringField("operation", span.getName(), Field.Store.NO));
+      index.add(1, startMicros / 1000, doc);
+      index.commit(2);
+    }
+    try (LuceneTraceStore store = open()) {
+      // and a span in today's layout beside it, in the same partition, which keeps the points
+      ResourceSpans current = resourceSpans("payments", "p", span(6, (byte) 6));
+      BatchIndexerSupport.apply(store, 2, current);
+      store.indexer().commit();
+
+      for (String service : new String[] {"payments", null}) {
+        List<io.opentelemetry.proto.trace.v1.TracesData> found =
+            store.queries().findTraces(
+                new TraceQuery(
+                    service,
+                    "GET /orders",
+                    Map.of(),
+                    startMicros - 1,
+                    startMicros + 1,
+                    null,
+                    null,
+                    20));
+        assertThat(found).as("service %s", service).hasSize(1);
+        assertThat(found.get(0).getResourceSpans(0).getScopeSpans(0).getSpansList())
+            .containsExactly(span, current.getScopeSpans(0).getSpans(0));
+      }
+      assertThat(
+              store.queries().findTraces(
+                  new TraceQuery(
+                      null, "GET /orders", Map.of(), startMicros + 1, startMicros + 9, null, null, 20)))
+          .as("outside the window")
+          .isEmpty();
+      assertThat(
+              store.queries().findTraces(
+                  new TraceQuery(
+                      "payments", "GET", Map.of(), startMicros - 1, startMicros + 1, null, null, 20)))
+          .as("a prefix of the name is another operation")
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void aNewPartitionKeepsTheStartAsDocValuesOnlyAndTheSpanWithoutItsTimes() throws Exception {
+    try (LuceneTraceStore store = open()) {
+      BatchIndexerSupport.apply(store, 1, resourceSpans("orders", "a", span(1, (byte) 7)));
+      store.indexer().commit();
+    }
+    List<Path> partitions;
+    try (var files = Files.walk(dir)) {
+      partitions =
+          files
+              .filter(f -> f.getFileName().toString().startsWith("segments_"))
+              .map(Path::getParent)
+              .toList();
+    }
+    assertThat(partitions).hasSize(1);
+    try (var directory = FSDirectory.open(partitions.get(0));
+        var reader = DirectoryReader.open(directory)) {
+      FieldInfos fields = FieldInfos.getMergedFieldInfos(reader);
+      assertThat(fields.fieldInfo(SpanDocuments.START).getPointDimensionCount()).isZero();
+      assertThat(fields.fieldInfo(SpanDocuments.SPAN_TIMELESS)).isNotNull();
+      assertThat(fields.fieldInfo(SpanDocuments.SPAN_ONLY)).isNull();
     }
   }
 

@@ -10,8 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -21,6 +23,8 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.index.FieldInfo;
+import org.apache.lucene.index.FieldInfos;
 import org.apache.lucene.search.ReferenceManager;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.store.FSDirectory;
@@ -56,6 +60,9 @@ final class Partition implements Closeable {
 
   private volatile long committedPosition;
 
+  /** The fields that the committed segments found at open index as points. */
+  private final Set<String> committedPointFields;
+
   private Partition(
       long start,
       long end,
@@ -74,7 +81,31 @@ final class Partition implements Closeable {
       Map<String, String> userData = SegmentInfos.readLatestCommit(directory).getUserData();
       this.committedPosition = parsePosition(userData.get(PartitionedIndex.COMMIT_POSITION_KEY));
       this.searchers = new SearcherManager(directory, null);
+      this.committedPointFields = pointFields(searchers);
+    } else {
+      this.committedPointFields = Set.of();
     }
+  }
+
+  private static Set<String> pointFields(ReferenceManager<IndexSearcher> searchers)
+      throws IOException {
+    IndexSearcher s = searchers.acquire();
+    try {
+      Set<String> fields = new HashSet<>();
+      for (FieldInfo field : FieldInfos.getMergedFieldInfos(s.getIndexReader())) {
+        if (field.getPointDimensionCount() > 0) {
+          fields.add(field.name);
+        }
+      }
+      return Set.copyOf(fields);
+    } finally {
+      searchers.release(s);
+    }
+  }
+
+  /** Whether the segments committed before this partition was opened index the field as points. */
+  boolean committedWithPoints(String field) {
+    return committedPointFields.contains(field);
   }
 
   static Partition open(

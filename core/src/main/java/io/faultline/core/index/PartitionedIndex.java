@@ -215,6 +215,17 @@ public final class PartitionedIndex implements Closeable {
     return p == null || p.committedPosition() <= walPosition;
   }
 
+  /**
+   * Whether the partition of this time holds committed segments that index {@code field} as
+   * points. Lucene keeps the kinds of index of a field for the life of an index, so a store that no
+   * longer indexes a field as points must still add them in such a partition, written by an earlier
+   * version, or the add fails.
+   */
+  public boolean indexesAsPoints(long timestampMillis, String field) {
+    Partition p = partitions.get(partitionStartOf(timestampMillis));
+    return p != null && p.committedWithPoints(field);
+  }
+
   public boolean add(long walPosition, long timestampMillis, Iterable<? extends IndexableField> doc)
       throws IOException {
     ensureOpen();
