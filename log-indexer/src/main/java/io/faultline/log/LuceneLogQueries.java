@@ -35,6 +35,7 @@ import org.apache.lucene.index.SortedSetDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.index.PointValues;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.CollectionTerminatedException;
@@ -102,7 +103,6 @@ final class LuceneLogQueries implements LogQueries {
       after = new FieldDoc(-1, Float.NaN, new Object[] {key.timestampNanos(), key.position(), ord});
     }
     FieldDoc searchAfter = after;
-    Sort sort = direction == Direction.BACKWARD ? BACKWARD : FORWARD;
     int limit = q.limit();
     return search(
         q.start(),
@@ -110,9 +110,7 @@ final class LuceneLogQueries implements LogQueries {
         s -> {
           long total = s.count(query);
           TopDocs top =
-              searchAfter == null
-                  ? s.search(query, limit + 1, sort)
-                  : s.searchAfter(searchAfter, query, limit + 1, sort);
+              page(s, query, nanos(q.start()), nanos(q.end()), direction, searchAfter, limit + 1, total);
           int n = Math.min(limit, top.scoreDocs.length);
           List<LogEntry> logs = load(s, top.scoreDocs, n);
           String next = null;
@@ -124,6 +122,71 @@ final class LuceneLogQueries implements LogQueries {
           }
           return new LogPage(total, logs, next);
         });
+  }
+
+  /**
+   * The first {@code n} matches in the direction's order. Records sit in a partition roughly in
+   * arrival order, so sorting every match by time makes almost every match of a newest-first page
+   * competitive (each is newer than the last): over 30,000 matches that cost more than finding
+   * them. Instead the page is looked for in the part of the range (cut to the records' own time
+   * span) next to where it starts, sized to hold about four pages at the matches' average density, and the part grows eightfold until it
+   * holds a page or is the whole range. Every record outside the part sorts after every record in
+   * it, so a part that holds {@code n} matches holds the page.
+   *
+   * @param from first nanosecond of the range
+   * @param to nanosecond after the range
+   * @param total the number of matches over the whole range
+   */
+  private static TopDocs page(
+      IndexSearcher s,
+      Query query,
+      long from,
+      long to,
+      Direction direction,
+      FieldDoc after,
+      int n,
+      long total)
+      throws IOException {
+    Sort sort = direction == Direction.BACKWARD ? BACKWARD : FORWARD;
+    long lo = from;
+    long hi = to; // exclusive
+    if (after != null) {
+      long cursor = (Long) after.fields[0];
+      if (direction == Direction.BACKWARD) {
+        hi = Math.min(hi, cursor == Long.MAX_VALUE ? cursor : cursor + 1);
+      } else {
+        lo = Math.max(lo, cursor);
+      }
+    }
+    // the records' own time span, when the range asked for reaches past it
+    byte[] min = PointValues.getMinPackedValue(s.getIndexReader(), LogDocuments.TIMESTAMP);
+    byte[] max = PointValues.getMaxPackedValue(s.getIndexReader(), LogDocuments.TIMESTAMP);
+    if (min != null && max != null) {
+      lo = Math.max(lo, LongPoint.decodeDimension(min, 0));
+      long newest = LongPoint.decodeDimension(max, 0);
+      hi = Math.min(hi, newest == Long.MAX_VALUE ? newest : newest + 1);
+    }
+    double range = (double) hi - (double) lo;
+    long width = total <= 4L * n || range <= 0 ? Long.MAX_VALUE : (long) (range * 4 * n / total) + 1;
+    while (true) {
+      Query part = query;
+      if (width < range) {
+        long partFrom = direction == Direction.BACKWARD ? hi - width : lo;
+        long partTo = direction == Direction.BACKWARD ? hi - 1 : lo + width - 1;
+        part =
+            new BooleanQuery.Builder()
+                .add(query, BooleanClause.Occur.FILTER)
+                .add(
+                    LongPoint.newRangeQuery(LogDocuments.TIMESTAMP, partFrom, partTo),
+                    BooleanClause.Occur.FILTER)
+                .build();
+      }
+      TopDocs top = after == null ? s.search(part, n, sort) : s.searchAfter(after, part, n, sort);
+      if (part == query || top.scoreDocs.length >= n) {
+        return top;
+      }
+      width = width > range / 8 ? Long.MAX_VALUE : width * 8;
+    }
   }
 
   private static List<LogEntry> load(IndexSearcher s, ScoreDoc[] docs, int n) throws IOException {

@@ -316,6 +316,54 @@ public abstract class LogStoreContract {
   }
 
   @Test
+  void pagingOverUnevenlySpreadMatchesKeepsTheOrderAndMissesNone() throws IOException {
+    // most matches in one burst, a few far apart: a page cannot be found by assuming they are
+    // spread evenly over the range
+    ExportLogsServiceRequest.Builder req = ExportLogsServiceRequest.newBuilder();
+    int n = 0;
+    for (int i = 0; i < 240; i++, n++) {
+      req.addResourceLogs(
+          LogTestData.resourceLogs(
+              TestData.resource("burst"),
+              LogTestData.record(
+                  Duration.ofMinutes(30).plusMillis(i % 3),
+                  SeverityNumber.SEVERITY_NUMBER_WARN,
+                  "WARN",
+                  "uneven " + n)));
+    }
+    for (Duration ago : List.of(Duration.ofMinutes(59), Duration.ofMinutes(45), Duration.ofSeconds(2))) {
+      req.addResourceLogs(
+          LogTestData.resourceLogs(
+              TestData.resource("burst"),
+              LogTestData.record(ago, SeverityNumber.SEVERITY_NUMBER_WARN, "WARN", "uneven " + n++)));
+    }
+    write(List.of(req.build()));
+    for (Direction direction : Direction.values()) {
+      for (int limit : new int[] {1, 7, 60}) {
+        List<LogEntry> all = new ArrayList<>();
+        LogQuery q = new LogQuery("body:uneven", HOUR_AGO, NOW, direction, limit, null);
+        LogPage page;
+        int pages = 0;
+        do {
+          page = queries().search(q);
+          assertThat(page.total()).isEqualTo(n);
+          all.addAll(page.logs());
+          q = q.next(page.nextCursor());
+          pages++;
+        } while (page.nextCursor() != null && pages < 1000);
+        assertThat(all.stream().map(LogStoreContract::body).collect(Collectors.toSet()))
+            .as("%s, %d per page", direction, limit)
+            .hasSize(n);
+        assertThat(all).hasSize(n);
+        Comparator<Long> order =
+            direction == Direction.BACKWARD ? Comparator.reverseOrder() : Comparator.naturalOrder();
+        assertThat(all.stream().map(LogEntry::timestampNanos).toList())
+            .isSortedAccordingTo(order);
+      }
+    }
+  }
+
+  @Test
   void pagingWithAFilterAndEqualTimestamps() throws IOException {
     ExportLogsServiceRequest.Builder req = ExportLogsServiceRequest.newBuilder();
     for (int i = 0; i < 25; i++) {
