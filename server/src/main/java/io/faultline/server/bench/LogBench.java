@@ -381,7 +381,7 @@ final class LogBench {
                 + "&end="
                 + toMillis
                 + extra);
-    HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    QueryClient.Answer response = QueryClient.send(request);
     if (response.statusCode() != 200) {
       throw new IOException(
           "Faultline answered "

@@ -573,8 +573,8 @@ final class MetricBench {
   }
 
   private JsonNode call(MetricTarget target, HttpRequest request)
-      throws IOException, InterruptedException {
-    HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      throws IOException {
+    QueryClient.Answer response = QueryClient.send(request);
     if (response.statusCode() != 200) {
       String body = new String(response.body(), StandardCharsets.UTF_8);
       throw new IOException(

@@ -5,9 +5,7 @@
 package io.faultline.server.bench;
 
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,7 +35,6 @@ final class QueryDriver {
           "http.route",
           "net.peer.name");
 
-  private final HttpClient client = BenchRun.httpClient();
 
   /**
    * Latencies of the answered queries; {@code good} of them were complete (trace by id) or found at
@@ -116,7 +113,7 @@ final class QueryDriver {
       }
       HttpRequest request = target.traceById(generator.traceIdHex(trace));
       long start = System.nanoTime();
-      HttpResponse<byte[]> response = call(request);
+      QueryClient.Answer response = call(request);
       nanos[done++] = System.nanoTime() - start;
       if (response.statusCode() == 200
           && target.spansInTrace(response.body()) == generator.template(trace).spans().size()) {
@@ -148,7 +145,7 @@ final class QueryDriver {
       }
       HttpRequest request = target.search(query, fromMicros, toMicros);
       long start = System.nanoTime();
-      HttpResponse<byte[]> response = call(request);
+      QueryClient.Answer response = call(request);
       nanos[done++] = System.nanoTime() - start;
       if (response.statusCode() != 200) {
         if (!reported) {
@@ -174,7 +171,7 @@ final class QueryDriver {
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
     while (true) {
-      HttpResponse<byte[]> response = call(target.traceById(traceIdHex));
+      QueryClient.Answer response = call(target.traceById(traceIdHex));
       if (response.statusCode() == 200 && target.spansInTrace(response.body()) == spans) {
         return (System.nanoTime() - start) / 1e9;
       }
@@ -197,7 +194,7 @@ final class QueryDriver {
     }
   }
 
-  private HttpResponse<byte[]> call(HttpRequest request) throws IOException, InterruptedException {
-    return client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+  private static QueryClient.Answer call(HttpRequest request) throws IOException {
+    return QueryClient.send(request);
   }
 }
