@@ -13,6 +13,7 @@ import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.faultline.web.testing.HeadlessChromium;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -25,29 +26,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
-import java.util.logging.Level;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * The dashboard in a headless Chromium against the whole {@link FaultlineApplication}, seeded
@@ -62,11 +51,8 @@ import org.openqa.selenium.logging.LoggingPreferences;
 @ExtendWith(DropwizardExtensionsSupport.class)
 class DashboardIT {
   private static final String TOKEN = "test-admin-token";
-  private static final Path CHROMIUM = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
-  private static final Path CHROMEDRIVER =
-      Path.of(System.getProperty("chromedriver.binary", "/usr/bin/chromedriver"));
-  private static final Path SCREENSHOTS = Path.of("target", "screenshots");
-  private static final Duration PAGE_WAIT = Duration.ofSeconds(20);
+  private static final Path SCREENSHOTS = HeadlessChromium.SCREENSHOTS;
+  private static final Duration PAGE_WAIT = HeadlessChromium.PAGE_WAIT;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String RANGE = "from=now-15m&to=now";
   @TempDir static Path dataDir;
@@ -85,14 +71,9 @@ class DashboardIT {
 
   @BeforeAll
   static void seedAndStartBrowser() throws Exception {
-    Assumptions.assumeTrue(
-        Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "browser tests need Debian's chromium and chromium-driver (" + CHROMIUM + ", "
-            + CHROMEDRIVER + "): apt-get install -y chromium chromium-driver");
-    Files.createDirectories(SCREENSHOTS);
     FaultlineApplication app = APP.getApplication();
     seeded = DashboardSeed.seed(app.otlpHttpPort(), DashboardIT::api);
-    driver = newBrowser();
+    driver = HeadlessChromium.startOrSkip();
   }
 
   @AfterAll
@@ -422,22 +403,6 @@ class DashboardIT {
 
   // --- helpers
 
-  private static WebDriver newBrowser() throws IOException {
-    Path profile = Files.createTempDirectory("faultline-chromium");
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    LoggingPreferences logs = new LoggingPreferences();
-    logs.enable(LogType.BROWSER, Level.ALL);
-    options.setCapability("goog:loggingPrefs", logs);
-    options.addArguments(
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--window-size=1366,900", "--user-data-dir=" + profile);
-    ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
-    return new ChromeDriver(service, options);
-  }
-
   /** The ErrorBudgetBurn alert of billing's SLO with that long window in /api/v1/alerts, or null. */
   private static JsonNode burnAlert(String longWindow) throws IOException, InterruptedException {
     for (JsonNode a : api("/api/v1/alerts").at("/data/alerts")) {
@@ -514,45 +479,15 @@ class DashboardIT {
   }
 
   private static WebElement waitFor(By by) {
-    Supplier<List<WebElement>> find = () -> driver.findElements(by);
-    try {
-      await("element " + by).atMost(PAGE_WAIT).until(() -> !find.get().isEmpty());
-    } catch (ConditionTimeoutException e) {
-      saveDiagnostics(by);
-      throw e;
-    }
-    return find.get().get(0);
-  }
-
-  /** What the page showed when an expected element never appeared: a picture, its DOM, its console. */
-  private static void saveDiagnostics(By by) {
-    String name = "server-failed-" + by.toString().replaceAll("[^A-Za-z0-9]+", "_");
-    try {
-      Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
-      StringBuilder text = new StringBuilder(driver.getCurrentUrl()).append("\n");
-      driver.manage().logs().get(LogType.BROWSER).forEach(e -> text.append(e).append("\n"));
-      text.append(driver.getPageSource());
-      Files.writeString(SCREENSHOTS.resolve(name + ".txt"), text);
-    } catch (IOException | RuntimeException ignored) {
-      // diagnostics are best effort; the timeout itself is the failure to report
-    }
+    return HeadlessChromium.waitFor(driver, by, "server-");
   }
 
   private static void screenshot(String name) throws IOException {
-    Files.write(SCREENSHOTS.resolve("server-" + name + ".png"),
-        ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+    HeadlessChromium.screenshot(driver, "server-" + name);
   }
 
-  /** Grows the window to the page's height (at most 2400 px) for one screenshot. */
   private static void fullPageScreenshot(String name) throws IOException {
-    Dimension before = driver.manage().window().getSize();
-    long height = (Long) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollHeight");
-    driver.manage().window().setSize(new Dimension(before.getWidth(), (int) Math.min(2400, height + 140)));
-    try {
-      screenshot(name);
-    } finally {
-      driver.manage().window().setSize(before);
-    }
+    HeadlessChromium.fullPageScreenshot(driver, "server-" + name);
   }
 
   private static HttpResponse<String> get(String pathAndQuery) throws IOException, InterruptedException {

@@ -15,6 +15,7 @@ import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.faultline.core.otlp.OtlpIds;
 import io.faultline.store.TestData;
+import io.faultline.web.testing.HeadlessChromium;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -22,14 +23,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
-import java.util.logging.Level;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,18 +34,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 
 /**
  * The dashboard in a real headless Chromium against {@link DashboardTestApp}: real trace and log
@@ -58,11 +47,8 @@ import org.openqa.selenium.logging.LoggingPreferences;
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class DashboardBrowserIT {
-  private static final Path CHROMIUM = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
-  private static final Path CHROMEDRIVER =
-      Path.of(System.getProperty("chromedriver.binary", "/usr/bin/chromedriver"));
-  private static final Path SCREENSHOTS = Path.of("target", "screenshots");
-  private static final Duration PAGE_WAIT = Duration.ofSeconds(20);
+  private static final Path SCREENSHOTS = HeadlessChromium.SCREENSHOTS;
+  private static final Duration PAGE_WAIT = HeadlessChromium.PAGE_WAIT;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String CHECKOUT = OtlpIds.toHex(TestData.CHECKOUT_TRACE_ID);
 
@@ -80,12 +66,7 @@ class DashboardBrowserIT {
 
   @BeforeAll
   static void startBrowser() throws IOException {
-    Assumptions.assumeTrue(
-        Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-        "browser tests need Debian's chromium and chromium-driver (" + CHROMIUM + ", "
-            + CHROMEDRIVER + "): apt-get install -y chromium chromium-driver");
-    Files.createDirectories(SCREENSHOTS);
-    driver = newBrowser();
+    driver = HeadlessChromium.startOrSkip();
   }
 
   @AfterAll
@@ -320,7 +301,7 @@ class DashboardBrowserIT {
 
   @Test
   void firstLoadIsLightAndDrawsAChartQuickly() throws Exception {
-    WebDriver fresh = newBrowser();
+    WebDriver fresh = HeadlessChromium.start();
     try {
       signIn(fresh);
       fresh.get(base() + "/#/traces?service=frontend&limit=100&" + RANGE);
@@ -352,22 +333,6 @@ class DashboardBrowserIT {
 
   // --- helpers
 
-  private static WebDriver newBrowser() throws IOException {
-    Path profile = Files.createTempDirectory("faultline-chromium");
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.toFile());
-    LoggingPreferences logs = new LoggingPreferences();
-    logs.enable(LogType.BROWSER, Level.ALL);
-    options.setCapability("goog:loggingPrefs", logs);
-    options.addArguments(
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--no-first-run", "--window-size=1366,900", "--user-data-dir=" + profile);
-    ChromeDriverService service =
-        new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
-    return new ChromeDriver(service, options);
-  }
-
   private static void signIn(WebDriver browser) {
     browser.get(base() + "/#/signin");
     WebElement token = waitFor(browser, By.id("token"));
@@ -388,44 +353,15 @@ class DashboardBrowserIT {
   }
 
   private static WebElement waitFor(WebDriver browser, By by) {
-    Supplier<List<WebElement>> find = () -> browser.findElements(by);
-    try {
-      await("element " + by).atMost(PAGE_WAIT).until(() -> !find.get().isEmpty());
-    } catch (ConditionTimeoutException e) {
-      saveDiagnostics(browser, by);
-      throw e;
-    }
-    return find.get().get(0);
-  }
-
-  /** What the page showed when an expected element never appeared: a picture, its DOM, its console. */
-  private static void saveDiagnostics(WebDriver browser, By by) {
-    String name = "failed-" + by.toString().replaceAll("[^A-Za-z0-9]+", "_");
-    try {
-      Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
-      StringBuilder text = new StringBuilder(browser.getCurrentUrl()).append("\n");
-      browser.manage().logs().get(LogType.BROWSER).forEach(e -> text.append(e).append("\n"));
-      text.append(browser.getPageSource());
-      Files.writeString(SCREENSHOTS.resolve(name + ".txt"), text);
-    } catch (IOException | RuntimeException ignored) {
-      // diagnostics are best effort; the timeout itself is the failure to report
-    }
+    return HeadlessChromium.waitFor(browser, by, "");
   }
 
   private static void screenshot(String name) throws IOException {
-    Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+    HeadlessChromium.screenshot(driver, "" + name);
   }
 
-  /** Grows the window to the page's height (at most 2400 px) for one screenshot. */
   private static void fullPageScreenshot(String name) throws IOException {
-    Dimension before = driver.manage().window().getSize();
-    long height = (Long) ((JavascriptExecutor) driver).executeScript("return document.documentElement.scrollHeight");
-    driver.manage().window().setSize(new Dimension(before.getWidth(), (int) Math.min(2400, height + 140)));
-    try {
-      screenshot(name);
-    } finally {
-      driver.manage().window().setSize(before);
-    }
+    HeadlessChromium.fullPageScreenshot(driver, "" + name);
   }
 
   private static String microRange() {
