@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import io.faultline.core.index.PartitionedIndex;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
@@ -23,6 +24,7 @@ import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.LongPoint;
@@ -110,7 +112,7 @@ final class SpanDocuments {
   static final String RESOURCE = "resource";
 
   static final char SEPARATOR = '\u0000';
-  private static final BytesRef ERROR_TRUE = new BytesRef(tagTerm("error", "true"));
+  private static final String ERROR_TRUE = tagTerm("error", "true");
   static final int MAX_TAG_VALUE_LENGTH = 256;
   static final String UNKNOWN_SERVICE = "unknown_service";
 
@@ -191,7 +193,7 @@ final class SpanDocuments {
       String service, SharedResource resource, Span span, boolean startPoints) {
     String kind = kind(span.getKind());
     long start = startMicros(span);
-    List<BytesRef> spanTags = new ArrayList<>(span.getAttributesCount() + 4);
+    List<String> spanTags = new ArrayList<>(span.getAttributesCount() + 4);
     addAttributes(spanTags, span.getAttributesList());
     for (Span.Event event : span.getEventsList()) {
       add(spanTags, "event", event.getName());
@@ -221,7 +223,7 @@ final class SpanDocuments {
     doc.add(new NumericDocValuesField(START, start));
     doc.add(new LongPoint(DURATION, durationMicros(span)));
     doc.add(resource.refTerm);
-    for (BytesRef tag : spanTags) {
+    for (String tag : spanTags) {
       doc.add(new StringField(TAG, tag, Field.Store.NO));
     }
     doc.add(new StoredField(SPAN_TIMELESS, timeless(span)));
@@ -253,12 +255,12 @@ final class SpanDocuments {
       key = digest(bytes);
       ref = new StoredField(RESOURCE_REF, key);
       refTerm = new StringField(SPAN_RESOURCE, keyTerm(key), Field.Store.NO);
-      List<BytesRef> tags = new ArrayList<>(rs.getResource().getAttributesCount() + 2);
+      List<String> tags = new ArrayList<>(rs.getResource().getAttributesCount() + 2);
       addAttributes(tags, rs.getResource().getAttributesList());
       add(tags, "otel.scope.name", ss.getScope().getName());
       add(tags, "otel.scope.version", ss.getScope().getVersion());
       tagFields = new ArrayList<>(tags.size());
-      for (BytesRef tag : tags) {
+      for (String tag : tags) {
         tagFields.add(new StringField(TAG, tag, Field.Store.NO));
       }
     }
@@ -295,23 +297,37 @@ final class SpanDocuments {
     long start = span.getStartTimeUnixNano();
     long remainder = start - startMicros(span) * 1_000;
     long duration = span.getEndTimeUnixNano() - start;
-    Span rest = span.toBuilder().clearStartTimeUnixNano().clearEndTimeUnixNano().build();
-    byte[] out =
-        new byte
-            [CodedOutputStream.computeSInt64SizeNoTag(remainder)
-                + CodedOutputStream.computeSInt64SizeNoTag(duration)
-                + rest.getSerializedSize()];
-    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    byte[] whole = span.toByteArray();
+    int header =
+        CodedOutputStream.computeSInt64SizeNoTag(remainder)
+            + CodedOutputStream.computeSInt64SizeNoTag(duration);
+    byte[] out = new byte[header + whole.length];
     try {
+      CodedOutputStream o = CodedOutputStream.newInstance(out, 0, header);
       o.writeSInt64NoTag(remainder);
       o.writeSInt64NoTag(duration);
-      rest.writeTo(o);
       o.checkNoSpaceLeft();
+      // the span's own fields but its start and end, cut out of its encoding as they are
+      CodedInputStream in = CodedInputStream.newInstance(whole);
+      int length = header;
+      while (!in.isAtEnd()) {
+        int from = in.getTotalBytesRead();
+        int tag = in.readTag();
+        in.skipField(tag);
+        int field = WireFormat.getTagFieldNumber(tag);
+        if (field != Span.START_TIME_UNIX_NANO_FIELD_NUMBER
+            && field != Span.END_TIME_UNIX_NANO_FIELD_NUMBER) {
+          int to = in.getTotalBytesRead();
+          System.arraycopy(whole, from, out, length, to - from);
+          length += to - from;
+        }
+      }
+      return length == out.length ? out : Arrays.copyOf(out, length);
     } catch (IOException e) {
-      throw new UncheckedIOException("a span does not fit the bytes computed for it", e);
+      throw new UncheckedIOException("a span's own encoding did not parse", e);
     }
-    return out;
   }
+
 
   /**
    * The span of {@link #timeless} bytes, given its document's {@value #START} doc value.
@@ -357,43 +373,30 @@ final class SpanDocuments {
   }
 
   /**
-   * Adds the tag terms of attributes, built from their UTF-8 bytes as received: a key or string
-   * value is never decoded into a {@code String} only to be encoded again.
+   * Adds the tag terms of attributes. The parsed message holds keys and string values as decoded
+   * strings (protobuf decodes proto3 strings as it parses), so terms are built from those: asking
+   * for their bytes would encode each again and swap the decoded form out for the next reader.
    */
-  private static void addAttributes(List<BytesRef> tags, List<KeyValue> attributes) {
+  private static void addAttributes(List<String> tags, List<KeyValue> attributes) {
     for (KeyValue kv : attributes) {
       AnyValue v = kv.getValue();
-      ByteString value =
+      add(
+          tags,
+          kv.getKey(),
           v.getValueCase() == AnyValue.ValueCase.STRING_VALUE
-              ? v.getStringValueBytes()
-              : ByteString.copyFromUtf8(TagValues.render(v));
-      add(tags, kv.getKeyBytes(), value);
+              ? v.getStringValue()
+              : TagValues.render(v));
     }
   }
 
-  private static void add(List<BytesRef> tags, String key, String value) {
-    add(tags, ByteString.copyFromUtf8(key), ByteString.copyFromUtf8(value));
-  }
-
-  private static void add(List<BytesRef> tags, ByteString key, ByteString value) {
-    if (value.isEmpty() || !indexable(value) || !indexable(key)) {
+  /** Adds {@code key \0 value} unless the value is empty or either is too long to index. */
+  private static void add(List<String> tags, String key, String value) {
+    if (value.isEmpty()
+        || value.length() > MAX_TAG_VALUE_LENGTH
+        || key.length() > MAX_TAG_VALUE_LENGTH) {
       return;
     }
-    byte[] term = new byte[key.size() + 1 + value.size()];
-    key.copyTo(term, 0);
-    term[key.size()] = (byte) SEPARATOR;
-    value.copyTo(term, key.size() + 1);
-    tags.add(new BytesRef(term));
+    tags.add(tagTerm(key, value));
   }
 
-  /** At most {@value #MAX_TAG_VALUE_LENGTH} UTF-16 characters, told from the UTF-8 bytes. */
-  private static boolean indexable(ByteString utf8) {
-    if (utf8.size() <= MAX_TAG_VALUE_LENGTH) {
-      return true; // no more characters than bytes
-    }
-    if (utf8.size() > 3 * MAX_TAG_VALUE_LENGTH) {
-      return false; // at most 3 bytes per UTF-16 character
-    }
-    return utf8.toStringUtf8().length() <= MAX_TAG_VALUE_LENGTH;
-  }
 }

@@ -167,6 +167,14 @@ class StoredFormTest {
     for (long[] t : times) {
       Span span = span(1, (byte) 9).toBuilder().setStartTimeUnixNano(t[0]).setEndTimeUnixNano(t[1]).build();
       byte[] stored = SpanDocuments.timeless(span);
+      java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+      com.google.protobuf.CodedOutputStream header =
+          com.google.protobuf.CodedOutputStream.newInstance(expected);
+      header.writeSInt64NoTag(t[0] - SpanDocuments.startMicros(span) * 1_000);
+      header.writeSInt64NoTag(t[1] - t[0]);
+      header.flush();
+      span.toBuilder().clearStartTimeUnixNano().clearEndTimeUnixNano().build().writeTo(expected);
+      assertThat(stored).as("start %d end %d", t[0], t[1]).isEqualTo(expected.toByteArray());
       assertThat(SpanDocuments.fromTimeless(new BytesRef(stored), SpanDocuments.startMicros(span)))
           .as("start %d end %d", t[0], t[1])
           .isEqualTo(span);
