@@ -59,9 +59,10 @@ final class FaultlineServer {
     // a rebuild of the jar during a long run must not pull classes from under the running server
     jarCopy = tmp.resolve(dataDir.getFileName() + ".jar");
     Files.copy(jar, jarCopy, StandardCopyOption.REPLACE_EXISTING);
-    httpPort = ChildProcesses.freePort();
-    int adminPort = ChildProcesses.freePort();
-    otlpHttpPort = ChildProcesses.freePort();
+    int[] ports = ChildProcesses.freePorts(5);
+    httpPort = ports[0];
+    int adminPort = ports[1];
+    otlpHttpPort = ports[2];
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -77,11 +78,11 @@ final class FaultlineServer {
         Map.of(
             "FAULTLINE_HTTP_PORT", Integer.toString(httpPort),
             "FAULTLINE_ADMIN_PORT", Integer.toString(adminPort),
-            "FAULTLINE_OTLP_GRPC_PORT", Integer.toString(ChildProcesses.freePort()),
+            "FAULTLINE_OTLP_GRPC_PORT", Integer.toString(ports[3]),
             "FAULTLINE_OTLP_HTTP_PORT", Integer.toString(otlpHttpPort),
             "FAULTLINE_OTLP_BIND_HOST", "127.0.0.1",
             // not the default 5044: another server (a demo, a second benchmark) may hold it
-            "FAULTLINE_LOGSTASH_PORT", Integer.toString(ChildProcesses.freePort()),
+            "FAULTLINE_LOGSTASH_PORT", Integer.toString(ports[4]),
             "FAULTLINE_ADMIN_TOKEN", token);
     process = children.start(command, env, log);
     ChildProcesses.awaitReady(
