@@ -176,23 +176,34 @@ final class LuceneTraceQueries implements TraceQueries {
     } else {
       byte[] name = (SpanDocuments.SEPARATOR + operation + SpanDocuments.SEPARATOR).getBytes(
           StandardCharsets.UTF_8);
-      for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
-        Terms all = leaf.reader().terms(SpanDocuments.OPERATION_INDEX);
-        if (all == null) {
-          continue;
-        }
-        TermsEnum te = all.iterator();
-        for (BytesRef t = te.next(); t != null; t = te.next()) {
-          if (hasOperation(t, name)) {
-            terms.add(BytesRef.deepCopyOf(t));
-          }
-        }
-      }
+      forEachTerm(
+          s,
+          SpanDocuments.OPERATION_INDEX,
+          t -> {
+            if (hasOperation(t, name)) {
+              terms.add(BytesRef.deepCopyOf(t));
+            }
+          });
     }
     return new BooleanQuery.Builder()
         .add(spans, BooleanClause.Occur.FILTER)
         .add(new TermInSetQuery(SpanDocuments.OPERATION_INDEX, terms), BooleanClause.Occur.FILTER)
         .build();
+  }
+
+  /** Every term of {@code field} in every segment (a term in several segments comes several times). */
+  private static void forEachTerm(IndexSearcher s, String field, Consumer<BytesRef> action)
+      throws IOException {
+    for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+      Terms terms = leaf.reader().terms(field);
+      if (terms == null) {
+        continue;
+      }
+      TermsEnum te = terms.iterator();
+      for (BytesRef t = te.next(); t != null; t = te.next()) {
+        action.accept(t);
+      }
+    }
   }
 
   /** Whether {@code service \0 name \0 kind} has the name, given as {@code \0 name \0}. */
@@ -301,16 +312,7 @@ final class LuceneTraceQueries implements TraceQueries {
         Long.MAX_VALUE,
         s -> {
           TreeSet<String> services = new TreeSet<>();
-          for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
-            Terms terms = leaf.reader().terms(SpanDocuments.SERVICE);
-            if (terms == null) {
-              continue;
-            }
-            TermsEnum te = terms.iterator();
-            for (BytesRef t = te.next(); t != null; t = te.next()) {
-              services.add(t.utf8ToString());
-            }
-          }
+          forEachTerm(s, SpanDocuments.SERVICE, t -> services.add(t.utf8ToString()));
           return List.copyOf(services);
         });
   }
