@@ -106,13 +106,13 @@ final class LuceneTraceQueries implements TraceQueries {
     b.add(
         SpanDocuments.startBetween(query.startMicros(), query.endMicros()),
         BooleanClause.Occur.FILTER);
+    String operation =
+        query.operation() == null || query.operation().isEmpty() ? null : query.operation();
     if (query.service() != null && !query.service().isEmpty()) {
       b.add(
           new TermQuery(new Term(SpanDocuments.SERVICE, query.service())),
           BooleanClause.Occur.FILTER);
     }
-    String operation =
-        query.operation() == null || query.operation().isEmpty() ? null : query.operation();
     if (query.minDurationMicros() != null || query.maxDurationMicros() != null) {
       long min = query.minDurationMicros() == null ? Long.MIN_VALUE : query.minDurationMicros();
       long max = query.maxDurationMicros() == null ? Long.MAX_VALUE : query.maxDurationMicros();
@@ -191,6 +191,16 @@ final class LuceneTraceQueries implements TraceQueries {
         .build();
   }
 
+  /** The length of a term's first part, before its first separator (or of the whole term). */
+  private static int separator(BytesRef term) {
+    for (int i = 0; i < term.length; i++) {
+      if (term.bytes[term.offset + i] == SpanDocuments.SEPARATOR) {
+        return i;
+      }
+    }
+    return term.length;
+  }
+
   /** Every term of {@code field} in every segment (a term in several segments comes several times). */
   private static void forEachTerm(IndexSearcher s, String field, Consumer<BytesRef> action)
       throws IOException {
@@ -208,14 +218,8 @@ final class LuceneTraceQueries implements TraceQueries {
 
   /** Whether {@code service \0 name \0 kind} has the name, given as {@code \0 name \0}. */
   private static boolean hasOperation(BytesRef term, byte[] name) {
-    int first = -1;
-    for (int i = 0; i < term.length; i++) {
-      if (term.bytes[term.offset + i] == SpanDocuments.SEPARATOR) {
-        first = i;
-        break;
-      }
-    }
-    if (first < 0 || term.length - first < name.length) {
+    int first = separator(term);
+    if (term.length - first < name.length) {
       return false;
     }
     for (int i = 0; i < name.length; i++) {

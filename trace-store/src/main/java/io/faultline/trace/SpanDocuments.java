@@ -58,12 +58,12 @@ import org.apache.lucene.util.BytesRef;
  * <ul>
  *   <li>{@value #TRACE_ID}: the 16 trace id bytes.
  *   <li>{@value #SERVICE}: service name ({@code unknown_service} when the resource has none, as
- *       OpenTelemetry does).
+ *       OpenTelemetry does): lists services, and finds a service's spans one posting list at a
+ *       time, newest first.
  *   <li>{@value #OPERATION_INDEX}: {@code service \0 name \0 kind}, which lists operations with
  *       their kinds through the terms dictionary and finds the spans of an operation. (Documents
- *       written before 2026-11-25 also index the span name alone in {@code operation}; nothing
- *       reads it.)
- *   <li>{@value #STATUS}: {@code UNSET}, {@code OK} or {@code ERROR}.
+ *       written before 2026-11-25 also index the span name alone in {@code operation} and the
+ *       status in {@code status}; nothing reads them.)
  *   <li>{@value #START}: start in microseconds since the epoch, as doc values: the index sort
  *       (newest first) and time ranges, found by binary search in that order ({@link
  *       #startBetween}). Partitions written before 2026-11-25 also index it as points, and keep
@@ -91,7 +91,6 @@ final class SpanDocuments {
   static final String TRACE_ID = "trace_id";
   static final String SERVICE = "service";
   static final String OPERATION_INDEX = "service_operation";
-  static final String STATUS = "status";
   static final String START = "start";
   static final String DURATION = "duration";
   static final String TAG = "tag";
@@ -216,7 +215,6 @@ final class SpanDocuments {
     doc.add(
         new StringField(
             OPERATION_INDEX, operationTerm(service, span.getName(), kind), Field.Store.NO));
-    doc.add(new StringField(STATUS, status(code), Field.Store.NO));
     if (startPoints) {
       doc.add(new LongPoint(START, start));
     }
