@@ -14,7 +14,8 @@ import java.util.regex.PatternSyntaxException;
 /**
  * A LogQL log query: {@code {label="v", label=~"re", ...}} followed by stages: line filters
  * ({@code |= "s"}, {@code != "s"}, {@code |~ "re"}, {@code !~ "re"}), parsers ({@code | json},
- * {@code | logfmt}) and label filters ({@code | name op value} with {@code = != =~ !~ > >= < <=},
+ * {@code | logfmt}, {@code | regexp "re"} with named groups, {@code | pattern "<a> <_> <b>"}) and
+ * label filters ({@code | name op value} with {@code = != =~ !~ > >= < <=},
  * several joined by {@code and} or {@code ,}), {@code | drop} and {@code | keep} (names, or {@code
  * name="value"} matchers). Strings in double quotes (Go escapes) or backticks.
  * Regular expressions use Java's syntax, which agrees with RE2 on everything common; label
@@ -72,7 +73,8 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
-  sealed interface Stage permits LineFilter, Parser, LabelFilter, Drop, Keep, Unwrap {}
+  sealed interface Stage
+      permits LineFilter, Parser, RegexpParser, PatternParser, LabelFilter, Drop, Keep, Unwrap {}
 
   record LineFilter(Op op, String text, Pattern pattern) implements Stage {
     boolean keep(String line) {
@@ -86,6 +88,72 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
   }
 
   record Parser(String kind) implements Stage {}
+
+  /**
+   * {@code | regexp "re"}: each named group that takes part in a match becomes a label. Loki's
+   * expressions are Go's: {@code (?P<name>...)} and {@code (?<name>...)} both name a group, and a
+   * label name may hold underscores, which Java's group names may not, so the groups are renamed
+   * {@code g0, g1, ...} and {@code labels} keeps their label names in order. A line that does not
+   * match adds no label.
+   */
+  record RegexpParser(Pattern pattern, List<String> labels) implements Stage {
+    void extract(String line, java.util.function.BiConsumer<String, String> into) {
+      java.util.regex.Matcher m = pattern.matcher(line);
+      if (!m.find()) {
+        return;
+      }
+      for (int g = 0; g < labels.size(); g++) {
+        String value = m.group("g" + g);
+        if (value != null) {
+          into.accept(labels.get(g), value);
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code | pattern "<ip> - <_> [<ts>] \"<method> <path> <_>\""}: literals and captures
+   * ({@code <name>}, or {@code <_>} to skip), matched as Loki does: a leading literal must start
+   * the line; each capture runs to the first occurrence of the literal after it, or to the end of
+   * the line when that literal never comes (which ends the match); text after a trailing literal
+   * is ignored. {@code captures} holds the capture names in order ({@code null} for {@code <_>}),
+   * {@code literals} the literal after each capture, after the leading one if there is one.
+   */
+  record PatternParser(List<String> literals, List<String> captures, boolean leadingLiteral)
+      implements Stage {
+    /** Hands every named capture of the line to {@code into}. */
+    void extract(String line, java.util.function.BiConsumer<String, String> into) {
+      int at = 0;
+      int lit = 0;
+      if (leadingLiteral) {
+        if (!line.startsWith(literals.get(0))) {
+          return;
+        }
+        at = literals.get(0).length();
+        lit = 1;
+      }
+      for (String name : captures) {
+        if (lit >= literals.size()) { // the pattern ends on this capture
+          if (name != null) {
+            into.accept(name, line.substring(at));
+          }
+          return;
+        }
+        String next = literals.get(lit++);
+        int end = line.indexOf(next, at);
+        if (end < 0) {
+          if (name != null) {
+            into.accept(name, line.substring(at));
+          }
+          return;
+        }
+        if (name != null) {
+          into.accept(name, line.substring(at, end));
+        }
+        at = end + next.length();
+      }
+    }
+  }
 
   /** Every matcher must hold ({@code and}); a group of alternatives is a nested list ({@code or}). */
   record LabelFilter(List<List<Matcher>> anyOf) implements Stage {
@@ -259,10 +327,20 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
             }
             i += word.length();
             stages.add(unwrap());
-          } else if (word != null && List.of("line_format", "label_format", "pattern", "regexp", "decolorize",
+          } else if ("regexp".equals(word)) {
+            i += word.length();
+            skip();
+            int at = i;
+            stages.add(regexpParser(string(), at));
+          } else if ("pattern".equals(word)) {
+            i += word.length();
+            skip();
+            int at = i;
+            stages.add(patternParser(string(), at));
+          } else if (word != null && List.of("line_format", "label_format", "decolorize",
               "unpack").contains(word)) {
             throw error("the " + word + " stage is not supported; supported are line filters, json,"
-                + " logfmt, label filters, drop, keep and unwrap");
+                + " logfmt, regexp, pattern, label filters, drop, keep and unwrap");
           } else {
             stages.add(labelFilter());
           }
@@ -665,6 +743,107 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       }
       Pattern p = op == Op.RE || op == Op.NRE ? regex(value, at) : null;
       return new Matcher(name, op, value, p);
+    }
+
+    private RegexpParser regexpParser(String re, int at) {
+      // rename the named groups g0, g1, ... (outside character classes and escapes)
+      StringBuilder java = new StringBuilder(re.length());
+      List<String> labels = new ArrayList<>();
+      boolean inClass = false;
+      for (int k = 0; k < re.length(); k++) {
+        char c = re.charAt(k);
+        if (c == '\\' && k + 1 < re.length()) {
+          java.append(c).append(re.charAt(++k));
+          continue;
+        }
+        if (inClass) {
+          inClass = c != ']';
+        } else if (c == '[') {
+          inClass = true;
+        } else if (c == '(' && (re.startsWith("(?P<", k) || re.startsWith("(?<", k))
+            && !re.startsWith("(?<=", k) && !re.startsWith("(?<!", k)) {
+          int nameStart = re.indexOf('<', k) + 1;
+          int nameEnd = re.indexOf('>', nameStart);
+          if (nameEnd < 0) {
+            throw parseError(at, "invalid regular expression " + re + ": unclosed group name");
+          }
+          String name = re.substring(nameStart, nameEnd);
+          if (!validLabelName(name)) {
+            throw parseError(at, "invalid extracted label name '" + name + "' in " + re);
+          }
+          if (labels.contains(name)) {
+            throw parseError(at, "duplicate extracted label name '" + name + "' in " + re);
+          }
+          java.append("(?<g").append(labels.size()).append('>');
+          labels.add(name);
+          k = nameEnd;
+          continue;
+        }
+        java.append(c);
+      }
+      if (labels.isEmpty()) {
+        throw parseError(at, "at least one named capture must be supplied in " + re);
+      }
+      return new RegexpParser(regex(java.toString(), at), List.copyOf(labels));
+    }
+
+    private PatternParser patternParser(String pattern, int at) {
+      List<String> literals = new ArrayList<>();
+      List<String> captures = new ArrayList<>();
+      StringBuilder literal = new StringBuilder();
+      boolean leading = false;
+      boolean lastWasCapture = false;
+      int k = 0;
+      while (k < pattern.length()) {
+        char c = pattern.charAt(k);
+        int close = c == '<' ? pattern.indexOf('>', k) : -1;
+        String name = close > k ? pattern.substring(k + 1, close) : null;
+        if (name != null && (name.equals("_") || validLabelName(name))) {
+          if (literal.length() > 0) {
+            if (captures.isEmpty()) {
+              leading = true;
+            }
+            literals.add(literal.toString());
+            literal.setLength(0);
+          } else if (lastWasCapture) {
+            throw parseError(at, "consecutive captures are not allowed in pattern " + pattern);
+          }
+          if (!name.equals("_") && captures.contains(name)) {
+            throw parseError(at, "duplicate capture <" + name + "> in pattern " + pattern);
+          }
+          captures.add(name.equals("_") ? null : name);
+          lastWasCapture = true;
+          k = close + 1;
+        } else {
+          literal.append(c);
+          lastWasCapture = false;
+          k++;
+        }
+      }
+      if (literal.length() > 0) {
+        literals.add(literal.toString());
+      }
+      if (captures.stream().allMatch(java.util.Objects::isNull)) {
+        throw parseError(at, "at least one named capture (<name>) is required in pattern " + pattern);
+      }
+      return new PatternParser(List.copyOf(literals), java.util.Collections.unmodifiableList(new ArrayList<>(captures)), leading);
+    }
+
+    private static boolean validLabelName(String name) {
+      if (name.isEmpty() || name.charAt(0) >= '0' && name.charAt(0) <= '9') {
+        return false;
+      }
+      for (int k = 0; k < name.length(); k++) {
+        char c = name.charAt(k);
+        if (!(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static LogQueryException parseError(int at, String what) {
+      return new LogQueryException("parse error at line 1, col " + (at + 1) + ": " + what, at);
     }
 
     private Pattern regex(String re, int at) {

@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stream labels are {@code service_name}, {@code service_namespace}, {@code
  * deployment_environment} (from resource attributes) and {@code level}; after the stream selector
- * every line also carries {@code detected_level} (as Loki's structured metadata), and {@code |
- * json} and {@code | logfmt} add the labels they extract. A log query scans at most {@value
+ * every line also carries {@code detected_level} (as Loki's structured metadata), and the parsers
+ * ({@code | json}, {@code | logfmt}, {@code | regexp}, {@code | pattern}) add the labels they
+ * extract. A log query scans at most {@value
  * #MAX_SCANNED} records matching its stream selector (newest or oldest first, as asked) while
  * collecting {@code limit} lines. Metric queries are evaluated by {@link MetricEngine} over the
  * records of each range aggregation's selector, read page by page, with its limits. Errors are 400
@@ -432,6 +433,10 @@ public final class LokiResource {
         } else {
           logfmt(line, labels);
         }
+      } else if (stage instanceof LogQl.RegexpParser r) {
+        r.extract(line, (k, v) -> put(labels, k, v));
+      } else if (stage instanceof LogQl.PatternParser p) {
+        p.extract(line, (k, v) -> put(labels, k, v));
       } else if (stage instanceof LogQl.LabelFilter f) {
         if (!f.keep(labels)) {
           return false;

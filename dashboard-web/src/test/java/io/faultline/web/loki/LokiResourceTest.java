@@ -142,6 +142,34 @@ class LokiResourceTest {
   }
 
   @Test
+  void regexpAndPatternParsersExtractLabels() {
+    JsonNode regexp =
+        ok(range("{service_name=\"payments\"} | regexp `for order (?P<order_id>ord-\\d+)` | order_id=\"ord-42\""));
+    assertThat(lines(regexp)).containsExactly("PaymentService failed: card declined for order ord-42");
+    assertThat(regexp.at("/data/result/0/stream/order_id").asText()).isEqualTo("ord-42");
+    // a line the expression does not match gets no label, so the filter drops it
+    assertThat(lines(ok(range("{service_name=\"payments\"} | regexp `(?<host>[a-z]+\\.example\\.com)` | host!=\"\""))))
+        .containsExactly("Timeout calling https://bank.example.com/v2/charge");
+
+    JsonNode pattern =
+        ok(range("{service_name=\"payments\"} | pattern \"<_> failed: <reason> for order <order>\" | order=\"ord-42\""));
+    assertThat(lines(pattern)).containsExactly("PaymentService failed: card declined for order ord-42");
+    assertThat(pattern.at("/data/result/0/stream/reason").asText()).isEqualTo("card declined");
+    // a leading literal must start the line
+    assertThat(lines(ok(range("{service_name=\"payments\"} | pattern \"failed: <reason> for\" | reason!=\"\""))))
+        .isEmpty();
+    // a metric query over an extracted label
+    JsonNode count =
+        ok(resources.target("/loki/api/v1/query_range")
+            .queryParam("query", encoded("sum by (host) (count_over_time({service_name=\"payments\"} | pattern \"Timeout calling https://<host>/<_>\" [1h]))"))
+            .queryParam("start", START).queryParam("end", END).queryParam("step", "3600"));
+    // lines the pattern does not match are counted too, in the group without the label
+    List<String> hosts = new ArrayList<>();
+    count.at("/data/result").forEach(r -> hosts.add(r.at("/metric/host").asText()));
+    assertThat(hosts).containsExactlyInAnyOrder("bank.example.com", "");
+  }
+
+  @Test
   void limitAndDirection() {
     JsonNode backward = ok(range("{service_name=\"payments\"}", "1"));
     assertThat(lines(backward)).containsExactly("Timeout calling https://bank.example.com/v2/charge");
@@ -163,6 +191,9 @@ class LokiResourceTest {
         new String[] {
           "service_name=\"x\"", "{service_name=\"x\"", "{service_name=~\"(\"}", "{service_name=\"\"}",
           "{service_name=\"x\"} | line_format \"{{.a}}\"", "count_over_time({a=\"b\"})",
+          "{service_name=\"x\"} | regexp \"no names\"", "{service_name=\"x\"} | regexp \"(?P<a>(\"",
+          "{service_name=\"x\"} | regexp \"(?P<1a>x)\"", "{service_name=\"x\"} | pattern \"<_> only\"",
+          "{service_name=\"x\"} | pattern \"<a><b>\"", "{service_name=\"x\"} | pattern \"<a> <a>\"",
           "{service_name=\"x\"} |= 42"
         }) {
       Response r = range(bad).request().get();
