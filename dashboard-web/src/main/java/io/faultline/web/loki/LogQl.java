@@ -14,8 +14,9 @@ import java.util.regex.PatternSyntaxException;
 /**
  * A LogQL log query: {@code {label="v", label=~"re", ...}} followed by stages: line filters
  * ({@code |= "s"}, {@code != "s"}, {@code |~ "re"}, {@code !~ "re"}), parsers ({@code | json},
- * {@code | logfmt}, {@code | regexp "re"} with named groups, {@code | pattern "<a> <_> <b>"}) and
- * label filters ({@code | name op value} with {@code = != =~ !~ > >= < <=},
+ * {@code | logfmt}, {@code | regexp "re"} with named groups, {@code | pattern "<a> <_> <b>"}),
+ * {@code | line_format}, {@code | label_format} and {@code | decolorize} (templates as {@link
+ * LineTemplate} reads them) and label filters ({@code | name op value} with {@code = != =~ !~ > >= < <=},
  * several joined by {@code and} or {@code ,}), {@code | drop} and {@code | keep} (names, or {@code
  * name="value"} matchers). Strings in double quotes (Go escapes) or backticks.
  * Regular expressions use Java's syntax, which agrees with RE2 on everything common; label
@@ -74,7 +75,56 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
   }
 
   sealed interface Stage
-      permits LineFilter, Parser, RegexpParser, PatternParser, LabelFilter, Drop, Keep, Unwrap {}
+      permits LineFilter,
+          Parser,
+          RegexpParser,
+          PatternParser,
+          LineFormat,
+          LabelFormat,
+          Decolorize,
+          LabelFilter,
+          Drop,
+          Keep,
+          Unwrap {}
+
+  /** {@code | line_format "template"}: the line becomes the rendered template. */
+  record LineFormat(LineTemplate template) implements Stage {}
+
+  /**
+   * {@code | label_format dst=src, dst="template"}: renames a label ({@code src} is dropped) or
+   * sets one to a rendered template; all renders see the labels as they were before the stage.
+   */
+  record LabelFormat(List<Rename> renames) implements Stage {
+    /** {@code template} null: a rename from {@code source}. */
+    record Rename(String target, String source, LineTemplate template) {}
+
+    void apply(String line, Map<String, String> labels) {
+      Map<String, String> before = new java.util.HashMap<>(labels);
+      for (Rename r : renames) {
+        if (r.template() == null) {
+          String v = before.get(r.source());
+          labels.remove(r.source());
+          if (v != null) {
+            labels.put(r.target(), v);
+          }
+        } else {
+          labels.put(r.target(), r.template().render(line, before));
+        }
+      }
+    }
+  }
+
+  /** {@code | decolorize}: removes ANSI colour and cursor escape sequences from the line. */
+  record Decolorize() implements Stage {
+    private static final Pattern ANSI =
+        Pattern.compile(
+            "[\\u001B\\u009B][\\[\\]()#;?]*(?:(?:(?:[a-zA-Z\\d]*(?:;[a-zA-Z\\d]*)*)?\\u0007)"
+                + "|(?:(?:\\d{1,4}(?:;\\d{0,4})*)?[\\dA-PRZcf-ntqry=><~]))");
+
+    String apply(String line) {
+      return ANSI.matcher(line).replaceAll("");
+    }
+  }
 
   record LineFilter(Op op, String text, Pattern pattern) implements Stage {
     boolean keep(String line) {
@@ -337,10 +387,47 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
             skip();
             int at = i;
             stages.add(patternParser(string(), at));
-          } else if (word != null && List.of("line_format", "label_format", "decolorize",
-              "unpack").contains(word)) {
-            throw error("the " + word + " stage is not supported; supported are line filters, json,"
-                + " logfmt, regexp, pattern, label filters, drop, keep and unwrap");
+          } else if ("line_format".equals(word)) {
+            i += word.length();
+            skip();
+            int at = i;
+            stages.add(new LineFormat(LineTemplate.parse(string(), at)));
+          } else if ("label_format".equals(word)) {
+            i += word.length();
+            List<LabelFormat.Rename> renames = new ArrayList<>();
+            do {
+              skip();
+              String target = peekWord();
+              if (target == null || !LineTemplate.validName(target)) {
+                throw error("expected a label name in label_format");
+              }
+              i += target.length();
+              skip();
+              if (!take("=")) {
+                throw error("expected = after " + target + " in label_format");
+              }
+              skip();
+              if (i < s.length() && (s.charAt(i) == '"' || s.charAt(i) == '`')) {
+                int at = i;
+                renames.add(new LabelFormat.Rename(target, null, LineTemplate.parse(string(), at)));
+              } else {
+                String source = peekWord();
+                if (source == null || !LineTemplate.validName(source)) {
+                  throw error("expected a label name or a template after " + target + "=");
+                }
+                i += source.length();
+                renames.add(new LabelFormat.Rename(target, source, null));
+              }
+              skip();
+            } while (take(","));
+            stages.add(new LabelFormat(List.copyOf(renames)));
+          } else if ("decolorize".equals(word)) {
+            i += word.length();
+            stages.add(new Decolorize());
+          } else if ("unpack".equals(word)) {
+            throw error("the unpack stage is not supported; supported are line filters, json,"
+                + " logfmt, regexp, pattern, line_format, label_format, decolorize, label filters,"
+                + " drop, keep and unwrap");
           } else {
             stages.add(labelFilter());
           }
@@ -830,16 +917,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
 
     private static boolean validLabelName(String name) {
-      if (name.isEmpty() || name.charAt(0) >= '0' && name.charAt(0) <= '9') {
-        return false;
-      }
-      for (int k = 0; k < name.length(); k++) {
-        char c = name.charAt(k);
-        if (!(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9')) {
-          return false;
-        }
-      }
-      return true;
+      return LineTemplate.validName(name);
     }
 
     private static LogQueryException parseError(int at, String what) {

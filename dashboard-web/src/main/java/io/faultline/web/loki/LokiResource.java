@@ -303,8 +303,8 @@ public final class LokiResource {
             continue;
           }
           labels.put("detected_level", labels.get("level"));
-          String line = LogJson.line(entry);
-          if (!pipeline(ql.stages(), line, labels)) {
+          String line = pipeline(ql.stages(), LogJson.line(entry), labels);
+          if (line == null) {
             continue;
           }
           streams.computeIfAbsent(new TreeMap<>(labels), k -> new ArrayList<>())
@@ -420,12 +420,15 @@ public final class LokiResource {
     return labels;
   }
 
-  /** Applies the stages in order, adding extracted labels; false when a filter drops the line. */
-  static boolean pipeline(List<LogQl.Stage> stages, String line, Map<String, String> labels) {
+  /**
+   * Applies the stages in order, adding extracted labels: the line as the stages leave it, or null
+   * when a filter drops it.
+   */
+  static String pipeline(List<LogQl.Stage> stages, String line, Map<String, String> labels) {
     for (LogQl.Stage stage : stages) {
       if (stage instanceof LogQl.LineFilter f) {
         if (!f.keep(line)) {
-          return false;
+          return null;
         }
       } else if (stage instanceof LogQl.Parser p) {
         if (p.kind().equals("json")) {
@@ -437,9 +440,15 @@ public final class LokiResource {
         r.extract(line, (k, v) -> put(labels, k, v));
       } else if (stage instanceof LogQl.PatternParser p) {
         p.extract(line, (k, v) -> put(labels, k, v));
+      } else if (stage instanceof LogQl.LineFormat f) {
+        line = f.template().render(line, labels);
+      } else if (stage instanceof LogQl.LabelFormat f) {
+        f.apply(line, labels);
+      } else if (stage instanceof LogQl.Decolorize d) {
+        line = d.apply(line);
       } else if (stage instanceof LogQl.LabelFilter f) {
         if (!f.keep(labels)) {
-          return false;
+          return null;
         }
       } else if (stage instanceof LogQl.Drop d) {
         d.apply(labels);
@@ -447,7 +456,7 @@ public final class LokiResource {
         k.apply(labels);
       }
     }
-    return true;
+    return line;
   }
 
   // Loki's json parser: nested keys joined with "_", names sanitised, arrays skipped.

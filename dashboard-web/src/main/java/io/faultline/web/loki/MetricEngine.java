@@ -218,9 +218,10 @@ final class MetricEngine {
         instant(first + 1),
         instant(last + 1),
         MAX_RECORDS - records,
-        (ts, line, labels) -> {
+        (ts, text, labels) -> {
           records++;
-          if (!LokiResource.pipeline(r.query().stages(), line, labels)) {
+          String line = LokiResource.pipeline(r.query().stages(), text, labels);
+          if (line == null) {
             return;
           }
           double v = 1;
@@ -238,7 +239,7 @@ final class MetricEngine {
               labels.put("__error__", "SampleExtractionErr");
               labels.put("__error_details__", e.getMessage() == null ? raw : e.getMessage());
             }
-            if (!LokiResource.pipeline(r.postFilters(), line, labels)) {
+            if (LokiResource.pipeline(r.postFilters(), line, labels) == null) {
               return;
             }
           }

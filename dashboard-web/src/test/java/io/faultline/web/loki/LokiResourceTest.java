@@ -170,6 +170,38 @@ class LokiResourceTest {
   }
 
   @Test
+  void lineFormatLabelFormatAndDecolorizeRewriteLinesAndLabels() {
+    JsonNode formatted =
+        ok(range("{service_name=\"payments\"} | regexp `for order (?P<order>ord-\\d+)` | order!=\"\""
+            + " | line_format \"{{.level}}: order {{ .order }} ({{.missing}}) {{- __line__ -}} !\""));
+    assertThat(lines(formatted))
+        .containsExactly("error: order ord-42 ()PaymentService failed: card declined for order ord-42!");
+    JsonNode relabelled =
+        ok(range("{service_name=\"payments\"} | regexp `for order (?P<order>ord-\\d+)` | order!=\"\""
+            + " | label_format id=order, summary=\"{{.level}}/{{.order}}\" | id=\"ord-42\""));
+    JsonNode stream = relabelled.at("/data/result/0/stream");
+    assertThat(stream.has("order")).as("renamed away").isFalse();
+    assertThat(stream.get("summary").asText()).isEqualTo("error/ord-42");
+    // the line filter after line_format sees the new line
+    assertThat(lines(ok(range("{service_name=\"payments\"} | line_format \"svc={{.service_name}}\" |= \"svc=payments\""))))
+        .containsOnly("svc=payments");
+    // bytes_over_time counts the line as the stages leave it
+    JsonNode bytes =
+        ok(resources.target("/loki/api/v1/query")
+            .queryParam("query", encoded("sum(bytes_over_time({service_name=\"payments\"} |= \"ord-42\" | line_format \"12345\" [1h]))"))
+            .queryParam("time", END));
+    assertThat(bytes.at("/data/result/0/value/1").asText()).isEqualTo("5");
+  }
+
+  @Test
+  void decolorizeRemovesAnsiEscapes() {
+    assertThat(new LogQl.Decolorize().apply("\u001B[31mERROR\u001B[0m disk \u001B[1;33mfull\u001B[0m"))
+        .isEqualTo("ERROR disk full");
+    assertThat(lines(ok(range("{service_name=\"payments\"} |= \"ord-42\" | decolorize"))))
+        .containsExactly("PaymentService failed: card declined for order ord-42");
+  }
+
+  @Test
   void limitAndDirection() {
     JsonNode backward = ok(range("{service_name=\"payments\"}", "1"));
     assertThat(lines(backward)).containsExactly("Timeout calling https://bank.example.com/v2/charge");
@@ -190,10 +222,12 @@ class LokiResourceTest {
     for (String bad :
         new String[] {
           "service_name=\"x\"", "{service_name=\"x\"", "{service_name=~\"(\"}", "{service_name=\"\"}",
-          "{service_name=\"x\"} | line_format \"{{.a}}\"", "count_over_time({a=\"b\"})",
+          "count_over_time({a=\"b\"})",
           "{service_name=\"x\"} | regexp \"no names\"", "{service_name=\"x\"} | regexp \"(?P<a>(\"",
           "{service_name=\"x\"} | regexp \"(?P<1a>x)\"", "{service_name=\"x\"} | pattern \"<_> only\"",
           "{service_name=\"x\"} | pattern \"<a><b>\"", "{service_name=\"x\"} | pattern \"<a> <a>\"",
+          "{service_name=\"x\"} | line_format \"{{ToUpper .a}}\"", "{service_name=\"x\"} | line_format \"{{.a\"",
+          "{service_name=\"x\"} | label_format 1a=b", "{service_name=\"x\"} | label_format a", "{service_name=\"x\"} | unpack",
           "{service_name=\"x\"} |= 42"
         }) {
       Response r = range(bad).request().get();
