@@ -14,7 +14,7 @@ import java.util.regex.PatternSyntaxException;
 /**
  * A LogQL log query: {@code {label="v", label=~"re", ...}} followed by stages: line filters
  * ({@code |= "s"}, {@code != "s"}, {@code |~ "re"}, {@code !~ "re"}), parsers ({@code | json},
- * {@code | logfmt}, {@code | regexp "re"} with named groups, {@code | pattern "<a> <_> <b>"}),
+ * {@code | logfmt}, {@code | unpack}, {@code | regexp "re"} with named groups, {@code | pattern "<a> <_> <b>"}),
  * {@code | line_format}, {@code | label_format} and {@code | decolorize} (templates as {@link
  * LineTemplate} reads them) and label filters ({@code | name op value} with {@code = != =~ !~ > >= < <=},
  * several joined by {@code and} or {@code ,}), {@code | drop} and {@code | keep} (names, or {@code
@@ -137,6 +137,10 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
+  /**
+   * {@code | json}, {@code | logfmt}, or {@code | unpack} (Promtail's packed lines: every top-level
+   * string becomes a label, and {@code _entry} becomes the line).
+   */
   record Parser(String kind) implements Stage {}
 
   /**
@@ -425,9 +429,8 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
             i += word.length();
             stages.add(new Decolorize());
           } else if ("unpack".equals(word)) {
-            throw error("the unpack stage is not supported; supported are line filters, json,"
-                + " logfmt, regexp, pattern, line_format, label_format, decolorize, label filters,"
-                + " drop, keep and unwrap");
+            i += word.length();
+            stages.add(new Parser(word));
           } else {
             stages.add(labelFilter());
           }

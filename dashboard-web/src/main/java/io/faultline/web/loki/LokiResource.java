@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * <p>Stream labels are {@code service_name}, {@code service_namespace}, {@code
  * deployment_environment} (from resource attributes) and {@code level}; after the stream selector
  * every line also carries {@code detected_level} (as Loki's structured metadata), and the parsers
- * ({@code | json}, {@code | logfmt}, {@code | regexp}, {@code | pattern}) add the labels they
- * extract. A log query scans at most {@value
+ * ({@code | json}, {@code | logfmt}, {@code | unpack}, {@code | regexp}, {@code | pattern}) add the
+ * labels they extract. A log query scans at most {@value
  * #MAX_SCANNED} records matching its stream selector (newest or oldest first, as asked) while
  * collecting {@code limit} lines. Metric queries are evaluated by {@link MetricEngine} over the
  * records of each range aggregation's selector, read page by page, with its limits. Errors are 400
@@ -431,10 +431,10 @@ public final class LokiResource {
           return null;
         }
       } else if (stage instanceof LogQl.Parser p) {
-        if (p.kind().equals("json")) {
-          json(line, labels);
-        } else {
-          logfmt(line, labels);
+        switch (p.kind()) {
+          case "json" -> json(line, labels);
+          case "unpack" -> line = unpack(line, labels);
+          default -> logfmt(line, labels);
         }
       } else if (stage instanceof LogQl.RegexpParser r) {
         r.extract(line, (k, v) -> put(labels, k, v));
@@ -461,6 +461,14 @@ public final class LokiResource {
 
   // Loki's json parser: nested keys joined with "_", names sanitised, arrays skipped.
   private static void json(String line, Map<String, String> labels) {
+    JsonNode root = jsonObject(line, labels);
+    if (root != null) {
+      flatten("", root, labels);
+    }
+  }
+
+  /** The line as a JSON object, or null with {@code __error__} set, as Loki's parsers do. */
+  private static JsonNode jsonObject(String line, Map<String, String> labels) {
     JsonNode root;
     try {
       root = MAPPER.readTree(line);
@@ -469,9 +477,30 @@ public final class LokiResource {
     }
     if (root == null || !root.isObject()) {
       labels.put("__error__", "JSONParserErr");
-      return;
+      return null;
     }
-    flatten("", root, labels);
+    return root;
+  }
+
+  // Loki's unpack parser: top-level strings become labels, "_entry" the line; others are skipped.
+  private static String unpack(String line, Map<String, String> labels) {
+    JsonNode root = jsonObject(line, labels);
+    if (root == null) {
+      return line;
+    }
+    String entry = line;
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> f = it.next();
+      if (!f.getValue().isTextual()) {
+        continue;
+      }
+      if (f.getKey().equals("_entry")) {
+        entry = f.getValue().asText();
+      } else {
+        put(labels, sanitize(f.getKey()), f.getValue().asText());
+      }
+    }
+    return entry;
   }
 
   private static void flatten(String prefix, JsonNode node, Map<String, String> labels) {

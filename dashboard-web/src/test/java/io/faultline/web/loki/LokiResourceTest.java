@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -194,6 +195,21 @@ class LokiResourceTest {
   }
 
   @Test
+  void unpackTakesTopLevelStringsAsLabelsAndEntryAsTheLine() {
+    Map<String, String> labels = new java.util.HashMap<>();
+    String line =
+        LokiResource.pipeline(
+            List.of(new LogQl.Parser("unpack")),
+            "{\"_entry\":\"GET /cart 200\",\"pod\":\"web-1\",\"size\":3}",
+            labels);
+    assertThat(line).isEqualTo("GET /cart 200");
+    assertThat(labels).containsExactly(Map.entry("pod", "web-1"));
+    assertThat(lines(ok(range("{service_name=\"frontend\"} | unpack | event=\"page_view\""))))
+        .containsExactly("{\"event\":\"page_view\",\"path\":\"/cart\"}");
+    assertThat(lines(ok(range("{service_name=\"frontend\"} | unpack | __error__=\"JSONParserErr\"")))).hasSize(2);
+  }
+
+  @Test
   void decolorizeRemovesAnsiEscapes() {
     assertThat(new LogQl.Decolorize().apply("\u001B[31mERROR\u001B[0m disk \u001B[1;33mfull\u001B[0m"))
         .isEqualTo("ERROR disk full");
@@ -227,7 +243,7 @@ class LokiResourceTest {
           "{service_name=\"x\"} | regexp \"(?P<1a>x)\"", "{service_name=\"x\"} | pattern \"<_> only\"",
           "{service_name=\"x\"} | pattern \"<a><b>\"", "{service_name=\"x\"} | pattern \"<a> <a>\"",
           "{service_name=\"x\"} | line_format \"{{ToUpper .a}}\"", "{service_name=\"x\"} | line_format \"{{.a\"",
-          "{service_name=\"x\"} | label_format 1a=b", "{service_name=\"x\"} | label_format a", "{service_name=\"x\"} | unpack",
+          "{service_name=\"x\"} | label_format 1a=b", "{service_name=\"x\"} | label_format a",
           "{service_name=\"x\"} |= 42"
         }) {
       Response r = range(bad).request().get();
