@@ -12,17 +12,31 @@ import java.util.Map;
 /**
  * The part of Go's text/template that {@code | line_format} and {@code | label_format} templates
  * use most: text with {@code {{.label}}} (a missing label renders empty, as in Loki) and {@code
- * {{__line__}}} (the line as it is at that stage), with {@code {{-} and {@code -}}} trimming the
- * white space beside an action. Functions, pipelines and control structures are refused with a
- * 400 that says so.
+ * {{__line__}}} (the line as it is at that stage), passed through Loki's string functions {@code
+ * ToUpper}, {@code ToLower} and {@code TrimSpace} (and their sprig names {@code upper}, {@code
+ * lower}, {@code trim}) either as {@code {{ToUpper .a}}} or as {@code {{.a | ToUpper}}}, with
+ * {@code {{-} and {@code -}}} trimming the white space beside an action. Other functions and
+ * control structures are refused with a 400 that names the action.
  */
 final class LineTemplate {
-  private final List<String> texts;
-  private final List<String> labels; // null for __line__
+  private static final Map<String, java.util.function.UnaryOperator<String>> FUNCTIONS =
+      Map.of(
+          "ToUpper", s -> s.toUpperCase(java.util.Locale.ROOT),
+          "upper", s -> s.toUpperCase(java.util.Locale.ROOT),
+          "ToLower", s -> s.toLowerCase(java.util.Locale.ROOT),
+          "lower", s -> s.toLowerCase(java.util.Locale.ROOT),
+          "TrimSpace", String::strip,
+          "trim", String::strip);
 
-  private LineTemplate(List<String> texts, List<String> labels) {
+  /** One action: a value (a label, or the line when {@code label} is null) and its functions. */
+  private record Action(String label, List<java.util.function.UnaryOperator<String>> functions) {}
+
+  private final List<String> texts;
+  private final List<Action> actions;
+
+  private LineTemplate(List<String> texts, List<Action> actions) {
     this.texts = texts;
-    this.labels = labels;
+    this.actions = actions;
   }
 
   /**
@@ -30,7 +44,7 @@ final class LineTemplate {
    */
   static LineTemplate parse(String template, int at) {
     List<String> texts = new ArrayList<>();
-    List<String> labels = new ArrayList<>();
+    List<Action> actions = new ArrayList<>();
     StringBuilder text = new StringBuilder();
     int k = 0;
     while (k < template.length()) {
@@ -53,20 +67,8 @@ final class LineTemplate {
       if (trimAfter) {
         action = action.substring(0, action.length() - 1);
       }
-      action = action.strip();
-      String label;
-      if (action.equals("__line__")) {
-        label = null;
-      } else if (action.startsWith(".") && validName(action.substring(1))) {
-        label = action.substring(1);
-      } else {
-        throw error(
-            at,
-            "the template action {{" + action + "}} is not supported; supported are {{.label}} and"
-                + " {{__line__}}");
-      }
       texts.add(text.toString());
-      labels.add(label);
+      actions.add(action(action.strip(), at));
       text.setLength(0);
       k = close + 2;
       if (trimAfter) {
@@ -76,18 +78,61 @@ final class LineTemplate {
       }
     }
     texts.add(text.toString());
-    return new LineTemplate(List.copyOf(texts), java.util.Collections.unmodifiableList(labels));
+    return new LineTemplate(List.copyOf(texts), List.copyOf(actions));
+  }
+
+  /** {@code value}, {@code F value} or {@code value | F | G}; a value is .label or __line__. */
+  private static Action action(String action, int at) {
+    String[] stages = action.split("\\|", -1);
+    List<java.util.function.UnaryOperator<String>> functions = new ArrayList<>();
+    String[] first = stages[0].strip().split("\\s+");
+    String value = first[first.length - 1];
+    if (first.length == 2) {
+      functions.add(function(first[0], action, at));
+    } else if (first.length != 1) {
+      throw unsupported(action, at);
+    }
+    for (int k = 1; k < stages.length; k++) {
+      functions.add(function(stages[k].strip(), action, at));
+    }
+    if (value.equals("__line__")) {
+      return new Action(null, List.copyOf(functions));
+    }
+    if (value.startsWith(".") && validName(value.substring(1))) {
+      return new Action(value.substring(1), List.copyOf(functions));
+    }
+    throw unsupported(action, at);
+  }
+
+  private static java.util.function.UnaryOperator<String> function(
+      String name, String action, int at) {
+    java.util.function.UnaryOperator<String> f = FUNCTIONS.get(name);
+    if (f == null) {
+      throw unsupported(action, at);
+    }
+    return f;
+  }
+
+  private static LogQueryException unsupported(String action, int at) {
+    return error(
+        at,
+        "the template action {{" + action + "}} is not supported; supported are {{.label}} and"
+            + " {{__line__}}, alone or through ToUpper, ToLower, TrimSpace (upper, lower, trim)");
   }
 
   String render(String line, Map<String, String> values) {
     StringBuilder out = new StringBuilder();
-    for (int k = 0; k < labels.size(); k++) {
+    for (int k = 0; k < actions.size(); k++) {
       out.append(texts.get(k));
-      String label = labels.get(k);
-      String v = label == null ? line : values.get(label);
-      if (v != null) {
-        out.append(v);
+      Action a = actions.get(k);
+      String v = a.label() == null ? line : values.get(a.label());
+      if (v == null) {
+        v = "";
       }
+      for (java.util.function.UnaryOperator<String> f : a.functions()) {
+        v = f.apply(v);
+      }
+      out.append(v);
     }
     return out.append(texts.get(texts.size() - 1)).toString();
   }

@@ -210,6 +210,15 @@ class LokiResourceTest {
   }
 
   @Test
+  void templatesTakeLokisStringFunctions() {
+    Map<String, String> labels = Map.of("a", "  Mixed Case ", "b", "x");
+    assertThat(LineTemplate.parse("{{ToUpper .a}}|{{ .a | ToLower | TrimSpace }}|{{.b | upper}}|{{trim .missing}}", 0)
+            .render("line", labels))
+        .isEqualTo("  MIXED CASE |mixed case|X|");
+    assertThat(LineTemplate.parse("{{ __line__ | ToUpper }}", 0).render("line", labels)).isEqualTo("LINE");
+  }
+
+  @Test
   void decolorizeRemovesAnsiEscapes() {
     assertThat(new LogQl.Decolorize().apply("\u001B[31mERROR\u001B[0m disk \u001B[1;33mfull\u001B[0m"))
         .isEqualTo("ERROR disk full");
@@ -242,7 +251,8 @@ class LokiResourceTest {
           "{service_name=\"x\"} | regexp \"no names\"", "{service_name=\"x\"} | regexp \"(?P<a>(\"",
           "{service_name=\"x\"} | regexp \"(?P<1a>x)\"", "{service_name=\"x\"} | pattern \"<_> only\"",
           "{service_name=\"x\"} | pattern \"<a><b>\"", "{service_name=\"x\"} | pattern \"<a> <a>\"",
-          "{service_name=\"x\"} | line_format \"{{ToUpper .a}}\"", "{service_name=\"x\"} | line_format \"{{.a\"",
+          "{service_name=\"x\"} | line_format \"{{printf .a}}\"", "{service_name=\"x\"} | line_format \"{{.a\"",
+          "{service_name=\"x\"} | line_format \"{{if .a}}x{{end}}\"", "{service_name=\"x\"} | line_format \"{{ToUpper .a .b}}\"",
           "{service_name=\"x\"} | label_format 1a=b", "{service_name=\"x\"} | label_format a",
           "{service_name=\"x\"} |= 42"
         }) {
