@@ -12,10 +12,10 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
 import io.faultline.core.ingest.Signal;
-import io.faultline.core.ingest.TelemetryBatch;
 import io.faultline.core.log.LogQuery;
 import io.faultline.core.otlp.OtlpIds;
 import io.faultline.log.LuceneLogStore;
+import io.faultline.store.Batches;
 import io.faultline.store.LogTestData;
 import io.faultline.store.TestData;
 import io.faultline.trace.LuceneTraceStore;
@@ -91,22 +91,10 @@ public final class DashboardTestApp extends Application<Configuration> {
     spans.add(TestData.browseTrace());
     spans.add(TestData.splitTrace());
     spans.addAll(TestData.randomTraffic(TRAFFIC_SEED, TRAFFIC_TRACES));
-    long position = 0;
-    for (ExportTraceServiceRequest r : spans) {
-      long next = position + r.getSerializedSize() + 16;
-      traces.indexer().apply(position, next, TelemetryBatch.of(Signal.TRACES, r));
-      position = next;
-    }
-    traces.indexer().commit();
+    Batches.applyAndCommit(traces.indexer(), Signal.TRACES, spans);
     List<ExportLogsServiceRequest> records = new ArrayList<>(LogTestData.canned());
     records.addAll(LogTestData.random(TRAFFIC_SEED, 150));
-    position = 0;
-    for (ExportLogsServiceRequest r : records) {
-      long next = position + r.getSerializedSize() + 16;
-      logs.indexer().apply(position, next, TelemetryBatch.of(Signal.LOGS, r));
-      position = next;
-    }
-    logs.indexer().commit();
+    Batches.applyAndCommit(logs.indexer(), Signal.LOGS, records);
     // searches see what near-real-time readers have refreshed; start serving once they do
     await()
         .atMost(Duration.ofSeconds(20))

@@ -11,8 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
 import io.faultline.core.ingest.Signal;
-import io.faultline.core.ingest.TelemetryBatch;
 import io.faultline.log.LuceneLogStore;
+import io.faultline.store.Batches;
 import io.faultline.store.LogTestData;
 import io.faultline.store.TestData;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -48,13 +48,7 @@ class LogsResourceTest {
       store = LuceneLogStore.builder(dir).clock(TestData.CLOCK).build();
       List<ExportLogsServiceRequest> data = new ArrayList<>(LogTestData.canned());
       data.addAll(LogTestData.random(42, randomRecords));
-      long position = 0;
-      for (ExportLogsServiceRequest r : data) {
-        long next = position + r.getSerializedSize() + 16;
-        store.indexer().apply(position, next, TelemetryBatch.of(Signal.LOGS, r));
-        position = next;
-      }
-      store.indexer().commit();
+      Batches.applyAndCommit(store.indexer(), Signal.LOGS, data);
       return store;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
 import io.faultline.core.ingest.Signal;
-import io.faultline.core.ingest.TelemetryBatch;
 import io.faultline.log.LuceneLogStore;
+import io.faultline.store.Batches;
 import io.faultline.store.LogTestData;
 import io.faultline.store.TestData;
 import io.faultline.web.logs.LogsResourceTestSupport;
@@ -83,13 +83,7 @@ class LokiMetricQueryTest {
             LogTestData.record(Duration.ofMinutes(30).minusMillis(n), SeverityNumber.SEVERITY_NUMBER_INFO, "INFO", "id=" + n);
       }
       data.add(LogTestData.request(LogTestData.resourceLogs(TestData.resource("bulk"), bulk)));
-      long position = 0;
-      for (ExportLogsServiceRequest r : data) {
-        long next = position + r.getSerializedSize() + 16;
-        s.indexer().apply(position, next, TelemetryBatch.of(Signal.LOGS, r));
-        position = next;
-      }
-      s.indexer().commit();
+      Batches.applyAndCommit(s.indexer(), Signal.LOGS, data);
       return s;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
