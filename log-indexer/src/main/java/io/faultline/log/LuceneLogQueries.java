@@ -31,11 +31,11 @@ import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.PointValues;
 import org.apache.lucene.index.SortedSetDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
-import org.apache.lucene.index.PointValues;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.CollectionTerminatedException;
@@ -129,9 +129,9 @@ final class LuceneLogQueries implements LogQueries {
    * arrival order, so sorting every match by time makes almost every match of a newest-first page
    * competitive (each is newer than the last): over 30,000 matches that cost more than finding
    * them. Instead the page is looked for in the part of the range (cut to the records' own time
-   * span) next to where it starts, sized to hold about four pages at the matches' average density, and the part grows eightfold until it
-   * holds a page or is the whole range. Every record outside the part sorts after every record in
-   * it, so a part that holds {@code n} matches holds the page.
+   * span) next to where it starts, sized to hold about four pages at the matches' average density,
+   * and the part grows eightfold until it holds a page or is the whole range. Every record outside
+   * the part sorts after every record in it, so a part that holds {@code n} matches holds the page.
    *
    * @param from first nanosecond of the range
    * @param to nanosecond after the range

@@ -4,7 +4,6 @@
  */
 package io.faultline.trace;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -325,7 +324,6 @@ final class SpanDocuments {
       throw new UncheckedIOException("a span's own encoding did not parse", e);
     }
   }
-
 
   /**
    * The span of {@link #timeless} bytes, given its document's {@value #START} doc value.

@@ -69,25 +69,23 @@ final class StoredSpans {
    * @param searcher the searcher of the document, whose start time it reads
    */
   static Span span(IndexSearcher searcher, Document fields, int doc) throws IOException {
+    return span(fields, doc, searcher);
+  }
+
+  /** The trace id of a span document, without its times. */
+  static ByteString traceId(Document fields, int doc) throws IOException {
+    return span(fields, doc, null).getTraceId();
+  }
+
+  /** The span; its times only when {@code startsFrom}, the document's searcher, is given. */
+  private static Span span(Document fields, int doc, IndexSearcher startsFrom) throws IOException {
     BytesRef timeless = fields.getBinaryValue(SpanDocuments.SPAN_TIMELESS);
     if (timeless == null) {
       return storedWhole(fields, doc);
     }
     try {
-      return SpanDocuments.fromTimeless(timeless, startMicros(searcher, doc));
-    } catch (InvalidProtocolBufferException e) {
-      throw corrupt(doc, e);
-    }
-  }
-
-  /** The trace id of a span document, without its times. */
-  static ByteString traceId(Document fields, int doc) throws IOException {
-    BytesRef timeless = fields.getBinaryValue(SpanDocuments.SPAN_TIMELESS);
-    if (timeless == null) {
-      return storedWhole(fields, doc).getTraceId();
-    }
-    try {
-      return SpanDocuments.fromTimeless(timeless, 0).getTraceId();
+      return SpanDocuments.fromTimeless(
+          timeless, startsFrom == null ? 0 : startMicros(startsFrom, doc));
     } catch (InvalidProtocolBufferException e) {
       throw corrupt(doc, e);
     }

@@ -56,7 +56,7 @@ final class LineTemplate {
       text.append(template, k, open);
       int close = template.indexOf("}}", open + 2);
       if (close < 0) {
-        throw error(at, "unclosed action in template " + template);
+        throw LogQl.parseError(at, "unclosed action in template " + template);
       }
       String action = template.substring(open + 2, close);
       if (action.startsWith("-")) {
@@ -114,7 +114,7 @@ final class LineTemplate {
   }
 
   private static LogQueryException unsupported(String action, int at) {
-    return error(
+    return LogQl.parseError(
         at,
         "the template action {{" + action + "}} is not supported; supported are {{.label}} and"
             + " {{__line__}}, alone or through ToUpper, ToLower, TrimSpace (upper, lower, trim)");
@@ -156,9 +156,5 @@ final class LineTemplate {
       }
     }
     return true;
-  }
-
-  private static LogQueryException error(int at, String what) {
-    return new LogQueryException("parse error at line 1, col " + (at + 1) + ": " + what, at);
   }
 }

@@ -279,6 +279,11 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
   }
 
   /** A recursive-descent parser over the query text; errors name the column (1-based). */
+  /** A parse error at {@code at} (0-based) in the query, in Loki's words. */
+  static LogQueryException parseError(int at, String what) {
+    return new LogQueryException("parse error at line 1, col " + (at + 1) + ": " + what, at);
+  }
+
   private static final class ParserState {
     private final String s;
     private int i;
@@ -858,7 +863,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
             throw parseError(at, "invalid regular expression " + re + ": unclosed group name");
           }
           String name = re.substring(nameStart, nameEnd);
-          if (!validLabelName(name)) {
+          if (!LineTemplate.validName(name)) {
             throw parseError(at, "invalid extracted label name '" + name + "' in " + re);
           }
           if (labels.contains(name)) {
@@ -888,7 +893,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
         char c = pattern.charAt(k);
         int close = c == '<' ? pattern.indexOf('>', k) : -1;
         String name = close > k ? pattern.substring(k + 1, close) : null;
-        if (name != null && (name.equals("_") || validLabelName(name))) {
+        if (name != null && (name.equals("_") || LineTemplate.validName(name))) {
           if (literal.length() > 0) {
             if (captures.isEmpty()) {
               leading = true;
@@ -919,22 +924,12 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       return new PatternParser(List.copyOf(literals), java.util.Collections.unmodifiableList(new ArrayList<>(captures)), leading);
     }
 
-    private static boolean validLabelName(String name) {
-      return LineTemplate.validName(name);
-    }
-
-    private static LogQueryException parseError(int at, String what) {
-      return new LogQueryException("parse error at line 1, col " + (at + 1) + ": " + what, at);
-    }
 
     private Pattern regex(String re, int at) {
       try {
         return Pattern.compile(re);
       } catch (PatternSyntaxException e) {
-        throw new LogQueryException(
-            "parse error at line 1, col " + (at + 1) + ": invalid regular expression " + re + ": "
-                + e.getDescription(),
-            at);
+        throw parseError(at, "invalid regular expression " + re + ": " + e.getDescription());
       }
     }
 

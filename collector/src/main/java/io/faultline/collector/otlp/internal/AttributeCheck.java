@@ -102,10 +102,9 @@ final class AttributeCheck {
 
   /**
    * The UTF-8 length of {@code s}, exact whenever it may exceed {@code limit} (else at most {@code
-   * limit}). The parsed message
-   * holds its strings decoded (protobuf decodes proto3 strings as it parses), so asking it for their
-   * bytes would encode them again and swap the decoded form out for the next reader; counting is
-   * cheaper, and most strings are settled by their length alone.
+   * limit}). The parsed message holds its strings decoded (protobuf decodes proto3 strings as it
+   * parses), so asking it for their bytes would encode them again and swap the decoded form out for
+   * the next reader; counting is cheaper, and most strings are settled by their length alone.
    */
   static int utf8Length(String s, int limit) {
     int chars = s.length();
