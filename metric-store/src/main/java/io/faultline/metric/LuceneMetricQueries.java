@@ -82,6 +82,16 @@ final class LuceneMetricQueries implements MetricQueries {
   }
 
   @Override
+  public void validate(String expr) {
+    requireExpr(expr);
+    run(
+        () -> {
+          PromqlEngine.validate(expr);
+          return null;
+        });
+  }
+
+  @Override
   public PromqlResult rangeQuery(
       String expr, long startMs, long endMs, long stepMs, QueryOptions options) {
     requireExpr(expr);

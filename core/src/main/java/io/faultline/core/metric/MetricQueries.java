@@ -37,6 +37,14 @@ public interface MetricQueries {
   PromqlResult instantQuery(String expr, long timeMs, QueryOptions options);
 
   /**
+   * Checks that a PromQL expression parses, without evaluating it (for endpoints that take a query
+   * but answer from elsewhere, such as {@code /api/v1/query_exemplars}).
+   *
+   * @throws InvalidQueryException the expression does not parse
+   */
+  void validate(String expr);
+
+  /**
    * Evaluates a PromQL expression at {@code start, start+step, ...} up to {@code end} inclusive
    * ({@code /api/v1/query_range}); the result is always a {@code matrix}, series sorted by labels.
    *

@@ -171,9 +171,32 @@ public final class PrometheusApiResource {
     return success(g -> writeResult(g, result), result.warnings(), result.infos());
   }
 
+  /**
+   * Faultline keeps no exemplars, so the answer is always empty; but a query that does not parse,
+   * or a bad time, gets the same 400 as Prometheus gives (Grafana shows it to the user).
+   */
   @GET
   @Path("/query_exemplars")
   public Response queryExemplars(@Context UriInfo uri) {
+    return queryExemplars(new Params(uri, null));
+  }
+
+  @POST
+  @Path("/query_exemplars")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public Response queryExemplarsPost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return queryExemplars(new Params(uri, form));
+  }
+
+  private Response queryExemplars(Params p) {
+    try {
+      p.lookupScope();
+      queries.validate(p.value("query"));
+    } catch (Invalid e) {
+      return e.response;
+    } catch (InvalidQueryException e) {
+      return error(e.errorType(), e.httpStatus(), "invalid parameter \"query\": " + e.getMessage());
+    }
     return success(
         g -> {
           g.writeStartArray();
@@ -181,13 +204,6 @@ public final class PrometheusApiResource {
         },
         List.of(),
         List.of());
-  }
-
-  @POST
-  @Path("/query_exemplars")
-  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-  public Response queryExemplarsPost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
-    return queryExemplars(uri);
   }
 
   // ---- series and labels ----

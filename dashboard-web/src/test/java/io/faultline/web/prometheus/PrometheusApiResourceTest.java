@@ -255,6 +255,20 @@ class PrometheusApiResourceTest {
         .isEqualTo("{\"status\":\"success\",\"data\":[]}");
   }
 
+  @Test
+  void exemplarQueriesAreCheckedLikeAnyOther() throws Exception {
+    Response bad = target("/api/v1/query_exemplars").queryParam("query", enc("bad{")).request().get();
+    assertThat(bad.getStatus()).isEqualTo(400);
+    JsonNode body = JSON.readTree(bad.readEntity(String.class));
+    assertThat(body.get("errorType").asText()).isEqualTo("bad_data");
+    assertThat(body.get("error").asText())
+        .isEqualTo("invalid parameter \"query\": 1:5: parse error: unexpected end of input inside braces");
+    Response badTime =
+        target("/api/v1/query_exemplars").queryParam("query", "up").queryParam("start", "soon")
+            .request().get();
+    assertThat(badTime.getStatus()).isEqualTo(400);
+  }
+
   /** Braces would be taken for URI template variables. */
   private static String enc(String s) {
     return java.net.URLEncoder.encode(s, java.nio.charset.StandardCharsets.UTF_8);
@@ -310,6 +324,14 @@ class PrometheusApiResourceTest {
     @Override
     public PromqlResult instantQuery(String expr, long timeMs, QueryOptions options) {
       return answer("instant " + expr + " @" + timeMs + " " + options);
+    }
+
+    @Override
+    public void validate(String expr) {
+      calls.add("validate " + expr);
+      if (expr == null || expr.contains("{") && !expr.contains("}")) {
+        throw new InvalidQueryException("1:5: parse error: unexpected end of input inside braces");
+      }
     }
 
     @Override

@@ -6,6 +6,12 @@ package io.faultline.metric.promql;
 
 /** Prometheus duration strings such as {@code 1h30m} or {@code 250ms}, in milliseconds. */
 final class Durations {
+  /**
+   * The longest duration Prometheus parses: Go's {@code time.Duration} counts nanoseconds in an
+   * int64, about 292 years; {@code model.ParseDuration} says "duration out of range" beyond.
+   */
+  static final long MAX_MILLIS = Long.MAX_VALUE / 1_000_000;
+
   private Durations() {}
 
   static double parse(String text, String query, int pos) {
@@ -20,7 +26,12 @@ final class Durations {
       if (j == i) {
         throw new ParseException(query, pos, "not a valid duration string: \"" + text + "\"");
       }
-      long n = Long.parseLong(text.substring(i, j));
+      long n;
+      try {
+        n = Long.parseLong(text.substring(i, j));
+      } catch (NumberFormatException e) {
+        throw new ParseException(query, pos, "duration out of range");
+      }
       long unit;
       int rank;
       if (text.startsWith("ms", j)) {
@@ -63,6 +74,9 @@ final class Durations {
         throw new ParseException(query, pos, "not a valid duration string: \"" + text + "\"");
       }
       lastRank = rank;
+      if (n > MAX_MILLIS / unit || total + n * unit > MAX_MILLIS) {
+        throw new ParseException(query, pos, "duration out of range");
+      }
       total += n * unit;
       i = j;
     }

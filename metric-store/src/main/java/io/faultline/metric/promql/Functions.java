@@ -9,9 +9,6 @@ import io.faultline.metric.promql.Ast.Expr;
 import io.faultline.metric.promql.Ast.StringLiteral;
 import io.faultline.metric.storage.LabelMatcher;
 import io.faultline.metric.storage.Labels;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.DoubleUnaryOperator;
@@ -41,11 +38,11 @@ final class Functions {
       case "sqrt":
         return simple(v, Math::sqrt);
       case "ln":
-        return simple(v, Math::log);
+        return simple(v, StrictMath::log);
       case "log2":
         return simple(v, Functions::log2);
       case "log10":
-        return simple(v, Math::log10);
+        return simple(v, Functions::log10);
       case "sin":
         return simple(v, Math::sin);
       case "cos":
@@ -178,35 +175,125 @@ final class Functions {
         // Only native histogram samples have these; float samples are ignored.
         return new ArrayList<>();
       case "days_in_month":
-        return date(v, enh, d -> d.toLocalDate().lengthOfMonth());
+        return date(v, enh, GoTime::daysInMonth);
       case "day_of_month":
-        return date(v, enh, ZonedDateTime::getDayOfMonth);
+        return date(v, enh, GoTime::dayOfMonth);
       case "day_of_week":
-        return date(v, enh, d -> d.getDayOfWeek().getValue() % 7);
+        return date(v, enh, GoTime::dayOfWeek);
       case "day_of_year":
-        return date(v, enh, ZonedDateTime::getDayOfYear);
+        return date(v, enh, GoTime::dayOfYear);
       case "hour":
-        return date(v, enh, ZonedDateTime::getHour);
+        return date(v, enh, GoTime::hour);
       case "minute":
-        return date(v, enh, ZonedDateTime::getMinute);
+        return date(v, enh, GoTime::minute);
       case "month":
-        return date(v, enh, ZonedDateTime::getMonthValue);
+        return date(v, enh, GoTime::month);
       case "year":
-        return date(v, enh, ZonedDateTime::getYear);
+        return date(v, enh, GoTime::year);
       default:
         throw Evaluator.error("function \"" + name + "\" is not supported");
     }
   }
 
+  /** 1/Ln2 and 1/Ln10 as Go's exact constants round them. */
+  private static final double INV_LN2 = 1.4426950408889634;
+
+  private static final double INV_LN10 = 0.4342944819032518;
+
+  /*
+   * Go's math functions, where Java's differ from them by an ulp or more. StrictMath.log is fdlibm's
+   * e_log.c, the algorithm Go's Log ports; log2, log10 and the inverse hyperbolic functions are
+   * Go's own formulas on top of it (Java's Math.log10 is a different algorithm, and the textbook
+   * log formulas of asinh and atanh lose every digit near zero).
+   */
+
   /** Go's math.Log2: exact for powers of two. */
   static double log2(double x) {
-    if (x > 0 && !Double.isInfinite(x)) {
-      int exp = Math.getExponent(x);
-      if (exp >= Double.MIN_EXPONENT && x == Math.scalb(1.0, exp)) {
-        return exp;
-      }
+    if (x == 0 || Double.isNaN(x) || Double.isInfinite(x)) {
+      return StrictMath.log(x) * INV_LN2;
     }
-    return Math.log(x) / Math.log(2);
+    double a = Math.abs(x);
+    int exp = Math.getExponent(a);
+    if (exp < Double.MIN_EXPONENT) { // subnormal: normalise first, as Go's Frexp does
+      a *= 0x1p52;
+      exp = Math.getExponent(a) - 52;
+      a = Math.scalb(a, -(Math.getExponent(a) + 1));
+    } else {
+      a = Math.scalb(a, -(exp + 1));
+    }
+    double frac = Math.copySign(a, x);
+    if (frac == 0.5) {
+      return exp;
+    }
+    return StrictMath.log(frac) * INV_LN2 + (exp + 1);
+  }
+
+  static double log10(double x) {
+    return StrictMath.log(x) * INV_LN10;
+  }
+
+  private static final double LN2 = 6.93147180559945286227e-01;
+  private static final double NEAR_ZERO = 1.0 / (1 << 28);
+  private static final double LARGE = 1 << 28;
+
+  static double asinh(double x) {
+    if (Double.isNaN(x) || Double.isInfinite(x)) {
+      return x;
+    }
+    boolean sign = x < 0;
+    double a = Math.abs(x);
+    double r;
+    if (a > LARGE) {
+      r = StrictMath.log(a) + LN2;
+    } else if (a > 2) {
+      r = StrictMath.log(2 * a + 1 / (Math.sqrt(a * a + 1) + a));
+    } else if (a < NEAR_ZERO) {
+      r = a;
+    } else {
+      r = StrictMath.log1p(a + a * a / (1 + Math.sqrt(1 + a * a)));
+    }
+    return sign ? -r : r;
+  }
+
+  static double acosh(double x) {
+    if (x < 1 || Double.isNaN(x)) {
+      return Double.NaN;
+    }
+    if (x == 1) {
+      return 0;
+    }
+    if (x >= LARGE) {
+      return StrictMath.log(x) + LN2;
+    }
+    if (x > 2) {
+      return StrictMath.log(2 * x - 1 / (x + Math.sqrt(x * x - 1)));
+    }
+    double t = x - 1;
+    return StrictMath.log1p(t + Math.sqrt(2 * t + t * t));
+  }
+
+  static double atanh(double x) {
+    if (x < -1 || x > 1 || Double.isNaN(x)) {
+      return Double.NaN;
+    }
+    if (x == 1) {
+      return Double.POSITIVE_INFINITY;
+    }
+    if (x == -1) {
+      return Double.NEGATIVE_INFINITY;
+    }
+    boolean sign = x < 0;
+    double a = Math.abs(x);
+    double r;
+    if (a < NEAR_ZERO) {
+      r = a;
+    } else if (a < 0.5) {
+      r = a + a;
+      r = 0.5 * StrictMath.log1p(r + r * a / (1 - a));
+    } else {
+      r = 0.5 * StrictMath.log1p((a + a) / (1 - a));
+    }
+    return sign ? -r : r;
   }
 
   static double goMax(double x, double y) {
@@ -227,35 +314,6 @@ final class Functions {
       return Double.NaN;
     }
     return Math.min(x, y);
-  }
-
-  private static double asinh(double x) {
-    if (Double.isInfinite(x)) {
-      return x;
-    }
-    double a = Math.abs(x);
-    double r = Math.log(a + Math.sqrt(a * a + 1));
-    return x < 0 ? -r : r;
-  }
-
-  private static double acosh(double x) {
-    if (x < 1) {
-      return Double.NaN;
-    }
-    return Math.log(x + Math.sqrt(x * x - 1));
-  }
-
-  private static double atanh(double x) {
-    if (x < -1 || x > 1) {
-      return Double.NaN;
-    }
-    if (x == 1) {
-      return Double.POSITIVE_INFINITY;
-    }
-    if (x == -1) {
-      return Double.NEGATIVE_INFINITY;
-    }
-    return 0.5 * Math.log((1 + x) / (1 - x));
   }
 
   static int cmpNanLast(double a, double b, boolean desc) {
@@ -296,21 +354,17 @@ final class Functions {
   }
 
   interface DateField {
-    int get(ZonedDateTime t);
+    double get(GoTime t);
   }
 
   private static List<Sample> date(List<List<Sample>> v, Evaluator.Enh enh, DateField f) {
     if (v.isEmpty()) {
-      long sec = Math.floorDiv(enh.ts, 1000);
-      return one(f.get(Instant.ofEpochSecond(sec).atZone(ZoneOffset.UTC)), enh);
+      return one(f.get(GoTime.ofUnixSeconds(enh.ts / 1000)), enh);
     }
     List<Sample> in = v.get(0);
     List<Sample> out = new ArrayList<>(in.size());
     for (Sample s : in) {
-      long sec = (long) s.f;
-      out.add(
-          new Sample(
-              s.metric, f.get(Instant.ofEpochSecond(sec).atZone(ZoneOffset.UTC)), s.t, true));
+      out.add(new Sample(s.metric, f.get(GoTime.ofValue(s.f)), s.t, true));
     }
     return out;
   }

@@ -211,7 +211,10 @@ final class Parser {
       }
       vm.card = Card.MANY_TO_MANY;
     }
-    if (explicitMatching && (lt != ValueType.VECTOR || rt != ValueType.VECTOR)) {
+    if (explicitMatching
+        && (lt != ValueType.VECTOR || rt != ValueType.VECTOR)
+        && !vm.matchingLabels.isEmpty()) {
+      // an empty on() or ignoring() beside a scalar matches nothing away: Prometheus drops it
       throw err(b.start, "vector matching only allowed between instant vectors");
     }
     if (vm.on) {
@@ -371,7 +374,7 @@ final class Parser {
     }
     if (t.type == T.NUMBER) {
       double ms = t.number * 1000;
-      if (Double.isNaN(ms) || Double.isInfinite(ms) || Math.abs(ms) > 9.2e18) {
+      if (Double.isNaN(ms) || Double.isInfinite(ms) || Math.abs(ms) > Durations.MAX_MILLIS) {
         throw err(t.pos, "duration out of range: " + t.text);
       }
       return Math.round(ms);
