@@ -219,7 +219,7 @@ public final class LokiResource {
    * absent instead of failing.
    */
   @GET
-  @Path("{endpoint: detected_labels|detected_fields|detected_field/.+|patterns|tail}")
+  @Path("{endpoint: detected_labels|detected_fields|detected_field/.+|patterns|tail|index/volume|index/volume_range}")
   @Produces(MediaType.TEXT_PLAIN)
   public Response unsupported(@PathParam("endpoint") String endpoint) {
     String msg = "/loki/api/v1/" + endpoint + " is not implemented by Faultline's Loki API";
@@ -227,7 +227,7 @@ public final class LokiResource {
   }
 
   @POST
-  @Path("{endpoint: detected_labels|detected_fields|detected_field/.+|patterns|tail}")
+  @Path("{endpoint: detected_labels|detected_fields|detected_field/.+|patterns|tail|index/volume|index/volume_range}")
   @Produces(MediaType.TEXT_PLAIN)
   public Response unsupportedPost(@PathParam("endpoint") String endpoint) {
     return unsupported(endpoint);

@@ -290,7 +290,8 @@ class LokiHttpApiTest {
 
   @Test
   void endpointsFaultlineDoesNotServeAnswerAPlainNotFound() {
-    for (String path : List.of("detected_labels", "detected_fields", "detected_field/level/values", "patterns", "tail")) {
+    for (String path : List.of("detected_labels", "detected_fields", "detected_field/level/values", "patterns", "tail",
+        "index/volume", "index/volume_range")) {
       Response r = resources.target("/loki/api/v1/" + path).queryParam("query", LokiResourceTest.encoded(PAYMENTS)).request().get();
       String text = r.readEntity(String.class);
       assertThat(r.getStatus()).as(path).isEqualTo(404);
