@@ -43,6 +43,7 @@ import io.faultline.web.chaos.ChaosResource;
 import io.faultline.web.dashboard.DashboardBundle;
 import io.faultline.web.jaeger.ServiceGraphDependencies;
 import io.faultline.web.logs.LogsResource;
+import io.faultline.web.loki.LokiReadyResource;
 import io.faultline.web.loki.LokiResource;
 import io.faultline.web.prometheus.PrometheusApiResource;
 import io.faultline.web.prometheus.RemoteWriteResource;
@@ -299,7 +300,8 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
         .jersey()
         .register(new PrometheusApiResource(metrics.queries(), clock, version()));
     environment.jersey().register(new RemoteWriteResource(pipeline, RemoteWriteLimits.defaults()));
-    environment.jersey().register(new LokiResource(logs.queries(), clock));
+    environment.jersey().register(new LokiResource(logs.queries(), clock, version()));
+    environment.jersey().register(new LokiReadyResource(logs::check));
 
     environment.healthChecks().register("traces", check(traces::check));
     environment.healthChecks().register("logs", check(logs::check));
@@ -367,7 +369,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
         .jersey()
         .register(
             new TokenAuthFilter(
-                config.getAuth().enabled, tokens, sessions, Set.of("api/session", "api/v1/write")));
+                config.getAuth().enabled, tokens, sessions, Set.of("api/session", "api/v1/write", "ready")));
     environment.jersey().register(RolesAllowedDynamicFeature.class);
     environment.jersey().register(new AuthResource(tokens, sessions));
   }

@@ -42,39 +42,6 @@ public final class LogParams {
     }
   }
 
-  /**
-   * Loki's timestamps: integer nanoseconds since the epoch, decimal seconds ({@code
-   * 1700000000.5}), or RFC 3339.
-   */
-  public static Instant lokiTime(String name, String value, Instant fallback) {
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    String v = value.trim();
-    try {
-      if (v.contains(".") && !v.contains("-")) {
-        BigDecimal seconds = new BigDecimal(v);
-        long nanos = seconds.movePointRight(9).longValueExact();
-        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
-      }
-      long n = Long.parseLong(v);
-      // Loki reads plain integers as nanoseconds; small ones (as Grafana sends for seconds) as seconds
-      if (Math.abs(n) < 100_000_000_000L) {
-        return Instant.ofEpochSecond(n);
-      }
-      return Instant.ofEpochSecond(Math.floorDiv(n, 1_000_000_000L), Math.floorMod(n, 1_000_000_000L));
-    } catch (NumberFormatException | ArithmeticException e) {
-      // not a number
-    }
-    try {
-      return OffsetDateTime.parse(v).toInstant();
-    } catch (DateTimeParseException e) {
-      throw new LogQueryException(
-          "invalid " + name + " '" + value + "': use nanoseconds since the epoch, seconds with a"
-              + " fraction, or RFC 3339");
-    }
-  }
-
   /** A Prometheus duration ({@code 30s}, {@code 5m}, {@code 1h30m}) or a number of seconds. */
   public static Duration duration(String name, String value) {
     String v = value.trim();

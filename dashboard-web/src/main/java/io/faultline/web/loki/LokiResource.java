@@ -15,27 +15,36 @@ import io.faultline.core.log.LogQueries;
 import io.faultline.core.log.LogQuery;
 import io.faultline.core.log.LogQueryException;
 import io.faultline.web.logs.LogJson;
-import io.faultline.web.logs.LogParams;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,6 +77,18 @@ public final class LokiResource {
   static final Duration DEFAULT_LABEL_RANGE = Duration.ofHours(6);
   static final Duration MAX_RANGE = Duration.ofDays(31);
   private static final int PAGE = 1000;
+  /** The Loki version whose HTTP API this resource answers like, reported by {@code buildinfo}. */
+  static final String COMPATIBLE_VERSION = "3.0.0";
+  /** Loki's default {@code max_chunk_age}, the base of {@code index/stats}' chunk estimate. */
+  static final long CHUNK_AGE_NANOS = Duration.ofHours(2).toNanos();
+
+  // Loki's own messages (logqlmodel, loghttp) for the mistakes clients make most
+  static final String UNSUPPORTED_INSTANT =
+      "log queries are not supported as an instant query type, please change your query to a range query type";
+  static final String END_BEFORE_START = "end timestamp must not be before or equal to start time";
+  static final String STEP_TOO_SMALL =
+      "exceeded maximum resolution of 11,000 points per time series. Try increasing the value of the step parameter";
+  static final String ONLY_MATCHERS = "only label matchers are supported";
 
   private static final Logger LOG = LoggerFactory.getLogger(LokiResource.class);
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -82,109 +103,379 @@ public final class LokiResource {
 
   private final LogQueries queries;
   private final Clock clock;
+  private final String faultlineVersion;
 
   public LokiResource(LogQueries queries, Clock clock) {
+    this(queries, clock, "dev");
+  }
+
+  /**
+   * @param faultlineVersion reported in {@code status/buildinfo}'s revision, e.g. {@code 0.1.0}
+   */
+  public LokiResource(LogQueries queries, Clock clock, String faultlineVersion) {
     this.queries = Objects.requireNonNull(queries, "queries");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.faultlineVersion = Objects.requireNonNull(faultlineVersion, "faultlineVersion");
   }
+
+  // Loki registers every query endpoint for GET and for POST with a form body.
 
   @GET
   @Path("query_range")
-  public ObjectNode queryRange(
-      @QueryParam("query") String query,
-      @QueryParam("limit") String limit,
-      @QueryParam("start") String start,
-      @QueryParam("end") String end,
-      @QueryParam("since") String since,
-      @QueryParam("direction") String direction,
-      @QueryParam("step") String step) {
-    return run(
-        () -> {
-          Instant e = LogParams.lokiTime("end", end, clock.instant());
-          Duration back = since == null || since.isBlank() ? DEFAULT_RANGE : LogParams.duration("since", since);
-          Instant s = LogParams.lokiTime("start", start, e.minus(back));
-          LogQlExpr expr = LogQl.parseExpr(query);
-          if (expr instanceof LogQlExpr.Logs logs) {
-            return streams(logs.query(), s, e, limit, direction);
-          }
-          checkRange(s, e);
-          long startNanos = nanos(s);
-          long span = nanos(e) - startNanos;
-          long stepNanos;
-          if (step == null || step.isBlank()) {
-            // Loki's default: the range over 250 points, at least a second
-            stepNanos = Math.max(span / 250 / 1_000_000_000L, 1) * 1_000_000_000L;
-          } else {
-            stepNanos = LogParams.duration("step", step).toNanos();
-            if (stepNanos <= 0) {
-              throw new LogQueryException(
-                  "zero or negative query resolution step widths are not accepted. Try a positive integer");
-            }
-          }
-          if (span / stepNanos >= MetricEngine.MAX_POINTS_PER_SERIES) {
-            throw new LogQueryException(
-                "exceeded maximum resolution of 11,000 points per timeseries. Try increasing the value of the step"
-                    + " parameter (the range of " + span / 1_000_000_000L + "s at a step of " + stepNanos / 1e9
-                    + "s needs " + (span / stepNanos + 1) + " points)");
-          }
-          return metric(expr, startNanos, stepNanos, (int) (span / stepNanos) + 1, false);
-        });
+  public ObjectNode queryRange(@Context UriInfo uri) {
+    return queryRange(params(uri, null));
+  }
+
+  @POST
+  @Path("query_range")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public ObjectNode queryRangePost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return queryRange(params(uri, form));
   }
 
   @GET
   @Path("query")
-  public ObjectNode query(
-      @QueryParam("query") String query,
-      @QueryParam("limit") String limit,
-      @QueryParam("time") String time,
-      @QueryParam("direction") String direction) {
+  public ObjectNode query(@Context UriInfo uri) {
+    return query(params(uri, null));
+  }
+
+  @POST
+  @Path("query")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public ObjectNode queryPost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return query(params(uri, form));
+  }
+
+  @GET
+  @Path("labels")
+  public ObjectNode labels(@Context UriInfo uri) {
+    return labels(params(uri, null));
+  }
+
+  @POST
+  @Path("labels")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public ObjectNode labelsPost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return labels(params(uri, form));
+  }
+
+  @GET
+  @Path("label/{name}/values")
+  public ObjectNode labelValues(@PathParam("name") String name, @Context UriInfo uri) {
+    return labelValues(name, params(uri, null));
+  }
+
+  @POST
+  @Path("label/{name}/values")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public ObjectNode labelValuesPost(
+      @PathParam("name") String name, @Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return labelValues(name, params(uri, form));
+  }
+
+  @GET
+  @Path("series")
+  public ObjectNode series(@Context UriInfo uri) {
+    return series(params(uri, null));
+  }
+
+  @POST
+  @Path("series")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public ObjectNode seriesPost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return series(params(uri, form));
+  }
+
+  @GET
+  @Path("index/stats")
+  public ObjectNode indexStats(@Context UriInfo uri) {
+    return indexStats(params(uri, null));
+  }
+
+  @POST
+  @Path("index/stats")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public ObjectNode indexStatsPost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return indexStats(params(uri, form));
+  }
+
+  /** Loki's build information (not in the status envelope, as Loki answers it), naming Faultline. */
+  @GET
+  @Path("status/buildinfo")
+  public ObjectNode buildInfo() {
+    ObjectNode o = JSON.objectNode();
+    o.put("version", COMPATIBLE_VERSION);
+    o.put("revision", "faultline-" + faultlineVersion);
+    o.put("branch", "");
+    o.put("buildUser", "faultline");
+    o.put("buildDate", "");
+    o.put("goVersion", "java" + Runtime.version().feature());
+    return o;
+  }
+
+  /**
+   * Loki endpoints Faultline does not serve answer 404 with a message, as Loki answers {@code
+   * patterns} when its pattern ingester is off, so clients such as Grafana treat the feature as
+   * absent instead of failing.
+   */
+  @GET
+  @Path("{endpoint: detected_labels|detected_fields|detected_field/.+|patterns|tail|index/volume|index/volume_range}")
+  @Produces(MediaType.TEXT_PLAIN)
+  public Response unsupported(@PathParam("endpoint") String endpoint) {
+    String msg = "/loki/api/v1/" + endpoint + " is not implemented by Faultline's Loki API";
+    return Response.status(Response.Status.NOT_FOUND).type(MediaType.TEXT_PLAIN_TYPE).entity(msg).build();
+  }
+
+  @POST
+  @Path("{endpoint: detected_labels|detected_fields|detected_field/.+|patterns|tail|index/volume|index/volume_range}")
+  @Produces(MediaType.TEXT_PLAIN)
+  public Response unsupportedPost(@PathParam("endpoint") String endpoint) {
+    return unsupported(endpoint);
+  }
+
+  private static LokiParams params(UriInfo uri, MultivaluedMap<String, String> form) {
+    return new LokiParams(uri.getQueryParameters(), form);
+  }
+
+  private ObjectNode queryRange(LokiParams p) {
     return run(
         () -> {
-          Instant t = LogParams.lokiTime("time", time, clock.instant());
-          LogQlExpr expr = LogQl.parseExpr(query);
+          RangeRequest r = rangeRequest(p);
+          LogQlExpr expr = LogQl.parseExpr(p.value("query"));
+          checkRange(r.start(), r.end());
           if (expr instanceof LogQlExpr.Logs logs) {
-            return streams(logs.query(), t.minus(DEFAULT_RANGE), t, limit, direction);
+            return streams(logs.query(), r.start(), r.end(), entriesLimit(r.limit()), r.direction());
+          }
+          long startNanos = nanos(r.start());
+          long span = nanos(r.end()) - startNanos;
+          if (span / r.stepNanos() >= MetricEngine.MAX_POINTS_PER_SERIES) {
+            throw new LogQueryException(STEP_TOO_SMALL);
+          }
+          return metric(expr, startNanos, r.stepNanos(), (int) (span / r.stepNanos()) + 1, false);
+        });
+  }
+
+  private ObjectNode query(LokiParams p) {
+    return run(
+        () -> {
+          limit(p);
+          Instant t = p.param("time", clock.instant());
+          direction(p);
+          LogQlExpr expr = LogQl.parseExpr(p.value("query"));
+          if (expr instanceof LogQlExpr.Logs) {
+            throw new LogQueryException(UNSUPPORTED_INSTANT);
           }
           return metric(expr, nanos(t), 1_000_000_000L, 1, true);
         });
   }
 
-  @GET
-  @Path("labels")
-  public ObjectNode labels(
-      @QueryParam("start") String start, @QueryParam("end") String end, @QueryParam("since") String since) {
+  /** A range request's parameters, checked in the order of Loki's {@code ParseRangeQuery}. */
+  private record RangeRequest(
+      Instant start, Instant end, int limit, LogQuery.Direction direction, long stepNanos) {}
+
+  private RangeRequest rangeRequest(LokiParams p) {
+    Instant[] bounds = p.bounds(clock.instant(), DEFAULT_RANGE);
+    Instant s = bounds[0];
+    Instant e = bounds[1];
+    if (e.isBefore(s)) {
+      throw new LogQueryException(END_BEFORE_START);
+    }
+    int limit = limit(p);
+    LogQuery.Direction direction = direction(p);
+    String stepText = p.value("step");
+    long span = nanos(e) - nanos(s);
+    long stepNanos;
+    if (stepText == null || stepText.isEmpty()) {
+      // Loki's default: the range over 250 points, at least a second
+      stepNanos = Math.max(span / 250 / 1_000_000_000L, 1) * 1_000_000_000L;
+    } else {
+      stepNanos = LokiParams.secondsOrDurationNanos(stepText);
+    }
+    if (stepNanos <= 0) {
+      throw new LogQueryException(
+          "zero or negative query resolution step widths are not accepted. Try a positive integer");
+    }
+    if (span / stepNanos > MetricEngine.MAX_POINTS_PER_SERIES) {
+      throw new LogQueryException(STEP_TOO_SMALL);
+    }
+    return new RangeRequest(s, e, limit, direction, stepNanos);
+  }
+
+  private static int limit(LokiParams p) {
+    String text = p.value("limit");
+    if (text == null || text.isEmpty()) {
+      return DEFAULT_LIMIT;
+    }
+    int n;
+    try {
+      n = Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new LogQueryException("strconv.Atoi: parsing \"" + text + "\": invalid syntax");
+    }
+    if (n <= 0) {
+      throw new LogQueryException("limit must be a positive value");
+    }
+    return n;
+  }
+
+  /** The entry limit of a log query, within Loki's default {@code max_entries_limit_per_query}. */
+  private static int entriesLimit(int limit) {
+    if (limit > MAX_LIMIT) {
+      throw new LogQueryException(
+          "max entries limit per query exceeded, limit > max_entries_limit (" + limit + " > " + MAX_LIMIT + ")");
+    }
+    return limit;
+  }
+
+  private static LogQuery.Direction direction(LokiParams p) {
+    String text = p.value("direction");
+    if (text == null || text.isEmpty()) {
+      return LogQuery.Direction.BACKWARD;
+    }
+    return switch (text.toUpperCase(Locale.ROOT)) {
+      case "BACKWARD" -> LogQuery.Direction.BACKWARD;
+      case "FORWARD" -> LogQuery.Direction.FORWARD;
+      default -> throw new LogQueryException("invalid direction '" + text + "'");
+    };
+  }
+
+  private ObjectNode labels(LokiParams p) {
     return run(
         () -> {
-          Instant[] range = labelRange(start, end, since);
-          return success(strings(queries.labelNames(range[0], range[1])));
+          Instant[] range = labelRange(p);
+          List<LogQl.Matcher> selector = matchers(p.value("query"));
+          if (selector == null) {
+            return success(strings(queries.labelNames(range[0], range[1])));
+          }
+          TreeSet<String> names = new TreeSet<>();
+          streamsOf(List.of(selector), range[0], range[1], "the labels request")
+              .forEach(labels -> names.addAll(labels.keySet()));
+          return success(strings(List.copyOf(names)));
         });
   }
 
-  @GET
-  @Path("label/{name}/values")
-  public ObjectNode labelValues(
-      @PathParam("name") String name,
-      @QueryParam("start") String start,
-      @QueryParam("end") String end,
-      @QueryParam("since") String since) {
+  private ObjectNode labelValues(String name, LokiParams p) {
     return run(
         () -> {
-          Instant[] range = labelRange(start, end, since);
-          return success(strings(queries.labelValues(name, range[0], range[1])));
+          Instant[] range = labelRange(p);
+          List<LogQl.Matcher> selector = matchers(p.value("query"));
+          if (selector == null) {
+            return success(strings(queries.labelValues(name, range[0], range[1])));
+          }
+          TreeSet<String> values = new TreeSet<>();
+          for (Map<String, String> labels : streamsOf(List.of(selector), range[0], range[1], "the label values request")) {
+            String v = labels.get(name);
+            if (v != null) {
+              values.add(v);
+            }
+          }
+          return success(strings(List.copyOf(values)));
         });
   }
 
-  private Instant[] labelRange(String start, String end, String since) {
-    Instant e = LogParams.lokiTime("end", end, clock.instant());
-    Duration back = since == null || since.isBlank() ? DEFAULT_LABEL_RANGE : LogParams.duration("since", since);
-    Instant s = LogParams.lokiTime("start", start, e.minus(back));
-    checkRange(s, e);
-    return new Instant[] {s, e};
+  /**
+   * The label sets of the streams matching any {@code match[]} selector (or every stream when there
+   * is none, or only {@code {}}), as Loki's series API answers: {@code {"status":"success","data":
+   * [{"service_name":"payments","level":"error"}]}}, sorted.
+   */
+  private ObjectNode series(LokiParams p) {
+    return run(
+        () -> {
+          Instant[] range = p.bounds(clock.instant(), DEFAULT_RANGE);
+          TreeSet<String> texts = new TreeSet<>(p.values("match"));
+          texts.addAll(p.values("match[]"));
+          if (texts.size() == 1 && texts.first().replace(" ", "").equals("{}")) {
+            texts.clear();
+          }
+          List<List<LogQl.Matcher>> groups = new ArrayList<>();
+          for (String text : texts) {
+            groups.add(matchers(text));
+          }
+          if (groups.isEmpty()) {
+            groups.add(List.of());
+          }
+          checkRange(range[0], range[1]);
+          ArrayNode data = JSON.arrayNode();
+          for (Map<String, String> labels : streamsOf(groups, range[0], range[1], "the series request")) {
+            ObjectNode o = data.addObject();
+            labels.forEach(o::put);
+          }
+          return success(data);
+        });
+  }
+
+  /**
+   * Loki's index statistics of a stream selector over {@code [start, end)}: {@code
+   * {"streams":N,"chunks":N,"entries":N,"bytes":N}}, counted exactly from the records, with bytes
+   * the UTF-8 length of the lines. Faultline keeps no chunks, so {@code chunks} is an estimate of
+   * what Loki would hold with its default {@code max_chunk_age} of 2h: per stream, the number of
+   * 2-hour windows since the epoch in which the stream has records (Loki cuts more chunks for
+   * streams over its size target, fewer never).
+   */
+  private ObjectNode indexStats(LokiParams p) {
+    return run(
+        () -> {
+          RangeRequest r = rangeRequest(p);
+          List<LogQl.Matcher> selector = matchers(p.value("query"));
+          if (selector == null) {
+            throw new LogQueryException(ONLY_MATCHERS);
+          }
+          checkRange(r.start(), r.end());
+          Set<Map<String, String>> streams = new HashSet<>();
+          Set<List<Object>> chunks = new HashSet<>();
+          long[] entriesAndBytes = new long[2];
+          eachRecord(
+              selector,
+              r.start(),
+              r.end(),
+              MetricEngine.MAX_RECORDS,
+              "the index stats request",
+              (entry, labels) -> {
+                streams.add(labels);
+                chunks.add(List.of(labels, Math.floorDiv(entry.timestampNanos(), CHUNK_AGE_NANOS)));
+                entriesAndBytes[0]++;
+                entriesAndBytes[1] += LogJson.line(entry).getBytes(StandardCharsets.UTF_8).length;
+              });
+          ObjectNode o = JSON.objectNode();
+          o.put("streams", streams.size());
+          o.put("chunks", chunks.size());
+          o.put("entries", entriesAndBytes[0]);
+          o.put("bytes", entriesAndBytes[1]);
+          return o;
+        });
+  }
+
+  /** A stream selector without pipeline, as Loki's {@code ParseMatchers}; null when absent. */
+  private static List<LogQl.Matcher> matchers(String text) {
+    if (text == null || text.isEmpty()) {
+      return null;
+    }
+    LogQlExpr expr = LogQl.parseExpr(text);
+    if (!(expr instanceof LogQlExpr.Logs logs) || !logs.query().stages().isEmpty()) {
+      throw new LogQueryException(ONLY_MATCHERS);
+    }
+    return logs.query().selector();
+  }
+
+  /** The distinct stream label sets of the records matching any of the selectors, sorted. */
+  private Set<Map<String, String>> streamsOf(
+      List<List<LogQl.Matcher>> selectors, Instant s, Instant e, String what) {
+    Set<Map<String, String>> streams = new TreeSet<>(Comparator.comparing(Map::toString));
+    for (List<LogQl.Matcher> selector : selectors) {
+      eachRecord(selector, s, e, MetricEngine.MAX_RECORDS, what, (entry, labels) -> streams.add(new TreeMap<>(labels)));
+    }
+    return streams;
+  }
+
+  private Instant[] labelRange(LokiParams p) {
+    Instant[] range = p.bounds(clock.instant(), DEFAULT_LABEL_RANGE);
+    checkRange(range[0], range[1]);
+    return range;
   }
 
   private static void checkRange(Instant s, Instant e) {
     if (e.isBefore(s)) {
-      throw new LogQueryException("end timestamp must not be before or equal to start time");
+      throw new LogQueryException(END_BEFORE_START);
     }
     if (Duration.between(s, e).compareTo(MAX_RANGE) > 0) {
       throw new LogQueryException(
@@ -250,6 +541,30 @@ public final class LokiResource {
   /** Metric queries read records through here: every match of the selector, oldest first. */
   private void scan(
       List<LogQl.Matcher> selector, Instant s, Instant e, long maxRecords, MetricEngine.RecordSink sink) {
+    eachRecord(
+        selector,
+        s,
+        e,
+        maxRecords,
+        "the metric query",
+        (entry, labels) -> {
+          labels.put("detected_level", labels.get("level"));
+          sink.accept(entry.timestampNanos(), LogJson.line(entry), labels);
+        });
+  }
+
+  /**
+   * Every record in {@code [s, e)} matching the selector, oldest first, with its stream labels.
+   *
+   * @param what names the request in the error when more than {@code maxRecords} would be read
+   */
+  private void eachRecord(
+      List<LogQl.Matcher> selector,
+      Instant s,
+      Instant e,
+      long maxRecords,
+      String what,
+      BiConsumer<LogEntry, Map<String, String>> consumer) {
     String lucene = prefilter(selector, s, e);
     if (lucene == null || !e.isAfter(s)) {
       return;
@@ -259,15 +574,14 @@ public final class LokiResource {
       LogPage page = queries.search(q);
       if (q.cursor() == null && page.total() > maxRecords) {
         throw new LogQueryException(
-            "the metric query would read " + page.total() + " log records of its stream selector between " + s
-                + " and " + e + ", more than the limit of " + MetricEngine.MAX_RECORDS + "; narrow the stream"
-                + " selector or shorten the time range or the range [...]");
+            what + " would read " + page.total() + " log records of its stream selector between " + s
+                + " and " + e + ", more than the limit of " + maxRecords + "; narrow the stream"
+                + " selector or shorten the time range");
       }
       for (LogEntry entry : page.logs()) {
         Map<String, String> labels = labels(entry);
         if (selectorMatches(selector, labels)) {
-          labels.put("detected_level", labels.get("level"));
-          sink.accept(entry.timestampNanos(), LogJson.line(entry), labels);
+          consumer.accept(entry, labels);
         }
       }
       if (page.nextCursor() == null) {
@@ -277,23 +591,13 @@ public final class LokiResource {
     }
   }
 
-  private ObjectNode streams(LogQl ql, Instant s, Instant e, String limitText, String directionText) {
-    checkRange(s, e);
-    int limit = LogParams.integer("limit", limitText, DEFAULT_LIMIT, 1, MAX_LIMIT);
-    LogQuery.Direction direction = LogQuery.Direction.BACKWARD;
-    if (directionText != null && !directionText.isBlank()) {
-      switch (directionText.trim().toLowerCase(Locale.ROOT)) {
-        case "backward" -> direction = LogQuery.Direction.BACKWARD;
-        case "forward" -> direction = LogQuery.Direction.FORWARD;
-        default -> throw new LogQueryException("invalid direction '" + directionText + "': use backward or forward");
-      }
-    }
+  private ObjectNode streams(LogQl ql, Instant s, Instant e, int limit, LogQuery.Direction direction) {
     Map<Map<String, String>, List<String[]>> streams = new LinkedHashMap<>();
     int found = 0;
     int scanned = 0;
     String lucene = prefilter(ql.selector(), s, e);
     if (lucene != null) {
-      LogQuery q = new LogQuery(lucene, s, e.plusNanos(1), direction, PAGE, null);
+      LogQuery q = new LogQuery(lucene, s, e, direction, PAGE, null);
       while (found < limit && scanned < MAX_SCANNED) {
         LogPage page = queries.search(q);
         for (LogEntry entry : page.logs()) {
