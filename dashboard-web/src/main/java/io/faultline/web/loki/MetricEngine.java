@@ -220,7 +220,7 @@ final class MetricEngine {
         MAX_RECORDS - records,
         (ts, text, labels) -> {
           records++;
-          String line = LokiResource.pipeline(r.query().stages(), text, labels);
+          String line = LogPipeline.apply(r.query().stages(), text, labels);
           if (line == null) {
             return;
           }
@@ -239,7 +239,7 @@ final class MetricEngine {
               labels.put("__error__", "SampleExtractionErr");
               labels.put("__error_details__", e.getMessage() == null ? raw : e.getMessage());
             }
-            if (LokiResource.pipeline(r.postFilters(), line, labels) == null) {
+            if (LogPipeline.apply(r.postFilters(), line, labels) == null) {
               return;
             }
           }

@@ -198,7 +198,7 @@ class LokiResourceTest {
   void unpackTakesTopLevelStringsAsLabelsAndEntryAsTheLine() {
     Map<String, String> labels = new java.util.HashMap<>();
     String line =
-        LokiResource.pipeline(
+        LogPipeline.apply(
             List.of(new LogQl.Parser("unpack")),
             "{\"_entry\":\"GET /cart 200\",\"pod\":\"web-1\",\"size\":3}",
             labels);
