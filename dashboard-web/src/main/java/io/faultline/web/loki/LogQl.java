@@ -933,6 +933,13 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       }
     }
 
+    /**
+     * A string literal, unquoted as Go's {@code strconv.Unquote} does (Loki's lexer uses it): in
+     * double quotes the escapes {@code \a \b \f \n \r \t \v \\ \"}, octal {@code \101},
+     * {@code \x41}, {@code \\u00e9} and {@code \U0001F600} decode (octal and {@code \x} give
+     * bytes of UTF-8) and any other escape is a parse error, so a regular expression such as {@code
+     * \d+} is written {@code "\\d+"} or in backticks, where nothing is an escape.
+     */
     private String string() {
       skip();
       if (i >= s.length()) {
@@ -944,36 +951,100 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
         if (end < 0) {
           throw error("unterminated raw string");
         }
-        String v = s.substring(i + 1, end);
+        String v = s.substring(i + 1, end).replace("\r", "");
         i = end + 1;
         return v;
       }
       if (q != '"') {
         throw error("expected a string in double quotes or backticks");
       }
-      StringBuilder out = new StringBuilder();
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
       int j = i + 1;
       while (j < s.length()) {
         char c = s.charAt(j);
         if (c == '"') {
           i = j + 1;
-          return out.toString();
+          return out.toString(java.nio.charset.StandardCharsets.UTF_8);
         }
-        if (c == '\\' && j + 1 < s.length()) {
-          char n = s.charAt(++j);
-          switch (n) {
-            case 'n' -> out.append('\n');
-            case 't' -> out.append('\t');
-            case 'r' -> out.append('\r');
-            case '\\', '"', '\'' -> out.append(n);
-            default -> out.append('\\').append(n);
+        if (c == '\n') {
+          break;
+        }
+        if (c != '\\') {
+          int cp = s.codePointAt(j);
+          out.writeBytes(new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          j += Character.charCount(cp);
+          continue;
+        }
+        int at = j;
+        char n = j + 1 < s.length() ? s.charAt(j + 1) : 0;
+        j += 2;
+        switch (n) {
+          case 'a' -> out.write(7);
+          case 'b' -> out.write('\b');
+          case 'f' -> out.write('\f');
+          case 'n' -> out.write('\n');
+          case 'r' -> out.write('\r');
+          case 't' -> out.write('\t');
+          case 'v' -> out.write(11);
+          case '\\', '"' -> out.write(n);
+          case 'x' -> out.write(hex(j, 2, at));
+          case 'u', 'U' -> {
+            int cp = hex(j, n == 'u' ? 4 : 8, at);
+            if (cp > Character.MAX_CODE_POINT || cp >= 0xD800 && cp < 0xE000) {
+              throw badEscape(at, "is not a valid Unicode code point");
+            }
+            out.writeBytes(new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
           }
-        } else {
-          out.append(c);
+          case '0', '1', '2', '3', '4', '5', '6', '7' -> {
+            int v = 0;
+            for (int k = j - 1; k < j + 2; k++) {
+              char d = k < s.length() ? s.charAt(k) : 0;
+              if (d < '0' || d > '7') {
+                throw badEscape(at, "needs three octal digits");
+              }
+              v = v * 8 + (d - '0');
+            }
+            if (v > 255) {
+              throw badEscape(at, "is more than a byte");
+            }
+            out.write(v);
+          }
+          default -> throw badEscape(at, "is not an escape");
         }
-        j++;
+        j += switch (n) {
+          case 'x' -> 2;
+          case 'u' -> 4;
+          case 'U' -> 8;
+          case '0', '1', '2', '3', '4', '5', '6', '7' -> 2;
+          default -> 0;
+        };
       }
       throw error("unterminated string");
+    }
+
+    /** The {@code digits} hex digits at {@code from}, for the escape at {@code at}. */
+    private int hex(int from, int digits, int at) {
+      if (from + digits > s.length()) {
+        throw badEscape(at, "needs " + digits + " hex digits");
+      }
+      int v = 0;
+      for (int k = from; k < from + digits; k++) {
+        int d = Character.digit(s.charAt(k), 16);
+        if (d < 0) {
+          throw badEscape(at, "needs " + digits + " hex digits");
+        }
+        v = v * 16 + d;
+      }
+      return v;
+    }
+
+    private LogQueryException badEscape(int at, String why) {
+      String escape = s.substring(at, Math.min(s.length(), at + 2));
+      return parseError(
+          at,
+          "invalid escape " + escape + " in a double-quoted string: it " + why + ". Strings decode"
+              + " Go's escapes (\\n, \\t, \\\\, \\\", \\x41, \\u00e9); write a literal backslash as \\\\,"
+              + " or use a backtick string such as `\\d+`, where nothing is an escape");
     }
 
     private String peekWord() {

@@ -227,6 +227,20 @@ class LokiResourceTest {
   }
 
   @Test
+  void stringLiteralsDecodeGoEscapes() {
+    LogQl.LineFilter f =
+        (LogQl.LineFilter) LogQl.parse("{service_name=\"x\"} |= \"\\u00e9\\x41\\t\\101\\xc3\\xa9\\\\\"").stages().get(0);
+    assertThat(f.text()).isEqualTo("\u00e9A\tA\u00e9\\");
+    LogQl.LineFilter raw = (LogQl.LineFilter) LogQl.parse("{service_name=\"x\"} |~ `\\d+\\t`").stages().get(0);
+    assertThat(raw.text()).isEqualTo("\\d+\\t");
+    // an escape Go does not know is a parse error, as in Loki
+    Response r = range("{service_name=\"payments\"} |~ \"ord-\\d+\"").request().get();
+    assertThat(r.getStatus()).isEqualTo(400);
+    assertThat(r.readEntity(String.class)).contains("invalid escape \\d").contains("backtick");
+    assertThat(range("{service_name=\"x\"} |= \"\\u12\"").request().get().getStatus()).isEqualTo(400);
+  }
+
+  @Test
   void limitAndDirection() {
     JsonNode backward = ok(range("{service_name=\"payments\"}", "1"));
     assertThat(lines(backward)).containsExactly("Timeout calling https://bank.example.com/v2/charge");
