@@ -16,8 +16,10 @@ import java.util.regex.PatternSyntaxException;
  * ({@code |= "s"}, {@code != "s"}, {@code |~ "re"}, {@code !~ "re"}), parsers ({@code | json},
  * {@code | logfmt}, {@code | unpack}, {@code | regexp "re"} with named groups, {@code | pattern "<a> <_> <b>"}),
  * {@code | line_format}, {@code | label_format} and {@code | decolorize} (templates as {@link
- * LineTemplate} reads them) and label filters ({@code | name op value} with {@code = != =~ !~ > >= < <=},
- * several joined by {@code and} or {@code ,}), {@code | drop} and {@code | keep} (names, or {@code
+ * LineTemplate} reads them) and label filters ({@code | name op "string"} with {@code = != =~ !~},
+ * and {@code | name op value} with {@code = == != > >= < <=} comparing numbers ({@code 200}),
+ * durations ({@code 250ms}) or byte sizes ({@code 1KB}), joined by {@code and}, {@code or}, {@code
+ * ,} or a space, with parentheses), {@code | drop} and {@code | keep} (names, or {@code
  * name="value"} matchers). Strings in double quotes (Go escapes) or backticks.
  * Regular expressions use Java's syntax, which agrees with RE2 on everything common; label
  * regexes match whole values, line regexes anywhere in the line, as in Loki. {@link #parseExpr}
@@ -43,7 +45,10 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
-  /** {@code name op value}; {@link #pattern} is set for regex operators. */
+  /**
+   * {@code name op value} with {@code = != =~ !~}; {@link #pattern} is set for regex operators. A
+   * missing label matches as the empty string, as in Loki.
+   */
   record Matcher(String name, Op op, String value, Pattern pattern) {
     boolean matches(String actual) {
       String a = actual == null ? "" : actual;
@@ -51,25 +56,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
         case EQ -> a.equals(value);
         case NE -> !a.equals(value);
         case RE -> pattern.matcher(a).matches();
-        case NRE -> !pattern.matcher(a).matches();
-        default -> compare(a);
-      };
-    }
-
-    private boolean compare(String a) {
-      double x;
-      double y;
-      try {
-        x = Double.parseDouble(a);
-        y = Double.parseDouble(value);
-      } catch (NumberFormatException e) {
-        return false;
-      }
-      return switch (op) {
-        case GT -> x > y;
-        case GE -> x >= y;
-        case LT -> x < y;
-        default -> x <= y;
+        default -> !pattern.matcher(a).matches();
       };
     }
   }
@@ -209,23 +196,109 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
-  /** Every matcher must hold ({@code and}); a group of alternatives is a nested list ({@code or}). */
-  record LabelFilter(List<List<Matcher>> anyOf) implements Stage {
+  /**
+   * {@code | <label filter expression>}: comparisons joined by {@code and} (also written {@code ,}
+   * or a space) and {@code or}, with parentheses. As in Loki, {@code and} evaluates both sides (so
+   * either may record a conversion error) while {@code or} stops at the first side that holds.
+   */
+  record LabelFilter(Condition condition) implements Stage {
     boolean keep(Map<String, String> labels) {
-      for (List<Matcher> all : anyOf) {
-        boolean ok = true;
-        for (Matcher m : all) {
-          if (!m.matches(labels.get(m.name()))) {
-            ok = false;
-            break;
-          }
-        }
-        if (ok) {
-          return true;
-        }
-      }
+      return condition.test(labels);
+    }
+  }
+
+  /** A node of a label filter expression. */
+  sealed interface Condition
+      permits StringCondition, NumberCondition, DurationCondition, BytesCondition, And, Or {
+    boolean test(Map<String, String> labels);
+  }
+
+  record And(Condition left, Condition right) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      boolean l = left.test(labels);
+      boolean r = right.test(labels);
+      return l && r;
+    }
+  }
+
+  record Or(Condition left, Condition right) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      return left.test(labels) || right.test(labels);
+    }
+  }
+
+  /** {@code name = "v"} and the other string operators: the only filter that reads a missing label. */
+  record StringCondition(Matcher matcher) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      return matcher.matches(labels.get(matcher.name()));
+    }
+  }
+
+  /** {@code status >= 500}: compares the label's value as a number (Go's ParseFloat). */
+  record NumberCondition(String name, Op op, double value) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      return convertAndCompare(name, op, labels, v -> {
+        double x = GoValues.parseFloat(v);
+        return Double.isNaN(x) || Double.isNaN(value) ? UNORDERED : Double.compare(x, value);
+      });
+    }
+  }
+
+  /** {@code duration > 1s}: compares the label's value as a Go duration ("250ms", "1m30s"). */
+  record DurationCondition(String name, Op op, long nanos) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      return convertAndCompare(name, op, labels, v -> Long.compare(GoValues.parseDuration(v), nanos));
+    }
+  }
+
+  /** {@code size > 1KB}: compares the label's value as a byte size ("2KB", "1KiB", "42"). */
+  record BytesCondition(String name, Op op, long bytes) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      return convertAndCompare(name, op, labels, v -> Long.compare(GoValues.parseBytes(v), bytes));
+    }
+  }
+
+  /**
+   * Loki's conversion filters: a line without the label is dropped (whatever the operator); a
+   * value that does not convert keeps the line and sets {@code __error__="LabelFilterErr"} with
+   * the conversion's message in {@code __error_details__}, unless an earlier stage set an error.
+   */
+  private static final int UNORDERED = Integer.MIN_VALUE;
+
+  private static boolean convertAndCompare(
+      String name, Op op, Map<String, String> labels, java.util.function.ToIntFunction<String> compare) {
+    String v = labels.get(name);
+    if (v == null) {
       return false;
     }
+    int c;
+    try {
+      c = compare.applyAsInt(v);
+    } catch (IllegalArgumentException e) {
+      String error = labels.get("__error__");
+      if (error == null || error.isEmpty()) {
+        labels.put("__error__", "LabelFilterErr");
+        labels.put("__error_details__", e.getMessage());
+      }
+      return true;
+    }
+    if (c == UNORDERED) {
+      return op == Op.NE; // NaN is unequal to everything, as in Go
+    }
+    return switch (op) {
+      case EQ -> c == 0;
+      case NE -> c != 0;
+      case GT -> c > 0;
+      case GE -> c >= 0;
+      case LT -> c < 0;
+      default -> c <= 0;
+    };
   }
 
   /**
@@ -316,7 +389,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       skip();
       if (!peek("}")) {
         do {
-          selector.add(matcher(true));
+          selector.add(matcher());
           skip();
         } while (take(","));
       }
@@ -491,7 +564,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       skip();
       if (i < s.length() && "=!".indexOf(s.charAt(i)) >= 0) {
         i = at;
-        return matcher(true);
+        return matcher();
       }
       return new Matcher(name, null, null, null);
     }
@@ -780,26 +853,188 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
 
     private LabelFilter labelFilter() {
-      List<List<Matcher>> anyOf = new ArrayList<>();
-      List<Matcher> all = new ArrayList<>();
-      all.add(matcher(false));
+      return new LabelFilter(condition());
+    }
+
+    /**
+     * A label filter expression with Loki's grammar, which its yacc parser resolves so: {@code or}
+     * binds loosest and {@code and} tighter, both left-associative, while a {@code ,} or a space
+     * (also {@code and}) takes all that follows it on its right, so {@code a, b or c} is {@code a
+     * and (b or c)}.
+     */
+    private Condition condition() {
+      List<Condition> operands = new ArrayList<>();
+      List<String> ops = new ArrayList<>();
+      operands.add(conditionTerm());
       while (true) {
         skip();
-        if (take(",") || takeWord("and")) {
-          all.add(matcher(false));
+        String op;
+        if (take(",")) {
+          op = ",";
+        } else if (takeWord("and")) {
+          op = "and";
         } else if (takeWord("or")) {
-          anyOf.add(all);
-          all = new ArrayList<>();
-          all.add(matcher(false));
+          op = "or";
+        } else if (peek("(") || peekWord() != null && !"and".equals(peekWord()) && !"or".equals(peekWord())
+            && isLabelFilterAhead(peekWord())) {
+          op = " ";
         } else {
           break;
         }
+        while (!ops.isEmpty() && precedence(ops.get(ops.size() - 1)) >= precedence(op) && precedence(op) > 0) {
+          reduce(operands, ops);
+        }
+        ops.add(op);
+        operands.add(conditionTerm());
       }
-      anyOf.add(all);
-      return new LabelFilter(anyOf);
+      while (!ops.isEmpty()) {
+        reduce(operands, ops);
+      }
+      return operands.get(0);
     }
 
-    private Matcher matcher(boolean selector) {
+    /** 2 for and, 1 for or; 0 for {@code ,} and a space, which have none in Loki's grammar. */
+    private static int precedence(String op) {
+      return switch (op) {
+        case "and" -> 2;
+        case "or" -> 1;
+        default -> 0;
+      };
+    }
+
+    private static void reduce(List<Condition> operands, List<String> ops) {
+      String op = ops.remove(ops.size() - 1);
+      Condition right = operands.remove(operands.size() - 1);
+      Condition left = operands.remove(operands.size() - 1);
+      operands.add(op.equals("or") ? new Or(left, right) : new And(left, right));
+    }
+
+    /** {@code ( expression )} or one comparison. */
+    private Condition conditionTerm() {
+      skip();
+      if (take("(")) {
+        Condition c = condition();
+        expect(")");
+        return c;
+      }
+      String name = peekWord();
+      if (name == null) {
+        throw error("expected a label name");
+      }
+      i += name.length();
+      skip();
+      Op op = null;
+      boolean doubleEquals = s.startsWith("==", i);
+      if (doubleEquals) {
+        op = Op.EQ;
+        i += 2;
+      } else {
+        for (Op o : new Op[] {Op.RE, Op.NRE, Op.NE, Op.GE, Op.LE, Op.EQ, Op.GT, Op.LT}) {
+          if (s.startsWith(o.text, i)) {
+            op = o;
+            i += o.text.length();
+            break;
+          }
+        }
+      }
+      if (op == null) {
+        throw error("expected one of = != =~ !~ == > >= < <= after " + name);
+      }
+      String opText = doubleEquals ? "==" : op.text;
+      skip();
+      int at = i;
+      if (i < s.length() && (s.charAt(i) == '"' || s.charAt(i) == '`')) {
+        if (doubleEquals || op.ordinal() > Op.NRE.ordinal()) {
+          throw error("a string value only takes = != =~ !~; to compare " + name + " as a number, a duration or"
+              + " a byte size write the value without quotes, such as " + name + " " + opText + " 200, "
+              + name + " " + opText + " 250ms or " + name + " " + opText + " 1KB");
+        }
+        String value = string();
+        Pattern p = op == Op.RE || op == Op.NRE ? regex(value, at) : null;
+        return new StringCondition(new Matcher(name, op, value, p));
+      }
+      if (op == Op.RE || op == Op.NRE) {
+        throw error("expected a string in double quotes or backticks after " + name + op.text);
+      }
+      return unitOrNumber(name, op, opText);
+    }
+
+    /**
+     * The value of a conversion filter, read as Loki's lexer reads it: a number followed at once by
+     * duration units ({@code 250ms}, {@code 1m30s}, {@code 2.5s}) is a duration, followed by size
+     * units ({@code 1KB}, {@code 20MB}, {@code 1KiB}) a byte size, and otherwise a number.
+     */
+    private Condition unitOrNumber(String name, Op op, String opText) {
+      int start = i;
+      if (i < s.length() && (s.charAt(i) == '-' || s.charAt(i) == '+')) {
+        i++;
+      }
+      int digits = i;
+      while (i < s.length() && Character.isDigit(s.charAt(i))) {
+        i++;
+      }
+      if (i < s.length() && s.charAt(i) == '.') {
+        i++;
+        while (i < s.length() && Character.isDigit(s.charAt(i))) {
+          i++;
+        }
+      }
+      if (i == digits || s.substring(digits, i).equals(".")) {
+        i = start;
+        throw error("expected a string, a number, a duration (250ms) or a byte size (1KB) after " + name + opText);
+      }
+      if (i < s.length() && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+        int e = i + 1;
+        if (e < s.length() && (s.charAt(e) == '+' || s.charAt(e) == '-')) {
+          e++;
+        }
+        if (e < s.length() && Character.isDigit(s.charAt(e))) {
+          i = e;
+          while (i < s.length() && Character.isDigit(s.charAt(i))) {
+            i++;
+          }
+        }
+      }
+      String number = s.substring(start, i);
+      String duration = unitTail("0123456789.nuµmshdwy");
+      if (!duration.isEmpty()) {
+        try {
+          long nanos = io.faultline.web.jaeger.GoDuration.parseLookbackNanos(number + duration);
+          i += duration.length();
+          return new DurationCondition(name, op, nanos);
+        } catch (IllegalArgumentException e) {
+          // not a duration; perhaps a size
+        }
+      }
+      String size = unitTail("0123456789.BikKMGTP");
+      if (!size.isEmpty()) {
+        try {
+          long bytes = GoValues.parseBytes(number + size);
+          i += size.length();
+          return new BytesCondition(name, op, bytes);
+        } catch (IllegalArgumentException e) {
+          // not a size either; the number stands alone
+        }
+      }
+      try {
+        return new NumberCondition(name, op, GoValues.parseFloat(number));
+      } catch (IllegalArgumentException e) {
+        i = start;
+        throw error("unable to parse " + number + " as a number after " + name + opText);
+      }
+    }
+
+    /** The characters from {@code units} right after the cursor, up to white space or the end. */
+    private String unitTail(String units) {
+      int j = i;
+      while (j < s.length() && !Character.isWhitespace(s.charAt(j)) && units.indexOf(s.charAt(j)) >= 0) {
+        j++;
+      }
+      return s.substring(i, j);
+    }
+
+    /** {@code name op "value"} with {@code = != =~ !~}, as in a stream selector or drop/keep. */
+    private Matcher matcher() {
       skip();
       String name = peekWord();
       if (name == null) {
@@ -808,34 +1043,19 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       i += name.length();
       skip();
       Op op = null;
-      for (Op o : new Op[] {Op.RE, Op.NRE, Op.NE, Op.GE, Op.LE, Op.EQ, Op.GT, Op.LT}) {
+      for (Op o : new Op[] {Op.RE, Op.NRE, Op.NE, Op.EQ}) {
         if (s.startsWith(o.text, i)) {
           op = o;
           break;
         }
       }
-      if (op == null || (selector && op.ordinal() > Op.NRE.ordinal())) {
-        throw error("expected one of = != =~ !~" + (selector ? "" : " > >= < <=") + " after " + name);
+      if (op == null) {
+        throw error("expected one of = != =~ !~ after " + name);
       }
       i += op.text.length();
       skip();
       int at = i;
-      String value;
-      if (!selector && i < s.length() && s.charAt(i) != '"' && s.charAt(i) != '`') {
-        int start = i;
-        while (i < s.length() && (Character.isLetterOrDigit(s.charAt(i)) || ".-+_".indexOf(s.charAt(i)) >= 0)) {
-          i++;
-        }
-        if (start == i) {
-          throw error("expected a value after " + name + op.text);
-        }
-        value = s.substring(start, i);
-      } else {
-        value = string();
-      }
-      if (value.startsWith("\"") || value.isEmpty() && (op == Op.GT || op == Op.LT)) {
-        throw error("bad value for " + name);
-      }
+      String value = string();
       Pattern p = op == Op.RE || op == Op.NRE ? regex(value, at) : null;
       return new Matcher(name, op, value, p);
     }

@@ -512,37 +512,10 @@ final class MetricEngine {
       case "duration":
         return GoDuration.parseNanos(raw.trim()) / 1e9;
       case "bytes":
-        return bytes(raw.trim());
+        return GoValues.parseBytes(raw.trim());
       default:
-        try {
-          return Double.parseDouble(raw.trim());
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("strconv.ParseFloat: parsing \"" + raw + "\": invalid syntax");
-        }
+        return GoValues.parseFloat(raw.trim());
     }
-  }
-
-  // go-humanize's ParseBytes: "42", "1.5 MB" (SI), "2KiB" (IEC), case-insensitive.
-  private static double bytes(String raw) {
-    int i = 0;
-    while (i < raw.length() && (Character.isDigit(raw.charAt(i)) || raw.charAt(i) == '.')) {
-      i++;
-    }
-    if (i == 0) {
-      throw new IllegalArgumentException("invalid size " + raw);
-    }
-    double number = Double.parseDouble(raw.substring(0, i));
-    String unit = raw.substring(i).trim().toLowerCase(java.util.Locale.ROOT);
-    String[] si = {"", "k", "m", "g", "t", "p", "e"};
-    for (int p = 0; p < si.length; p++) {
-      if (unit.equals(si[p]) || unit.equals(si[p] + "b")) {
-        return Math.floor(number * Math.pow(1000, p));
-      }
-      if (p > 0 && (unit.equals(si[p] + "ib") || unit.equals(si[p] + "i"))) {
-        return Math.floor(number * Math.pow(1024, p));
-      }
-    }
-    throw new IllegalArgumentException("unhandled size name: " + unit);
   }
 
   private static LogQueryException pipelineError(String error, Map<String, String> labels) {

@@ -267,6 +267,20 @@ class LokiMetricQueryTest {
   }
 
   @Test
+  void logQueriesFilterOnDurationsAndSizes() {
+    // 1s/1KiB passes; the "abc" latency keeps its line with a LabelFilterErr; 1750ms/500B fails on size
+    JsonNode body = ok(range("{service_name=\"gateway\"} | logfmt | latency > 500ms and size >= 1KB", 600, null));
+    List<String> errors = new ArrayList<>();
+    for (JsonNode stream : body.at("/data/result")) {
+      errors.add(stream.at("/stream/__error__").asText() + " x" + stream.get("values").size());
+    }
+    assertThat(errors).containsExactlyInAnyOrder(" x1", "LabelFilterErr x1");
+    JsonNode clean =
+        ok(range("{service_name=\"gateway\"} | logfmt | latency > 500ms and size >= 1KB | __error__=\"\"", 600, null));
+    assertThat(clean.at("/data/result/0/values/0/1").asText()).contains("latency=1s");
+  }
+
+  @Test
   void absentOverTime() {
     assertThat(vector(ok(instant("absent_over_time({service_name=\"nope\", level=~\"e.*\"}[5m])"))))
         .containsExactly(Map.entry("{\"service_name\":\"nope\"}", "1"));

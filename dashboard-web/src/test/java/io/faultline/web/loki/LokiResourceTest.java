@@ -240,6 +240,77 @@ class LokiResourceTest {
     assertThat(range("{service_name=\"x\"} |= \"\\u12\"").request().get().getStatus()).isEqualTo(400);
   }
 
+  /** The labels after running {@code stages} over {@code line}, or null when a filter drops it. */
+  static Map<String, String> afterPipeline(String stages, String line, Map<String, String> labels) {
+    Map<String, String> out = new java.util.TreeMap<>(labels);
+    return LogPipeline.apply(LogQl.parse("{service_name=\"x\"} " + stages).stages(), line, out) == null ? null : out;
+  }
+
+  @Test
+  void numericLabelFiltersCompareNumbers() {
+    assertThat(afterPipeline("| status = 200.0", "", Map.of("status", "200"))).isNotNull();
+    assertThat(afterPipeline("| status == 2e2", "", Map.of("status", "200"))).isNotNull();
+    assertThat(afterPipeline("| status != 200", "", Map.of("status", "200.00"))).isNull();
+    assertThat(afterPipeline("| status >= -1", "", Map.of("status", "+0"))).isNotNull();
+    // a line without the label is dropped by every conversion filter, != included
+    assertThat(afterPipeline("| status != 200", "", Map.of())).isNull();
+    assertThat(afterPipeline("| latency != 1s", "", Map.of())).isNull();
+    // a value that does not convert keeps the line and records why
+    assertThat(afterPipeline("| status > 100", "", Map.of("status", "abc")))
+        .containsEntry("__error__", "LabelFilterErr")
+        .containsEntry("__error_details__", "strconv.ParseFloat: parsing \"abc\": invalid syntax");
+    assertThat(afterPipeline("| status > 100 | __error__=\"\"", "", Map.of("status", "abc"))).isNull();
+    // an earlier error is not overwritten
+    assertThat(afterPipeline("| status > 100", "", Map.of("status", "abc", "__error__", "JSONParserErr")))
+        .containsEntry("__error__", "JSONParserErr");
+  }
+
+  @Test
+  void durationAndBytesLabelFilters() {
+    assertThat(afterPipeline("| latency > 1s", "", Map.of("latency", "2.5s"))).isNotNull();
+    assertThat(afterPipeline("| latency > 1s", "", Map.of("latency", "250ms"))).isNull();
+    assertThat(afterPipeline("| latency >= 1m30s", "", Map.of("latency", "90s"))).isNotNull();
+    assertThat(afterPipeline("| latency == 250ms", "", Map.of("latency", "0.25s"))).isNotNull();
+    assertThat(afterPipeline("| latency < 1s", "", Map.of("latency", "fast")))
+        .containsEntry("__error__", "LabelFilterErr")
+        .containsEntry("__error_details__", "time: invalid duration \"fast\"");
+    assertThat(afterPipeline("| size > 1KB", "", Map.of("size", "2KB"))).isNotNull();
+    assertThat(afterPipeline("| size > 1KB", "", Map.of("size", "1KiB"))).isNotNull();
+    assertThat(afterPipeline("| size > 1KB", "", Map.of("size", "500B"))).isNull();
+    assertThat(afterPipeline("| size <= 20MB", "", Map.of("size", "19 MB"))).isNotNull();
+    assertThat(afterPipeline("| size = 1KiB", "", Map.of("size", "1024"))).isNotNull();
+    assertThat(afterPipeline("| size > 1KB", "", Map.of("size", "huge")))
+        .containsEntry("__error__", "LabelFilterErr")
+        .containsEntry("__error_details__", "strconv.ParseFloat: parsing \"\": invalid syntax");
+  }
+
+  @Test
+  void labelFilterExpressionsCombineWithLokisPrecedence() {
+    Map<String, String> labels = Map.of("a", "1", "b", "0", "c", "1");
+    assertThat(afterPipeline("| a=\"0\" or b=\"0\" and c=\"1\"", "", labels)).as("a or (b and c)").isNotNull();
+    assertThat(afterPipeline("| (a=\"0\" or b=\"0\") and c=\"0\"", "", labels)).isNull();
+    // a comma or a space is "and" taking everything to its right: a and (b or c)
+    assertThat(afterPipeline("| a=\"0\", b=\"1\" or c=\"1\"", "", labels)).isNull();
+    assertThat(afterPipeline("| a=\"0\" b=\"1\" or c=\"1\"", "", labels)).isNull();
+    assertThat(afterPipeline("| a=\"0\" and b=\"1\" or c=\"1\"", "", labels)).isNotNull();
+    assertThat(afterPipeline("| a=\"1\" b=\"0\", c > 0", "", labels)).isNotNull();
+    // "or" stops at the first side that holds, so the right side records no error
+    assertThat(afterPipeline("| a=\"1\" or status > 1", "", Map.of("a", "1", "status", "x")))
+        .doesNotContainKey("__error__");
+    assertThat(afterPipeline("| a=\"2\" and status > 1", "", Map.of("a", "1", "status", "x"))).isNull();
+  }
+
+  @Test
+  void aQuotedValueTakesOnlyStringOperators() {
+    for (String bad : new String[] {"| status > \"200\"", "| status == \"200\"", "| level = error", "| a =~ 1"}) {
+      Response r = range("{service_name=\"payments\"} " + bad).request().get();
+      assertThat(r.getStatus()).as(bad).isEqualTo(400);
+      assertThat(r.readEntity(String.class)).as(bad).startsWith("parse error");
+    }
+    assertThat(range("{service_name=\"payments\"} | status > \"200\"").request().get().readEntity(String.class))
+        .contains("a string value only takes = != =~ !~");
+  }
+
   @Test
   void limitAndDirection() {
     JsonNode backward = ok(range("{service_name=\"payments\"}", "1"));
