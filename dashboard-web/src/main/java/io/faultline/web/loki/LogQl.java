@@ -13,8 +13,9 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * A LogQL log query: {@code {label="v", label=~"re", ...}} followed by stages: line filters
- * ({@code |= "s"}, {@code != "s"}, {@code |~ "re"}, {@code !~ "re"}), parsers ({@code | json},
- * {@code | logfmt}, {@code | unpack}, {@code | regexp "re"} with named groups, {@code | pattern "<a> <_> <b>"}),
+ * ({@code |= "s"}, {@code != "s"}, {@code |~ "re"}, {@code !~ "re"}), parsers ({@code | json}
+ * and {@code | json label="path", ...}, {@code | logfmt [--strict] [--keep-empty] [label="key",
+ * ...]}, {@code | unpack}, {@code | regexp "re"} with named groups, {@code | pattern "<a> <_> <b>"}),
  * {@code | line_format}, {@code | label_format} and {@code | decolorize} (templates as {@link
  * LineTemplate} reads them) and label filters ({@code | name op "string"} with {@code = != =~ !~},
  * and {@code | name op value} with {@code = == != > >= < <=} comparing numbers ({@code 200}),
@@ -64,6 +65,8 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
   sealed interface Stage
       permits LineFilter,
           Parser,
+          LogfmtParser,
+          JsonExtractor,
           RegexpParser,
           PatternParser,
           LineFormat,
@@ -125,10 +128,26 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
   }
 
   /**
-   * {@code | json}, {@code | logfmt}, or {@code | unpack} (Promtail's packed lines: every top-level
-   * string becomes a label, and {@code _entry} becomes the line).
+   * {@code | json} or {@code | unpack} (Promtail's packed lines: every top-level string becomes a
+   * label, and {@code _entry} becomes the line).
    */
   record Parser(String kind) implements Stage {}
+
+  /**
+   * {@code | logfmt [--strict] [--keep-empty] [label="key", key, ...]}; without extractions every
+   * pair becomes a label.
+   */
+  record LogfmtParser(boolean strict, boolean keepEmpty, List<Extraction> extractions) implements Stage {}
+
+  /** {@code | json label="path", ...}: only the given paths become labels. */
+  record JsonExtractor(List<Extraction> extractions) implements Stage {}
+
+  /**
+   * {@code label="expression"} (or a bare {@code label}, the expression being the label's name).
+   * For json, {@code path} holds the field names (String) and array indexes (Integer) of Loki's
+   * path syntax: {@code a.b}, {@code a[0]}, {@code ["key with.dots"]}.
+   */
+  record Extraction(String label, String expression, List<Object> path) {}
 
   /**
    * {@code | regexp "re"}: each named group that takes part in a match becomes a label. Loki's
@@ -316,11 +335,17 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
-  /** {@code | keep a, b="v"}: keeps only the named labels (or those whose value matches). */
+  /**
+   * {@code | keep a, b="v"}: keeps only the named labels (or those whose value matches), and always
+   * {@code __error__} and {@code __error_details__}, as Loki does, so errors stay visible.
+   */
   record Keep(List<Matcher> labels) implements Stage {
     void apply(Map<String, String> labels) {
       labels.entrySet().removeIf(
           e -> {
+            if (e.getKey().equals("__error__") || e.getKey().equals("__error_details__")) {
+              return false;
+            }
             for (Matcher m : this.labels) {
               if (m.name().equals(e.getKey()) && (m.op() == null || m.matches(e.getValue()))) {
                 return false;
@@ -436,13 +461,33 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
           if (unwrapped && word != null && !isLabelFilterAhead(word)) {
             throw error("after | unwrap only label filters are allowed");
           }
-          if ("json".equals(word) || "logfmt".equals(word)) {
+          if ("json".equals(word)) {
             i += word.length();
             skip();
-            if (i < s.length() && Character.isLetter(s.charAt(i))) {
-              throw error(word + " with parameters is not supported; use | " + word + " alone");
+            if (peekWord() != null) {
+              stages.add(new JsonExtractor(extractions(true)));
+            } else {
+              stages.add(new Parser(word));
             }
-            stages.add(new Parser(word));
+          } else if ("logfmt".equals(word)) {
+            i += word.length();
+            boolean strict = false;
+            boolean keepEmpty = false;
+            while (peek("--")) {
+              int at = i;
+              String flag = peekFlag();
+              if (flag.equals("--strict")) {
+                strict = true;
+              } else if (flag.equals("--keep-empty")) {
+                keepEmpty = true;
+              } else {
+                throw error("unknown logfmt flag " + flag + "; the flags are --strict and --keep-empty");
+              }
+              i = at + flag.length();
+            }
+            skip();
+            List<Extraction> extractions = peekWord() != null ? extractions(false) : List.of();
+            stages.add(new LogfmtParser(strict, keepEmpty && extractions.isEmpty(), extractions));
           } else if ("drop".equals(word) || "keep".equals(word)) {
             i += word.length();
             List<Matcher> names = new ArrayList<>();
@@ -516,6 +561,103 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
           throw error("expected a pipeline stage (|=, !=, |~, !~ or | ...)" + (metric ? ", a range [5m] or )" : ""));
         }
       }
+    }
+
+    /** {@code --flag} at the cursor, letters and dashes. */
+    private String peekFlag() {
+      int j = i + 2;
+      while (j < s.length() && (Character.isLetter(s.charAt(j)) || s.charAt(j) == '-')) {
+        j++;
+      }
+      return s.substring(i, j);
+    }
+
+    /** {@code label="expression", label, ...} after {@code | json} or {@code | logfmt}. */
+    private List<Extraction> extractions(boolean json) {
+      List<Extraction> out = new ArrayList<>();
+      do {
+        skip();
+        String label = peekWord();
+        if (label == null || !LineTemplate.validName(label)) {
+          throw error("expected a label name to extract, such as | " + (json ? "json" : "logfmt")
+              + " status or | " + (json ? "json user_id=\"user.id\"" : "logfmt d=\"duration\""));
+        }
+        i += label.length();
+        String expression = label;
+        skip();
+        if (take("=")) {
+          skip();
+          int at = i;
+          expression = string();
+          out.add(new Extraction(label, expression, json ? jsonPath(expression, at) : List.of(expression)));
+        } else {
+          out.add(new Extraction(label, expression, json ? jsonPath(expression, i) : List.of(expression)));
+        }
+        skip();
+      } while (take(","));
+      return List.copyOf(out);
+    }
+
+    /**
+     * Loki's JSON path: a field, then {@code .field}, {@code [index]} or {@code ["key"]} steps;
+     * fields are letters, digits and "_" not starting with a digit.
+     */
+    private static List<Object> jsonPath(String expression, int at) {
+      List<Object> path = new ArrayList<>();
+      int k = 0;
+      int n = expression.length();
+      boolean expectField = true;
+      while (k < n) {
+        char c = expression.charAt(k);
+        if (c == ' ' || c == '\t' || c == '\n') {
+          k++;
+        } else if (c == '.' && !path.isEmpty() && !expectField) {
+          k++;
+          expectField = true;
+          int from = k;
+          while (k < n && (Character.isLetterOrDigit(expression.charAt(k)) || expression.charAt(k) == '_')) {
+            k++;
+          }
+          if (from == k || Character.isDigit(expression.charAt(from))) {
+            throw badPath(expression, at, "expected a field name after '.'");
+          }
+          path.add(expression.substring(from, k));
+          expectField = false;
+        } else if (c == '[') {
+          int close = expression.indexOf(']', k);
+          if (close < 0) {
+            throw badPath(expression, at, "unclosed [");
+          }
+          String inner = expression.substring(k + 1, close).strip();
+          if (inner.length() >= 2 && inner.startsWith("\"") && inner.endsWith("\"")) {
+            path.add(inner.substring(1, inner.length() - 1));
+          } else if (inner.matches("[0-9]+")) {
+            path.add(Integer.parseInt(inner));
+          } else {
+            throw badPath(expression, at, "an index is a whole number such as [0], a key is quoted such as [\"a.b\"]");
+          }
+          k = close + 1;
+          expectField = false;
+        } else if (path.isEmpty() && (Character.isLetter(c) || c == '_')) {
+          int from = k;
+          while (k < n && (Character.isLetterOrDigit(expression.charAt(k)) || expression.charAt(k) == '_')) {
+            k++;
+          }
+          path.add(expression.substring(from, k));
+          expectField = false;
+        } else {
+          throw badPath(expression, at, "unexpected char " + c);
+        }
+      }
+      if (path.isEmpty()) {
+        throw badPath(expression, at, "the path is empty");
+      }
+      return List.copyOf(path);
+    }
+
+    private static LogQueryException badPath(String expression, int at, String why) {
+      return parseError(at, "cannot parse expression [" + expression + "]: " + why + ". A JSON path is"
+          + " written like user.id, items[0] or headers[\"User-Agent\"]");
     }
 
     /** True when {@code word} at the cursor is a label name followed by a comparison. */

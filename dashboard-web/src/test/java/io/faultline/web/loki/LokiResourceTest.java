@@ -312,6 +312,69 @@ class LokiResourceTest {
   }
 
   @Test
+  void logfmtSkipsEmptyValuesAndMalformedPairsUnlessAsked() {
+    Map<String, String> none = Map.of();
+    assertThat(afterPipeline("| logfmt", "debug cache hit level=info msg=\"a b\" empty=", none))
+        .containsOnlyKeys("level", "msg")
+        .containsEntry("msg", "a b");
+    assertThat(afterPipeline("| logfmt --keep-empty", "debug cache hit empty=", none))
+        .containsOnly(Map.entry("debug", ""), Map.entry("cache", ""), Map.entry("hit", ""), Map.entry("empty", ""));
+    assertThat(afterPipeline("| logfmt", "a=1 b=\"unterminated", none)).containsOnly(Map.entry("a", "1"));
+    assertThat(afterPipeline("| logfmt --strict", "a=1 b=\"unterminated", none))
+        .containsEntry("a", "1")
+        .containsEntry("__error__", "LogfmtParserErr")
+        .containsEntry("__error_details__", "logfmt syntax error at pos 20 : unterminated quoted value");
+    assertThat(afterPipeline("| logfmt --strict", "a==1 b=2", none))
+        .doesNotContainKey("b")
+        .containsEntry("__error_details__", "logfmt syntax error at pos 3 : unexpected '='");
+    assertThat(afterPipeline("| logfmt", "a==1 b=2", none)).containsOnly(Map.entry("b", "2"));
+  }
+
+  @Test
+  void logfmtAndJsonTakeParameters() {
+    Map<String, String> none = Map.of();
+    assertThat(afterPipeline("| logfmt msg, d=\"duration\", gone", "msg=hi duration=5s other=x", none))
+        .containsOnly(Map.entry("msg", "hi"), Map.entry("d", "5s"), Map.entry("gone", ""));
+    String line =
+        "{\"latency_ms\": 12.50, \"user\": {\"id\": \"u-1\"}, \"items\": [{\"n\": 1}, 2], \"a.b\": true, \"n\": null}";
+    assertThat(afterPipeline(
+            "| json lat=\"latency_ms\", uid=\"user.id\", first=\"items[0]\", second=\"items[1]\","
+                + " dotted=`[\"a.b\"]`, missing=\"user.name\", n",
+            line, none))
+        .containsOnly(
+            Map.entry("lat", "12.50"), Map.entry("uid", "u-1"), Map.entry("first", "{\"n\": 1}"),
+            Map.entry("second", "2"), Map.entry("dotted", "true"), Map.entry("missing", ""), Map.entry("n", ""));
+    assertThat(afterPipeline("| json a=\"x\"", "plain text", none)).containsEntry("__error__", "JSONParserErr");
+    for (String bad : new String[] {"| json 1a=\"x\"", "| json a=\"items[x]\"", "| json a=\"x..y\"", "| logfmt --bogus"}) {
+      Response r = range("{service_name=\"payments\"} " + bad).request().get();
+      assertThat(r.getStatus()).as(bad).isEqualTo(400);
+      assertThat(r.readEntity(String.class)).as(bad).startsWith("parse error");
+    }
+  }
+
+  @Test
+  void extractedNamesAreSanitisedAsInLoki() {
+    assertThat(afterPipeline("| json", "{\"2xx\": 5, \"a-b\": 1, \"obj\": {\"3d\": 2, \"k\u00e9y\": 3}}", Map.of()))
+        .containsOnly(Map.entry("_2xx", "5"), Map.entry("a_b", "1"), Map.entry("obj_3d", "2"), Map.entry("obj_k_y", "3"));
+    assertThat(afterPipeline("| logfmt", "2xx=5 a.b=1", Map.of())).containsOnly(Map.entry("_2xx", "5"), Map.entry("a_b", "1"));
+  }
+
+  @Test
+  void parserErrorsCarryDetailsAndKeepNeverDropsThem() {
+    assertThat(afterPipeline("| json", "not json", Map.of()))
+        .containsEntry("__error__", "JSONParserErr")
+        .containsEntry("__error_details__", "Value looks like object, but can't find closing '}' symbol");
+    assertThat(afterPipeline("| json", "{\"a\": 1, \"b\": ", Map.of()))
+        .containsEntry("a", "1")
+        .containsEntry("__error__", "JSONParserErr")
+        .hasEntrySatisfying("__error_details__", d -> assertThat(d).isNotBlank());
+    assertThat(afterPipeline("| unpack", "[1]", Map.of()))
+        .containsEntry("__error_details__", "expecting json object(6), but it is not");
+    assertThat(afterPipeline("| json | keep service_name", "not json", Map.of("service_name", "x", "level", "info")))
+        .containsOnlyKeys("service_name", "__error__", "__error_details__");
+  }
+
+  @Test
   void limitAndDirection() {
     JsonNode backward = ok(range("{service_name=\"payments\"}", "1"));
     assertThat(lines(backward)).containsExactly("Timeout calling https://bank.example.com/v2/charge");
