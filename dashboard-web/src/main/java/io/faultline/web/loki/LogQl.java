@@ -116,14 +116,28 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
-  record LineFilter(Op op, String text, Pattern pattern) implements Stage {
+  /**
+   * {@code |= "a" or "b"}, {@code != ...}, {@code |~ ...}, {@code !~ ...}, each value also {@code
+   * ip("cidr")} for {@code |=} and {@code !=}. As in Loki 3, {@code or} between values means any of
+   * them for {@code |=} and {@code |~}, and none of them for {@code !=} and {@code !~} ({@code !=
+   * "a" or "b"} is {@code != "a" != "b"}). {@code texts} holds the values as written.
+   */
+  record LineFilter(Op op, List<String> texts, List<java.util.function.Predicate<String>> alternatives)
+      implements Stage {
     boolean keep(String line) {
-      return switch (op) {
-        case EQ -> line.contains(text);
-        case NE -> !line.contains(text);
-        case RE -> pattern.matcher(line).find();
-        default -> !pattern.matcher(line).find();
-      };
+      boolean any = false;
+      for (java.util.function.Predicate<String> p : alternatives) {
+        if (p.test(line)) {
+          any = true;
+          break;
+        }
+      }
+      return op == Op.EQ || op == Op.RE ? any : !any;
+    }
+
+    /** The first value. */
+    String text() {
+      return texts.get(0);
     }
   }
 
@@ -228,7 +242,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
 
   /** A node of a label filter expression. */
   sealed interface Condition
-      permits StringCondition, NumberCondition, DurationCondition, BytesCondition, And, Or {
+      permits StringCondition, NumberCondition, DurationCondition, BytesCondition, IpCondition, And, Or {
     boolean test(Map<String, String> labels);
   }
 
@@ -280,6 +294,23 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     @Override
     public boolean test(Map<String, String> labels) {
       return convertAndCompare(name, op, labels, v -> Long.compare(GoValues.parseBytes(v), bytes));
+    }
+  }
+
+  /**
+   * {@code addr = ip("10.0.0.0/8")} or {@code !=}: whether the label's value holds an address in
+   * the pattern. As in Loki, a line without the label is dropped, and a line that already has an
+   * error passes (only string filters act on errors).
+   */
+  record IpCondition(String name, boolean negated, IpPattern ip) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      String error = labels.get("__error__");
+      if (error != null && !error.isEmpty()) {
+        return true;
+      }
+      String v = labels.get(name);
+      return v != null && ip.foundIn(v) != negated;
     }
   }
 
@@ -444,17 +475,13 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
           throw error("after | unwrap only label filters are allowed");
         }
         if (take("|=")) {
-          stages.add(new LineFilter(Op.EQ, string(), null));
+          stages.add(lineFilter(Op.EQ));
         } else if (take("!=")) {
-          stages.add(new LineFilter(Op.NE, string(), null));
+          stages.add(lineFilter(Op.NE));
         } else if (take("|~")) {
-          int at = i;
-          String re = string();
-          stages.add(new LineFilter(Op.RE, re, regex(re, at)));
+          stages.add(lineFilter(Op.RE));
         } else if (take("!~")) {
-          int at = i;
-          String re = string();
-          stages.add(new LineFilter(Op.NRE, re, regex(re, at)));
+          stages.add(lineFilter(Op.NRE));
         } else if (take("|")) {
           skip();
           String word = peekWord();
@@ -560,6 +587,50 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
         } else {
           throw error("expected a pipeline stage (|=, !=, |~, !~ or | ...)" + (metric ? ", a range [5m] or )" : ""));
         }
+      }
+    }
+
+    /** The values of a line filter after its operator: {@code "a" or "b" or ip("...")}. */
+    private LineFilter lineFilter(Op op) {
+      List<String> texts = new ArrayList<>();
+      List<java.util.function.Predicate<String>> alternatives = new ArrayList<>();
+      do {
+        skip();
+        int at = i;
+        if ("ip".equals(peekWord())) {
+          i += 2;
+          if (op == Op.RE || op == Op.NRE) {
+            throw error("ip(...) filters lines with |= or != only, not " + op.text);
+          }
+          IpPattern ip = ipArgument();
+          texts.add(s.substring(at, i));
+          alternatives.add(ip::foundIn);
+          continue;
+        }
+        String text = string();
+        texts.add(text);
+        if (op == Op.RE || op == Op.NRE) {
+          Pattern p = regex(text, at);
+          alternatives.add(line -> p.matcher(line).find());
+        } else {
+          alternatives.add(line -> line.contains(text));
+        }
+      } while (takeWord("or"));
+      return new LineFilter(op, List.copyOf(texts), List.copyOf(alternatives));
+    }
+
+    /** {@code ("pattern")} after {@code ip}. */
+    private IpPattern ipArgument() {
+      expect("(");
+      skip();
+      int at = i;
+      String pattern = string();
+      expect(")");
+      try {
+        return IpPattern.parse(pattern);
+      } catch (IllegalArgumentException e) {
+        throw parseError(at, e.getMessage() + "; use an address (192.168.1.1), a CIDR range (192.168.0.0/16)"
+            + " or an address range (10.0.0.1-10.0.0.255)");
       }
     }
 
@@ -1097,6 +1168,10 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       }
       if (op == Op.RE || op == Op.NRE) {
         throw error("expected a string in double quotes or backticks after " + name + op.text);
+      }
+      if ("ip".equals(peekWord()) && (op == Op.EQ && !doubleEquals || op == Op.NE)) {
+        i += 2;
+        return new IpCondition(name, op == Op.NE, ipArgument());
       }
       return unitOrNumber(name, op, opText);
     }

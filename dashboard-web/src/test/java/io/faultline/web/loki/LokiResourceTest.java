@@ -375,6 +375,36 @@ class LokiResourceTest {
   }
 
   @Test
+  void lineFiltersTakeOrBetweenValues() {
+    // payments lines: "card declined ... ord-42", "Retrying charge ... card_declined", "Timeout calling https://bank..."
+    assertThat(lines(ok(range("{service_name=\"payments\"} |= \"ord-42\" or \"Timeout\"")))).hasSize(2);
+    // != "a" or "b" keeps the lines holding neither, as in Loki 3
+    assertThat(lines(ok(range("{service_name=\"payments\"} != \"ord-42\" or \"Timeout\""))))
+        .containsExactly("Retrying charge 550e8400-e29b-41d4-a716-446655440000 after card_declined");
+    assertThat(lines(ok(range("{service_name=\"payments\"} |~ `ord-\\d+` or `^Timeout` |= \"card\""))))
+        .containsExactly("PaymentService failed: card declined for order ord-42");
+    assertThat(lines(ok(range("{service_name=\"payments\"} !~ `ord-\\d+` or `^Timeout`")))).hasSize(1);
+  }
+
+  @Test
+  void ipFiltersMatchAddressesInLinesAndLabels() {
+    Map<String, String> none = Map.of();
+    assertThat(afterPipeline("|= ip(\"192.168.0.0/16\")", "GET from 192.168.4.20:8080 ok", none)).isNotNull();
+    assertThat(afterPipeline("|= ip(\"192.168.0.0/16\")", "GET from 10.0.0.1 ok", none)).isNull();
+    assertThat(afterPipeline("!= ip(\"192.168.0.0/16\")", "GET from 10.0.0.1 ok", none)).isNotNull();
+    assertThat(afterPipeline("|= \"x\" or ip(\"10.0.0.1\")", "GET from 10.0.0.1 ok", none)).isNotNull();
+    assertThat(afterPipeline("|= ip(\"2001:db8::/32\")", "peer [2001:db8::1]:443", none)).isNotNull();
+    assertThat(afterPipeline("| addr = ip(\"10.0.0.1-10.0.0.255\")", "", Map.of("addr", "10.0.0.77"))).isNotNull();
+    assertThat(afterPipeline("| addr = ip(\"10.0.0.1-10.0.0.255\")", "", Map.of("addr", "10.0.1.77"))).isNull();
+    assertThat(afterPipeline("| addr != ip(\"10.0.0.1-10.0.0.255\")", "", Map.of("addr", "10.0.1.77"))).isNotNull();
+    assertThat(afterPipeline("| addr != ip(\"10.0.0.1-10.0.0.255\")", "", none)).isNull();
+    for (String bad : new String[] {"|= ip(\"10.0.0.300\")", "|~ ip(\"10.0.0.1\")", "| addr = ip(\"10.0.0.9-10.0.0.1\")"}) {
+      Response r = range("{service_name=\"payments\"} " + bad).request().get();
+      assertThat(r.getStatus()).as(bad).isEqualTo(400);
+    }
+  }
+
+  @Test
   void limitAndDirection() {
     JsonNode backward = ok(range("{service_name=\"payments\"}", "1"));
     assertThat(lines(backward)).containsExactly("Timeout calling https://bank.example.com/v2/charge");
