@@ -882,6 +882,10 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
         i += word.length();
         return rangeAgg(word);
       }
+      if (word.equals("label_replace")) {
+        i += word.length();
+        return labelReplace();
+      }
       if (word.equals("vector")) {
         i += word.length();
         expect("(");
@@ -892,7 +896,39 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       }
       throw error("unsupported function " + word + "; supported are the range aggregations "
           + new java.util.TreeSet<>(union(LogQlExpr.LOG_RANGE_OPS, LogQlExpr.UNWRAP_RANGE_OPS))
-          + ", the vector aggregations " + new java.util.TreeSet<>(LogQlExpr.VECTOR_OPS) + " and vector()");
+          + ", the vector aggregations " + new java.util.TreeSet<>(LogQlExpr.VECTOR_OPS) + ", label_replace() and vector()");
+    }
+
+    /** {@code (v, "dst", "replacement", "src", "regex")} after {@code label_replace}. */
+    private LogQlExpr labelReplace() {
+      expect("(");
+      LogQlExpr inner = binary(0);
+      if (inner instanceof LogQlExpr.Number) {
+        throw error("label_replace expects a vector, not a number");
+      }
+      String[] args = new String[4];
+      int regexAt = 0;
+      for (int k = 0; k < 4; k++) {
+        if (!take(",")) {
+          throw error("label_replace takes five arguments: label_replace(v, \"dst\", \"replacement\", \"src\", \"regex\")");
+        }
+        skip();
+        regexAt = i;
+        args[k] = string();
+      }
+      expect(")");
+      if (!LineTemplate.validName(args[0])) {
+        throw parseError(regexAt, "invalid destination label name in label_replace: '" + args[0] + "'");
+      }
+      // Go's (?P<name>...) is Java's (?<name>...)
+      String java = "^(?:" + args[3].replace("(?P<", "(?<") + ")$";
+      Pattern re;
+      try {
+        re = Pattern.compile(java);
+      } catch (PatternSyntaxException e) {
+        throw parseError(regexAt, "invalid regex in label_replace: " + e.getDescription());
+      }
+      return new LogQlExpr.LabelReplace(inner, args[0], args[1], args[2], re);
     }
 
     private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {

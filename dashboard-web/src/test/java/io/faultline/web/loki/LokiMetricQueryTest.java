@@ -281,6 +281,38 @@ class LokiMetricQueryTest {
   }
 
   @Test
+  void sortOrdersAnInstantVectorByValue() {
+    // per path over the gateway lines: /a 4, /b 1; per method: GET 4, POST 1 (the -1 line has neither)
+    String perPath = "sum by (path) (count_over_time({service_name=\"gateway\"} | logfmt | path!=\"\" [10m]))";
+    String perStatus = "sum by (status) (count_over_time({service_name=\"gateway\"} | logfmt | status!=\"\" [10m]))";
+    // status 200: 3, 500: 1, 404: 1; by labels the order would be 200, 404, 500
+    assertThat(vector(ok(instant("sort(" + perStatus + ")"))).values()).containsExactly("1", "1", "3");
+    assertThat(vector(ok(instant("sort_desc(" + perStatus + ")"))).values()).containsExactly("3", "1", "1");
+    assertThat(vector(ok(instant("sort(" + perPath + ")"))).keySet())
+        .containsExactly("{\"path\":\"/b\"}", "{\"path\":\"/a\"}");
+    assertThat(vector(ok(instant("sort(" + perPath + ") * 2"))).values()).containsExactly("2", "8");
+    // (count - 4) / (count - 4): /a is 0/0, NaN, which goes last either way
+    String nan = "(" + perPath + " - 4) / (" + perPath + " - 4)";
+    assertThat(vector(ok(instant("sort(" + nan + ")"))).values()).containsExactly("1", "NaN");
+    assertThat(vector(ok(instant("sort_desc(" + nan + ")"))).values()).containsExactly("1", "NaN");
+  }
+
+  @Test
+  void labelReplaceRewritesSeriesLabels() {
+    String perPath = "sum by (path) (count_over_time({service_name=\"gateway\"} | logfmt | path!=\"\" [10m]))";
+    assertThat(vector(ok(instant("label_replace(" + perPath + ", \"route\", \"r-$1\", \"path\", \"/(.*)\")"))))
+        .containsExactly(
+            Map.entry("{\"path\":\"/a\",\"route\":\"r-a\"}", "4"), Map.entry("{\"path\":\"/b\",\"route\":\"r-b\"}", "1"));
+    // no match leaves the series as it was; an empty result removes the label; ${1}x and $$ as in Go
+    assertThat(vector(ok(instant("label_replace(" + perPath + ", \"route\", \"x\", \"path\", \"/b\")"))).keySet())
+        .containsExactly("{\"path\":\"/a\"}", "{\"path\":\"/b\",\"route\":\"x\"}");
+    assertThat(vector(ok(instant("label_replace(" + perPath + ", \"path\", \"\", \"path\", \"/a\")"))).keySet())
+        .containsExactly("{}", "{\"path\":\"/b\"}");
+    assertThat(vector(ok(instant("label_replace(" + perPath + ", \"route\", \"${1}x$$\", \"path\", \"/(a)\")"))).keySet())
+        .contains("{\"path\":\"/a\",\"route\":\"ax$\"}");
+  }
+
+  @Test
   void absentOverTime() {
     assertThat(vector(ok(instant("absent_over_time({service_name=\"nope\", level=~\"e.*\"}[5m])"))))
         .containsExactly(Map.entry("{\"service_name\":\"nope\"}", "1"));
@@ -329,8 +361,10 @@ class LokiMetricQueryTest {
     assertThat(bad(instant("sum_over_time({service_name=\"x\"}[5m])"))).contains("without unwrap");
     assertThat(bad(instant("count_over_time({service_name=\"x\"} | logfmt | unwrap n [5m])"))).contains("with unwrap");
     assertThat(bad(instant("rate({service_name=\"x\"}[5x])"))).contains("invalid duration");
-    assertThat(bad(instant("label_replace(rate({service_name=\"x\"}[5m]), \"a\", \"$1\", \"b\", \"(.*)\")")))
-        .contains("unsupported function label_replace");
+    assertThat(bad(instant("label_replace(rate({service_name=\"x\"}[5m]), \"a\", \"$1\", \"b\", \"(.*\")")))
+        .contains("invalid regex in label_replace");
+    assertThat(bad(instant("label_replace(rate({service_name=\"x\"}[5m]), \"a\", \"$1\", \"b\")")))
+        .contains("five arguments");
     assertThat(bad(instant("sum(rate({service_name=\"x\"}[5m])) / on (a) group_left rate({service_name=\"y\"}[5m])")))
         .contains("group_left");
     assertThat(bad(instant("sum(rate({service_name=\"x\"}[5m]) ) )"))).contains("col ");
