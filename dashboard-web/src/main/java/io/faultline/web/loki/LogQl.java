@@ -13,7 +13,8 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * A LogQL log query: {@code {label="v", label=~"re", ...}} followed by stages: line filters
- * ({@code |= "s"}, {@code != "s"}, {@code |~ "re"}, {@code !~ "re"}), parsers ({@code | json}
+ * ({@code |= "s"}, {@code != "s"}, {@code |~ "re"}, {@code !~ "re"}, several values joined by
+ * {@code or}, and {@code ip("cidr")}), parsers ({@code | json}
  * and {@code | json label="path", ...}, {@code | logfmt [--strict] [--keep-empty] [label="key",
  * ...]}, {@code | unpack}, {@code | regexp "re"} with named groups, {@code | pattern "<a> <_> <b>"}),
  * {@code | line_format}, {@code | label_format} and {@code | decolorize} (templates as {@link
@@ -21,7 +22,8 @@ import java.util.regex.PatternSyntaxException;
  * and {@code | name op value} with {@code = == != > >= < <=} comparing numbers ({@code 200}),
  * durations ({@code 250ms}) or byte sizes ({@code 1KB}), joined by {@code and}, {@code or}, {@code
  * ,} or a space, with parentheses), {@code | drop} and {@code | keep} (names, or {@code
- * name="value"} matchers). Strings in double quotes (Go escapes) or backticks.
+ * name="value"} matchers), and {@code ip("...")} label filters. Strings in double quotes (Go
+ * escapes) or backticks.
  * Regular expressions use Java's syntax, which agrees with RE2 on everything common; label
  * regexes match whole values, line regexes anywhere in the line, as in Loki. {@link #parseExpr}
  * also reads metric queries ({@link LogQlExpr}), where a range aggregation's pipeline may end in
