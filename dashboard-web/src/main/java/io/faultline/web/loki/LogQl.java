@@ -13,12 +13,17 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * A LogQL log query: {@code {label="v", label=~"re", ...}} followed by stages: line filters
- * ({@code |= "s"}, {@code != "s"}, {@code |~ "re"}, {@code !~ "re"}), parsers ({@code | json},
- * {@code | logfmt}, {@code | unpack}, {@code | regexp "re"} with named groups, {@code | pattern "<a> <_> <b>"}),
+ * ({@code |= "s"}, {@code != "s"}, {@code |~ "re"}, {@code !~ "re"}, several values joined by
+ * {@code or}, and {@code ip("cidr")}), parsers ({@code | json}
+ * and {@code | json label="path", ...}, {@code | logfmt [--strict] [--keep-empty] [label="key",
+ * ...]}, {@code | unpack}, {@code | regexp "re"} with named groups, {@code | pattern "<a> <_> <b>"}),
  * {@code | line_format}, {@code | label_format} and {@code | decolorize} (templates as {@link
- * LineTemplate} reads them) and label filters ({@code | name op value} with {@code = != =~ !~ > >= < <=},
- * several joined by {@code and} or {@code ,}), {@code | drop} and {@code | keep} (names, or {@code
- * name="value"} matchers). Strings in double quotes (Go escapes) or backticks.
+ * LineTemplate} reads them) and label filters ({@code | name op "string"} with {@code = != =~ !~},
+ * and {@code | name op value} with {@code = == != > >= < <=} comparing numbers ({@code 200}),
+ * durations ({@code 250ms}) or byte sizes ({@code 1KB}), joined by {@code and}, {@code or}, {@code
+ * ,} or a space, with parentheses), {@code | drop} and {@code | keep} (names, or {@code
+ * name="value"} matchers), and {@code ip("...")} label filters. Strings in double quotes (Go
+ * escapes) or backticks.
  * Regular expressions use Java's syntax, which agrees with RE2 on everything common; label
  * regexes match whole values, line regexes anywhere in the line, as in Loki. {@link #parseExpr}
  * also reads metric queries ({@link LogQlExpr}), where a range aggregation's pipeline may end in
@@ -43,7 +48,10 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
-  /** {@code name op value}; {@link #pattern} is set for regex operators. */
+  /**
+   * {@code name op value} with {@code = != =~ !~}; {@link #pattern} is set for regex operators. A
+   * missing label matches as the empty string, as in Loki.
+   */
   record Matcher(String name, Op op, String value, Pattern pattern) {
     boolean matches(String actual) {
       String a = actual == null ? "" : actual;
@@ -51,25 +59,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
         case EQ -> a.equals(value);
         case NE -> !a.equals(value);
         case RE -> pattern.matcher(a).matches();
-        case NRE -> !pattern.matcher(a).matches();
-        default -> compare(a);
-      };
-    }
-
-    private boolean compare(String a) {
-      double x;
-      double y;
-      try {
-        x = Double.parseDouble(a);
-        y = Double.parseDouble(value);
-      } catch (NumberFormatException e) {
-        return false;
-      }
-      return switch (op) {
-        case GT -> x > y;
-        case GE -> x >= y;
-        case LT -> x < y;
-        default -> x <= y;
+        default -> !pattern.matcher(a).matches();
       };
     }
   }
@@ -77,6 +67,8 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
   sealed interface Stage
       permits LineFilter,
           Parser,
+          LogfmtParser,
+          JsonExtractor,
           RegexpParser,
           PatternParser,
           LineFormat,
@@ -126,22 +118,52 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
-  record LineFilter(Op op, String text, Pattern pattern) implements Stage {
+  /**
+   * {@code |= "a" or "b"}, {@code != ...}, {@code |~ ...}, {@code !~ ...}, each value also {@code
+   * ip("cidr")} for {@code |=} and {@code !=}. As in Loki 3, {@code or} between values means any of
+   * them for {@code |=} and {@code |~}, and none of them for {@code !=} and {@code !~} ({@code !=
+   * "a" or "b"} is {@code != "a" != "b"}). {@code texts} holds the values as written.
+   */
+  record LineFilter(Op op, List<String> texts, List<java.util.function.Predicate<String>> alternatives)
+      implements Stage {
     boolean keep(String line) {
-      return switch (op) {
-        case EQ -> line.contains(text);
-        case NE -> !line.contains(text);
-        case RE -> pattern.matcher(line).find();
-        default -> !pattern.matcher(line).find();
-      };
+      boolean any = false;
+      for (java.util.function.Predicate<String> p : alternatives) {
+        if (p.test(line)) {
+          any = true;
+          break;
+        }
+      }
+      return op == Op.EQ || op == Op.RE ? any : !any;
+    }
+
+    /** The first value. */
+    String text() {
+      return texts.get(0);
     }
   }
 
   /**
-   * {@code | json}, {@code | logfmt}, or {@code | unpack} (Promtail's packed lines: every top-level
-   * string becomes a label, and {@code _entry} becomes the line).
+   * {@code | json} or {@code | unpack} (Promtail's packed lines: every top-level string becomes a
+   * label, and {@code _entry} becomes the line).
    */
   record Parser(String kind) implements Stage {}
+
+  /**
+   * {@code | logfmt [--strict] [--keep-empty] [label="key", key, ...]}; without extractions every
+   * pair becomes a label.
+   */
+  record LogfmtParser(boolean strict, boolean keepEmpty, List<Extraction> extractions) implements Stage {}
+
+  /** {@code | json label="path", ...}: only the given paths become labels. */
+  record JsonExtractor(List<Extraction> extractions) implements Stage {}
+
+  /**
+   * {@code label="expression"} (or a bare {@code label}, the expression being the label's name).
+   * For json, {@code path} holds the field names (String) and array indexes (Integer) of Loki's
+   * path syntax: {@code a.b}, {@code a[0]}, {@code ["key with.dots"]}.
+   */
+  record Extraction(String label, String expression, List<Object> path) {}
 
   /**
    * {@code | regexp "re"}: each named group that takes part in a match becomes a label. Loki's
@@ -209,23 +231,126 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
-  /** Every matcher must hold ({@code and}); a group of alternatives is a nested list ({@code or}). */
-  record LabelFilter(List<List<Matcher>> anyOf) implements Stage {
+  /**
+   * {@code | <label filter expression>}: comparisons joined by {@code and} (also written {@code ,}
+   * or a space) and {@code or}, with parentheses. As in Loki, {@code and} evaluates both sides (so
+   * either may record a conversion error) while {@code or} stops at the first side that holds.
+   */
+  record LabelFilter(Condition condition) implements Stage {
     boolean keep(Map<String, String> labels) {
-      for (List<Matcher> all : anyOf) {
-        boolean ok = true;
-        for (Matcher m : all) {
-          if (!m.matches(labels.get(m.name()))) {
-            ok = false;
-            break;
-          }
-        }
-        if (ok) {
-          return true;
-        }
+      return condition.test(labels);
+    }
+  }
+
+  /** A node of a label filter expression. */
+  sealed interface Condition
+      permits StringCondition, NumberCondition, DurationCondition, BytesCondition, IpCondition, And, Or {
+    boolean test(Map<String, String> labels);
+  }
+
+  record And(Condition left, Condition right) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      boolean l = left.test(labels);
+      boolean r = right.test(labels);
+      return l && r;
+    }
+  }
+
+  record Or(Condition left, Condition right) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      return left.test(labels) || right.test(labels);
+    }
+  }
+
+  /** {@code name = "v"} and the other string operators: the only filter that reads a missing label. */
+  record StringCondition(Matcher matcher) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      return matcher.matches(labels.get(matcher.name()));
+    }
+  }
+
+  /** {@code status >= 500}: compares the label's value as a number (Go's ParseFloat). */
+  record NumberCondition(String name, Op op, double value) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      return convertAndCompare(name, op, labels, v -> {
+        double x = GoValues.parseFloat(v);
+        return Double.isNaN(x) || Double.isNaN(value) ? UNORDERED : Double.compare(x, value);
+      });
+    }
+  }
+
+  /** {@code duration > 1s}: compares the label's value as a Go duration ("250ms", "1m30s"). */
+  record DurationCondition(String name, Op op, long nanos) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      return convertAndCompare(name, op, labels, v -> Long.compare(GoValues.parseDuration(v), nanos));
+    }
+  }
+
+  /** {@code size > 1KB}: compares the label's value as a byte size ("2KB", "1KiB", "42"). */
+  record BytesCondition(String name, Op op, long bytes) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      return convertAndCompare(name, op, labels, v -> Long.compare(GoValues.parseBytes(v), bytes));
+    }
+  }
+
+  /**
+   * {@code addr = ip("10.0.0.0/8")} or {@code !=}: whether the label's value holds an address in
+   * the pattern. As in Loki, a line without the label is dropped, and a line that already has an
+   * error passes (only string filters act on errors).
+   */
+  record IpCondition(String name, boolean negated, IpPattern ip) implements Condition {
+    @Override
+    public boolean test(Map<String, String> labels) {
+      String error = labels.get("__error__");
+      if (error != null && !error.isEmpty()) {
+        return true;
       }
+      String v = labels.get(name);
+      return v != null && ip.foundIn(v) != negated;
+    }
+  }
+
+  /**
+   * Loki's conversion filters: a line without the label is dropped (whatever the operator); a
+   * value that does not convert keeps the line and sets {@code __error__="LabelFilterErr"} with
+   * the conversion's message in {@code __error_details__}, unless an earlier stage set an error.
+   */
+  private static final int UNORDERED = Integer.MIN_VALUE;
+
+  private static boolean convertAndCompare(
+      String name, Op op, Map<String, String> labels, java.util.function.ToIntFunction<String> compare) {
+    String v = labels.get(name);
+    if (v == null) {
       return false;
     }
+    int c;
+    try {
+      c = compare.applyAsInt(v);
+    } catch (IllegalArgumentException e) {
+      String error = labels.get("__error__");
+      if (error == null || error.isEmpty()) {
+        labels.put("__error__", "LabelFilterErr");
+        labels.put("__error_details__", e.getMessage());
+      }
+      return true;
+    }
+    if (c == UNORDERED) {
+      return op == Op.NE; // NaN is unequal to everything, as in Go
+    }
+    return switch (op) {
+      case EQ -> c == 0;
+      case NE -> c != 0;
+      case GT -> c > 0;
+      case GE -> c >= 0;
+      case LT -> c < 0;
+      default -> c <= 0;
+    };
   }
 
   /**
@@ -243,11 +368,17 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
   }
 
-  /** {@code | keep a, b="v"}: keeps only the named labels (or those whose value matches). */
+  /**
+   * {@code | keep a, b="v"}: keeps only the named labels (or those whose value matches), and always
+   * {@code __error__} and {@code __error_details__}, as Loki does, so errors stay visible.
+   */
   record Keep(List<Matcher> labels) implements Stage {
     void apply(Map<String, String> labels) {
       labels.entrySet().removeIf(
           e -> {
+            if (e.getKey().equals("__error__") || e.getKey().equals("__error_details__")) {
+              return false;
+            }
             for (Matcher m : this.labels) {
               if (m.name().equals(e.getKey()) && (m.op() == null || m.matches(e.getValue()))) {
                 return false;
@@ -316,7 +447,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       skip();
       if (!peek("}")) {
         do {
-          selector.add(matcher(true));
+          selector.add(matcher());
           skip();
         } while (take(","));
       }
@@ -346,30 +477,46 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
           throw error("after | unwrap only label filters are allowed");
         }
         if (take("|=")) {
-          stages.add(new LineFilter(Op.EQ, string(), null));
+          stages.add(lineFilter(Op.EQ));
         } else if (take("!=")) {
-          stages.add(new LineFilter(Op.NE, string(), null));
+          stages.add(lineFilter(Op.NE));
         } else if (take("|~")) {
-          int at = i;
-          String re = string();
-          stages.add(new LineFilter(Op.RE, re, regex(re, at)));
+          stages.add(lineFilter(Op.RE));
         } else if (take("!~")) {
-          int at = i;
-          String re = string();
-          stages.add(new LineFilter(Op.NRE, re, regex(re, at)));
+          stages.add(lineFilter(Op.NRE));
         } else if (take("|")) {
           skip();
           String word = peekWord();
           if (unwrapped && word != null && !isLabelFilterAhead(word)) {
             throw error("after | unwrap only label filters are allowed");
           }
-          if ("json".equals(word) || "logfmt".equals(word)) {
+          if ("json".equals(word)) {
             i += word.length();
             skip();
-            if (i < s.length() && Character.isLetter(s.charAt(i))) {
-              throw error(word + " with parameters is not supported; use | " + word + " alone");
+            if (peekWord() != null) {
+              stages.add(new JsonExtractor(extractions(true)));
+            } else {
+              stages.add(new Parser(word));
             }
-            stages.add(new Parser(word));
+          } else if ("logfmt".equals(word)) {
+            i += word.length();
+            boolean strict = false;
+            boolean keepEmpty = false;
+            while (peek("--")) {
+              int at = i;
+              String flag = peekFlag();
+              if (flag.equals("--strict")) {
+                strict = true;
+              } else if (flag.equals("--keep-empty")) {
+                keepEmpty = true;
+              } else {
+                throw error("unknown logfmt flag " + flag + "; the flags are --strict and --keep-empty");
+              }
+              i = at + flag.length();
+            }
+            skip();
+            List<Extraction> extractions = peekWord() != null ? extractions(false) : List.of();
+            stages.add(new LogfmtParser(strict, keepEmpty && extractions.isEmpty(), extractions));
           } else if ("drop".equals(word) || "keep".equals(word)) {
             i += word.length();
             List<Matcher> names = new ArrayList<>();
@@ -445,6 +592,147 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       }
     }
 
+    /** The values of a line filter after its operator: {@code "a" or "b" or ip("...")}. */
+    private LineFilter lineFilter(Op op) {
+      List<String> texts = new ArrayList<>();
+      List<java.util.function.Predicate<String>> alternatives = new ArrayList<>();
+      do {
+        skip();
+        int at = i;
+        if ("ip".equals(peekWord())) {
+          i += 2;
+          if (op == Op.RE || op == Op.NRE) {
+            throw error("ip(...) filters lines with |= or != only, not " + op.text);
+          }
+          IpPattern ip = ipArgument();
+          texts.add(s.substring(at, i));
+          alternatives.add(ip::foundIn);
+          continue;
+        }
+        String text = string();
+        texts.add(text);
+        if (op == Op.RE || op == Op.NRE) {
+          Pattern p = regex(text, at);
+          alternatives.add(line -> p.matcher(line).find());
+        } else {
+          alternatives.add(line -> line.contains(text));
+        }
+      } while (takeWord("or"));
+      return new LineFilter(op, List.copyOf(texts), List.copyOf(alternatives));
+    }
+
+    /** {@code ("pattern")} after {@code ip}. */
+    private IpPattern ipArgument() {
+      expect("(");
+      skip();
+      int at = i;
+      String pattern = string();
+      expect(")");
+      try {
+        return IpPattern.parse(pattern);
+      } catch (IllegalArgumentException e) {
+        throw parseError(at, e.getMessage() + "; use an address (192.168.1.1), a CIDR range (192.168.0.0/16)"
+            + " or an address range (10.0.0.1-10.0.0.255)");
+      }
+    }
+
+    /** {@code --flag} at the cursor, letters and dashes. */
+    private String peekFlag() {
+      int j = i + 2;
+      while (j < s.length() && (Character.isLetter(s.charAt(j)) || s.charAt(j) == '-')) {
+        j++;
+      }
+      return s.substring(i, j);
+    }
+
+    /** {@code label="expression", label, ...} after {@code | json} or {@code | logfmt}. */
+    private List<Extraction> extractions(boolean json) {
+      List<Extraction> out = new ArrayList<>();
+      do {
+        skip();
+        String label = peekWord();
+        if (label == null || !LineTemplate.validName(label)) {
+          throw error("expected a label name to extract, such as | " + (json ? "json" : "logfmt")
+              + " status or | " + (json ? "json user_id=\"user.id\"" : "logfmt d=\"duration\""));
+        }
+        i += label.length();
+        String expression = label;
+        skip();
+        if (take("=")) {
+          skip();
+          int at = i;
+          expression = string();
+          out.add(new Extraction(label, expression, json ? jsonPath(expression, at) : List.of(expression)));
+        } else {
+          out.add(new Extraction(label, expression, json ? jsonPath(expression, i) : List.of(expression)));
+        }
+        skip();
+      } while (take(","));
+      return List.copyOf(out);
+    }
+
+    /**
+     * Loki's JSON path: a field, then {@code .field}, {@code [index]} or {@code ["key"]} steps;
+     * fields are letters, digits and "_" not starting with a digit.
+     */
+    private static List<Object> jsonPath(String expression, int at) {
+      List<Object> path = new ArrayList<>();
+      int k = 0;
+      int n = expression.length();
+      boolean expectField = true;
+      while (k < n) {
+        char c = expression.charAt(k);
+        if (c == ' ' || c == '\t' || c == '\n') {
+          k++;
+        } else if (c == '.' && !path.isEmpty() && !expectField) {
+          k++;
+          expectField = true;
+          int from = k;
+          while (k < n && (Character.isLetterOrDigit(expression.charAt(k)) || expression.charAt(k) == '_')) {
+            k++;
+          }
+          if (from == k || Character.isDigit(expression.charAt(from))) {
+            throw badPath(expression, at, "expected a field name after '.'");
+          }
+          path.add(expression.substring(from, k));
+          expectField = false;
+        } else if (c == '[') {
+          int close = expression.indexOf(']', k);
+          if (close < 0) {
+            throw badPath(expression, at, "unclosed [");
+          }
+          String inner = expression.substring(k + 1, close).strip();
+          if (inner.length() >= 2 && inner.startsWith("\"") && inner.endsWith("\"")) {
+            path.add(inner.substring(1, inner.length() - 1));
+          } else if (inner.matches("[0-9]+")) {
+            path.add(Integer.parseInt(inner));
+          } else {
+            throw badPath(expression, at, "an index is a whole number such as [0], a key is quoted such as [\"a.b\"]");
+          }
+          k = close + 1;
+          expectField = false;
+        } else if (path.isEmpty() && (Character.isLetter(c) || c == '_')) {
+          int from = k;
+          while (k < n && (Character.isLetterOrDigit(expression.charAt(k)) || expression.charAt(k) == '_')) {
+            k++;
+          }
+          path.add(expression.substring(from, k));
+          expectField = false;
+        } else {
+          throw badPath(expression, at, "unexpected char " + c);
+        }
+      }
+      if (path.isEmpty()) {
+        throw badPath(expression, at, "the path is empty");
+      }
+      return List.copyOf(path);
+    }
+
+    private static LogQueryException badPath(String expression, int at, String why) {
+      return parseError(at, "cannot parse expression [" + expression + "]: " + why + ". A JSON path is"
+          + " written like user.id, items[0] or headers[\"User-Agent\"]");
+    }
+
     /** True when {@code word} at the cursor is a label name followed by a comparison. */
     private boolean isLabelFilterAhead(String word) {
       int j = i + word.length();
@@ -491,7 +779,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       skip();
       if (i < s.length() && "=!".indexOf(s.charAt(i)) >= 0) {
         i = at;
-        return matcher(true);
+        return matcher();
       }
       return new Matcher(name, null, null, null);
     }
@@ -596,6 +884,10 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
         i += word.length();
         return rangeAgg(word);
       }
+      if (word.equals("label_replace")) {
+        i += word.length();
+        return labelReplace();
+      }
       if (word.equals("vector")) {
         i += word.length();
         expect("(");
@@ -606,7 +898,39 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       }
       throw error("unsupported function " + word + "; supported are the range aggregations "
           + new java.util.TreeSet<>(union(LogQlExpr.LOG_RANGE_OPS, LogQlExpr.UNWRAP_RANGE_OPS))
-          + ", the vector aggregations " + new java.util.TreeSet<>(LogQlExpr.VECTOR_OPS) + " and vector()");
+          + ", the vector aggregations " + new java.util.TreeSet<>(LogQlExpr.VECTOR_OPS) + ", label_replace() and vector()");
+    }
+
+    /** {@code (v, "dst", "replacement", "src", "regex")} after {@code label_replace}. */
+    private LogQlExpr labelReplace() {
+      expect("(");
+      LogQlExpr inner = binary(0);
+      if (inner instanceof LogQlExpr.Number) {
+        throw error("label_replace expects a vector, not a number");
+      }
+      String[] args = new String[4];
+      int regexAt = 0;
+      for (int k = 0; k < 4; k++) {
+        if (!take(",")) {
+          throw error("label_replace takes five arguments: label_replace(v, \"dst\", \"replacement\", \"src\", \"regex\")");
+        }
+        skip();
+        regexAt = i;
+        args[k] = string();
+      }
+      expect(")");
+      if (!LineTemplate.validName(args[0])) {
+        throw parseError(regexAt, "invalid destination label name in label_replace: '" + args[0] + "'");
+      }
+      // Go's (?P<name>...) is Java's (?<name>...)
+      String java = "^(?:" + args[3].replace("(?P<", "(?<") + ")$";
+      Pattern re;
+      try {
+        re = Pattern.compile(java);
+      } catch (PatternSyntaxException e) {
+        throw parseError(regexAt, "invalid regex in label_replace: " + e.getDescription());
+      }
+      return new LogQlExpr.LabelReplace(inner, args[0], args[1], args[2], re);
     }
 
     private static java.util.Set<String> union(java.util.Set<String> a, java.util.Set<String> b) {
@@ -780,26 +1104,192 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
     }
 
     private LabelFilter labelFilter() {
-      List<List<Matcher>> anyOf = new ArrayList<>();
-      List<Matcher> all = new ArrayList<>();
-      all.add(matcher(false));
+      return new LabelFilter(condition());
+    }
+
+    /**
+     * A label filter expression with Loki's grammar, which its yacc parser resolves so: {@code or}
+     * binds loosest and {@code and} tighter, both left-associative, while a {@code ,} or a space
+     * (also {@code and}) takes all that follows it on its right, so {@code a, b or c} is {@code a
+     * and (b or c)}.
+     */
+    private Condition condition() {
+      List<Condition> operands = new ArrayList<>();
+      List<String> ops = new ArrayList<>();
+      operands.add(conditionTerm());
       while (true) {
         skip();
-        if (take(",") || takeWord("and")) {
-          all.add(matcher(false));
+        String op;
+        if (take(",")) {
+          op = ",";
+        } else if (takeWord("and")) {
+          op = "and";
         } else if (takeWord("or")) {
-          anyOf.add(all);
-          all = new ArrayList<>();
-          all.add(matcher(false));
+          op = "or";
+        } else if (peek("(") || peekWord() != null && !"and".equals(peekWord()) && !"or".equals(peekWord())
+            && isLabelFilterAhead(peekWord())) {
+          op = " ";
         } else {
           break;
         }
+        while (!ops.isEmpty() && precedence(ops.get(ops.size() - 1)) >= precedence(op) && precedence(op) > 0) {
+          reduce(operands, ops);
+        }
+        ops.add(op);
+        operands.add(conditionTerm());
       }
-      anyOf.add(all);
-      return new LabelFilter(anyOf);
+      while (!ops.isEmpty()) {
+        reduce(operands, ops);
+      }
+      return operands.get(0);
     }
 
-    private Matcher matcher(boolean selector) {
+    /** 2 for and, 1 for or; 0 for {@code ,} and a space, which have none in Loki's grammar. */
+    private static int precedence(String op) {
+      return switch (op) {
+        case "and" -> 2;
+        case "or" -> 1;
+        default -> 0;
+      };
+    }
+
+    private static void reduce(List<Condition> operands, List<String> ops) {
+      String op = ops.remove(ops.size() - 1);
+      Condition right = operands.remove(operands.size() - 1);
+      Condition left = operands.remove(operands.size() - 1);
+      operands.add(op.equals("or") ? new Or(left, right) : new And(left, right));
+    }
+
+    /** {@code ( expression )} or one comparison. */
+    private Condition conditionTerm() {
+      skip();
+      if (take("(")) {
+        Condition c = condition();
+        expect(")");
+        return c;
+      }
+      String name = peekWord();
+      if (name == null) {
+        throw error("expected a label name");
+      }
+      i += name.length();
+      skip();
+      Op op = null;
+      boolean doubleEquals = s.startsWith("==", i);
+      if (doubleEquals) {
+        op = Op.EQ;
+        i += 2;
+      } else {
+        for (Op o : new Op[] {Op.RE, Op.NRE, Op.NE, Op.GE, Op.LE, Op.EQ, Op.GT, Op.LT}) {
+          if (s.startsWith(o.text, i)) {
+            op = o;
+            i += o.text.length();
+            break;
+          }
+        }
+      }
+      if (op == null) {
+        throw error("expected one of = != =~ !~ == > >= < <= after " + name);
+      }
+      String opText = doubleEquals ? "==" : op.text;
+      skip();
+      int at = i;
+      if (i < s.length() && (s.charAt(i) == '"' || s.charAt(i) == '`')) {
+        if (doubleEquals || op.ordinal() > Op.NRE.ordinal()) {
+          throw error("a string value only takes = != =~ !~; to compare " + name + " as a number, a duration or"
+              + " a byte size write the value without quotes, such as " + name + " " + opText + " 200, "
+              + name + " " + opText + " 250ms or " + name + " " + opText + " 1KB");
+        }
+        String value = string();
+        Pattern p = op == Op.RE || op == Op.NRE ? regex(value, at) : null;
+        return new StringCondition(new Matcher(name, op, value, p));
+      }
+      if (op == Op.RE || op == Op.NRE) {
+        throw error("expected a string in double quotes or backticks after " + name + op.text);
+      }
+      if ("ip".equals(peekWord()) && (op == Op.EQ && !doubleEquals || op == Op.NE)) {
+        i += 2;
+        return new IpCondition(name, op == Op.NE, ipArgument());
+      }
+      return unitOrNumber(name, op, opText);
+    }
+
+    /**
+     * The value of a conversion filter, read as Loki's lexer reads it: a number followed at once by
+     * duration units ({@code 250ms}, {@code 1m30s}, {@code 2.5s}) is a duration, followed by size
+     * units ({@code 1KB}, {@code 20MB}, {@code 1KiB}) a byte size, and otherwise a number.
+     */
+    private Condition unitOrNumber(String name, Op op, String opText) {
+      int start = i;
+      if (i < s.length() && (s.charAt(i) == '-' || s.charAt(i) == '+')) {
+        i++;
+      }
+      int digits = i;
+      while (i < s.length() && Character.isDigit(s.charAt(i))) {
+        i++;
+      }
+      if (i < s.length() && s.charAt(i) == '.') {
+        i++;
+        while (i < s.length() && Character.isDigit(s.charAt(i))) {
+          i++;
+        }
+      }
+      if (i == digits || s.substring(digits, i).equals(".")) {
+        i = start;
+        throw error("expected a string, a number, a duration (250ms) or a byte size (1KB) after " + name + opText);
+      }
+      if (i < s.length() && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+        int e = i + 1;
+        if (e < s.length() && (s.charAt(e) == '+' || s.charAt(e) == '-')) {
+          e++;
+        }
+        if (e < s.length() && Character.isDigit(s.charAt(e))) {
+          i = e;
+          while (i < s.length() && Character.isDigit(s.charAt(i))) {
+            i++;
+          }
+        }
+      }
+      String number = s.substring(start, i);
+      String duration = unitTail("0123456789.nuµmshdwy");
+      if (!duration.isEmpty()) {
+        try {
+          long nanos = io.faultline.web.jaeger.GoDuration.parseLookbackNanos(number + duration);
+          i += duration.length();
+          return new DurationCondition(name, op, nanos);
+        } catch (IllegalArgumentException e) {
+          // not a duration; perhaps a size
+        }
+      }
+      String size = unitTail("0123456789.BikKMGTP");
+      if (!size.isEmpty()) {
+        try {
+          long bytes = GoValues.parseBytes(number + size);
+          i += size.length();
+          return new BytesCondition(name, op, bytes);
+        } catch (IllegalArgumentException e) {
+          // not a size either; the number stands alone
+        }
+      }
+      try {
+        return new NumberCondition(name, op, GoValues.parseFloat(number));
+      } catch (IllegalArgumentException e) {
+        i = start;
+        throw error("unable to parse " + number + " as a number after " + name + opText);
+      }
+    }
+
+    /** The characters from {@code units} right after the cursor, up to white space or the end. */
+    private String unitTail(String units) {
+      int j = i;
+      while (j < s.length() && !Character.isWhitespace(s.charAt(j)) && units.indexOf(s.charAt(j)) >= 0) {
+        j++;
+      }
+      return s.substring(i, j);
+    }
+
+    /** {@code name op "value"} with {@code = != =~ !~}, as in a stream selector or drop/keep. */
+    private Matcher matcher() {
       skip();
       String name = peekWord();
       if (name == null) {
@@ -808,34 +1298,19 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       i += name.length();
       skip();
       Op op = null;
-      for (Op o : new Op[] {Op.RE, Op.NRE, Op.NE, Op.GE, Op.LE, Op.EQ, Op.GT, Op.LT}) {
+      for (Op o : new Op[] {Op.RE, Op.NRE, Op.NE, Op.EQ}) {
         if (s.startsWith(o.text, i)) {
           op = o;
           break;
         }
       }
-      if (op == null || (selector && op.ordinal() > Op.NRE.ordinal())) {
-        throw error("expected one of = != =~ !~" + (selector ? "" : " > >= < <=") + " after " + name);
+      if (op == null) {
+        throw error("expected one of = != =~ !~ after " + name);
       }
       i += op.text.length();
       skip();
       int at = i;
-      String value;
-      if (!selector && i < s.length() && s.charAt(i) != '"' && s.charAt(i) != '`') {
-        int start = i;
-        while (i < s.length() && (Character.isLetterOrDigit(s.charAt(i)) || ".-+_".indexOf(s.charAt(i)) >= 0)) {
-          i++;
-        }
-        if (start == i) {
-          throw error("expected a value after " + name + op.text);
-        }
-        value = s.substring(start, i);
-      } else {
-        value = string();
-      }
-      if (value.startsWith("\"") || value.isEmpty() && (op == Op.GT || op == Op.LT)) {
-        throw error("bad value for " + name);
-      }
+      String value = string();
       Pattern p = op == Op.RE || op == Op.NRE ? regex(value, at) : null;
       return new Matcher(name, op, value, p);
     }
@@ -933,6 +1408,13 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       }
     }
 
+    /**
+     * A string literal, unquoted as Go's {@code strconv.Unquote} does (Loki's lexer uses it): in
+     * double quotes the escapes {@code \a \b \f \n \r \t \v \\ \"}, octal {@code \101},
+     * {@code \x41}, {@code \\u00e9} and {@code \U0001F600} decode (octal and {@code \x} give
+     * bytes of UTF-8) and any other escape is a parse error, so a regular expression such as {@code
+     * \d+} is written {@code "\\d+"} or in backticks, where nothing is an escape.
+     */
     private String string() {
       skip();
       if (i >= s.length()) {
@@ -944,36 +1426,100 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
         if (end < 0) {
           throw error("unterminated raw string");
         }
-        String v = s.substring(i + 1, end);
+        String v = s.substring(i + 1, end).replace("\r", "");
         i = end + 1;
         return v;
       }
       if (q != '"') {
         throw error("expected a string in double quotes or backticks");
       }
-      StringBuilder out = new StringBuilder();
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
       int j = i + 1;
       while (j < s.length()) {
         char c = s.charAt(j);
         if (c == '"') {
           i = j + 1;
-          return out.toString();
+          return out.toString(java.nio.charset.StandardCharsets.UTF_8);
         }
-        if (c == '\\' && j + 1 < s.length()) {
-          char n = s.charAt(++j);
-          switch (n) {
-            case 'n' -> out.append('\n');
-            case 't' -> out.append('\t');
-            case 'r' -> out.append('\r');
-            case '\\', '"', '\'' -> out.append(n);
-            default -> out.append('\\').append(n);
+        if (c == '\n') {
+          break;
+        }
+        if (c != '\\') {
+          int cp = s.codePointAt(j);
+          out.writeBytes(new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          j += Character.charCount(cp);
+          continue;
+        }
+        int at = j;
+        char n = j + 1 < s.length() ? s.charAt(j + 1) : 0;
+        j += 2;
+        switch (n) {
+          case 'a' -> out.write(7);
+          case 'b' -> out.write('\b');
+          case 'f' -> out.write('\f');
+          case 'n' -> out.write('\n');
+          case 'r' -> out.write('\r');
+          case 't' -> out.write('\t');
+          case 'v' -> out.write(11);
+          case '\\', '"' -> out.write(n);
+          case 'x' -> out.write(hex(j, 2, at));
+          case 'u', 'U' -> {
+            int cp = hex(j, n == 'u' ? 4 : 8, at);
+            if (cp > Character.MAX_CODE_POINT || cp >= 0xD800 && cp < 0xE000) {
+              throw badEscape(at, "is not a valid Unicode code point");
+            }
+            out.writeBytes(new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
           }
-        } else {
-          out.append(c);
+          case '0', '1', '2', '3', '4', '5', '6', '7' -> {
+            int v = 0;
+            for (int k = j - 1; k < j + 2; k++) {
+              char d = k < s.length() ? s.charAt(k) : 0;
+              if (d < '0' || d > '7') {
+                throw badEscape(at, "needs three octal digits");
+              }
+              v = v * 8 + (d - '0');
+            }
+            if (v > 255) {
+              throw badEscape(at, "is more than a byte");
+            }
+            out.write(v);
+          }
+          default -> throw badEscape(at, "is not an escape");
         }
-        j++;
+        j += switch (n) {
+          case 'x' -> 2;
+          case 'u' -> 4;
+          case 'U' -> 8;
+          case '0', '1', '2', '3', '4', '5', '6', '7' -> 2;
+          default -> 0;
+        };
       }
       throw error("unterminated string");
+    }
+
+    /** The {@code digits} hex digits at {@code from}, for the escape at {@code at}. */
+    private int hex(int from, int digits, int at) {
+      if (from + digits > s.length()) {
+        throw badEscape(at, "needs " + digits + " hex digits");
+      }
+      int v = 0;
+      for (int k = from; k < from + digits; k++) {
+        int d = Character.digit(s.charAt(k), 16);
+        if (d < 0) {
+          throw badEscape(at, "needs " + digits + " hex digits");
+        }
+        v = v * 16 + d;
+      }
+      return v;
+    }
+
+    private LogQueryException badEscape(int at, String why) {
+      String escape = s.substring(at, Math.min(s.length(), at + 2));
+      return parseError(
+          at,
+          "invalid escape " + escape + " in a double-quoted string: it " + why + ". Strings decode"
+              + " Go's escapes (\\n, \\t, \\\\, \\\", \\x41, \\u00e9); write a literal backslash as \\\\,"
+              + " or use a backtick string such as `\\d+`, where nothing is an escape");
     }
 
     private String peekWord() {

@@ -66,6 +66,14 @@ sealed interface LogQlExpr {
    */
   record Binary(String op, boolean bool, Matching matching, LogQlExpr lhs, LogQlExpr rhs) implements LogQlExpr {}
 
+  /**
+   * {@code label_replace(inner, "dst", "replacement", "src", "regex")}: where {@code regex} (held
+   * anchored, {@code ^(?:regex)$}) matches the value of {@code src}, {@code dst} becomes the
+   * replacement with {@code $1}, {@code ${name}} expanded (removed when that is empty).
+   */
+  record LabelReplace(LogQlExpr inner, String dst, String replacement, String src, java.util.regex.Pattern regex)
+      implements LogQlExpr {}
+
   /** {@code by (labels)} or {@code without (labels)}. */
   record Grouping(boolean without, List<String> labels) {
     public Grouping {

@@ -126,10 +126,11 @@ final class MetricEngine {
             "maximum of series (" + MAX_SERIES + ") reached for a single query: the answer has " + kept.size()
                 + " series; aggregate them (sum by (...)) or narrow the stream selector");
       }
-      if (m.order() == null) {
+      if (m.order() == null || stepCount > 1) {
+        // a range answer is ordered by labels whatever the query, as in Loki
         kept.sort((a, b) -> compareLabels(a.labels, b.labels));
       }
-      return new Matrix(kept, m.order());
+      return new Matrix(kept, stepCount > 1 ? null : m.order());
     }
     return v;
   }
@@ -163,6 +164,9 @@ final class MetricEngine {
     }
     if (e instanceof LogQlExpr.Binary b) {
       return binary(b);
+    }
+    if (e instanceof LogQlExpr.LabelReplace r) {
+      return labelReplace(r, matrix(r.inner(), "label_replace"));
     }
     throw new LogQueryException("a log query cannot be used inside a metric query; wrap it in count_over_time({...}[5m])");
   }
@@ -220,7 +224,7 @@ final class MetricEngine {
         MAX_RECORDS - records,
         (ts, text, labels) -> {
           records++;
-          String line = LokiResource.pipeline(r.query().stages(), text, labels);
+          String line = LogPipeline.apply(r.query().stages(), text, labels);
           if (line == null) {
             return;
           }
@@ -239,7 +243,7 @@ final class MetricEngine {
               labels.put("__error__", "SampleExtractionErr");
               labels.put("__error_details__", e.getMessage() == null ? raw : e.getMessage());
             }
-            if (LokiResource.pipeline(r.postFilters(), line, labels) == null) {
+            if (LogPipeline.apply(r.postFilters(), line, labels) == null) {
               return;
             }
           }
@@ -512,37 +516,10 @@ final class MetricEngine {
       case "duration":
         return GoDuration.parseNanos(raw.trim()) / 1e9;
       case "bytes":
-        return bytes(raw.trim());
+        return GoValues.parseBytes(raw.trim());
       default:
-        try {
-          return Double.parseDouble(raw.trim());
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("strconv.ParseFloat: parsing \"" + raw + "\": invalid syntax");
-        }
+        return GoValues.parseFloat(raw.trim());
     }
-  }
-
-  // go-humanize's ParseBytes: "42", "1.5 MB" (SI), "2KiB" (IEC), case-insensitive.
-  private static double bytes(String raw) {
-    int i = 0;
-    while (i < raw.length() && (Character.isDigit(raw.charAt(i)) || raw.charAt(i) == '.')) {
-      i++;
-    }
-    if (i == 0) {
-      throw new IllegalArgumentException("invalid size " + raw);
-    }
-    double number = Double.parseDouble(raw.substring(0, i));
-    String unit = raw.substring(i).trim().toLowerCase(java.util.Locale.ROOT);
-    String[] si = {"", "k", "m", "g", "t", "p", "e"};
-    for (int p = 0; p < si.length; p++) {
-      if (unit.equals(si[p]) || unit.equals(si[p] + "b")) {
-        return Math.floor(number * Math.pow(1000, p));
-      }
-      if (p > 0 && (unit.equals(si[p] + "ib") || unit.equals(si[p] + "i"))) {
-        return Math.floor(number * Math.pow(1024, p));
-      }
-    }
-    throw new IllegalArgumentException("unhandled size name: " + unit);
   }
 
   private static LogQueryException pipelineError(String error, Map<String, String> labels) {
@@ -591,10 +568,8 @@ final class MetricEngine {
 
   private Matrix aggregate(LogQlExpr.VectorAgg a, Matrix m) {
     switch (a.op()) {
-      case "sort":
-        return new Matrix(m.series(), "asc");
-      case "sort_desc":
-        return new Matrix(m.series(), "desc");
+      case "sort", "sort_desc":
+        return sortByValue(m, a.op().equals("sort_desc"));
       case "topk", "bottomk":
         return select(a, m);
       default:
@@ -670,6 +645,114 @@ final class MetricEngine {
       out.add(s);
     }
     return new Matrix(out, null);
+  }
+
+  /**
+   * {@code sort}/{@code sort_desc}: an instant answer ordered by value, NaN last either way, as
+   * Loki's heaps leave it (ties keep their order). A range answer is ordered by labels anyway.
+   */
+  private static Matrix sortByValue(Matrix m, boolean descending) {
+    List<Series> sorted = new ArrayList<>(m.series());
+    Comparator<Series> byValue =
+        (x, y) -> {
+          if (x.size == 0 || y.size == 0) {
+            return Boolean.compare(x.size == 0, y.size == 0);
+          }
+          double vx = x.values[0];
+          double vy = y.values[0];
+          if (Double.isNaN(vx) || Double.isNaN(vy)) {
+            return Boolean.compare(Double.isNaN(vx), Double.isNaN(vy));
+          }
+          return descending ? Double.compare(vy, vx) : Double.compare(vx, vy);
+        };
+    sorted.sort(byValue);
+    return new Matrix(sorted, descending ? "desc" : "asc");
+  }
+
+  // ---- label_replace
+
+  private Matrix labelReplace(LogQlExpr.LabelReplace r, Matrix m) {
+    List<Series> out = new ArrayList<>();
+    for (Series s : m.series()) {
+      String src = s.labels.getOrDefault(r.src(), "");
+      java.util.regex.Matcher match = r.regex().matcher(src);
+      if (!match.matches()) {
+        out.add(s);
+        continue;
+      }
+      String value = expand(r.replacement(), match);
+      Map<String, String> labels = new TreeMap<>(s.labels);
+      labels.remove(r.dst());
+      if (!value.isEmpty()) {
+        labels.put(r.dst(), value);
+      }
+      Series o = new Series(labels);
+      o.size = s.size;
+      o.steps = s.steps;
+      o.values = s.values;
+      out.add(o);
+    }
+    return new Matrix(out, m.order());
+  }
+
+  /**
+   * Go's {@code Regexp.Expand}: {@code $1}, {@code ${1}}, {@code $name}, {@code ${name}} (a name
+   * runs as far as letters, digits and "_" go, so {@code $1x} is the group "1x"), {@code $$} a
+   * dollar; a group that does not exist or did not take part expands to nothing.
+   */
+  static String expand(String template, java.util.regex.Matcher m) {
+    StringBuilder out = new StringBuilder();
+    int k = 0;
+    while (k < template.length()) {
+      char c = template.charAt(k);
+      if (c != '$' || k + 1 == template.length()) {
+        out.append(c);
+        k++;
+        continue;
+      }
+      if (template.charAt(k + 1) == '$') {
+        out.append('$');
+        k += 2;
+        continue;
+      }
+      String name;
+      int next;
+      if (template.charAt(k + 1) == '{') {
+        int close = template.indexOf('}', k + 2);
+        name = close < 0 ? "" : template.substring(k + 2, close);
+        next = close + 1;
+        if (name.isEmpty() || !name.chars().allMatch(ch -> Character.isLetterOrDigit(ch) || ch == '_')) {
+          out.append('$');
+          k++;
+          continue;
+        }
+      } else {
+        int end = k + 1;
+        while (end < template.length() && (Character.isLetterOrDigit(template.charAt(end)) || template.charAt(end) == '_')) {
+          end++;
+        }
+        name = template.substring(k + 1, end);
+        next = end;
+        if (name.isEmpty()) {
+          out.append('$');
+          k++;
+          continue;
+        }
+      }
+      String group = null;
+      try {
+        group = name.chars().allMatch(Character::isDigit)
+            ? (name.length() < 9 && Integer.parseInt(name) <= m.groupCount() ? m.group(Integer.parseInt(name)) : null)
+            : m.group(name);
+      } catch (IllegalArgumentException e) {
+        // no group of that name: expands to nothing, as in Go
+      }
+      if (group != null) {
+        out.append(group);
+      }
+      k = next;
+    }
+    return out.toString();
   }
 
   private Matrix select(LogQlExpr.VectorAgg a, Matrix m) {
@@ -799,7 +882,7 @@ final class MetricEngine {
       }
       out.add(o);
     }
-    return new Matrix(out, null);
+    return new Matrix(out, m.order()); // sort(x) * 2 stays sorted, as in Loki
   }
 
   private static Map<String, String> signature(Map<String, String> labels, LogQlExpr.Matching matching) {

@@ -60,7 +60,7 @@ class LokiMetricQueryTest {
   /**
    * Gateway (namespace edge), logfmt, minutes before NOW: -9 info GET /a 250ms 1KB; -8 info GET /b
    * 500ms 2KB; -7 error POST /a 500 1s 1KiB; -4 info GET /a 1750ms 500B; -3 warn GET /a 404
-   * latency "abc" 1KB; -1 info, an unterminated quote (a logfmt error).
+   * latency "abc" 1KB; -1 info, an unterminated quote (an error only for logfmt --strict).
    */
   static LuceneLogStore seeded(Path dir) {
     try {
@@ -209,7 +209,7 @@ class LokiMetricQueryTest {
         .containsExactly(Map.entry("{\"service_name\":\"checkout\"}", "1"), Map.entry("{\"service_name\":\"payments\"}", "2"));
     assertThat(vector(ok(instant("avg(count_over_time({service_namespace=\"shop\"}[1h]))"))))
         .containsExactly(Map.entry("{}", "1.25"));
-    String perPath = "sum by (path) (count_over_time({service_name=\"gateway\"} | logfmt | __error__=\"\" [10m]))";
+    String perPath = "sum by (path) (count_over_time({service_name=\"gateway\"} | logfmt --strict | __error__=\"\" [10m]))";
     assertThat(vector(ok(instant("topk(1, " + perPath + ")")))).containsExactly(Map.entry("{\"path\":\"/a\"}", "4"));
     assertThat(vector(ok(instant("bottomk(1, " + perPath + ")")))).containsExactly(Map.entry("{\"path\":\"/b\"}", "1"));
   }
@@ -252,7 +252,7 @@ class LokiMetricQueryTest {
     assertThat(vector(ok(instant(all + " * 60")))).containsExactly(Map.entry("{}", "360"));
     assertThat(vector(ok(instant("sum(rate({service_name=\"gateway\"}[10m])) * 600 - 1")))).containsExactly(Map.entry("{}", "5"));
     assertThat(vector(ok(instant("2 ^ 3 ^ 2 * " + all)))).containsExactly(Map.entry("{}", "3072"));
-    String perPath = "sum by (path) (count_over_time({service_name=\"gateway\"} | logfmt | __error__=\"\" [10m]))";
+    String perPath = "sum by (path) (count_over_time({service_name=\"gateway\"} | logfmt --strict | __error__=\"\" [10m]))";
     String errors = "sum by (path) (count_over_time({service_name=\"gateway\"} | logfmt | status >= 500 [10m]))";
     assertThat(vector(ok(instant(errors + " / " + perPath)))).containsExactly(Map.entry("{\"path\":\"/a\"}", "0.25"));
     assertThat(vector(ok(instant(perPath + " > 1")))).containsExactly(Map.entry("{\"path\":\"/a\"}", "4"));
@@ -264,6 +264,52 @@ class LokiMetricQueryTest {
     JsonNode scalar = ok(instant("1 + 2 * 3"));
     assertThat(scalar.get("data").get("resultType").asText()).isEqualTo("scalar");
     assertThat(scalar.get("data").get("result").get(1).asText()).isEqualTo("7");
+  }
+
+  @Test
+  void logQueriesFilterOnDurationsAndSizes() {
+    // 1s/1KiB passes; the "abc" latency keeps its line with a LabelFilterErr; 1750ms/500B fails on size
+    JsonNode body = ok(range("{service_name=\"gateway\"} | logfmt | latency > 500ms and size >= 1KB", 600, null));
+    List<String> errors = new ArrayList<>();
+    for (JsonNode stream : body.at("/data/result")) {
+      errors.add(stream.at("/stream/__error__").asText() + " x" + stream.get("values").size());
+    }
+    assertThat(errors).containsExactlyInAnyOrder(" x1", "LabelFilterErr x1");
+    JsonNode clean =
+        ok(range("{service_name=\"gateway\"} | logfmt | latency > 500ms and size >= 1KB | __error__=\"\"", 600, null));
+    assertThat(clean.at("/data/result/0/values/0/1").asText()).contains("latency=1s");
+  }
+
+  @Test
+  void sortOrdersAnInstantVectorByValue() {
+    // per path over the gateway lines: /a 4, /b 1; per method: GET 4, POST 1 (the -1 line has neither)
+    String perPath = "sum by (path) (count_over_time({service_name=\"gateway\"} | logfmt | path!=\"\" [10m]))";
+    String perStatus = "sum by (status) (count_over_time({service_name=\"gateway\"} | logfmt | status!=\"\" [10m]))";
+    // status 200: 3, 500: 1, 404: 1; by labels the order would be 200, 404, 500
+    assertThat(vector(ok(instant("sort(" + perStatus + ")"))).values()).containsExactly("1", "1", "3");
+    assertThat(vector(ok(instant("sort_desc(" + perStatus + ")"))).values()).containsExactly("3", "1", "1");
+    assertThat(vector(ok(instant("sort(" + perPath + ")"))).keySet())
+        .containsExactly("{\"path\":\"/b\"}", "{\"path\":\"/a\"}");
+    assertThat(vector(ok(instant("sort(" + perPath + ") * 2"))).values()).containsExactly("2", "8");
+    // (count - 4) / (count - 4): /a is 0/0, NaN, which goes last either way
+    String nan = "(" + perPath + " - 4) / (" + perPath + " - 4)";
+    assertThat(vector(ok(instant("sort(" + nan + ")"))).values()).containsExactly("1", "NaN");
+    assertThat(vector(ok(instant("sort_desc(" + nan + ")"))).values()).containsExactly("1", "NaN");
+  }
+
+  @Test
+  void labelReplaceRewritesSeriesLabels() {
+    String perPath = "sum by (path) (count_over_time({service_name=\"gateway\"} | logfmt | path!=\"\" [10m]))";
+    assertThat(vector(ok(instant("label_replace(" + perPath + ", \"route\", \"r-$1\", \"path\", \"/(.*)\")"))))
+        .containsExactly(
+            Map.entry("{\"path\":\"/a\",\"route\":\"r-a\"}", "4"), Map.entry("{\"path\":\"/b\",\"route\":\"r-b\"}", "1"));
+    // no match leaves the series as it was; an empty result removes the label; ${1}x and $$ as in Go
+    assertThat(vector(ok(instant("label_replace(" + perPath + ", \"route\", \"x\", \"path\", \"/b\")"))).keySet())
+        .containsExactly("{\"path\":\"/a\"}", "{\"path\":\"/b\",\"route\":\"x\"}");
+    assertThat(vector(ok(instant("label_replace(" + perPath + ", \"path\", \"\", \"path\", \"/a\")"))).keySet())
+        .containsExactly("{}", "{\"path\":\"/b\"}");
+    assertThat(vector(ok(instant("label_replace(" + perPath + ", \"route\", \"${1}x$$\", \"path\", \"/(a)\")"))).keySet())
+        .contains("{\"path\":\"/a\",\"route\":\"ax$\"}");
   }
 
   @Test
@@ -289,11 +335,14 @@ class LokiMetricQueryTest {
 
   @Test
   void pipelineErrorsMustBeHandled() {
-    assertThat(bad(instant("sum(count_over_time({service_name=\"gateway\"} | logfmt [10m]))")))
+    // Loki 3's logfmt skips a malformed pair; only --strict records the LogfmtParserErr
+    assertThat(vector(ok(instant("sum(count_over_time({service_name=\"gateway\"} | logfmt [10m]))"))))
+        .containsExactly(Map.entry("{}", "6"));
+    assertThat(bad(instant("sum(count_over_time({service_name=\"gateway\"} | logfmt --strict [10m]))")))
         .contains("pipeline error: 'LogfmtParserErr'");
     assertThat(vector(ok(instant("sum(count_over_time({service_name=\"gateway\"} | logfmt | drop __error__ [10m]))"))))
         .containsExactly(Map.entry("{}", "6"));
-    assertThat(vector(ok(instant("sum(count_over_time({service_name=\"gateway\"} | logfmt | __error__=\"\" [10m]))"))))
+    assertThat(vector(ok(instant("sum(count_over_time({service_name=\"gateway\"} | logfmt --strict | __error__=\"\" [10m]))"))))
         .containsExactly(Map.entry("{}", "5"));
     assertThat(bad(instant("sum(sum_over_time({service_name=\"gateway\"} | logfmt | __error__=\"\" | unwrap duration(latency) [10m]))")))
         .contains("SampleExtractionErr");
@@ -312,8 +361,10 @@ class LokiMetricQueryTest {
     assertThat(bad(instant("sum_over_time({service_name=\"x\"}[5m])"))).contains("without unwrap");
     assertThat(bad(instant("count_over_time({service_name=\"x\"} | logfmt | unwrap n [5m])"))).contains("with unwrap");
     assertThat(bad(instant("rate({service_name=\"x\"}[5x])"))).contains("invalid duration");
-    assertThat(bad(instant("label_replace(rate({service_name=\"x\"}[5m]), \"a\", \"$1\", \"b\", \"(.*)\")")))
-        .contains("unsupported function label_replace");
+    assertThat(bad(instant("label_replace(rate({service_name=\"x\"}[5m]), \"a\", \"$1\", \"b\", \"(.*\")")))
+        .contains("invalid regex in label_replace");
+    assertThat(bad(instant("label_replace(rate({service_name=\"x\"}[5m]), \"a\", \"$1\", \"b\")")))
+        .contains("five arguments");
     assertThat(bad(instant("sum(rate({service_name=\"x\"}[5m])) / on (a) group_left rate({service_name=\"y\"}[5m])")))
         .contains("group_left");
     assertThat(bad(instant("sum(rate({service_name=\"x\"}[5m]) ) )"))).contains("col ");
