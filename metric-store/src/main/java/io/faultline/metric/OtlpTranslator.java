@@ -51,7 +51,8 @@ import java.util.TreeMap;
  *       target_info} only (with {@code job}/{@code instance}, sampled every 2.5 minutes across the
  *       batch's time span), and only when there is at least one of {@code job}/{@code instance}.
  *   <li>Gauges and sums as samples; monotonic sums are counters. DELTA sums and histograms are
- *       turned into cumulative series here, per series, in memory (and in the head snapshot): a
+ *       turned into cumulative series here (non-monotonic DELTA sums never get here: the
+ *       collector refuses them, as the specification requires), per series, in memory (and in the head snapshot): a
  *       delta point at or before the last one of its series is dropped.
  *   <li>Histograms as classic {@code _bucket{le}} (cumulative, {@code le} formatted as Go's
  *       {@code FormatFloat(b, 'f', -1)}, plus {@code +Inf}), {@code _sum} (when set) and {@code

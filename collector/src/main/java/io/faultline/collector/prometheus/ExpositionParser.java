@@ -24,7 +24,10 @@ import java.util.Set;
  * value is absent. Text 0.0.4: {@code # HELP} and {@code # TYPE} lines, other comments ignored,
  * timestamps in integer milliseconds. OpenMetrics: {@code # HELP}, {@code # TYPE}, {@code # UNIT},
  * timestamps in (fractional) seconds, exemplars after {@code #} skipped, and the body must end with
- * {@code # EOF}.
+ * {@code # EOF}. A repeated {@code # TYPE} line is accepted (the last wins), and under a histogram's
+ * or summary's TYPE the {@code le} / {@code quantile} values are rewritten as OpenMetrics floats
+ * ({@code 1} → {@code 1.0}), both as Prometheus 3 does. An error carries the number of samples
+ * read before it, which the scrape reports as {@code scrape_samples_scraped}.
  *
  * <p>Stateless and thread-safe.
  */
@@ -98,6 +101,8 @@ final class ExpositionParser {
     private final boolean om;
     private final List<Sample> samples = new ArrayList<>();
     private final Map<String, String[]> families = new LinkedHashMap<>();
+    /** The type of the last {@code # TYPE} line, which Prometheus' parsers apply to what follows. */
+    private String lastType = "";
     private int pos;
     private int line;
     private int lineStart;
@@ -109,6 +114,15 @@ final class ExpositionParser {
     }
 
     Exposition parse() {
+      try {
+        return parseAll();
+      } catch (ExpositionException e) {
+        // Prometheus still reports the samples it read before the error as scraped
+        throw new ExpositionException(e.getMessage(), samples.size());
+      }
+    }
+
+    private Exposition parseAll() {
       while (pos < s.length()) {
         line++;
         lineStart = pos;
@@ -188,10 +202,8 @@ final class ExpositionParser {
           if (!(om ? OPENMETRICS_TYPES : TEXT_TYPES).contains(type)) {
             throw error("invalid metric type '" + abbreviate(type) + "'");
           }
-          if (!family[0].isEmpty()) {
-            throw error("second # TYPE line for metric '" + abbreviate(name) + "'");
-          }
-          family[0] = type;
+          family[0] = type; // a repeated TYPE line is accepted, as Prometheus does; the last wins
+          lastType = type;
           break;
         case "HELP":
           family[1] = unescape(rest, om);
@@ -236,7 +248,31 @@ final class ExpositionParser {
           throw error("unexpected '" + abbreviate(s.substring(pos, end)) + "' after the sample");
         }
       }
+      normalizeFloatLabels(labels);
       samples.add(new Sample(name, labels.toArray(new String[0]), value, ts));
+    }
+
+    /**
+     * Prometheus 3's {@code normalizeFloatsInLabelValues}: under a histogram's TYPE the {@code le}
+     * values, under a summary's the {@code quantile} values, are written as OpenMetrics writes
+     * floats ({@code le="1"} becomes {@code 1.0}, {@code 0.50} becomes {@code 0.5}), so that every
+     * exposition of the same bucket gives the same series.
+     */
+    private void normalizeFloatLabels(List<String> labels) {
+      String label =
+          lastType.equals("histogram") ? "le" : lastType.equals("summary") ? "quantile" : null;
+      if (label == null) {
+        return;
+      }
+      for (int i = 0; i < labels.size(); i += 2) {
+        if (labels.get(i).equals(label)) {
+          try {
+            labels.set(i + 1, GoFloat.formatOpenMetrics(GoFloat.parse(labels.get(i + 1))));
+          } catch (NumberFormatException e) {
+            // not a number: kept as it is, as Prometheus does
+          }
+        }
+      }
     }
 
     /** Reads the label pairs after '{' up to and including '}'; returns the metric name. */

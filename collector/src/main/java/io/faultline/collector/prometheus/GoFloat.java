@@ -4,6 +4,7 @@
  */
 package io.faultline.collector.prometheus;
 
+import java.math.BigDecimal;
 import java.util.Locale;
 
 /**
@@ -52,5 +53,55 @@ final class GoFloat {
       }
     }
     return Double.parseDouble(s);
+  }
+
+  /**
+   * Prometheus' {@code formatOpenMetricsFloat}: Go's shortest {@code 'g'} form, with {@code .0}
+   * added to a whole number ({@code 1.0}, {@code 1000.0}, {@code 0.5}, {@code 1e+06}, {@code +Inf}).
+   */
+  static String formatOpenMetrics(double f) {
+    if (f == 1) {
+      return "1.0";
+    }
+    if (f == 0) {
+      return "0.0";
+    }
+    if (f == -1) {
+      return "-1.0";
+    }
+    if (Double.isNaN(f)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(f)) {
+      return f > 0 ? "+Inf" : "-Inf";
+    }
+    String g = shortestG(f);
+    return g.indexOf('e') >= 0 || g.indexOf('.') >= 0 ? g : g + ".0";
+  }
+
+  /** Go's {@code strconv.FormatFloat(f, 'g', -1, 64)} of a finite, non-zero f. */
+  private static String shortestG(double f) {
+    BigDecimal d = new BigDecimal(Double.toString(Math.abs(f))).stripTrailingZeros();
+    String digits = d.unscaledValue().toString();
+    int exp = digits.length() - 1 - d.scale();
+    StringBuilder sb = new StringBuilder();
+    if (f < 0) {
+      sb.append('-');
+    }
+    if (exp < -4 || exp >= 6) { // shortest 'g' switches to 'e' at an exponent of 6 (eprec)
+      sb.append(digits.charAt(0));
+      if (digits.length() > 1) {
+        sb.append('.').append(digits, 1, digits.length());
+      }
+      sb.append('e').append(exp < 0 ? '-' : '+');
+      int a = Math.abs(exp);
+      if (a < 10) {
+        sb.append('0');
+      }
+      sb.append(a);
+    } else {
+      sb.append(d.toPlainString());
+    }
+    return sb.toString();
   }
 }

@@ -55,6 +55,9 @@ final class ScrapeLoop {
   /** How often metadata is sent again although unchanged, as Prometheus' remote write does. */
   static final Duration METADATA_EVERY = Duration.ofMinutes(10);
 
+  /** How far ahead of the scrape an explicit sample timestamp may be (Prometheus: 10 minutes). */
+  static final Duration MAX_AHEAD = Duration.ofMinutes(10);
+
   private static final Logger LOG = LoggerFactory.getLogger(ScrapeLoop.class);
 
   /** Code point order, which is UTF-8 byte order: the order remote write wants labels in. */
@@ -134,7 +137,12 @@ final class ScrapeLoop {
       }
       append(exposition.samples(), t, out, current);
       families = exposition.families();
-    } catch (IOException | ExpositionException | ScrapeFailure e) {
+    } catch (ExpositionException e) {
+      error = e.getMessage();
+      out.clear();
+      current.clear();
+      scraped = e.samplesBefore(); // what Prometheus reports for a body that breaks off
+    } catch (IOException | ScrapeFailure e) {
       error = e.getMessage();
       out.clear();
       current.clear();
@@ -240,6 +248,9 @@ final class ScrapeLoop {
         continue; // Prometheus keeps the first of duplicate samples in one scrape
       }
       if (s.hasTimestamp()) {
+        if (s.timestampMs() > t + MAX_AHEAD.toMillis()) {
+          continue; // Prometheus' timeLimitAppender drops it as out of bounds; the scrape goes on
+        }
         out.add(series(labels, s.value(), s.timestampMs()));
       } else {
         current.put(key, labels);

@@ -141,11 +141,50 @@ class ExpositionParserTest {
     assertError("x{1a=\"b\"} 1\n", Format.TEXT, "invalid label name");
     assertError("9x 1\n", Format.TEXT, "invalid metric name");
     assertError("# TYPE x bogus\nx 1\n", Format.TEXT, "invalid metric type 'bogus'");
-    assertError("# TYPE x gauge\n# TYPE x gauge\n", Format.TEXT, "second # TYPE");
     assertError("x 1 2 3\n", Format.TEXT, "unexpected '3'");
     assertError("x 1\n", Format.OPENMETRICS, "does not end with '# EOF'");
     assertError("x 1\n# EOF\ny 2\n", Format.OPENMETRICS, "content after '# EOF'");
     assertError("x 1 NaN\n# EOF\n", Format.OPENMETRICS, "invalid timestamp");
+  }
+
+  @Test
+  void aRepeatedTypeLineIsAcceptedAndTheLastWins() {
+    for (Format f : Format.values()) {
+      String body = "# TYPE x gauge\n# TYPE x counter\nx 1\n" + (f == Format.OPENMETRICS ? "# EOF\n" : "");
+      Exposition e = ExpositionParser.parse(body, f);
+      assertThat(e.samples()).hasSize(1);
+      assertThat(e.families().get("x").type()).isEqualTo("counter");
+    }
+  }
+
+  @Test
+  void bucketAndQuantileValuesAreWrittenAsOpenMetricsFloats() {
+    String body =
+        "# TYPE h histogram\n"
+            + "h_bucket{le=\"1\"} 1\nh_bucket{le=\"10\"} 2\nh_bucket{le=\"0.50\"} 0\n"
+            + "h_bucket{le=\"1e3\"} 3\nh_bucket{le=\"1000000\"} 3\nh_bucket{le=\"+Inf\"} 4\n"
+            + "h_bucket{le=\"0.00001\"} 0\nh_bucket{le=\"high\"} 0\n"
+            + "# TYPE s summary\n"
+            + "s{quantile=\"1\"} 5\ns{quantile=\"0.990\"} 4\n"
+            + "# TYPE g gauge\n"
+            + "g{le=\"1\",quantile=\"0.50\"} 1\n";
+    List<String> values =
+        ExpositionParser.parse(body, Format.TEXT).samples().stream()
+            .map(x -> x.labels()[1])
+            .toList();
+    assertThat(values)
+        .containsExactly(
+            "1.0", "10.0", "0.5", "1000.0", "1e+06", "+Inf", "1e-05", "high", "1.0", "0.99", "1");
+  }
+
+  @Test
+  void anErrorTellsHowManySamplesCameBeforeIt() {
+    assertThatThrownBy(() -> ExpositionParser.parse("a 1\nb 2\nthis is a bad line\n", Format.TEXT))
+        .isInstanceOfSatisfying(
+            ExpositionException.class, e -> assertThat(e.samplesBefore()).isEqualTo(2));
+    assertThatThrownBy(() -> ExpositionParser.parse("a 1\nb 2\n", Format.OPENMETRICS))
+        .isInstanceOfSatisfying(
+            ExpositionException.class, e -> assertThat(e.samplesBefore()).isEqualTo(2));
   }
 
   @Test

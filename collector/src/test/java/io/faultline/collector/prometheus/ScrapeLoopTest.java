@@ -125,6 +125,21 @@ class ScrapeLoopTest {
     assertThat(value(byKey, "up")).isZero();
     assertThat(byKey).doesNotContainKey("ok{env=prod,instance=10.0.0.1:9100,job=api}");
     assertThat(loop.status().lastError()).contains("line 2");
+    // Prometheus counts what it read before the broken line
+    assertThat(value(byKey, "scrape_samples_scraped")).isEqualTo(1);
+  }
+
+  @Test
+  void samplesMoreThanTenMinutesAheadAreDropped() {
+    long now = clock.instant().toEpochMilli();
+    fetcher.body =
+        "near " + 1 + " " + (now + Duration.ofMinutes(9).toMillis()) + "\n"
+            + "far 2 " + (now + Duration.ofHours(2).toMillis()) + "\n";
+    loop.scrape();
+    Map<String, TimeSeries> byKey = byKey(lastWrite());
+    assertThat(value(byKey, "up")).isEqualTo(1);
+    assertThat(byKey).containsKey("near{env=prod,instance=10.0.0.1:9100,job=api}");
+    assertThat(byKey).doesNotContainKey("far{env=prod,instance=10.0.0.1:9100,job=api}");
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import io.opentelemetry.proto.collector.metrics.v1.MetricsServiceGrpc;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.DataPointFlags;
 import io.opentelemetry.proto.metrics.v1.Exemplar;
 import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
@@ -268,13 +269,24 @@ final class MetricsSignal
             + temporality
             + "; it must be CUMULATIVE or DELTA";
       }
+      if (metric.getDataCase() == Metric.DataCase.SUM
+          && temporality == AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA
+          && !metric.getSum().getIsMonotonic()) {
+        // the specification's Prometheus mapping: such a sum MUST be dropped (there is no
+        // cumulative value to rebuild from changes that may go either way)
+        return owner
+            + " is a non-monotonic DELTA sum, which has no Prometheus form; send it with"
+            + " CUMULATIVE temporality, or as a gauge";
+      }
       return null;
     }
   }
 
   private static String numberProblem(NumberDataPoint p) {
+    // a point flagged "no recorded value" needs none: it is a stale marker, as Prometheus keeps it
     return p.getValueCase() == NumberDataPoint.ValueCase.VALUE_NOT_SET
-        ? "has no value (as_double or as_int)"
+            && (p.getFlags() & DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE) == 0
+        ? "has no value (as_double or as_int, or the no-recorded-value flag)"
         : null;
   }
 

@@ -11,6 +11,7 @@ import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.DataPointFlags;
 import io.opentelemetry.proto.metrics.v1.ExponentialHistogram;
 import io.opentelemetry.proto.metrics.v1.ExponentialHistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Gauge;
@@ -109,6 +110,37 @@ class MetricsSignalTest {
     assertThat(v.request().getResourceMetrics(0).getScopeMetrics(0).getMetricsList())
         .singleElement()
         .satisfies(m -> assertThat(m.getHistogram().getDataPoints(0).getExplicitBoundsList()).containsExactly(1.0, 2.0));
+  }
+
+  @Test
+  void aNonMonotonicDeltaSumIsRejectedAsTheSpecificationSays() {
+    Metric delta = sum("queue_depth", AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA, 5, -2);
+    Metric upDown =
+        delta.toBuilder().setSum(delta.getSum().toBuilder().setIsMonotonic(false)).build();
+    Metric monotonic = sum("requests", AggregationTemporality.AGGREGATION_TEMPORALITY_DELTA, 5, 7);
+    Validation<ExportMetricsServiceRequest> v =
+        MetricsSignal.INSTANCE.validate(request(upDown, monotonic), LIMITS);
+    assertThat(v.accepted()).isEqualTo(2);
+    assertThat(v.rejected()).containsExactlyEntriesOf(java.util.Map.of(RejectReason.INVALID_METRIC, 2L));
+    assertThat(v.errorMessage()).contains("'queue_depth'", "non-monotonic DELTA sum");
+    assertThat(names(v.request())).containsExactly("requests");
+  }
+
+  @Test
+  void aPointWithNoRecordedValueNeedsNoValue() {
+    Metric stale =
+        Metric.newBuilder()
+            .setName("g")
+            .setGauge(
+                Gauge.newBuilder()
+                    .addDataPoints(
+                        NumberDataPoint.newBuilder()
+                            .setTimeUnixNano(1)
+                            .setFlags(DataPointFlags.DATA_POINT_FLAGS_NO_RECORDED_VALUE_MASK_VALUE)))
+            .build();
+    Validation<ExportMetricsServiceRequest> v = MetricsSignal.INSTANCE.validate(request(stale), LIMITS);
+    assertThat(v.accepted()).isEqualTo(1);
+    assertThat(v.rejected()).isEmpty();
   }
 
   @Test
