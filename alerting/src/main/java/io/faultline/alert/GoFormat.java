@@ -4,6 +4,7 @@
  */
 package io.faultline.alert;
 
+import io.faultline.core.metric.ShortestDecimal;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -29,7 +30,7 @@ final class GoFormat {
     if (v == 0) {
       return new Digits("", 0);
     }
-    return digits(new BigDecimal(Double.toString(Math.abs(v))));
+    return digits(ShortestDecimal.of(Math.abs(v)));
   }
 
   private static Digits rounded(double v, int precision) {

@@ -4,6 +4,7 @@
  */
 package io.faultline.alert;
 
+import io.faultline.core.metric.ShortestDecimal;
 import java.io.StringReader;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -266,7 +267,7 @@ final class SloFiles {
   }
 
   private static String bucket(String sel, double le) {
-    String l = new BigDecimal(Double.toString(le)).stripTrailingZeros().toPlainString();
+    String l = ShortestDecimal.plain(le);
     return "sum(rate(traces_spanmetrics_latency_bucket{" + sel + ",le=\"" + l
         + "\"}[{{.window}}]))";
   }

@@ -19,6 +19,7 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
+import io.faultline.core.metric.ShortestDecimal;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -500,17 +501,51 @@ final class OtlpTranslator {
       case STRING_VALUE -> v.getStringValue();
       case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
       case INT_VALUE -> Long.toString(v.getIntValue());
-      case DOUBLE_VALUE -> formatFloat(v.getDoubleValue());
+      case DOUBLE_VALUE -> {
+        double d = v.getDoubleValue();
+        yield Double.isNaN(d) || Double.isInfinite(d)
+            ? "json: unsupported value: " + formatFloat(d) // pdata's text for these, verbatim
+            : es6Float(d);
+      }
       case BYTES_VALUE -> Base64.getEncoder().encodeToString(v.getBytesValue().toByteArray());
       case ARRAY_VALUE, KVLIST_VALUE -> json(v);
       default -> "";
     };
   }
 
+  /** Go's json.Marshal of the value, or "" when it fails (a NaN or infinity inside), as pdata. */
   private static String json(AnyValue v) {
     StringBuilder sb = new StringBuilder();
-    json(v, sb);
+    try {
+      json(v, sb);
+    } catch (IllegalArgumentException nonFinite) {
+      return "";
+    }
     return sb.toString();
+  }
+
+  /**
+   * pdata's {@code float64AsString}, which is encoding/json's number form (ES6's): plain decimals,
+   * exponent form below 1e-6 and from 1e21, without exponent padding ({@code 1e-7}, {@code
+   * 1e+21}).
+   */
+  static String es6Float(double f) {
+    double abs = Math.abs(f);
+    if (abs != 0 && (abs < 1e-6 || abs >= 1e21)) {
+      BigDecimal d = ShortestDecimal.of(abs);
+      String digits = d.unscaledValue().toString();
+      int exp = digits.length() - 1 - d.scale();
+      StringBuilder sb = new StringBuilder();
+      if (f < 0) {
+        sb.append('-');
+      }
+      sb.append(digits.charAt(0));
+      if (digits.length() > 1) {
+        sb.append('.').append(digits, 1, digits.length());
+      }
+      return sb.append('e').append(exp < 0 ? '-' : '+').append(Math.abs(exp)).toString();
+    }
+    return formatFloat(f);
   }
 
   private static void json(AnyValue v, StringBuilder sb) {
@@ -521,10 +556,9 @@ final class OtlpTranslator {
       case DOUBLE_VALUE -> {
         double d = v.getDoubleValue();
         if (Double.isNaN(d) || Double.isInfinite(d)) {
-          quote(formatFloat(d), sb);
-        } else {
-          sb.append(formatFloat(d));
+          throw new IllegalArgumentException("json: unsupported value");
         }
+        sb.append(es6Float(d));
       }
       case BYTES_VALUE ->
           quote(Base64.getEncoder().encodeToString(v.getBytesValue().toByteArray()), sb);
@@ -568,7 +602,8 @@ final class OtlpTranslator {
         case '\r' -> sb.append("\\r");
         case '\t' -> sb.append("\\t");
         default -> {
-          if (c < 0x20) {
+          // encoding/json also escapes what is unsafe in HTML, and the JavaScript line separators
+          if (c < 0x20 || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029) {
             sb.append(String.format("\\u%04x", (int) c));
           } else {
             sb.append(c);
@@ -587,10 +622,7 @@ final class OtlpTranslator {
     if (Double.isInfinite(f)) {
       return f > 0 ? "+Inf" : "-Inf";
     }
-    if (f == 0) {
-      return (1 / f < 0) ? "-0" : "0";
-    }
-    return new BigDecimal(Double.toString(f)).stripTrailingZeros().toPlainString();
+    return ShortestDecimal.plain(f);
   }
 
   void writeTo(DataOutput out) throws IOException {

@@ -6,7 +6,7 @@ package io.faultline.trace;
 
 import io.faultline.core.otlp.OtlpValues;
 import io.opentelemetry.proto.common.v1.AnyValue;
-import java.math.BigDecimal;
+import io.faultline.core.metric.ShortestDecimal;
 
 /**
  * Attribute values as text, the way Jaeger shows them and users type them into a tag search:
@@ -36,7 +36,7 @@ final class TagValues {
     double abs = Math.abs(d);
     if (abs >= 1e-7 && abs < 1e21) {
       // Double.toString gives the shortest digits that round-trip; only the layout differs from JS
-      return new BigDecimal(Double.toString(d)).stripTrailingZeros().toPlainString();
+      return ShortestDecimal.plain(d);
     }
     String s = Double.toString(d).replace("E", "e");
     int e = s.indexOf('e');

@@ -4,6 +4,7 @@
  */
 package io.faultline.collector.prometheus;
 
+import io.faultline.core.metric.ShortestDecimal;
 import java.math.BigDecimal;
 import java.util.Locale;
 
@@ -81,7 +82,7 @@ final class GoFloat {
 
   /** Go's {@code strconv.FormatFloat(f, 'g', -1, 64)} of a finite, non-zero f. */
   private static String shortestG(double f) {
-    BigDecimal d = new BigDecimal(Double.toString(Math.abs(f))).stripTrailingZeros();
+    BigDecimal d = ShortestDecimal.of(Math.abs(f));
     String digits = d.unscaledValue().toString();
     int exp = digits.length() - 1 - d.scale();
     StringBuilder sb = new StringBuilder();

@@ -6,6 +6,7 @@ package io.faultline.web.jaeger;
 
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.faultline.core.metric.ShortestDecimal;
 import java.math.BigDecimal;
 import java.util.Base64;
 import java.util.Comparator;
@@ -107,10 +108,10 @@ final class GoJson {
       out.append(1 / d < 0 ? "-0" : "0");
       return;
     }
-    BigDecimal exact = new BigDecimal(Double.toString(d)).stripTrailingZeros();
     double abs = Math.abs(d);
+    BigDecimal exact = ShortestDecimal.of(abs);
     if (abs >= 1e-6 && abs < 1e21) {
-      out.append(exact.toPlainString());
+      out.append(d < 0 ? "-" : "").append(exact.toPlainString());
       return;
     }
     String digits = exact.unscaledValue().abs().toString();

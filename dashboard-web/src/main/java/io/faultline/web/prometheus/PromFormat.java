@@ -4,9 +4,8 @@
  */
 package io.faultline.web.prometheus;
 
+import io.faultline.core.metric.ShortestDecimal;
 import java.math.BigDecimal;
-import java.math.MathContext;
-import java.math.RoundingMode;
 
 /**
  * Numbers exactly as Prometheus' HTTP API writes them ({@code util/jsonutil}): sample values as Go's
@@ -85,40 +84,9 @@ public final class PromFormat {
     return sb.toString();
   }
 
-  /**
-   * The shortest decimal that reads back as {@code v}, the closest such when several have that
-   * length: what Go's {@code FormatFloat(v, fmt, -1, 64)} prints. JDK 17's {@code
-   * Double.toString} is not always shortest, so it only gives an upper bound here.
-   */
+  /** The shortest decimal of positive {@code v} ({@link ShortestDecimal}). */
   static BigDecimal shortest(double v) {
-    BigDecimal exact = new BigDecimal(v);
-    int n = new BigDecimal(Double.toString(v)).stripTrailingZeros().precision();
-    BigDecimal best = closestReadingBack(exact, v, n);
-    for (int p = n - 1; p >= 1 && best != null; p--) {
-      BigDecimal candidate = closestReadingBack(exact, v, p);
-      if (candidate == null) {
-        break;
-      }
-      best = candidate;
-    }
-    return best.stripTrailingZeros();
-  }
-
-  /**
-   * Of the two {@code p}-digit decimals around positive {@code v}, the closer one that reads back
-   * as {@code v}; null when neither does. Both must be tried: next to a power of two the rounding
-   * interval is lopsided, so the nearer decimal may miss it while the farther one hits.
-   */
-  private static BigDecimal closestReadingBack(BigDecimal exact, double v, int p) {
-    BigDecimal down = exact.round(new MathContext(p, RoundingMode.FLOOR));
-    BigDecimal up = exact.round(new MathContext(p, RoundingMode.CEILING));
-    boolean downOk = down.doubleValue() == v;
-    boolean upOk = up.doubleValue() == v;
-    if (downOk && upOk) {
-      int c = exact.subtract(down).compareTo(up.subtract(exact));
-      return c <= 0 ? down : up;
-    }
-    return downOk ? down : upOk ? up : null;
+    return ShortestDecimal.of(v);
   }
 
   /** Go's {@code 'e'} form of positive digits: {@code d[.ddd]e±XX}. */

@@ -4,6 +4,7 @@
  */
 package io.faultline.metric.promql;
 
+import io.faultline.core.metric.ShortestDecimal;
 import java.math.BigDecimal;
 
 /** Go-compatible float formatting, so messages and label values match Prometheus'. */
@@ -18,10 +19,7 @@ final class Format {
     if (Double.isInfinite(f)) {
       return f > 0 ? "+Inf" : "-Inf";
     }
-    if (f == 0) {
-      return (1 / f < 0) ? "-0" : "0";
-    }
-    return new BigDecimal(Double.toString(f)).stripTrailingZeros().toPlainString();
+    return ShortestDecimal.plain(f);
   }
 
   /** fmt's %g. */
@@ -44,7 +42,7 @@ final class Format {
     if (f == 0) {
       return (1 / f < 0) ? "-0" : "0";
     }
-    BigDecimal bd = new BigDecimal(Double.toString(Math.abs(f))).stripTrailingZeros();
+    BigDecimal bd = ShortestDecimal.of(Math.abs(f));
     String digits = bd.unscaledValue().toString();
     int exp = digits.length() - 1 - bd.scale();
     String sign = f < 0 ? "-" : "";
