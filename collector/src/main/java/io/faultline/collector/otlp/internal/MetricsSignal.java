@@ -164,17 +164,29 @@ final class MetricsSignal
       switch (metric.getDataCase()) {
         case GAUGE:
           for (NumberDataPoint p : metric.getGauge().getDataPointsList()) {
-            point(metricProblem, numberProblem(p), p.getAttributesList(), p.getExemplarsList());
+            point(
+                metricProblem,
+                timed(p.getTimeUnixNano(), numberProblem(p)),
+                p.getAttributesList(),
+                p.getExemplarsList());
           }
           break;
         case SUM:
           for (NumberDataPoint p : metric.getSum().getDataPointsList()) {
-            point(metricProblem, numberProblem(p), p.getAttributesList(), p.getExemplarsList());
+            point(
+                metricProblem,
+                timed(p.getTimeUnixNano(), numberProblem(p)),
+                p.getAttributesList(),
+                p.getExemplarsList());
           }
           break;
         case HISTOGRAM:
           for (HistogramDataPoint p : metric.getHistogram().getDataPointsList()) {
-            point(metricProblem, histogramProblem(p), p.getAttributesList(), p.getExemplarsList());
+            point(
+                metricProblem,
+                timed(p.getTimeUnixNano(), histogramProblem(p)),
+                p.getAttributesList(),
+                p.getExemplarsList());
           }
           break;
         case EXPONENTIAL_HISTOGRAM:
@@ -182,14 +194,18 @@ final class MetricsSignal
               metric.getExponentialHistogram().getDataPointsList()) {
             point(
                 metricProblem,
-                exponentialProblem(p),
+                timed(p.getTimeUnixNano(), exponentialProblem(p)),
                 p.getAttributesList(),
                 p.getExemplarsList());
           }
           break;
         case SUMMARY:
           for (SummaryDataPoint p : metric.getSummary().getDataPointsList()) {
-            point(metricProblem, summaryProblem(p), p.getAttributesList(), List.of());
+            point(
+                metricProblem,
+                timed(p.getTimeUnixNano(), summaryProblem(p)),
+                p.getAttributesList(),
+                List.of());
           }
           break;
         default:
@@ -280,6 +296,17 @@ final class MetricsSignal
       }
       return null;
     }
+  }
+
+  /**
+   * A point's own problem, or else a missing time: OTLP requires {@code time_unix_nano}, and a
+   * point at the epoch would be acknowledged and then fall outside every retention unseen.
+   */
+  private static String timed(long timeUnixNano, String problem) {
+    if (problem != null || timeUnixNano != 0) {
+      return problem;
+    }
+    return "has no time_unix_nano (0); OTLP requires every data point to carry its time";
   }
 
   private static String numberProblem(NumberDataPoint p) {

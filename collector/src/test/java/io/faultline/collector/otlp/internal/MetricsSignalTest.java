@@ -69,6 +69,7 @@ class MetricsSignalTest {
                         AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
                     .addDataPoints(
                         HistogramDataPoint.newBuilder()
+                            .setTimeUnixNano(1)
                             .addAllExplicitBounds(List.of(1.0, 2.0))
                             .addAllBucketCounts(List.of(1L, 0L, 0L)))
                     .addDataPoints(
@@ -127,6 +128,20 @@ class MetricsSignalTest {
   }
 
   @Test
+  void aPointWithoutATimeIsInvalid() {
+    Metric noTime =
+        Metric.newBuilder()
+            .setName("g")
+            .setGauge(Gauge.newBuilder().addDataPoints(NumberDataPoint.newBuilder().setAsDouble(1)))
+            .build();
+    Validation<ExportMetricsServiceRequest> v =
+        MetricsSignal.INSTANCE.validate(request(noTime, gauge("ok", 1)), LIMITS);
+    assertThat(v.accepted()).isEqualTo(1);
+    assertThat(v.rejected()).containsExactlyEntriesOf(java.util.Map.of(RejectReason.INVALID_DATA_POINT, 1L));
+    assertThat(v.errorMessage()).contains("time_unix_nano");
+  }
+
+  @Test
   void aPointWithNoRecordedValueNeedsNoValue() {
     Metric stale =
         Metric.newBuilder()
@@ -165,7 +180,11 @@ class MetricsSignalTest {
   void attributeLimitsApplyToResourcesAndPoints() {
     IngestLimits tight = IngestLimits.builder().maxAttributesPerItem(1).maxAttributeValueBytes(4).build();
     NumberDataPoint longValue =
-        NumberDataPoint.newBuilder().setAsInt(1).addAttributes(kv("k", "toolong")).build();
+        NumberDataPoint.newBuilder()
+            .setTimeUnixNano(1)
+            .setAsInt(1)
+            .addAttributes(kv("k", "toolong"))
+            .build();
     Metric m = Metric.newBuilder().setName("m").setGauge(Gauge.newBuilder().addDataPoints(longValue)).build();
     Validation<ExportMetricsServiceRequest> v = MetricsSignal.INSTANCE.validate(request(m), tight);
     assertThat(v.rejected()).containsOnlyKeys(RejectReason.ATTRIBUTE_VALUE_TOO_LONG);
