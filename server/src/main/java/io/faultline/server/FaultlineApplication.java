@@ -192,6 +192,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             .maxAttributesPerItem(ingest.maxAttributesPerItem)
             .maxAttributeValueBytes(ingest.maxAttributeValueLength)
             .spanRetention(config.getTraces().retention.toJavaDuration())
+            .pointRetention(config.getMetrics().retention.toJavaDuration())
             .build();
     OtlpCollector collector = OtlpCollector.builder(pipeline).limits(limits).registry(registry).build();
     grpc =

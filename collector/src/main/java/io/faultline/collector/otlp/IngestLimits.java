@@ -33,6 +33,8 @@ import java.util.Objects;
  *       would be deleted at once, so it is rejected (reason {@code span_too_old}) and reported in
  *       {@code partialSuccess} rather than acknowledged and dropped; {@link Duration#ZERO} turns
  *       the check off. {@link #clock()} says what "now" is.
+ *   <li>{@link #pointRetention()}: the same for metric data points and the metric store's
+ *       retention (reason {@code point_too_old}).
  * </ul>
  *
  * <p>Trace and span ids are always checked: a trace id must be 16 bytes and a span id 8 bytes,
@@ -47,6 +49,7 @@ public record IngestLimits(
     int maxAttributesPerItem,
     int maxAttributeValueBytes,
     Duration spanRetention,
+    Duration pointRetention,
     Clock clock) {
 
   /** 16 MiB: the default size of a request as sent. */
@@ -76,6 +79,10 @@ public record IngestLimits(
     if (spanRetention == null || spanRetention.isNegative()) {
       throw new IllegalArgumentException(
           "spanRetention must be zero (no check) or positive, got " + spanRetention);
+    }
+    if (pointRetention == null || pointRetention.isNegative()) {
+      throw new IllegalArgumentException(
+          "pointRetention must be zero (no check) or positive, got " + pointRetention);
     }
     if (maxRequestBytes > Integer.MAX_VALUE || maxDecompressedBytes > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
@@ -107,6 +114,7 @@ public record IngestLimits(
     private int maxAttributesPerItem = DEFAULT_MAX_ATTRIBUTES_PER_ITEM;
     private int maxAttributeValueBytes = DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES;
     private Duration spanRetention = Duration.ZERO;
+    private Duration pointRetention = Duration.ZERO;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -114,6 +122,12 @@ public record IngestLimits(
     /** The trace store's retention: older spans are rejected on arrival. */
     public Builder spanRetention(Duration retention) {
       this.spanRetention = retention;
+      return this;
+    }
+
+    /** The metric store's retention: older data points are rejected on arrival. */
+    public Builder pointRetention(Duration retention) {
+      this.pointRetention = retention;
       return this;
     }
 
@@ -155,6 +169,7 @@ public record IngestLimits(
           maxAttributesPerItem,
           maxAttributeValueBytes,
           spanRetention,
+          pointRetention,
           clock);
     }
   }

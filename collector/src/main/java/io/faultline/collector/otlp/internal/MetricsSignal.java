@@ -23,6 +23,7 @@ import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -150,10 +151,16 @@ final class MetricsSignal
     private final Problem inherited;
     private final Verdicts verdicts;
     private final String owner;
+    /** Points before this (Unix nanoseconds) are older than the metric retention. */
+    private final long oldestKept;
 
     MetricCheck(Metric metric, IngestLimits limits, Problem inherited, Verdicts verdicts) {
       this.metric = metric;
       this.limits = limits;
+      this.oldestKept =
+          limits.pointRetention().isZero()
+              ? Long.MIN_VALUE
+              : (limits.clock().millis() - limits.pointRetention().toMillis()) * 1_000_000L;
       this.inherited = inherited;
       this.verdicts = verdicts;
       this.owner = "metric " + AttributeCheck.quote(metric.getName());
@@ -167,6 +174,7 @@ final class MetricsSignal
             point(
                 metricProblem,
                 timed(p.getTimeUnixNano(), numberProblem(p)),
+                p.getTimeUnixNano(),
                 p.getAttributesList(),
                 p.getExemplarsList());
           }
@@ -176,6 +184,7 @@ final class MetricsSignal
             point(
                 metricProblem,
                 timed(p.getTimeUnixNano(), numberProblem(p)),
+                p.getTimeUnixNano(),
                 p.getAttributesList(),
                 p.getExemplarsList());
           }
@@ -185,6 +194,7 @@ final class MetricsSignal
             point(
                 metricProblem,
                 timed(p.getTimeUnixNano(), histogramProblem(p)),
+                p.getTimeUnixNano(),
                 p.getAttributesList(),
                 p.getExemplarsList());
           }
@@ -195,6 +205,7 @@ final class MetricsSignal
             point(
                 metricProblem,
                 timed(p.getTimeUnixNano(), exponentialProblem(p)),
+                p.getTimeUnixNano(),
                 p.getAttributesList(),
                 p.getExemplarsList());
           }
@@ -204,6 +215,7 @@ final class MetricsSignal
             point(
                 metricProblem,
                 timed(p.getTimeUnixNano(), summaryProblem(p)),
+                p.getTimeUnixNano(),
                 p.getAttributesList(),
                 List.of());
           }
@@ -217,11 +229,28 @@ final class MetricsSignal
     private void point(
         String metricProblem,
         String pointProblem,
+        long timeUnixNano,
         List<KeyValue> attributes,
         List<Exemplar> exemplars) {
       if (!verdicts.rejectOverLimit()) {
-        verdicts.record(problem(metricProblem, pointProblem, attributes, exemplars));
+        Problem p = problem(metricProblem, pointProblem, attributes, exemplars);
+        if (p == null && timeUnixNano < oldestKept) {
+          p = tooOld(timeUnixNano);
+        }
+        verdicts.record(p);
       }
+    }
+
+    private Problem tooOld(long timeUnixNano) {
+      return new Problem(
+          RejectReason.POINT_TOO_OLD,
+          "a data point of "
+              + owner
+              + " is at "
+              + Instant.ofEpochSecond(0, timeUnixNano)
+              + ", longer ago than the metric retention of "
+              + TraceSignal.human(limits.pointRetention())
+              + ", so it would be deleted at once; check the sender's clock and timestamps");
     }
 
     /** The metric's problem comes first, then the point's, then the inherited and attributes. */

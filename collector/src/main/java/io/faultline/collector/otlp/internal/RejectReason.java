@@ -23,6 +23,7 @@ public enum RejectReason {
   TOO_MANY_ATTRIBUTES("too_many_attributes", false),
   ATTRIBUTE_VALUE_TOO_LONG("attribute_value_too_long", false),
   SPAN_TOO_OLD("span_too_old", false),
+  POINT_TOO_OLD("point_too_old", false),
   BACKPRESSURE("backpressure", false),
   SINK_FAILURE("sink_failure", false);
 

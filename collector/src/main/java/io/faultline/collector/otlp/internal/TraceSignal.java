@@ -159,7 +159,7 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
             + ", so it would be deleted at once; check the sender's clock and timestamps");
   }
 
-  private static String human(Duration d) {
+  static String human(Duration d) {
     if (d.toHours() % 24 == 0) {
       return d.toDays() + (d.toDays() == 1 ? " day" : " days");
     }

@@ -142,6 +142,32 @@ class MetricsSignalTest {
   }
 
   @Test
+  void aPointOlderThanTheMetricRetentionIsRejectedAsTooOld() {
+    java.time.Instant now = java.time.Instant.parse("2026-11-25T00:00:00Z");
+    IngestLimits limits =
+        IngestLimits.builder()
+            .pointRetention(java.time.Duration.ofDays(15))
+            .clock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))
+            .build();
+    long old = (now.toEpochMilli() - java.time.Duration.ofDays(16).toMillis()) * 1_000_000L;
+    long recent = (now.toEpochMilli() - java.time.Duration.ofDays(14).toMillis()) * 1_000_000L;
+    Metric g =
+        Metric.newBuilder()
+            .setName("g")
+            .setGauge(
+                Gauge.newBuilder()
+                    .addDataPoints(NumberDataPoint.newBuilder().setAsDouble(1).setTimeUnixNano(old))
+                    .addDataPoints(
+                        NumberDataPoint.newBuilder().setAsDouble(2).setTimeUnixNano(recent)))
+            .build();
+    Validation<ExportMetricsServiceRequest> v = MetricsSignal.INSTANCE.validate(request(g), limits);
+    assertThat(v.accepted()).isEqualTo(1);
+    assertThat(v.rejected()).containsExactlyEntriesOf(java.util.Map.of(RejectReason.POINT_TOO_OLD, 1L));
+    assertThat(v.errorMessage()).contains("retention of 15 days", "2026-11-09");
+    assertThat(v.malformed()).isFalse();
+  }
+
+  @Test
   void aPointWithNoRecordedValueNeedsNoValue() {
     Metric stale =
         Metric.newBuilder()
