@@ -689,11 +689,11 @@ public final class LokiResource {
 
   /**
    * A line's labels for its pipeline: the stream labels, then its {@link StructuredMetadata} with
-   * {@code detected_level} (the level) last, as Loki's distributor adds it.
+   * {@code detected_level} ({@link LevelDetection}) last, as Loki's distributor adds it.
    */
   static LineLabels lineLabels(LogEntry entry, Map<String, String> stream, String line) {
     Map<String, String> metadata = StructuredMetadata.of(entry);
-    metadata.put("detected_level", stream.get("level"));
+    metadata.put("detected_level", LevelDetection.detectedLevel(stream.get("level"), metadata, line));
     return new LineLabels(stream, metadata);
   }
 

@@ -322,4 +322,31 @@ class LokiStructuredMetadataTest {
     assertThat(matrix.get("resultType").asText()).isEqualTo("matrix");
     assertThat(matrix.has("encodingFlags")).isFalse();
   }
+
+  @Test
+  void detectedLevelWithoutSeverityAsLokisDistributorDetectsIt() {
+    Map<String, String> byLine = new TreeMap<>();
+    for (JsonNode stream : ok(range("{service_name=\"worker\"}", CATEGORIZE)).get("data").get("result")) {
+      for (JsonNode v : stream.get("values")) {
+        byLine.put(v.get(1).asText(), v.get(2).get("structuredMetadata").get("detected_level").asText());
+      }
+    }
+    assertThat(byLine)
+        .containsOnly(
+            Map.entry("job done", "warn"), // a level attribute, normalised
+            Map.entry("{\"msg\":\"retry\",\"log\":{\"lvl\":\"dbg\"}}", "debug"), // JSON, one level down
+            Map.entry("ts=1 Severity=err msg=\"boom\"", "error"), // logfmt, key case ignored
+            Map.entry("connection reset [WARN] retrying", "warn"), // text heuristics
+            Map.entry("{\"a\":{\"b\":{\"level\":\"error\"}}}", "unknown"), // deeper than Loki looks
+            Map.entry("tick", "verbose"), // an unknown severity text is kept
+            Map.entry("INFO: started worker", "info"),
+            Map.entry("order 42 shipped", "info")); // a severity keeps its level
+    assertThat(lines("{service_name=\"worker\"} | detected_level=\"warn\"")).hasSize(2);
+    assertThat(vector("sum by (detected_level) (count_over_time({service_name=\"worker\"}[1h]))"))
+        .containsEntry("{detected_level=warn}", "2")
+        .containsEntry("{detected_level=info}", "2")
+        .containsEntry("{detected_level=unknown}", "1");
+    // the stream label stays what the severity says
+    assertThat(onlyStream("{service_name=\"worker\"} |= \"[WARN]\"")).containsEntry("level", "unknown");
+  }
 }
