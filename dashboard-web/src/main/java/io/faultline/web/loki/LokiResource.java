@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stream labels are {@code service_name}, {@code service_namespace}, {@code
  * deployment_environment} (from resource attributes) and {@code level}; after the stream selector
- * every line also carries {@code detected_level} (as Loki's structured metadata), and the parsers
+ * every line also carries its {@link StructuredMetadata} and {@code detected_level} ({@link
+ * LevelDetection}), and the parsers
  * ({@code | json}, {@code | logfmt}, {@code | unpack}, {@code | regexp}, {@code | pattern}) add the
  * labels they extract. A log query scans at most {@value
  * #MAX_SCANNED} records matching its stream selector (newest or oldest first, as asked) while
