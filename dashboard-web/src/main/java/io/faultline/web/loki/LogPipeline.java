@@ -260,7 +260,7 @@ final class LogPipeline {
   }
 
   /** Loki's logfmt decoder (after go-logfmt), on the line's characters. */
-  private static final class LogfmtDecoder {
+  static final class LogfmtDecoder {
     private final String line;
     private int pos;
     String key;

@@ -16,6 +16,7 @@ import io.faultline.core.log.LogQueryException;
 import io.faultline.web.logs.LogJson;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -57,7 +58,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Stream labels are {@code service_name}, {@code service_namespace}, {@code
  * deployment_environment} (from resource attributes) and {@code level}; after the stream selector
- * every line also carries {@code detected_level} (as Loki's structured metadata), and the parsers
+ * every line also carries its {@link StructuredMetadata} and {@code detected_level} ({@link
+ * LevelDetection}), and the parsers
  * ({@code | json}, {@code | logfmt}, {@code | unpack}, {@code | regexp}, {@code | pattern}) add the
  * labels they extract. A log query scans at most {@value
  * #MAX_SCANNED} records matching its stream selector (newest or oldest first, as asked) while
@@ -87,6 +89,9 @@ public final class LokiResource {
   static final String STEP_TOO_SMALL =
       "exceeded maximum resolution of 11,000 points per time series. Try increasing the value of the step parameter";
   static final String ONLY_MATCHERS = "only label matchers are supported";
+  /** The request header with Loki's response encoding flags, and the one flag it knows. */
+  static final String ENCODING_FLAGS = "X-Loki-Response-Encoding-Flags";
+  static final String CATEGORIZE_LABELS = "categorize-labels";
 
   private static final Logger LOG = LoggerFactory.getLogger(LokiResource.class);
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -119,15 +124,16 @@ public final class LokiResource {
 
   @GET
   @Path("query_range")
-  public ObjectNode queryRange(@Context UriInfo uri) {
-    return queryRange(params(uri, null));
+  public ObjectNode queryRange(@Context UriInfo uri, @HeaderParam(ENCODING_FLAGS) String flags) {
+    return queryRange(params(uri, null), categorize(flags));
   }
 
   @POST
   @Path("query_range")
   @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-  public ObjectNode queryRangePost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
-    return queryRange(params(uri, form));
+  public ObjectNode queryRangePost(
+      @Context UriInfo uri, @HeaderParam(ENCODING_FLAGS) String flags, MultivaluedMap<String, String> form) {
+    return queryRange(params(uri, form), categorize(flags));
   }
 
   @GET
@@ -230,18 +236,31 @@ public final class LokiResource {
     return unsupported(endpoint);
   }
 
+  /** Whether Loki's comma-separated encoding flags ask for {@value #CATEGORIZE_LABELS}. */
+  private static boolean categorize(String flags) {
+    if (flags == null) {
+      return false;
+    }
+    for (String flag : flags.split(",")) {
+      if (flag.strip().equals(CATEGORIZE_LABELS)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static LokiParams params(UriInfo uri, MultivaluedMap<String, String> form) {
     return new LokiParams(uri.getQueryParameters(), form);
   }
 
-  private ObjectNode queryRange(LokiParams p) {
+  private ObjectNode queryRange(LokiParams p, boolean categorize) {
     return run(
         () -> {
           RangeRequest r = rangeRequest(p);
           LogQlExpr expr = LogQl.parseExpr(p.value("query"));
           checkRange(r.start(), r.end());
           if (expr instanceof LogQlExpr.Logs logs) {
-            return streams(logs.query(), r.start(), r.end(), entriesLimit(r.limit()), r.direction());
+            return streams(logs.query(), r.start(), r.end(), entriesLimit(r.limit()), r.direction(), categorize);
           }
           long startNanos = nanos(r.start());
           long span = nanos(r.end()) - startNanos;
@@ -545,8 +564,8 @@ public final class LokiResource {
         maxRecords,
         "the metric query",
         (entry, labels) -> {
-          labels.put("detected_level", labels.get("level"));
-          sink.accept(entry.timestampNanos(), LogJson.line(entry), labels);
+          String line = LogJson.line(entry);
+          sink.accept(entry.timestampNanos(), line, lineLabels(entry, labels, line));
         });
   }
 
@@ -588,8 +607,17 @@ public final class LokiResource {
     }
   }
 
-  private ObjectNode streams(LogQl ql, Instant s, Instant e, int limit, LogQuery.Direction direction) {
-    Map<Map<String, String>, List<String[]>> streams = new LinkedHashMap<>();
+  /**
+   * A log query's answer. Each line's labels are its stream labels, its structured metadata and
+   * what the pipeline parsed; by default all of them make up the line's stream, as Loki answers.
+   * With {@code categorize}, streams are keyed by the stream labels only and each value is {@code
+   * ["<ns>", "<line>", {"structuredMetadata": {...}, "parsed": {...}}]} (an empty category left
+   * out, {@code {}} when both are), with {@code "encodingFlags": ["categorize-labels"]} in {@code
+   * data}, as Loki answers Grafana.
+   */
+  private ObjectNode streams(
+      LogQl ql, Instant s, Instant e, int limit, LogQuery.Direction direction, boolean categorize) {
+    Map<Map<String, String>, List<Object[]>> streams = new LinkedHashMap<>();
     int found = 0;
     int scanned = 0;
     String lucene = prefilter(ql.selector(), s, e);
@@ -599,17 +627,25 @@ public final class LokiResource {
         LogPage page = queries.search(q);
         for (LogEntry entry : page.logs()) {
           scanned++;
-          Map<String, String> labels = labels(entry);
-          if (!selectorMatches(ql.selector(), labels)) {
+          Map<String, String> stream = labels(entry);
+          if (!selectorMatches(ql.selector(), stream)) {
             continue;
           }
-          labels.put("detected_level", labels.get("level"));
-          String line = LogPipeline.apply(ql.stages(), LogJson.line(entry), labels);
+          String text = LogJson.line(entry);
+          LineLabels labels = lineLabels(entry, stream, text);
+          String line = LogPipeline.apply(ql.stages(), text, labels);
           if (line == null) {
             continue;
           }
-          streams.computeIfAbsent(new TreeMap<>(labels), k -> new ArrayList<>())
-              .add(new String[] {Long.toString(entry.timestampNanos()), line});
+          String ns = Long.toString(entry.timestampNanos());
+          if (categorize) {
+            ObjectNode categories = JSON.objectNode();
+            putUnlessEmpty(categories, "structuredMetadata", labels.structuredMetadata());
+            putUnlessEmpty(categories, "parsed", labels.parsed());
+            streams.computeIfAbsent(labels.stream(), k -> new ArrayList<>()).add(new Object[] {ns, line, categories});
+          } else {
+            streams.computeIfAbsent(new TreeMap<>(labels), k -> new ArrayList<>()).add(new Object[] {ns, line});
+          }
           if (++found == limit) {
             break;
           }
@@ -622,6 +658,9 @@ public final class LokiResource {
     }
     ObjectNode data = JSON.objectNode();
     data.put("resultType", "streams");
+    if (categorize) {
+      data.putArray("encodingFlags").add(CATEGORIZE_LABELS);
+    }
     ArrayNode result = data.putArray("result");
     streams.forEach(
         (labels, values) -> {
@@ -629,14 +668,34 @@ public final class LokiResource {
           ObjectNode l = stream.putObject("stream");
           labels.forEach(l::put);
           ArrayNode vs = stream.putArray("values");
-          for (String[] v : values) {
-            vs.addArray().add(v[0]).add(v[1]);
+          for (Object[] v : values) {
+            ArrayNode value = vs.addArray().add((String) v[0]).add((String) v[1]);
+            if (v.length > 2) {
+              value.add((JsonNode) v[2]);
+            }
           }
         });
     ObjectNode summary = data.putObject("stats").putObject("summary");
     summary.put("totalEntriesReturned", found);
     summary.put("totalLinesProcessed", scanned);
     return success(data);
+  }
+
+  private static void putUnlessEmpty(ObjectNode o, String name, Map<String, String> labels) {
+    if (!labels.isEmpty()) {
+      ObjectNode m = o.putObject(name);
+      labels.forEach(m::put);
+    }
+  }
+
+  /**
+   * A line's labels for its pipeline: the stream labels, then its {@link StructuredMetadata} with
+   * {@code detected_level} ({@link LevelDetection}) last, as Loki's distributor adds it.
+   */
+  static LineLabels lineLabels(LogEntry entry, Map<String, String> stream, String line) {
+    Map<String, String> metadata = StructuredMetadata.of(entry);
+    metadata.put("detected_level", LevelDetection.detectedLevel(stream.get("level"), metadata, line));
+    return new LineLabels(stream, metadata);
   }
 
   /**

@@ -20,8 +20,11 @@ import java.math.BigDecimal;
 public final class PromFormat {
   private PromFormat() {}
 
-  /** jsonutil.MarshalFloat, without the quotes. */
-  static String value(double v) {
+  /**
+   * jsonutil.MarshalFloat, without the quotes: the shortest decimal, in Go's {@code 'e'} form below
+   * 1e-6 and from 1e21 on ({@code 1e-07}, {@code 1e+21}), as ECMAScript prints numbers.
+   */
+  public static String value(double v) {
     if (Double.isNaN(v)) {
       return "NaN";
     }

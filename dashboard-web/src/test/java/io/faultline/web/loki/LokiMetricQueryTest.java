@@ -182,15 +182,18 @@ class LokiMetricQueryTest {
   }
 
   @Test
-  void rateKeepsTheStreamLabels() {
+  void rateKeepsTheStreamLabelsAndStructuredMetadata() {
     // the window (-30m, 0] holds the -20m warn and the -10m error, not the -30m error: 1/1800 each
     Map<String, String> v = vector(ok(instant("rate({service_name=\"payments\"}[30m])")));
     assertThat(v).hasSize(2).containsValue("0.0005555555555555556");
+    // as in Loki, a series without grouping carries the line's structured metadata too
     JsonNode first = ok(instant("rate({service_name=\"payments\"}[30m])")).get("data").get("result").get(0).get("metric");
     assertThat(first.get("service_name").asText()).isEqualTo("payments");
     assertThat(first.get("service_namespace").asText()).isEqualTo("shop");
     assertThat(first.get("deployment_environment").asText()).isEqualTo("prod");
-    assertThat(first.get("level").asText()).isEqualTo("error");
+    assertThat(first.get("level").asText()).isEqualTo("warn");
+    assertThat(first.get("attempt").asText()).isEqualTo("2");
+    assertThat(first.get("severity_text").asText()).isEqualTo("WARN");
   }
 
   @Test
@@ -200,14 +203,17 @@ class LokiMetricQueryTest {
         .containsExactly(Map.entry("{}", "5"));
     assertThat(vector(ok(instant("sum(count_over_time({service_namespace=\"shop\"}[1h])) by (service_name)"))))
         .containsExactly(Map.entry("{\"service_name\":\"checkout\"}", "2"), Map.entry("{\"service_name\":\"payments\"}", "3"));
-    assertThat(vector(ok(instant("count without (level, detected_level) (count_over_time({service_namespace=\"shop\"}[1h]))"))))
+    // each line's structured metadata would make it a series of its own; keep the stream labels
+    String streamLabels = " | keep service_name, service_namespace, deployment_environment, level, detected_level";
+    assertThat(vector(ok(instant("count without (level, detected_level) (count_over_time({service_namespace=\"shop\"}"
+            + streamLabels + " [1h]))"))))
         .containsExactly(
             // sorted by labels as Prometheus compares them: deployment_environment < service_name
             Map.entry("{\"deployment_environment\":\"prod\",\"service_name\":\"payments\",\"service_namespace\":\"shop\"}", "2"),
             Map.entry("{\"service_name\":\"checkout\",\"service_namespace\":\"shop\"}", "2"));
-    assertThat(vector(ok(instant("max by (service_name) (count_over_time({service_namespace=\"shop\"}[1h]))"))))
+    assertThat(vector(ok(instant("max by (service_name) (count_over_time({service_namespace=\"shop\"}" + streamLabels + " [1h]))"))))
         .containsExactly(Map.entry("{\"service_name\":\"checkout\"}", "1"), Map.entry("{\"service_name\":\"payments\"}", "2"));
-    assertThat(vector(ok(instant("avg(count_over_time({service_namespace=\"shop\"}[1h]))"))))
+    assertThat(vector(ok(instant("avg(count_over_time({service_namespace=\"shop\"}" + streamLabels + " [1h]))"))))
         .containsExactly(Map.entry("{}", "1.25"));
     String perPath = "sum by (path) (count_over_time({service_name=\"gateway\"} | logfmt --strict | __error__=\"\" [10m]))";
     assertThat(vector(ok(instant("topk(1, " + perPath + ")")))).containsExactly(Map.entry("{\"path\":\"/a\"}", "4"));

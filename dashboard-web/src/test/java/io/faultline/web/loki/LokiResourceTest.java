@@ -114,7 +114,10 @@ class LokiResourceTest {
     assertThat(first.get("stream").get("service_name").asText()).isEqualTo("payments");
     assertThat(first.get("stream").get("service_namespace").asText()).isEqualTo("shop");
     assertThat(first.get("stream").get("deployment_environment").asText()).isEqualTo("prod");
-    assertThat(body.get("data").get("result")).hasSize(2); // level error and warn
+    // each line's structured metadata (observed_timestamp, attributes...) is part of its stream, as
+    // Loki answers without categorize-labels; keeping only level leaves the error and warn streams
+    assertThat(body.get("data").get("result")).hasSize(3);
+    assertThat(ok(range("{service_name=\"payments\"} | keep level")).get("data").get("result")).hasSize(2);
     assertThat(lines(ok(range("{service_name=~\"pay.*|check.*\", level!=\"debug\"}")))).hasSize(4);
     assertThat(lines(ok(range("{service_name!~\"front.*\", service_namespace=\"shop\"}")))).hasSize(5);
     assertThat(lines(ok(range("{service_name=\"nope\"}")))).isEmpty();
