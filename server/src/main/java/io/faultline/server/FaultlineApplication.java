@@ -106,6 +106,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
   @Override
   public void run(FaultlineConfiguration config, Environment environment) throws Exception {
     Clock clock = Clock.systemUTC();
+    EncodedPathSegments.allowInApiPaths(config.getServerFactory(), environment);
     Path dataDir = Path.of(config.getDataDir()).toAbsolutePath().normalize();
     Files.createDirectories(dataDir);
     LOG.info("data directory: {}", dataDir);

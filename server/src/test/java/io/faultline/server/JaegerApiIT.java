@@ -124,6 +124,28 @@ class JaegerApiIT {
         .isEqualTo("[{\"parent\":\"web\",\"child\":\"api\",\"callCount\":1}]");
   }
 
+  @Test
+  void serviceNamesWithAnEncodedSlashOrPercentSignReachTheResourceDecoded() throws Exception {
+    HttpResponse<String> slash = get("/api/services/slash%2Fsvc/operations");
+    HttpResponse<String> percent = get("/api/services/pct%25svc/operations");
+
+    assertThat(slash.statusCode()).as(slash.body()).isEqualTo(200);
+    assertThat(JSON.readTree(slash.body()).get("data").toString()).isEqualTo("[\"op/1\"]");
+    assertThat(percent.statusCode()).as(percent.body()).isEqualTo(200);
+    assertThat(JSON.readTree(percent.body()).get("data").toString()).isEqualTo("[\"op%1\"]");
+    assertThat(JSON.readTree(get("/api/services").body()).get("data").toString())
+        .contains("\"slash/svc\"", "\"pct%svc\"");
+  }
+
+  @Test
+  void encodedSeparatorsOutsideTheApiAndEncodedDotSegmentsAreStillRefused() throws Exception {
+    assertThat(get("/ui%2F..%2Findex.html").statusCode()).isEqualTo(400);
+    assertThat(get("/api/%2e%2e/services").statusCode()).isEqualTo(400);
+    assertThat(get("/api/services/..%2F..%2Fui/operations").statusCode())
+        .as("a decoded separator is a value to the resource, never a path")
+        .isEqualTo(200);
+  }
+
   private static String resourceSpans(String service, String spans) {
     return "{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\""
         + service
