@@ -376,9 +376,17 @@ public final class JaegerQueryResource {
       return (int) limit;
     }
 
+    /**
+     * A duration bound in microseconds, or null for none: absent, or zero ({@code 0}, {@code 0s}),
+     * which Jaeger's storage reads as "no limit" (the Jaeger UI sends empty fields that way).
+     */
     private static Long optionalDuration(MultivaluedMap<String, String> params, String name) {
       String text = first(params, name);
-      return isBlank(text) ? null : duration(name, text, false) / 1000;
+      if (isBlank(text)) {
+        return null;
+      }
+      long nanos = duration(name, text, false);
+      return nanos == 0 ? null : nanos / 1000;
     }
 
     private static long duration(String name, String text, boolean allowDays) {

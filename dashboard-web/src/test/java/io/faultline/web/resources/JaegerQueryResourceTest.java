@@ -268,6 +268,22 @@ class JaegerQueryResourceTest {
   }
 
   @Test
+  void zeroDurationsMeanNoLimitAsInJaeger() {
+    assertThat(traceIds(get(search("frontend").queryParam("minDuration", "0"), 200)))
+        .containsExactly(HOME, CHECKOUT);
+    assertThat(traceIds(get(search("frontend").queryParam("maxDuration", "0"), 200)))
+        .containsExactly(HOME, CHECKOUT);
+    assertThat(
+            traceIds(
+                get(
+                    search("frontend")
+                        .queryParam("minDuration", "200ms")
+                        .queryParam("maxDuration", "0s"),
+                    200)))
+        .containsExactly(CHECKOUT);
+  }
+
+  @Test
   void searchesByTraceIdsReportingMissingOnes() {
     JsonNode body =
         get(
