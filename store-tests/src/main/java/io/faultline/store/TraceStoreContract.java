@@ -178,6 +178,24 @@ public abstract class TraceStoreContract {
   }
 
   @Test
+  void identicalDuplicateSpansAreReturnedOnce() throws IOException {
+    // an exporter's retry: the same batch twice; then the same span id with another name
+    apply(TestData.browseTrace());
+    apply(TestData.browseTrace());
+    ExportTraceServiceRequest.Builder changed = TestData.browseTrace().toBuilder();
+    changed.getResourceSpansBuilder(0).getScopeSpansBuilder(0).getSpansBuilder(0).setName("other");
+    apply(changed.build());
+    store.indexer().commit();
+    int spans = flatten(TestData.browseTrace(), BROWSE_TRACE_ID).size();
+
+    await()
+        .atMost(VISIBILITY_DEADLINE)
+        .untilAsserted(() -> assertThat(spanCount(BROWSE_TRACE_ID)).isEqualTo(spans + 1));
+    assertThat(find(query().service("frontend"))).hasSize(1);
+    assertThat(flatten(find(query().service("frontend")).get(0))).hasSize(spans + 1);
+  }
+
+  @Test
   void unknownTraceIsEmpty() throws IOException {
     assertThat(store.queries().trace(TestData.LINKED_TRACE_ID)).isEmpty();
     writeCanned();

@@ -604,10 +604,13 @@ final class LuceneTraceQueries implements TraceQueries {
   /**
    * Groups single-span {@code ResourceSpans} into one {@code TracesData}: one {@code ResourceSpans}
    * per distinct resource (with schema URL), one {@code ScopeSpans} per distinct scope (with schema
-   * URL) inside it, spans by start time (then span id), groups in order of their first span.
+   * URL) inside it, spans by start time (then span id), groups in order of their first span. A
+   * span stored more than once, identical with its resource and scope (an exporter's retry of a
+   * batch that had arrived), comes once, as Jaeger's span-hash deduplication returns it; spans
+   * that share an id but differ in anything are all kept.
    */
   static TracesData assemble(List<ResourceSpans> singles) {
-    List<ResourceSpans> sorted = new ArrayList<>(singles);
+    List<ResourceSpans> sorted = new ArrayList<>(new LinkedHashSet<>(singles));
     sorted.sort(
         Comparator.comparingLong(
                 (ResourceSpans rs) -> rs.getScopeSpans(0).getSpans(0).getStartTimeUnixNano())
