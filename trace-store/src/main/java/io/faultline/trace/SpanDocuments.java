@@ -9,6 +9,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.faultline.core.index.PartitionedIndex;
+import io.faultline.core.otlp.OtlpValues;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -112,21 +113,16 @@ final class SpanDocuments {
   static final char SEPARATOR = '\u0000';
   private static final String ERROR_TRUE = tagTerm("error", "true");
   static final int MAX_TAG_VALUE_LENGTH = 256;
-  static final String UNKNOWN_SERVICE = "unknown_service";
+  static final String UNKNOWN_SERVICE = OtlpValues.UNKNOWN_SERVICE;
 
   /** Newest first, so most-recent-first searches stop early in every segment. */
   static final Sort NEWEST_FIRST = new Sort(new SortField(START, SortField.Type.LONG, true));
 
   private SpanDocuments() {}
 
+  /** The service name of a resource, by the rule every reader shares. */
   static String serviceName(Resource resource) {
-    for (KeyValue kv : resource.getAttributesList()) {
-      if (kv.getKey().equals("service.name")) {
-        String name = TagValues.render(kv.getValue());
-        return name.isEmpty() ? UNKNOWN_SERVICE : name;
-      }
-    }
-    return UNKNOWN_SERVICE;
+    return OtlpValues.serviceName(resource);
   }
 
   /** Jaeger's name for a span kind; empty for an unspecified or unknown kind. */

@@ -7,6 +7,7 @@ package io.faultline.web.jaeger;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.google.protobuf.ByteString;
 import io.faultline.core.otlp.OtlpIds;
+import io.faultline.core.otlp.OtlpValues;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -42,18 +43,17 @@ import java.util.Map;
  *       maps as a string tag holding their JSON text;
  *   <li>events become logs: {@code event=<name>} (unless an attribute is already called {@code
  *       event}) followed by the event's attributes;
- *   <li>the resource becomes the process: {@code service.name} is its service name, every other
- *       resource attribute a process tag; a resource without attributes gets Jaeger's {@code
- *       OTLPResourceNoServiceName}. Identical processes share one id ({@code p1}, {@code p2}, ...).
+ *   <li>the resource becomes the process: its service name is the one the store lists and searches
+ *       ({@link OtlpValues#serviceName}: {@code service.name} as text, {@code unknown_service} when
+ *       missing or empty, where Jaeger's translator would show {@code OTLPResourceNoServiceName}
+ *       or an empty name that no search could find), every other resource attribute a process
+ *       tag. Identical processes share one id ({@code p1}, {@code p2}, ...).
  * </ul>
  *
  * <p>Times are microseconds since the epoch, durations microseconds, both truncated from OTLP's
  * nanoseconds. Stateless and thread-safe.
  */
 public final class JaegerModel {
-
-  /** The service name Jaeger gives a resource that has no attributes at all. */
-  static final String NO_SERVICE_NAME = "OTLPResourceNoServiceName";
 
   private static final String STRING = "string";
   private static final String BOOL = "bool";
@@ -267,19 +267,13 @@ public final class JaegerModel {
   }
 
   private static Process process(Resource resource) {
-    if (resource.getAttributesCount() == 0) {
-      return new Process(NO_SERVICE_NAME, List.of());
-    }
-    String serviceName = "";
     List<Tag> tags = new ArrayList<>(resource.getAttributesCount());
     for (KeyValue kv : resource.getAttributesList()) {
-      if (kv.getKey().equals("service.name")) {
-        serviceName = kv.getValue().getStringValue();
-      } else {
+      if (!kv.getKey().equals("service.name")) {
         tags.add(tag(kv));
       }
     }
-    return new Process(serviceName, tags);
+    return new Process(OtlpValues.serviceName(resource), tags);
   }
 
   /** One attribute as a Jaeger tag, typed as the translator types it. */

@@ -134,11 +134,37 @@ class JaegerModelTest {
         .containsExactly("host.name:string:web-1", "process.pid:int64:4242");
     assertThat(processes.at("/p2/serviceName").asText()).isEqualTo("backend");
     assertThat(processes.at("/p2/tags")).isEmpty();
-    assertThat(processes.at("/p3/serviceName").asText()).isEqualTo("OTLPResourceNoServiceName");
+    assertThat(processes.at("/p3/serviceName").asText())
+        .as("the name the store lists and searches for a resource without service.name")
+        .isEqualTo("unknown_service");
   }
 
   @Test
-  void serviceWithoutNameButWithAttributesHasAnEmptyServiceName() {
+  void nonStringServiceNameIsShownAsTheStoreListsIt() {
+    TracesData data =
+        TracesData.newBuilder()
+            .addResourceSpans(
+                ResourceSpans.newBuilder()
+                    .setResource(
+                        Resource.newBuilder()
+                            .addAttributes(
+                                kv("service.name", AnyValue.newBuilder().setIntValue(42).build())))
+                    .addScopeSpans(ScopeSpans.newBuilder().addSpans(span(TRACE_ID, ROOT_ID))))
+            .addResourceSpans(
+                ResourceSpans.newBuilder()
+                    .setResource(Resource.newBuilder().addAttributes(kv("service.name", str(""))))
+                    .addScopeSpans(ScopeSpans.newBuilder().addSpans(span(TRACE_ID, CHILD_ID))))
+            .build();
+
+    JaegerModel.Trace trace = JaegerModel.toJaeger(data);
+
+    assertThat(trace.processes().get("p1").serviceName()).isEqualTo("42");
+    assertThat(trace.processes().get("p1").tags()).isEmpty();
+    assertThat(trace.processes().get("p2").serviceName()).isEqualTo("unknown_service");
+  }
+
+  @Test
+  void serviceWithoutNameButWithAttributesIsUnknownService() {
     TracesData data =
         TracesData.newBuilder()
             .addResourceSpans(
@@ -149,7 +175,7 @@ class JaegerModelTest {
 
     JaegerModel.Trace trace = JaegerModel.toJaeger(data);
 
-    assertThat(trace.processes().get("p1").serviceName()).isEmpty();
+    assertThat(trace.processes().get("p1").serviceName()).isEqualTo("unknown_service");
     assertThat(trace.processes().get("p1").tags())
         .containsExactly(new JaegerModel.Tag("host.name", "string", "h"));
   }
