@@ -18,7 +18,10 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,15 +37,17 @@ import java.util.Map;
  *       FOLLOWS_FROM} references, or {@code CHILD_OF} when the link's {@code opentracing.ref_type}
  *       attribute says {@code child_of}; a link to the parent only sets the parent reference's
  *       type;
- *   <li>tags, in order: {@code otel.scope.name}, {@code otel.scope.version}, the span's attributes,
+ *   <li>tags: {@code otel.scope.name}, {@code otel.scope.version}, the span's attributes,
  *       {@code span.kind}, {@code otel.status_code} ({@code OK}/{@code ERROR}), {@code error=true}
  *       for an error status, {@code otel.status_description}, {@code w3c.tracestate}, then the
  *       OpenTelemetry mapping's {@code otel.dropped_attributes_count}, {@code
- *       otel.dropped_events_count} and {@code otel.dropped_links_count} when not zero;
+ *       otel.dropped_events_count} and {@code otel.dropped_links_count} when not zero; sorted by
+ *       key as Jaeger's query service sorts them ({@link #TAG_ORDER}), process tags too;
  *   <li>attribute types: string, bool, int64, float64, bytes as {@code binary} (base64), arrays and
  *       maps as a string tag holding their JSON text;
  *   <li>events become logs: {@code event=<name>} (unless an attribute is already called {@code
- *       event}) followed by the event's attributes;
+ *       event}) and the event's attributes, a string {@code event} field first and the others
+ *       sorted, as Jaeger's {@code SortTagsAndLogFields} adjuster leaves them;
  *   <li>the resource becomes the process: its service name is the one the store lists and searches
  *       ({@link OtlpValues#serviceName}: {@code service.name} as text, {@code unknown_service} when
  *       missing or empty, where Jaeger's translator would show {@code OTLPResourceNoServiceName}
@@ -60,6 +65,9 @@ public final class JaegerModel {
   private static final String INT64 = "int64";
   private static final String FLOAT64 = "float64";
   private static final String BINARY = "binary";
+
+  /** Jaeger's value types in the order of its {@code ValueType} enum. */
+  private static final List<String> TYPES = List.of(STRING, BOOL, INT64, FLOAT64, BINARY);
 
   private JaegerModel() {}
 
@@ -228,7 +236,50 @@ public final class JaegerModel {
     addCount(tags, "otel.dropped_attributes_count", span.getDroppedAttributesCount());
     addCount(tags, "otel.dropped_events_count", span.getDroppedEventsCount());
     addCount(tags, "otel.dropped_links_count", span.getDroppedLinksCount());
+    tags.sort(TAG_ORDER);
     return tags;
+  }
+
+  /**
+   * The order of Jaeger's {@code KeyValues.Sort}, which its query service applies to span and
+   * process tags and log fields (the {@code SortTagsAndLogFields} adjuster): by key (as UTF-8
+   * bytes, i.e. by code point), then by type (string, bool, int64, float64, binary), then by value.
+   */
+  static final Comparator<Tag> TAG_ORDER =
+      Comparator.comparing(Tag::key, JaegerModel::compareCodePoints)
+          .thenComparingInt(tag -> TYPES.indexOf(tag.type()))
+          .thenComparing(JaegerModel::compareValues);
+
+  private static int compareCodePoints(String a, String b) {
+    return Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
+  }
+
+  private static int compareValues(Tag a, Tag b) {
+    return switch (a.type()) {
+      case BOOL -> Boolean.compare((Boolean) a.value(), (Boolean) b.value());
+      case INT64 -> Long.compare((Long) a.value(), (Long) b.value());
+      case FLOAT64 -> Double.compare((Double) a.value(), (Double) b.value());
+      case BINARY ->
+          Arrays.compareUnsigned(
+              Base64.getDecoder().decode((String) a.value()),
+              Base64.getDecoder().decode((String) b.value()));
+      default -> compareCodePoints((String) a.value(), (String) b.value());
+    };
+  }
+
+  /** Log fields as Jaeger orders them: a string {@code event} field first, the rest sorted. */
+  private static List<Tag> logFields(List<Tag> fields) {
+    int offset = 0;
+    for (int i = 0; i < fields.size(); i++) {
+      Tag field = fields.get(i);
+      if (field.key().equals("event") && field.type().equals(STRING)) {
+        Collections.swap(fields, 0, i);
+        offset = 1;
+        break;
+      }
+    }
+    fields.subList(offset, fields.size()).sort(TAG_ORDER);
+    return fields;
   }
 
   private static void addCount(List<Tag> tags, String key, int count) {
@@ -261,7 +312,7 @@ public final class JaegerModel {
       for (KeyValue kv : event.getAttributesList()) {
         fields.add(tag(kv));
       }
-      logs.add(new Log(event.getTimeUnixNano() / 1000, fields));
+      logs.add(new Log(event.getTimeUnixNano() / 1000, logFields(fields)));
     }
     return logs;
   }
@@ -273,6 +324,7 @@ public final class JaegerModel {
         tags.add(tag(kv));
       }
     }
+    tags.sort(TAG_ORDER);
     return new Process(OtlpValues.serviceName(resource), tags);
   }
 
