@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
 import io.faultline.core.otlp.OtlpJson;
 import io.faultline.core.trace.TraceQueries;
 import io.faultline.core.trace.TraceQuery;
@@ -192,7 +193,7 @@ public final class JaegerQueryResource {
           return badRequest("cannot parse traceID param: " + e.getMessage());
         }
       }
-      return answer(() -> tracesByIds(traceIdParams, ids));
+      return answer(() -> tracesByIds(ids));
     }
     if (search.query() == null) {
       return answer(() -> JaegerResponse.of(List.of()));
@@ -207,7 +208,8 @@ public final class JaegerQueryResource {
         });
   }
 
-  private JaegerResponse tracesByIds(List<String> texts, List<byte[]> ids) {
+  /** The traces of {@code ids}; a missing one is named as Jaeger names it, 16 or 32 hex digits. */
+  private JaegerResponse tracesByIds(List<byte[]> ids) {
     List<JaegerModel.Trace> traces = new ArrayList<>();
     List<JaegerResponse.Error> errors = new ArrayList<>();
     for (int i = 0; i < ids.size(); i++) {
@@ -215,7 +217,11 @@ public final class JaegerQueryResource {
       if (trace.isPresent()) {
         traces.add(JaegerModel.toJaeger(trace.get()));
       } else {
-        errors.add(new JaegerResponse.Error(null, "trace not found", texts.get(i)));
+        errors.add(
+            new JaegerResponse.Error(
+                null,
+                "trace not found",
+                JaegerModel.traceIdToString(ByteString.copyFrom(ids.get(i)))));
       }
     }
     return JaegerResponse.withErrors(traces, errors);

@@ -326,6 +326,22 @@ class JaegerQueryResourceTest {
   }
 
   @Test
+  void aMissingTraceIsNamedAsJaegerWritesItsId() {
+    JsonNode body =
+        get(
+            resources
+                .target("/api/traces")
+                .queryParam("traceID", "ABC")
+                .queryParam("traceID", "1" + "0".repeat(16)),
+            200);
+
+    assertThat(body.get("errors").toString())
+        .isEqualTo(
+            "[{\"msg\":\"trace not found\",\"traceID\":\"0000000000000abc\"},"
+                + "{\"msg\":\"trace not found\",\"traceID\":\"00000000000000010000000000000000\"}]");
+  }
+
+  @Test
   void badSearchParametersAre400NamingTheParameter() {
     assertError(resources.target("/api/traces"), 400, "parameter 'service' is required");
     assertError(search("a").queryParam("limit", "ten"), 400, "param 'limit'");
