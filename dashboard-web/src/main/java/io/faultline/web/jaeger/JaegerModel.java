@@ -161,21 +161,27 @@ public final class JaegerModel {
 
   private static JaegerSpan span(Span span, InstrumentationScope scope, String processId) {
     int flags = span.getFlags() & 0xff;
+    List<String> warnings = new ArrayList<>(0);
     return new JaegerSpan(
         traceIdToString(span.getTraceId()),
         OtlpIds.toHex(span.getSpanId()),
         flags == 0 ? null : flags,
         span.getName(),
-        references(span),
+        references(span, warnings),
         span.getStartTimeUnixNano() / 1000,
         Math.max(0, span.getEndTimeUnixNano() - span.getStartTimeUnixNano()) / 1000,
         tags(span, scope),
         logs(span),
         processId,
-        null);
+        warnings.isEmpty() ? null : warnings);
   }
 
-  private static List<Reference> references(Span span) {
+  /**
+   * The parent and the links as references. A link to trace id zero (a link to an invalid span
+   * context, which OTLP allows and the store keeps) is left out with Jaeger's own warning, as its
+   * {@code SpanReferences} adjuster does.
+   */
+  private static List<Reference> references(Span span, List<String> warnings) {
     List<Reference> refs = new ArrayList<>(span.getLinksCount() + 1);
     String traceId = traceIdToString(span.getTraceId());
     boolean hasParent = isSet(span.getParentSpanId());
@@ -184,9 +190,19 @@ public final class JaegerModel {
       refs.add(new Reference("CHILD_OF", traceId, parentSpanId));
     }
     for (Span.Link link : span.getLinksList()) {
+      String refType = refType(link);
+      if (!isSet(link.getTraceId())) {
+        warnings.add(
+            // Go's %+v of Jaeger's SpanRef; a zero trace id prints as 16 zeros
+            "Invalid span reference removed {TraceID:0000000000000000 SpanID:"
+                + goSpanId(link.getSpanId())
+                + " RefType:"
+                + refType
+                + "}");
+        continue;
+      }
       String linkTraceId = traceIdToString(link.getTraceId());
       String linkSpanId = OtlpIds.toHex(link.getSpanId());
-      String refType = refType(link);
       if (hasParent && linkTraceId.equals(traceId) && linkSpanId.equals(parentSpanId)) {
         refs.set(0, new Reference(refType, traceId, parentSpanId));
         continue;
@@ -194,6 +210,11 @@ public final class JaegerModel {
       refs.add(new Reference(refType, linkTraceId, linkSpanId));
     }
     return refs;
+  }
+
+  /** A link's span id as Jaeger's model prints it: 16 hex digits, zeros when it has none. */
+  private static String goSpanId(ByteString id) {
+    return id.size() == 8 ? OtlpIds.toHex(id) : "0000000000000000";
   }
 
   private static String refType(Span.Link link) {

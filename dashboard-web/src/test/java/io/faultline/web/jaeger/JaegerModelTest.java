@@ -170,6 +170,30 @@ class JaegerModelTest {
   }
 
   @Test
+  void aLinkToTraceIdZeroIsRemovedWithJaegersWarning() {
+    Span.Builder span = span(TRACE_ID, CHILD_ID).toBuilder();
+    span.addLinksBuilder()
+        .setTraceId(ByteString.copyFrom(new byte[16]))
+        .setSpanId(ByteString.copyFrom(new byte[8]));
+    span.addLinksBuilder().setSpanId(OtlpIds.spanIdByteString("00f067aa0ba902b8"));
+    TracesData data =
+        TracesData.newBuilder()
+            .addResourceSpans(
+                ResourceSpans.newBuilder().addScopeSpans(ScopeSpans.newBuilder().addSpans(span)))
+            .build();
+
+    JaegerModel.JaegerSpan converted = JaegerModel.toJaeger(data).spans().get(0);
+
+    assertThat(converted.references()).isEmpty();
+    assertThat(converted.warnings())
+        .containsExactly(
+            "Invalid span reference removed {TraceID:0000000000000000 SpanID:0000000000000000"
+                + " RefType:FOLLOWS_FROM}",
+            "Invalid span reference removed {TraceID:0000000000000000 SpanID:00f067aa0ba902b8"
+                + " RefType:FOLLOWS_FROM}");
+  }
+
+  @Test
   void nonStringServiceNameIsShownAsTheStoreListsIt() {
     TracesData data =
         TracesData.newBuilder()
