@@ -41,7 +41,6 @@ import io.faultline.web.alerts.RulesResource;
 import io.faultline.web.alerts.SloResource;
 import io.faultline.web.chaos.ChaosResource;
 import io.faultline.web.dashboard.DashboardBundle;
-import io.faultline.web.jaeger.ServiceGraphDependencies;
 import io.faultline.web.logs.LogsResource;
 import io.faultline.web.loki.LokiReadyResource;
 import io.faultline.web.loki.LokiResource;
@@ -108,6 +107,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
   @Override
   public void run(FaultlineConfiguration config, Environment environment) throws Exception {
     Clock clock = Clock.systemUTC();
+    EncodedPathSegments.allowInApiPaths(config.getServerFactory(), environment);
     Path dataDir = Path.of(config.getDataDir()).toAbsolutePath().normalize();
     Files.createDirectories(dataDir);
     LOG.info("data directory: {}", dataDir);
@@ -290,11 +290,9 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
     ChaosAgent chaos = chaosAgent(config.getChaos(), environment, dataDir, clock, pipeline, traces, metrics, alerting);
 
     registerAuth(config, environment, dataDir, clock);
-    environment
-        .jersey()
-        .register(
-            new JaegerQueryResource(
-                new ServiceGraphDependencies(traces.queries(), metrics.queries()), clock));
+    // Jaeger's dependencies come from stored spans, as Jaeger computes them (exact counts, real
+    // services only); the dashboard's service map reads the service-graph series itself.
+    environment.jersey().register(new JaegerQueryResource(traces.queries(), clock));
     environment.jersey().register(new LogsResource(logs.queries(), clock));
     environment.jersey().register(new ChaosResource(chaos, clock));
     environment

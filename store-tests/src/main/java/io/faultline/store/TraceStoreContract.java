@@ -23,6 +23,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -175,6 +176,56 @@ public abstract class TraceStoreContract {
         .extracting(ss -> ss.getScope().getName())
         .containsExactlyInAnyOrder(
             "io.opentelemetry.grpc-1.6", "io.opentelemetry.kafka-clients-2.6");
+  }
+
+  @Test
+  void findsTheTagsTheJaegerViewDerivesWheneverItShowsThem() throws IOException {
+    ExportTraceServiceRequest.Builder request =
+        TestData.singleSpanTrace(600, "derived", "op", TestData.NOW.minusSeconds(5)).toBuilder();
+    request
+        .getResourceSpansBuilder(0)
+        .getScopeSpansBuilder(0)
+        .getSpansBuilder(0)
+        .setTraceState("rojo=00f067aa0ba902b7")
+        .setStatus(Status.newBuilder().setMessage("slow disk")) // UNSET, with a description
+        .setDroppedAttributesCount(3)
+        .setDroppedEventsCount(1)
+        .setDroppedLinksCount(2);
+    write(request.build());
+
+    for (Map.Entry<String, String> tag :
+        Map.of(
+                "w3c.tracestate", "rojo=00f067aa0ba902b7",
+                "otel.status_description", "slow disk",
+                "otel.dropped_attributes_count", "3",
+                "otel.dropped_events_count", "1",
+                "otel.dropped_links_count", "2")
+            .entrySet()) {
+      assertThat(ids(find(query().service("derived").tag(tag.getKey(), tag.getValue()))))
+          .as(tag.getKey())
+          .containsExactly(hex(TestData.traceId(600)));
+    }
+    assertThat(find(query().service("derived").tag("otel.status_code", "UNSET")))
+        .as("an unset status shows no status code")
+        .isEmpty();
+  }
+
+  @Test
+  void identicalDuplicateSpansAreReturnedOnce() throws IOException {
+    // an exporter's retry: the same batch twice; then the same span id with another name
+    apply(TestData.browseTrace());
+    apply(TestData.browseTrace());
+    ExportTraceServiceRequest.Builder changed = TestData.browseTrace().toBuilder();
+    changed.getResourceSpansBuilder(0).getScopeSpansBuilder(0).getSpansBuilder(0).setName("other");
+    apply(changed.build());
+    store.indexer().commit();
+    int spans = flatten(TestData.browseTrace(), BROWSE_TRACE_ID).size();
+
+    await()
+        .atMost(VISIBILITY_DEADLINE)
+        .untilAsserted(() -> assertThat(spanCount(BROWSE_TRACE_ID)).isEqualTo(spans + 1));
+    assertThat(find(query().service("frontend"))).hasSize(1);
+    assertThat(flatten(find(query().service("frontend")).get(0))).hasSize(spans + 1);
   }
 
   @Test

@@ -34,6 +34,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.apache.lucene.codecs.StoredFieldsReader;
+import org.apache.lucene.document.Document;
 import org.apache.lucene.document.DocumentStoredFieldVisitor;
 import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.index.CodecReader;
@@ -74,7 +75,7 @@ import org.slf4j.LoggerFactory;
 final class LuceneTraceQueries implements TraceQueries {
   static final int MAX_SEARCH_HITS = 100_000;
   static final int MAX_SPANS_PER_ANSWER = 200_000;
-  static final int MAX_DEPENDENCY_SPANS = 200_000;
+  static final int MAX_DEPENDENCY_SPANS = 1_000_000;
   static final int MAX_RESOURCES_PER_TAG = 100_000;
   private static final Logger LOG = LoggerFactory.getLogger(LuceneTraceQueries.class);
 
@@ -384,45 +385,103 @@ final class LuceneTraceQueries implements TraceQueries {
     Query window =
         SpanDocuments.startBetween(
             Math.multiplyExact(fromMillis, 1000), Math.multiplyExact(endMillis, 1000) + 999);
-    record SpanKey(ByteString traceId, ByteString spanId) {}
-    record Edge(ByteString traceId, ByteString parentId, String service) {}
     return search(
         fromMillis,
         endMillis,
         s -> {
-          Map<SpanKey, String> serviceOf = new HashMap<>();
-          List<Edge> edges = new ArrayList<>();
           int[] docs = collect(s, window, MAX_DEPENDENCY_SPANS);
           if (docs.length == MAX_DEPENDENCY_SPANS) {
-            LOG.info(
-                "dependencies over {} ms read only the first {} spans of the window",
+            LOG.warn(
+                "dependencies over {} ms read only the first {} spans of the window; their call"
+                    + " counts are a sample",
                 lookbackMillis,
                 MAX_DEPENDENCY_SPANS);
           }
-          forEachSpan(
-              s,
-              docs,
-              rs -> {
-                Span span = rs.getScopeSpans(0).getSpans(0);
-                String service = SpanDocuments.serviceName(rs.getResource());
-                serviceOf.put(new SpanKey(span.getTraceId(), span.getSpanId()), service);
-                if (!span.getParentSpanId().isEmpty()) {
-                  edges.add(new Edge(span.getTraceId(), span.getParentSpanId(), service));
-                }
-              });
-          Map<String, Map<String, Long>> calls = new TreeMap<>();
-          for (Edge e : edges) {
-            String parent = serviceOf.get(new SpanKey(e.traceId(), e.parentId()));
-            if (parent != null && !parent.equals(e.service())) {
-              calls.computeIfAbsent(parent, k -> new TreeMap<>()).merge(e.service(), 1L, Long::sum);
+          return links(s, docs);
+        });
+  }
+
+  /**
+   * The calls between services among the spans of {@code docs}. Each span is kept as its ids and
+   * the number of its service (five longs, no objects), and a parent is found through an
+   * open-addressing table of those rows, so a window of a million spans needs about 50 MB for the
+   * length of the call.
+   */
+  private List<DependencyLink> links(IndexSearcher s, int[] docs) throws IOException {
+    int n = docs.length;
+    long[] ids = new long[4 * n]; // trace id high, low, span id, parent span id
+    int[] serviceOf = new int[n];
+    List<String> services = new ArrayList<>();
+    Map<String, Integer> serviceNumbers = new HashMap<>();
+    Map<Long, Integer> serviceOfResource = new HashMap<>();
+    forEachStored(
+        s,
+        docs,
+        (row, doc, fields) -> {
+          StoredSpans.ids(fields, doc, ids, 4 * row);
+          Long key = StoredSpans.resourceKey(fields);
+          Integer number = key == null ? null : serviceOfResource.get(key);
+          if (number == null) {
+            number =
+                serviceNumbers.computeIfAbsent(
+                    storedSpans.service(s, fields, doc),
+                    name -> {
+                      services.add(name);
+                      return services.size() - 1;
+                    });
+            if (key != null) {
+              serviceOfResource.put(key, number);
             }
           }
-          List<DependencyLink> links = new ArrayList<>();
-          calls.forEach(
-              (parent, children) ->
-                  children.forEach((child, n) -> links.add(new DependencyLink(parent, child, n))));
-          return links;
+          serviceOf[row] = number;
         });
+    int[] table = new int[Integer.highestOneBit(Math.max(1, n)) << 2];
+    int mask = table.length - 1;
+    for (int row = 0; row < n; row++) {
+      int slot = slot(ids[4 * row], ids[4 * row + 1], ids[4 * row + 2], mask);
+      while (table[slot] != 0) {
+        slot = (slot + 1) & mask;
+      }
+      table[slot] = row + 1;
+    }
+    Map<Long, long[]> calls = new HashMap<>();
+    for (int row = 0; row < n; row++) {
+      long traceHigh = ids[4 * row];
+      long traceLow = ids[4 * row + 1];
+      long parentId = ids[4 * row + 3];
+      if (parentId == 0) {
+        continue;
+      }
+      for (int slot = slot(traceHigh, traceLow, parentId, mask);
+          table[slot] != 0;
+          slot = (slot + 1) & mask) {
+        int parent = table[slot] - 1;
+        if (ids[4 * parent + 2] == parentId
+            && ids[4 * parent] == traceHigh
+            && ids[4 * parent + 1] == traceLow) {
+          if (serviceOf[parent] != serviceOf[row]) {
+            long pair = ((long) serviceOf[parent] << 32) | serviceOf[row];
+            calls.computeIfAbsent(pair, k -> new long[1])[0]++;
+          }
+          break;
+        }
+      }
+    }
+    List<DependencyLink> links = new ArrayList<>(calls.size());
+    calls.forEach(
+        (pair, count) ->
+            links.add(
+                new DependencyLink(
+                    services.get((int) (pair >>> 32)), services.get((int) (long) pair), count[0])));
+    links.sort(
+        Comparator.comparing(DependencyLink::parent).thenComparing(DependencyLink::child));
+    return links;
+  }
+
+  private static int slot(long traceHigh, long traceLow, long spanId, int mask) {
+    long h = (traceHigh * 31 + traceLow) * 0x9E3779B97F4A7C15L + spanId;
+    h *= 0x9E3779B97F4A7C15L;
+    return (int) (h ^ (h >>> 32)) & mask;
   }
 
   private <T> T search(long fromMillis, long toMillis, PartitionedIndex.SearchFunction<T> fn) {
@@ -447,12 +506,17 @@ final class LuceneTraceQueries implements TraceQueries {
     return out;
   }
 
+  /** What {@link #forEachStored} does with each document. */
+  private interface StoredAction {
+    void accept(int row, int doc, Document fields) throws IOException;
+  }
+
   /**
-   * Reads the stored spans of many documents (ascending top-level ids) in bulk: each segment's
+   * Reads the stored fields of many documents (ascending top-level ids) in bulk: each segment's
    * stored fields are read with Lucene's sequential (merge) reader, which decompresses every block
-   * once instead of once per document.
+   * once instead of once per document. {@code row} is the document's index in {@code docs}.
    */
-  private void forEachSpan(IndexSearcher s, int[] docs, Consumer<ResourceSpans> action)
+  private static void forEachStored(IndexSearcher s, int[] docs, StoredAction action)
       throws IOException {
     List<LeafReaderContext> leaves = s.getIndexReader().leaves();
     int i = 0;
@@ -464,12 +528,12 @@ final class LuceneTraceQueries implements TraceQueries {
         for (; i < docs.length && docs[i] < end; i++) {
           DocumentStoredFieldVisitor visitor = new DocumentStoredFieldVisitor(StoredSpans.FIELDS);
           reader.document(docs[i] - leaf.docBase, visitor);
-          action.accept(storedSpans.read(s, visitor.getDocument(), docs[i]));
+          action.accept(i, docs[i], visitor.getDocument());
         }
       } else {
         StoredFields stored = s.storedFields();
         for (; i < docs.length && docs[i] < end; i++) {
-          action.accept(storedSpans.read(s, stored.document(docs[i], StoredSpans.FIELDS), docs[i]));
+          action.accept(i, docs[i], stored.document(docs[i], StoredSpans.FIELDS));
         }
       }
     }
@@ -540,10 +604,13 @@ final class LuceneTraceQueries implements TraceQueries {
   /**
    * Groups single-span {@code ResourceSpans} into one {@code TracesData}: one {@code ResourceSpans}
    * per distinct resource (with schema URL), one {@code ScopeSpans} per distinct scope (with schema
-   * URL) inside it, spans by start time (then span id), groups in order of their first span.
+   * URL) inside it, spans by start time (then span id), groups in order of their first span. A
+   * span stored more than once, identical with its resource and scope (an exporter's retry of a
+   * batch that had arrived), comes once, as Jaeger's span-hash deduplication returns it; spans
+   * that share an id but differ in anything are all kept.
    */
   static TracesData assemble(List<ResourceSpans> singles) {
-    List<ResourceSpans> sorted = new ArrayList<>(singles);
+    List<ResourceSpans> sorted = new ArrayList<>(new LinkedHashSet<>(singles));
     sorted.sort(
         Comparator.comparingLong(
                 (ResourceSpans rs) -> rs.getScopeSpans(0).getSpans(0).getStartTimeUnixNano())

@@ -9,6 +9,7 @@ import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.faultline.core.index.PartitionedIndex;
+import io.faultline.core.otlp.OtlpValues;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -69,11 +70,16 @@ import org.apache.lucene.util.BytesRef;
  *       doing so (Lucene keeps a field's kinds of index for the life of an index).
  *   <li>{@value #DURATION}: microseconds (points only).
  *   <li>{@value #TAG}: {@code key \0 value} for every span and event attribute (values as
- *       {@link TagValues} renders them) plus the tags Jaeger derives: {@code span.kind} (none for
- *       an unspecified kind, as Jaeger's OTLP translator does), {@code otel.status_code} (none for
- *       UNSET), {@code otel.status_description}, {@code error=true} for ERROR, {@code
- *       otel.scope.name}, {@code otel.scope.version} and {@code event} (each event's name). Values
- *       longer than {@value #MAX_TAG_VALUE_LENGTH} characters are stored but not indexed.
+ *       {@link TagValues} renders them) plus the tags Jaeger derives, each when the Jaeger view
+ *       shows it: {@code span.kind} (none for an unspecified kind, as Jaeger's OTLP translator
+ *       does), {@code otel.status_code} (none for UNSET), {@code error=true} for ERROR, {@code
+ *       otel.status_description} and {@code w3c.tracestate} when not empty, {@code
+ *       otel.dropped_attributes_count}, {@code otel.dropped_events_count} and {@code
+ *       otel.dropped_links_count} when not zero, {@code otel.scope.name}, {@code
+ *       otel.scope.version} and {@code event} (each event's name). (Documents written before
+ *       2026-11-25 lack the trace state, the dropped counts and the description of an UNSET
+ *       status.) Values longer than {@value #MAX_TAG_VALUE_LENGTH} characters are stored but not
+ *       indexed.
  * </ul>
  *
  * <p>The span is stored in {@value #SPAN_TIMELESS} without its start and end times, which are
@@ -112,21 +118,16 @@ final class SpanDocuments {
   static final char SEPARATOR = '\u0000';
   private static final String ERROR_TRUE = tagTerm("error", "true");
   static final int MAX_TAG_VALUE_LENGTH = 256;
-  static final String UNKNOWN_SERVICE = "unknown_service";
+  static final String UNKNOWN_SERVICE = OtlpValues.UNKNOWN_SERVICE;
 
   /** Newest first, so most-recent-first searches stop early in every segment. */
   static final Sort NEWEST_FIRST = new Sort(new SortField(START, SortField.Type.LONG, true));
 
   private SpanDocuments() {}
 
+  /** The service name of a resource, by the rule every reader shares. */
   static String serviceName(Resource resource) {
-    for (KeyValue kv : resource.getAttributesList()) {
-      if (kv.getKey().equals("service.name")) {
-        String name = TagValues.render(kv.getValue());
-        return name.isEmpty() ? UNKNOWN_SERVICE : name;
-      }
-    }
-    return UNKNOWN_SERVICE;
+    return OtlpValues.serviceName(resource);
   }
 
   /** Jaeger's name for a span kind; empty for an unspecified or unknown kind. */
@@ -201,11 +202,16 @@ final class SpanDocuments {
     Status.StatusCode code = span.getStatus().getCode();
     if (code == Status.StatusCode.STATUS_CODE_ERROR || code == Status.StatusCode.STATUS_CODE_OK) {
       add(spanTags, "otel.status_code", status(code));
-      add(spanTags, "otel.status_description", span.getStatus().getMessage());
     }
     if (code == Status.StatusCode.STATUS_CODE_ERROR) {
       spanTags.add(ERROR_TRUE);
     }
+    // the Jaeger view shows these whenever they are set, so a search must find them as shown
+    add(spanTags, "otel.status_description", span.getStatus().getMessage());
+    add(spanTags, "w3c.tracestate", span.getTraceState());
+    addCount(spanTags, "otel.dropped_attributes_count", span.getDroppedAttributesCount());
+    addCount(spanTags, "otel.dropped_events_count", span.getDroppedEventsCount());
+    addCount(spanTags, "otel.dropped_links_count", span.getDroppedLinksCount());
 
     List<IndexableField> doc = new ArrayList<>(12 + spanTags.size());
     doc.add(
@@ -382,6 +388,13 @@ final class SpanDocuments {
           v.getValueCase() == AnyValue.ValueCase.STRING_VALUE
               ? v.getStringValue()
               : TagValues.render(v));
+    }
+  }
+
+  /** Adds a dropped-items count as the view shows it: unsigned, and only when not zero. */
+  private static void addCount(List<String> tags, String key, int count) {
+    if (count != 0) {
+      tags.add(tagTerm(key, Long.toString(Integer.toUnsignedLong(count))));
     }
   }
 

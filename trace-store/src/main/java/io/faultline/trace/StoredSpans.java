@@ -5,7 +5,9 @@
 package io.faultline.trace;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
@@ -75,6 +77,90 @@ final class StoredSpans {
   /** The trace id of a span document, without its times. */
   static ByteString traceId(Document fields, int doc) throws IOException {
     return span(fields, doc, null).getTraceId();
+  }
+
+  /**
+   * The trace id (two longs, high then low), span id and parent span id (0 when absent) of a span
+   * document, written to {@code out[at..at+3]}. Only the start of the stored span is decoded: its
+   * ids are its first fields (1, 2 and 4 of OTLP's {@code Span}, which protobuf writes in field
+   * order), so the attributes, events and links after them are never parsed. Dependencies read
+   * every span of their window, and this is most of what they would otherwise spend.
+   */
+  static void ids(Document fields, int doc, long[] out, int at) throws IOException {
+    BytesRef timeless = fields.getBinaryValue(SpanDocuments.SPAN_TIMELESS);
+    if (timeless == null) {
+      Span span = storedWhole(fields, doc);
+      putIds(span.getTraceId(), span.getSpanId(), span.getParentSpanId(), out, at);
+      return;
+    }
+    CodedInputStream in =
+        CodedInputStream.newInstance(timeless.bytes, timeless.offset, timeless.length);
+    ByteString traceId = ByteString.EMPTY;
+    ByteString spanId = ByteString.EMPTY;
+    ByteString parentId = ByteString.EMPTY;
+    try {
+      in.readSInt64(); // the start's remainder
+      in.readSInt64(); // the duration
+      for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        int field = WireFormat.getTagFieldNumber(tag);
+        if (field == Span.TRACE_ID_FIELD_NUMBER) {
+          traceId = in.readBytes();
+        } else if (field == Span.SPAN_ID_FIELD_NUMBER) {
+          spanId = in.readBytes();
+        } else if (field == Span.PARENT_SPAN_ID_FIELD_NUMBER) {
+          parentId = in.readBytes();
+        } else if (field > Span.PARENT_SPAN_ID_FIELD_NUMBER) {
+          break;
+        } else {
+          in.skipField(tag);
+        }
+      }
+    } catch (InvalidProtocolBufferException e) {
+      throw corrupt(doc, e);
+    }
+    putIds(traceId, spanId, parentId, out, at);
+  }
+
+  private static void putIds(
+      ByteString traceId, ByteString spanId, ByteString parentId, long[] out, int at) {
+    out[at] = firstLong(traceId, 0);
+    out[at + 1] = firstLong(traceId, 8);
+    out[at + 2] = firstLong(spanId, 0);
+    out[at + 3] = firstLong(parentId, 0);
+  }
+
+  /** Eight bytes from {@code from} as a big-endian long, zeros past the end of the id. */
+  private static long firstLong(ByteString id, int from) {
+    long v = 0;
+    for (int i = from; i < from + 8; i++) {
+      v = (v << 8) | (i < id.size() ? id.byteAt(i) & 0xff : 0);
+    }
+    return v;
+  }
+
+  /**
+   * The digest of a span document's resource, or null for a document of the older layout, which
+   * holds its whole single-span {@code ResourceSpans}.
+   */
+  static Long resourceKey(Document fields) {
+    if (fields.getBinaryValue(SpanDocuments.SPAN) != null) {
+      return null;
+    }
+    IndexableField ref = fields.getField(SpanDocuments.RESOURCE_REF);
+    return ref == null || ref.numericValue() == null ? null : ref.numericValue().longValue();
+  }
+
+  /** The service name of a span document, read through its resource. */
+  String service(IndexSearcher searcher, Document fields, int doc) throws IOException {
+    BytesRef single = fields.getBinaryValue(SpanDocuments.SPAN);
+    if (single != null) {
+      try {
+        return SpanDocuments.serviceName(ResourceSpans.parseFrom(bytes(single)).getResource());
+      } catch (InvalidProtocolBufferException e) {
+        throw corrupt(doc, e);
+      }
+    }
+    return SpanDocuments.serviceName(resource(searcher, fields, doc).getResource());
   }
 
   /** The span; its times only when {@code startsFrom}, the document's searcher, is given. */

@@ -6,7 +6,6 @@ package io.faultline.trace;
 
 import io.faultline.core.otlp.OtlpValues;
 import io.opentelemetry.proto.common.v1.AnyValue;
-import io.faultline.core.metric.ShortestDecimal;
 
 /**
  * Attribute values as text, the way Jaeger shows them and users type them into a tag search:
@@ -24,27 +23,6 @@ final class TagValues {
   }
 
   static String renderDouble(double d) {
-    if (Double.isNaN(d)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(d)) {
-      return d > 0 ? "Infinity" : "-Infinity";
-    }
-    if (d == 0) {
-      return "0";
-    }
-    double abs = Math.abs(d);
-    if (abs >= 1e-7 && abs < 1e21) {
-      // Double.toString gives the shortest digits that round-trip; only the layout differs from JS
-      return ShortestDecimal.plain(d);
-    }
-    String s = Double.toString(d).replace("E", "e");
-    int e = s.indexOf('e');
-    String mantissa = s.substring(0, e);
-    if (mantissa.endsWith(".0")) {
-      mantissa = mantissa.substring(0, mantissa.length() - 2);
-    }
-    String exponent = s.substring(e + 1);
-    return mantissa + "e" + (exponent.startsWith("-") ? exponent : "+" + exponent);
+    return OtlpValues.javaScriptNumber(d);
   }
 }

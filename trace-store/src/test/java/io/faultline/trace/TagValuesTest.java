@@ -23,6 +23,11 @@ class TagValuesTest {
     assertThat(TagValues.renderDouble(0.00001)).isEqualTo("0.00001");
     assertThat(TagValues.renderDouble(1e21)).isEqualTo("1e+21");
     assertThat(TagValues.renderDouble(1.5e-8)).isEqualTo("1.5e-8");
+    // JavaScript switches to exponent form below 1e-6, and prints the shortest digits
+    assertThat(TagValues.renderDouble(0.000001)).isEqualTo("0.000001");
+    assertThat(TagValues.renderDouble(1.5e-7)).isEqualTo("1.5e-7");
+    assertThat(TagValues.renderDouble(2.5e22)).isEqualTo("2.5e+22");
+    assertThat(TagValues.renderDouble(-2.5e22)).isEqualTo("-2.5e+22");
     assertThat(TagValues.renderDouble(Double.NaN)).isEqualTo("NaN");
     assertThat(TagValues.renderDouble(Double.NEGATIVE_INFINITY)).isEqualTo("-Infinity");
   }

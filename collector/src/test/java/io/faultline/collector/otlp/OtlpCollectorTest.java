@@ -98,6 +98,27 @@ class OtlpCollectorTest {
   }
 
   @Test
+  void aLinkToAnInvalidSpanContextKeepsItsSpan() {
+    // what an SDK records for a link to an invalid context that carries attributes
+    Span zeroLink = spans.span("zero-link")
+        .addLinks(Span.Link.newBuilder()
+            .setTraceId(ByteString.copyFrom(new byte[16]))
+            .setSpanId(ByteString.copyFrom(new byte[8]))
+            .addAttributes(KeyValue.newBuilder().setKey("reason").setValue(AnyValue.newBuilder().setStringValue("replay"))))
+        .build();
+    Span emptyLink = spans.span("empty-link").addLinks(Span.Link.newBuilder()).build();
+    OtlpCollector roomy = OtlpCollector.builder(sink).build();
+    ExportTraceServiceRequest r = request(resourceSpans("a", zeroLink, emptyLink));
+
+    ExportTraceServiceResponse response =
+        roomy.export("test", OtlpSignals.traces(), r, r.getSerializedSize()).join();
+
+    assertThat(response.hasPartialSuccess()).isFalse();
+    assertThat(sink.traceRequests().get(0).getResourceSpans(0).getScopeSpans(0).getSpansList())
+        .containsExactly(zeroLink, emptyLink);
+  }
+
+  @Test
   void invalidIdsAreRejectedAndTheRestStored() {
     Span good = spans.span("good").build();
     Span zeroTrace = spans.span("zero-trace").setTraceId(ByteString.copyFrom(new byte[16])).build();
@@ -106,7 +127,7 @@ class OtlpCollectorTest {
     Span noSpanId = spans.span("no-span-id").setSpanId(ByteString.EMPTY).build();
     Span badParent = spans.span("bad-parent").setParentSpanId(ByteString.copyFrom(new byte[3])).build();
     Span badLink = spans.span("bad-link")
-        .addLinks(Span.Link.newBuilder().setTraceId(spans.traceId()).setSpanId(ByteString.EMPTY))
+        .addLinks(Span.Link.newBuilder().setTraceId(spans.traceId()).setSpanId(ByteString.copyFrom(new byte[3])))
         .build();
     Span rootWithEmptyParent = spans.span("root").setParentSpanId(ByteString.EMPTY).build();
     OtlpCollector roomy = OtlpCollector.builder(sink).build();

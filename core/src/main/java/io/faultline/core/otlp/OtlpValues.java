@@ -4,8 +4,11 @@
  */
 package io.faultline.core.otlp;
 
+import io.faultline.core.metric.ShortestDecimal;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import java.math.BigDecimal;
 import java.util.Base64;
 import java.util.function.DoubleFunction;
 
@@ -18,6 +21,54 @@ import java.util.function.DoubleFunction;
  */
 public final class OtlpValues {
   private OtlpValues() {}
+
+  /** The service of a resource without a usable {@code service.name}, as OpenTelemetry names it. */
+  public static final String UNKNOWN_SERVICE = "unknown_service";
+
+  /**
+   * The service a resource names, one rule for every reader (service lists, searches and the trace
+   * view), so that a name the UI shows can be searched: {@code service.name} as {@link #text}
+   * writes it (a non-string value as typed, doubles as {@link #javaScriptNumber}), or {@value
+   * #UNKNOWN_SERVICE} when it is missing or empty.
+   */
+  public static String serviceName(Resource resource) {
+    for (KeyValue kv : resource.getAttributesList()) {
+      if (kv.getKey().equals("service.name")) {
+        String name = text(kv.getValue(), OtlpValues::javaScriptNumber);
+        return name.isEmpty() ? UNKNOWN_SERVICE : name;
+      }
+    }
+    return UNKNOWN_SERVICE;
+  }
+
+  /**
+   * A double as JavaScript prints it (and so the Jaeger UI): {@code 1.5}, {@code 100} for 100.0,
+   * {@code 0.00001}, {@code 1e+21}; NaN and infinities as {@code NaN}, {@code Infinity}, {@code
+   * -Infinity}.
+   */
+  public static String javaScriptNumber(double d) {
+    if (Double.isNaN(d)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(d)) {
+      return d > 0 ? "Infinity" : "-Infinity";
+    }
+    if (d == 0) {
+      return "0";
+    }
+    double abs = Math.abs(d);
+    if (abs >= 1e-6 && abs < 1e21) { // JavaScript's Number::toString switches at these
+      return ShortestDecimal.plain(d);
+    }
+    BigDecimal digits = ShortestDecimal.of(abs);
+    String unscaled = digits.unscaledValue().toString();
+    int exponent = unscaled.length() - 1 - digits.scale();
+    StringBuilder sb = new StringBuilder(d < 0 ? "-" : "").append(unscaled.charAt(0));
+    if (unscaled.length() > 1) {
+      sb.append('.').append(unscaled, 1, unscaled.length());
+    }
+    return sb.append('e').append(exponent < 0 ? '-' : '+').append(Math.abs(exponent)).toString();
+  }
 
   /**
    * {@code value} as text, doubles printed by {@code doubles} (at the top level and inside arrays

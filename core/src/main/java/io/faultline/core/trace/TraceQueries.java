@@ -15,7 +15,9 @@ import java.util.Optional;
 public interface TraceQueries {
 
   /**
-   * All spans of one trace, grouped by resource and scope, spans ordered by start time.
+   * All spans of one trace, grouped by resource and scope, spans ordered by start time. A span
+   * received more than once, identical in every field and with the same resource and scope, is
+   * returned once (here and in {@link #findTraces}).
    *
    * @param traceId 16 bytes
    * @return empty when no span of that trace is stored

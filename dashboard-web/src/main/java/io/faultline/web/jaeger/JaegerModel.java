@@ -7,6 +7,7 @@ package io.faultline.web.jaeger;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.google.protobuf.ByteString;
 import io.faultline.core.otlp.OtlpIds;
+import io.faultline.core.otlp.OtlpValues;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -17,7 +18,10 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,18 +37,22 @@ import java.util.Map;
  *       FOLLOWS_FROM} references, or {@code CHILD_OF} when the link's {@code opentracing.ref_type}
  *       attribute says {@code child_of}; a link to the parent only sets the parent reference's
  *       type;
- *   <li>tags, in order: {@code otel.scope.name}, {@code otel.scope.version}, the span's attributes,
+ *   <li>tags: {@code otel.scope.name}, {@code otel.scope.version}, the span's attributes,
  *       {@code span.kind}, {@code otel.status_code} ({@code OK}/{@code ERROR}), {@code error=true}
  *       for an error status, {@code otel.status_description}, {@code w3c.tracestate}, then the
  *       OpenTelemetry mapping's {@code otel.dropped_attributes_count}, {@code
- *       otel.dropped_events_count} and {@code otel.dropped_links_count} when not zero;
+ *       otel.dropped_events_count} and {@code otel.dropped_links_count} when not zero; sorted by
+ *       key as Jaeger's query service sorts them ({@link #TAG_ORDER}), process tags too;
  *   <li>attribute types: string, bool, int64, float64, bytes as {@code binary} (base64), arrays and
  *       maps as a string tag holding their JSON text;
  *   <li>events become logs: {@code event=<name>} (unless an attribute is already called {@code
- *       event}) followed by the event's attributes;
- *   <li>the resource becomes the process: {@code service.name} is its service name, every other
- *       resource attribute a process tag; a resource without attributes gets Jaeger's {@code
- *       OTLPResourceNoServiceName}. Identical processes share one id ({@code p1}, {@code p2}, ...).
+ *       event}) and the event's attributes, a string {@code event} field first and the others
+ *       sorted, as Jaeger's {@code SortTagsAndLogFields} adjuster leaves them;
+ *   <li>the resource becomes the process: its service name is the one the store lists and searches
+ *       ({@link OtlpValues#serviceName}: {@code service.name} as text, {@code unknown_service} when
+ *       missing or empty, where Jaeger's translator would show {@code OTLPResourceNoServiceName}
+ *       or an empty name that no search could find), every other resource attribute a process
+ *       tag. Identical processes share one id ({@code p1}, {@code p2}, ...).
  * </ul>
  *
  * <p>Times are microseconds since the epoch, durations microseconds, both truncated from OTLP's
@@ -52,14 +60,14 @@ import java.util.Map;
  */
 public final class JaegerModel {
 
-  /** The service name Jaeger gives a resource that has no attributes at all. */
-  static final String NO_SERVICE_NAME = "OTLPResourceNoServiceName";
-
   private static final String STRING = "string";
   private static final String BOOL = "bool";
   private static final String INT64 = "int64";
   private static final String FLOAT64 = "float64";
   private static final String BINARY = "binary";
+
+  /** Jaeger's value types in the order of its {@code ValueType} enum. */
+  private static final List<String> TYPES = List.of(STRING, BOOL, INT64, FLOAT64, BINARY);
 
   private JaegerModel() {}
 
@@ -153,21 +161,27 @@ public final class JaegerModel {
 
   private static JaegerSpan span(Span span, InstrumentationScope scope, String processId) {
     int flags = span.getFlags() & 0xff;
+    List<String> warnings = new ArrayList<>(0);
     return new JaegerSpan(
         traceIdToString(span.getTraceId()),
         OtlpIds.toHex(span.getSpanId()),
         flags == 0 ? null : flags,
         span.getName(),
-        references(span),
+        references(span, warnings),
         span.getStartTimeUnixNano() / 1000,
         Math.max(0, span.getEndTimeUnixNano() - span.getStartTimeUnixNano()) / 1000,
         tags(span, scope),
         logs(span),
         processId,
-        null);
+        warnings.isEmpty() ? null : warnings);
   }
 
-  private static List<Reference> references(Span span) {
+  /**
+   * The parent and the links as references. A link to trace id zero (a link to an invalid span
+   * context, which OTLP allows and the store keeps) is left out with Jaeger's own warning, as its
+   * {@code SpanReferences} adjuster does.
+   */
+  private static List<Reference> references(Span span, List<String> warnings) {
     List<Reference> refs = new ArrayList<>(span.getLinksCount() + 1);
     String traceId = traceIdToString(span.getTraceId());
     boolean hasParent = isSet(span.getParentSpanId());
@@ -176,9 +190,19 @@ public final class JaegerModel {
       refs.add(new Reference("CHILD_OF", traceId, parentSpanId));
     }
     for (Span.Link link : span.getLinksList()) {
+      String refType = refType(link);
+      if (!isSet(link.getTraceId())) {
+        warnings.add(
+            // Go's %+v of Jaeger's SpanRef; a zero trace id prints as 16 zeros
+            "Invalid span reference removed {TraceID:0000000000000000 SpanID:"
+                + goSpanId(link.getSpanId())
+                + " RefType:"
+                + refType
+                + "}");
+        continue;
+      }
       String linkTraceId = traceIdToString(link.getTraceId());
       String linkSpanId = OtlpIds.toHex(link.getSpanId());
-      String refType = refType(link);
       if (hasParent && linkTraceId.equals(traceId) && linkSpanId.equals(parentSpanId)) {
         refs.set(0, new Reference(refType, traceId, parentSpanId));
         continue;
@@ -186,6 +210,11 @@ public final class JaegerModel {
       refs.add(new Reference(refType, linkTraceId, linkSpanId));
     }
     return refs;
+  }
+
+  /** A link's span id as Jaeger's model prints it: 16 hex digits, zeros when it has none. */
+  private static String goSpanId(ByteString id) {
+    return id.size() == 8 ? OtlpIds.toHex(id) : "0000000000000000";
   }
 
   private static String refType(Span.Link link) {
@@ -228,7 +257,50 @@ public final class JaegerModel {
     addCount(tags, "otel.dropped_attributes_count", span.getDroppedAttributesCount());
     addCount(tags, "otel.dropped_events_count", span.getDroppedEventsCount());
     addCount(tags, "otel.dropped_links_count", span.getDroppedLinksCount());
+    tags.sort(TAG_ORDER);
     return tags;
+  }
+
+  /**
+   * The order of Jaeger's {@code KeyValues.Sort}, which its query service applies to span and
+   * process tags and log fields (the {@code SortTagsAndLogFields} adjuster): by key (as UTF-8
+   * bytes, i.e. by code point), then by type (string, bool, int64, float64, binary), then by value.
+   */
+  static final Comparator<Tag> TAG_ORDER =
+      Comparator.comparing(Tag::key, JaegerModel::compareCodePoints)
+          .thenComparingInt(tag -> TYPES.indexOf(tag.type()))
+          .thenComparing(JaegerModel::compareValues);
+
+  private static int compareCodePoints(String a, String b) {
+    return Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
+  }
+
+  private static int compareValues(Tag a, Tag b) {
+    return switch (a.type()) {
+      case BOOL -> Boolean.compare((Boolean) a.value(), (Boolean) b.value());
+      case INT64 -> Long.compare((Long) a.value(), (Long) b.value());
+      case FLOAT64 -> Double.compare((Double) a.value(), (Double) b.value());
+      case BINARY ->
+          Arrays.compareUnsigned(
+              Base64.getDecoder().decode((String) a.value()),
+              Base64.getDecoder().decode((String) b.value()));
+      default -> compareCodePoints((String) a.value(), (String) b.value());
+    };
+  }
+
+  /** Log fields as Jaeger orders them: a string {@code event} field first, the rest sorted. */
+  private static List<Tag> logFields(List<Tag> fields) {
+    int offset = 0;
+    for (int i = 0; i < fields.size(); i++) {
+      Tag field = fields.get(i);
+      if (field.key().equals("event") && field.type().equals(STRING)) {
+        Collections.swap(fields, 0, i);
+        offset = 1;
+        break;
+      }
+    }
+    fields.subList(offset, fields.size()).sort(TAG_ORDER);
+    return fields;
   }
 
   private static void addCount(List<Tag> tags, String key, int count) {
@@ -261,25 +333,20 @@ public final class JaegerModel {
       for (KeyValue kv : event.getAttributesList()) {
         fields.add(tag(kv));
       }
-      logs.add(new Log(event.getTimeUnixNano() / 1000, fields));
+      logs.add(new Log(event.getTimeUnixNano() / 1000, logFields(fields)));
     }
     return logs;
   }
 
   private static Process process(Resource resource) {
-    if (resource.getAttributesCount() == 0) {
-      return new Process(NO_SERVICE_NAME, List.of());
-    }
-    String serviceName = "";
     List<Tag> tags = new ArrayList<>(resource.getAttributesCount());
     for (KeyValue kv : resource.getAttributesList()) {
-      if (kv.getKey().equals("service.name")) {
-        serviceName = kv.getValue().getStringValue();
-      } else {
+      if (!kv.getKey().equals("service.name")) {
         tags.add(tag(kv));
       }
     }
-    return new Process(serviceName, tags);
+    tags.sort(TAG_ORDER);
+    return new Process(OtlpValues.serviceName(resource), tags);
   }
 
   /** One attribute as a Jaeger tag, typed as the translator types it. */

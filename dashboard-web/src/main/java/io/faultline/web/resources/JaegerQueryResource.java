@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
 import io.faultline.core.otlp.OtlpJson;
 import io.faultline.core.trace.TraceQueries;
 import io.faultline.core.trace.TraceQuery;
@@ -44,10 +45,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Jaeger's HTTP query API ({@code /api/...}, as Jaeger's query service serves it to the Jaeger UI
  * and Grafana's Jaeger data source), plus {@code GET /api/v3/traces/{traceID}} answering OTLP/JSON.
- * Parameters, defaults and error messages follow Jaeger's query parser: {@code start}/{@code end}
- * in microseconds since the epoch (a missing {@code end} is now, a missing {@code start} is {@code
- * end} minus {@code lookback}, by default two days), durations in Go syntax, {@code limit} 100 by
- * default. A bad parameter gets 400 naming it, an unknown trace 404, a failing store 500.
+ * Parameters, defaults and error messages follow Jaeger's query parser, leniency included: {@code
+ * start}/{@code end} in microseconds since the epoch (a missing {@code end} is now, a missing
+ * {@code start} two days before now; {@code lookback} is the UI's and is ignored, as Jaeger does;
+ * an {@code end} before {@code start} finds nothing), durations in Go syntax (negative ones too;
+ * zero is no limit), {@code limit} 100 by default or when not positive, and at most {@value
+ * #MAX_LIMIT}. A parameter Jaeger rejects gets 400 naming it, an unknown trace 404, a failing
+ * store 500.
  */
 @Path("/api")
 @Produces(MediaType.APPLICATION_JSON)
@@ -56,10 +60,13 @@ public final class JaegerQueryResource {
   /** Traces per search when {@code limit} is absent or 0, as in Jaeger. */
   static final int DEFAULT_LIMIT = 100;
 
-  /** The most traces one search may ask for (the Jaeger UI's own maximum). */
+  /**
+   * The most traces one search answers (the Jaeger UI's own maximum); a larger {@code limit} is
+   * lowered to it rather than refused, since Jaeger accepts any limit.
+   */
   static final int MAX_LIMIT = 1500;
 
-  /** How far back a search looks when neither {@code start} nor {@code lookback} is given. */
+  /** How far back from now a search looks when {@code start} is not given, as in Jaeger. */
   static final Duration DEFAULT_TRACE_LOOKBACK = Duration.ofDays(2);
 
   /** How far back {@code /api/dependencies} looks when {@code lookback} is absent. */
@@ -107,10 +114,8 @@ public final class JaegerQueryResource {
     }
     String kind = isBlank(spanKind) ? null : spanKind;
     if (kind != null && !SPAN_KINDS.contains(kind)) {
-      return badRequest(
-          "unable to parse param 'spanKind': unsupported span kind '"
-              + abbreviate(kind)
-              + "', expected one of server, client, producer, consumer, internal");
+      // Jaeger's storage compares the kind and finds no operation of a kind that does not exist
+      return answer(() -> JaegerResponse.counted(List.of()));
     }
     return answer(
         () -> {
@@ -188,7 +193,10 @@ public final class JaegerQueryResource {
           return badRequest("cannot parse traceID param: " + e.getMessage());
         }
       }
-      return answer(() -> tracesByIds(traceIdParams, ids));
+      return answer(() -> tracesByIds(ids));
+    }
+    if (search.query() == null) {
+      return answer(() -> JaegerResponse.of(List.of()));
     }
     return answer(
         () -> {
@@ -200,7 +208,8 @@ public final class JaegerQueryResource {
         });
   }
 
-  private JaegerResponse tracesByIds(List<String> texts, List<byte[]> ids) {
+  /** The traces of {@code ids}; a missing one is named as Jaeger names it, 16 or 32 hex digits. */
+  private JaegerResponse tracesByIds(List<byte[]> ids) {
     List<JaegerModel.Trace> traces = new ArrayList<>();
     List<JaegerResponse.Error> errors = new ArrayList<>();
     for (int i = 0; i < ids.size(); i++) {
@@ -208,7 +217,11 @@ public final class JaegerQueryResource {
       if (trace.isPresent()) {
         traces.add(JaegerModel.toJaeger(trace.get()));
       } else {
-        errors.add(new JaegerResponse.Error(null, "trace not found", texts.get(i)));
+        errors.add(
+            new JaegerResponse.Error(
+                null,
+                "trace not found",
+                JaegerModel.traceIdToString(ByteString.copyFrom(ids.get(i)))));
       }
     }
     return JaegerResponse.withErrors(traces, errors);
@@ -310,7 +323,10 @@ public final class JaegerQueryResource {
     }
   }
 
-  /** The search parameters of {@code GET /api/traces}, checked as Jaeger's query parser does. */
+  /**
+   * The search parameters of {@code GET /api/traces}, checked as Jaeger's query parser does; the
+   * query is null when nothing can match (an {@code end} before the {@code start}).
+   */
   record SearchParams(TraceQuery query) {
 
     static SearchParams parse(
@@ -324,21 +340,10 @@ public final class JaegerQueryResource {
       String endText = first(params, "end");
       long end = isBlank(endText) ? nowMicros : parseLong("end", endText);
       String startText = first(params, "start");
-      long start;
-      if (isBlank(startText)) {
-        String lookbackText = first(params, "lookback");
-        long lookbackMicros =
-            isBlank(lookbackText)
-                ? DEFAULT_TRACE_LOOKBACK.toNanos() / 1000
-                : duration("lookback", lookbackText, true) / 1000;
-        start = end - lookbackMicros;
-      } else {
-        start = parseLong("start", startText);
-      }
-      if (end < start) {
-        throw new BadParam(
-            "'end' (" + end + ") must not be before 'start' (" + start + "), both in microseconds");
-      }
+      long start =
+          isBlank(startText)
+              ? nowMicros - DEFAULT_TRACE_LOOKBACK.toNanos() / 1000
+              : parseLong("start", startText);
       Map<String, String> tags = tags(params);
       Long minDuration = optionalDuration(params, "minDuration");
       Long maxDuration = optionalDuration(params, "maxDuration");
@@ -350,6 +355,9 @@ public final class JaegerQueryResource {
         throw new BadParam("'maxDuration' should be greater than 'minDuration'");
       }
       int limit = limit(first(params, "limit"));
+      if (end < start) {
+        return new SearchParams(null);
+      }
       return new SearchParams(
           new TraceQuery(
               isBlank(service) ? null : service,
@@ -362,37 +370,43 @@ public final class JaegerQueryResource {
               limit));
     }
 
+    /**
+     * Jaeger reads {@code limit} as a 32-bit integer and refuses only what is not one; here a limit
+     * that is not positive means the default and one above {@value #MAX_LIMIT} means {@value
+     * #MAX_LIMIT}.
+     */
     private static int limit(String text) {
       if (isBlank(text)) {
         return DEFAULT_LIMIT;
       }
-      long limit = parseLong("limit", text);
-      if (limit == 0) {
-        return DEFAULT_LIMIT;
+      int limit;
+      try {
+        limit = Integer.parseInt(text.trim());
+      } catch (NumberFormatException e) {
+        throw new BadParam(
+            "limit", "expected a 32-bit integer, got \"" + abbreviate(text) + "\"");
       }
-      if (limit < 0 || limit > MAX_LIMIT) {
-        throw new BadParam("limit", "must be between 1 and " + MAX_LIMIT + ", got " + limit);
-      }
-      return (int) limit;
+      return limit <= 0 ? DEFAULT_LIMIT : Math.min(limit, MAX_LIMIT);
     }
 
+    /**
+     * A duration bound in microseconds, or null for none: absent, or zero ({@code 0}, {@code 0s}),
+     * which Jaeger's storage reads as "no limit" (the Jaeger UI sends empty fields that way).
+     */
     private static Long optionalDuration(MultivaluedMap<String, String> params, String name) {
       String text = first(params, name);
-      return isBlank(text) ? null : duration(name, text, false) / 1000;
-    }
-
-    private static long duration(String name, String text, boolean allowDays) {
+      if (isBlank(text)) {
+        return null;
+      }
       long nanos;
       try {
-        nanos =
-            allowDays ? GoDuration.parseLookbackNanos(text) : GoDuration.parseNanos(text.trim());
+        // negative durations parse, as in Go: a negative minimum keeps every span, a negative
+        // maximum none
+        nanos = GoDuration.parseNanos(text.trim());
       } catch (IllegalArgumentException e) {
         throw new BadParam(name, abbreviate(e.getMessage()));
       }
-      if (nanos < 0) {
-        throw new BadParam(name, "must not be negative, got \"" + abbreviate(text) + "\"");
-      }
-      return nanos;
+      return nanos == 0 ? null : nanos / 1000;
     }
 
     /**
@@ -428,16 +442,29 @@ public final class JaegerQueryResource {
         while (fields.hasNext()) {
           Map.Entry<String, JsonNode> field = fields.next();
           JsonNode value = field.getValue();
-          if (!value.isValueNode() || value.isNull()) {
+          if (!value.isTextual() && !value.isNull()) {
+            // Jaeger decodes tags into a map of strings, so {"x":1} is its 400, in Go's words
             throw new BadParam(
-                "malformed 'tags' parameter, the value of '"
+                "malformed 'tags' parameter, cannot unmarshal JSON: json: cannot unmarshal "
+                    + goJsonType(value)
+                    + " into Go value of type string (the value of '"
                     + abbreviate(field.getKey())
-                    + "' must be a string, number or boolean");
+                    + "'; write it as a string, e.g. \"500\")");
           }
-          tags.put(field.getKey(), value.asText());
+          tags.put(field.getKey(), value.isNull() ? "" : value.asText());
         }
       }
       return tags;
+    }
+
+    private static String goJsonType(JsonNode value) {
+      if (value.isNumber()) {
+        return "number";
+      }
+      if (value.isBoolean()) {
+        return "bool";
+      }
+      return value.isArray() ? "array" : "object";
     }
 
     private static String first(MultivaluedMap<String, String> params, String name) {

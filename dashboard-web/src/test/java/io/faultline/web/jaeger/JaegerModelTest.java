@@ -61,26 +61,27 @@ class JaegerModelTest {
     assertThat(root.has("parentSpanID")).isFalse();
     assertThat(root.has("process")).isFalse();
     assertThat(tagsAsText(root.get("tags")))
+        .as("sorted by key, as Jaeger's query service sorts them")
         .containsExactly(
-            "otel.scope.name:string:io.opentelemetry.servlet",
-            "otel.scope.version:string:2.1.0",
-            "http.route:string:/checkout",
             "http.ok:bool:true",
+            "http.route:string:/checkout",
             "http.status_code:int64:200",
-            "load:float64:0.75",
-            "raw:binary:AP8q",
             "list:string:[\"a\",1,true,0.5,null]",
+            "load:float64:0.75",
             "map:string:{\"a\":\"\\u003cx\\u0026y\\u003e\",\"b\":{\"c\":[]},\"z\":-1}",
             "nothing:string:",
-            "span.kind:string:server",
-            "otel.status_code:string:OK",
-            "w3c.tracestate:string:rojo=00f067aa0ba902b7",
             "otel.dropped_attributes_count:int64:3",
             "otel.dropped_events_count:int64:1",
-            "otel.dropped_links_count:int64:2");
-    assertThat(root.at("/tags/4/value").isIntegralNumber()).isTrue();
-    assertThat(root.at("/tags/5/value").isDouble()).isTrue();
-    assertThat(root.at("/tags/3/value").isBoolean()).isTrue();
+            "otel.dropped_links_count:int64:2",
+            "otel.scope.name:string:io.opentelemetry.servlet",
+            "otel.scope.version:string:2.1.0",
+            "otel.status_code:string:OK",
+            "raw:binary:AP8q",
+            "span.kind:string:server",
+            "w3c.tracestate:string:rojo=00f067aa0ba902b7");
+    assertThat(root.at("/tags/2/value").isIntegralNumber()).isTrue();
+    assertThat(root.at("/tags/4/value").isDouble()).isTrue();
+    assertThat(root.at("/tags/0/value").isBoolean()).isTrue();
 
     JsonNode logs = root.get("logs");
     assertThat(logs).hasSize(2);
@@ -104,12 +105,12 @@ class JaegerModelTest {
     assertThat(child.at("/references/1/spanID").asText()).isEqualTo(BACKEND_ID);
     assertThat(tagsAsText(child.get("tags")))
         .containsExactly(
-            "otel.scope.name:string:io.opentelemetry.http-client",
-            "peer.service:string:backend",
-            "span.kind:string:client",
-            "otel.status_code:string:ERROR",
             "error:bool:true",
-            "otel.status_description:string:connection refused");
+            "otel.scope.name:string:io.opentelemetry.http-client",
+            "otel.status_code:string:ERROR",
+            "otel.status_description:string:connection refused",
+            "peer.service:string:backend",
+            "span.kind:string:client");
     assertThat(child.get("processID").asText()).isEqualTo("p1");
 
     JsonNode backend = spans.get(2);
@@ -134,11 +135,90 @@ class JaegerModelTest {
         .containsExactly("host.name:string:web-1", "process.pid:int64:4242");
     assertThat(processes.at("/p2/serviceName").asText()).isEqualTo("backend");
     assertThat(processes.at("/p2/tags")).isEmpty();
-    assertThat(processes.at("/p3/serviceName").asText()).isEqualTo("OTLPResourceNoServiceName");
+    assertThat(processes.at("/p3/serviceName").asText())
+        .as("the name the store lists and searches for a resource without service.name")
+        .isEqualTo("unknown_service");
   }
 
   @Test
-  void serviceWithoutNameButWithAttributesHasAnEmptyServiceName() {
+  void logFieldsPutEventFirstAndSortTheRestAndProcessTagsAreSorted() {
+    Span.Builder span = span(TRACE_ID, ROOT_ID).toBuilder();
+    span.addEventsBuilder()
+        .setName("retry")
+        .addAttributes(kv("z.last", str("1")))
+        .addAttributes(kv("a.first", str("2")));
+    TracesData data =
+        TracesData.newBuilder()
+            .addResourceSpans(
+                ResourceSpans.newBuilder()
+                    .setResource(
+                        Resource.newBuilder()
+                            .addAttributes(kv("service.name", str("svc")))
+                            .addAttributes(kv("zone", str("b")))
+                            .addAttributes(kv("host.name", str("h"))))
+                    .addScopeSpans(ScopeSpans.newBuilder().addSpans(span)))
+            .build();
+
+    JaegerModel.Trace trace = JaegerModel.toJaeger(data);
+
+    assertThat(trace.spans().get(0).logs().get(0).fields())
+        .extracting(JaegerModel.Tag::key)
+        .containsExactly("event", "a.first", "z.last");
+    assertThat(trace.processes().get("p1").tags())
+        .extracting(JaegerModel.Tag::key)
+        .containsExactly("host.name", "zone");
+  }
+
+  @Test
+  void aLinkToTraceIdZeroIsRemovedWithJaegersWarning() {
+    Span.Builder span = span(TRACE_ID, CHILD_ID).toBuilder();
+    span.addLinksBuilder()
+        .setTraceId(ByteString.copyFrom(new byte[16]))
+        .setSpanId(ByteString.copyFrom(new byte[8]));
+    span.addLinksBuilder().setSpanId(OtlpIds.spanIdByteString("00f067aa0ba902b8"));
+    TracesData data =
+        TracesData.newBuilder()
+            .addResourceSpans(
+                ResourceSpans.newBuilder().addScopeSpans(ScopeSpans.newBuilder().addSpans(span)))
+            .build();
+
+    JaegerModel.JaegerSpan converted = JaegerModel.toJaeger(data).spans().get(0);
+
+    assertThat(converted.references()).isEmpty();
+    assertThat(converted.warnings())
+        .containsExactly(
+            "Invalid span reference removed {TraceID:0000000000000000 SpanID:0000000000000000"
+                + " RefType:FOLLOWS_FROM}",
+            "Invalid span reference removed {TraceID:0000000000000000 SpanID:00f067aa0ba902b8"
+                + " RefType:FOLLOWS_FROM}");
+  }
+
+  @Test
+  void nonStringServiceNameIsShownAsTheStoreListsIt() {
+    TracesData data =
+        TracesData.newBuilder()
+            .addResourceSpans(
+                ResourceSpans.newBuilder()
+                    .setResource(
+                        Resource.newBuilder()
+                            .addAttributes(
+                                kv("service.name", AnyValue.newBuilder().setIntValue(42).build())))
+                    .addScopeSpans(ScopeSpans.newBuilder().addSpans(span(TRACE_ID, ROOT_ID))))
+            .addResourceSpans(
+                ResourceSpans.newBuilder()
+                    .setResource(Resource.newBuilder().addAttributes(kv("service.name", str(""))))
+                    .addScopeSpans(ScopeSpans.newBuilder().addSpans(span(TRACE_ID, CHILD_ID))))
+            .build();
+
+    JaegerModel.Trace trace = JaegerModel.toJaeger(data);
+
+    assertThat(trace.processes().get("p1").serviceName()).isEqualTo("42");
+    assertThat(trace.processes().get("p1").tags()).isEmpty();
+    assertThat(trace.processes().get("p2").serviceName()).isEqualTo("unknown_service");
+  }
+
+  @Test
+  void serviceWithoutNameButWithAttributesIsUnknownService() {
     TracesData data =
         TracesData.newBuilder()
             .addResourceSpans(
@@ -149,7 +229,7 @@ class JaegerModelTest {
 
     JaegerModel.Trace trace = JaegerModel.toJaeger(data);
 
-    assertThat(trace.processes().get("p1").serviceName()).isEmpty();
+    assertThat(trace.processes().get("p1").serviceName()).isEqualTo("unknown_service");
     assertThat(trace.processes().get("p1").tags())
         .containsExactly(new JaegerModel.Tag("host.name", "string", "h"));
   }

@@ -121,7 +121,7 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
           owner + " has a parent_span_id of " + parent + " bytes; it must be empty or 8 bytes");
     }
     for (Span.Link link : span.getLinksList()) {
-      if (!validId(link.getTraceId(), TRACE_ID_BYTES) || !validId(link.getSpanId(), SPAN_ID_BYTES)) {
+      if (!linkId(link.getTraceId(), TRACE_ID_BYTES) || !linkId(link.getSpanId(), SPAN_ID_BYTES)) {
         return new Problem(
             RejectReason.INVALID_LINK,
             owner
@@ -129,7 +129,8 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
                 + describe(link.getTraceId())
                 + ", span_id "
                 + describe(link.getSpanId())
-                + "; a link needs a 16-byte trace_id and an 8-byte span_id, not all zero");
+                + "; a link needs a 16-byte trace_id and an 8-byte span_id (all zero or empty for"
+                + " a link to an invalid span context)");
       }
     }
     Problem p = AttributeCheck.check(span.getAttributesList(), limits, owner);
@@ -164,6 +165,16 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
       return d.toDays() + (d.toDays() == 1 ? " day" : " days");
     }
     return d.toMinutes() % 60 == 0 ? d.toHours() + " h" : d.toString();
+  }
+
+  /**
+   * Whether a link's id has its proper length, or none. Unlike a span's own ids, a link's may be
+   * all zero: OpenTelemetry's trace API asks SDKs to record a link to an invalid span context when
+   * it carries attributes or a trace state, and OTLP does not call such a link, or its span,
+   * invalid. The span is stored as sent; the Jaeger view drops the reference, as Jaeger does.
+   */
+  private static boolean linkId(ByteString id, int length) {
+    return id.isEmpty() || id.size() == length;
   }
 
   private static boolean validId(ByteString id, int length) {
