@@ -99,6 +99,11 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
 
   @Override
   public void initialize(Bootstrap<FaultlineConfiguration> bootstrap) {
+    bootstrap.setConfigurationSourceProvider(
+        new DefaultsFirstSourceProvider(
+            bootstrap.getConfigurationSourceProvider(),
+            () -> bootstrap.getObjectMapper().valueToTree(new FaultlineConfiguration()),
+            bootstrap.getObjectMapper()));
     bootstrap.addBundle(new DashboardBundle());
     bootstrap.addCommand(new BenchCommand());
     bootstrap.addCommand(new DemoCommand());
