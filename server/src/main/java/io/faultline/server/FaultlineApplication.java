@@ -161,6 +161,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             new StoreMetrics.Store("logs", logs::diskBytesByPartition, logs::refreshLagMillis),
             new StoreMetrics.Store(
                 "metrics", metrics::diskBytesByPartition, metrics::refreshLagMillis)));
+    StoreMetrics.registerMetricSamplesRejected(registry, metrics::samplesRejected);
 
     IngestPipeline pipeline =
         IngestPipeline.builder(dataDir.resolve("wal"))

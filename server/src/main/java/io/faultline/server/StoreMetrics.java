@@ -4,6 +4,7 @@
  */
 package io.faultline.server;
 
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
@@ -40,6 +41,23 @@ final class StoreMetrics {
         .labelNames("store")
         .callback(
             cb -> stores.forEach(s -> cb.call(s.refreshLagMillis().getAsLong() / 1000.0, s.name())))
+        .register(registry);
+  }
+
+  /**
+   * Samples the metric store refused after they were acknowledged (out of order, duplicate with
+   * another value, outside the retention, over the series limit): the counter its log messages
+   * point operators to.
+   */
+  static void registerMetricSamplesRejected(
+      PrometheusRegistry registry, Supplier<Map<String, Long>> byReason) {
+    CounterWithCallback.builder()
+        .name("faultline_metric_samples_rejected_total")
+        .help(
+            "Samples the metric store refused after acknowledging them, by reason (duplicate,"
+                + " out_of_order, too_old, too_new, series_limit, invalid)")
+        .labelNames("reason")
+        .callback(cb -> byReason.get().forEach((reason, n) -> cb.call(n, reason)))
         .register(registry);
   }
 }

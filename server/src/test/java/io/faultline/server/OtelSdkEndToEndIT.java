@@ -300,7 +300,7 @@ class OtelSdkEndToEndIT {
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(metrics.statusCode()).isEqualTo(200);
-    assertThat(metrics.body()).contains("faultline_wal_fsync_seconds", "faultline_store_refresh_lag_seconds").contains("jvm_memory");
+    assertThat(metrics.body()).contains("faultline_wal_fsync_seconds", "faultline_store_refresh_lag_seconds", "faultline_metric_samples_rejected_total{reason=\"out_of_order\"}").contains("jvm_memory");
     HttpResponse<String> health =
         http.send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/healthcheck"))
