@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -127,6 +128,42 @@ public final class JaegerQueryResource {
             data.add(entry);
           }
           return JaegerResponse.counted(data);
+        });
+  }
+
+  @GET
+  @Path("/v3/services")
+  public Response servicesV3() {
+    return v3Answer(() -> Map.of("services", queries.services()));
+  }
+
+  /**
+   * Jaeger's API v3 operations: {@code service} and {@code span_kind} (or {@code spanKind}, the
+   * name newer Jaeger prefers), answered as {@code {"operations":[{"name","spanKind"}]}}. As in
+   * Jaeger, a missing service or an unknown kind lists nothing rather than failing, and an operation
+   * without a kind is listed as {@code internal}.
+   */
+  @GET
+  @Path("/v3/operations")
+  public Response operationsV3(@Context UriInfo uriInfo) {
+    MultivaluedMap<String, String> params = uriInfo.getQueryParameters();
+    String service = v3Param(params, "service").value();
+    String kind = v3Param(params, "spanKind", "span_kind").value();
+    if (service == null || (kind != null && !SPAN_KINDS.contains(kind))) {
+      return v3Answer(() -> Map.of("operations", List.of()));
+    }
+    return v3Answer(
+        () -> {
+          // an operation stored both without a kind and as internal is listed once
+          Set<Map<String, String>> operations = new LinkedHashSet<>();
+          for (TraceQueries.Operation operation : queries.operations(service, kind)) {
+            Map<String, String> entry = new LinkedHashMap<>();
+            entry.put("name", operation.name());
+            entry.put(
+                "spanKind", operation.spanKind().isEmpty() ? "internal" : operation.spanKind());
+            operations.add(entry);
+          }
+          return Map.of("operations", List.copyOf(operations));
         });
   }
 
@@ -267,6 +304,33 @@ public final class JaegerQueryResource {
           return JaegerResponse.of(data);
         });
   }
+
+  /** Runs a store read for API v3, turning its failure into the gateway's 500. */
+  private static Response v3Answer(Supplier<Object> read) {
+    try {
+      return Response.ok(read.get(), MediaType.APPLICATION_JSON_TYPE).build();
+    } catch (RuntimeException e) {
+      LOG.error("Jaeger API v3 query failed in the trace store", e);
+      return v3Error(Response.Status.INTERNAL_SERVER_ERROR, storeFailure(e));
+    }
+  }
+
+  /**
+   * The first non-empty value of the first of {@code names} that has one, as Jaeger's gateway reads
+   * a parameter and its aliases ({@code url.Values.Get}); both null when none has.
+   */
+  static V3Param v3Param(MultivaluedMap<String, String> params, String... names) {
+    for (String name : names) {
+      List<String> values = params.get(name);
+      if (values != null && !values.isEmpty() && !values.get(0).isEmpty()) {
+        return new V3Param(name, values.get(0));
+      }
+    }
+    return new V3Param(null, null);
+  }
+
+  /** A parameter as the request named it (for error messages), and its value. */
+  record V3Param(String name, String value) {}
 
   /** Runs a store read, turning its failure into Jaeger's 500 and a missing trace into 404. */
   private Response answer(Supplier<JaegerResponse> read) {

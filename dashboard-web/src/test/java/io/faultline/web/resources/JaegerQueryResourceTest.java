@@ -202,6 +202,42 @@ class JaegerQueryResourceTest {
   }
 
   @Test
+  void v3ListsServices() {
+    assertThat(get(resources.target("/api/v3/services"), 200).toString())
+        .isEqualTo("{\"services\":[\"backend\",\"frontend\"]}");
+  }
+
+  @Test
+  void v3ListsOperationsWithKindsUnderEitherParameterName() {
+    WebTarget frontend = resources.target("/api/v3/operations").queryParam("service", "frontend");
+
+    assertThat(get(frontend.queryParam("span_kind", "server"), 200).toString())
+        .isEqualTo(
+            "{\"operations\":[{\"name\":\"GET /checkout\",\"spanKind\":\"server\"},"
+                + "{\"name\":\"GET /home\",\"spanKind\":\"server\"}]}");
+    assertThat(get(frontend.queryParam("spanKind", "client"), 200).toString())
+        .isEqualTo("{\"operations\":[{\"name\":\"POST /pay\",\"spanKind\":\"client\"}]}");
+    assertThat(get(frontend, 200).get("operations"))
+        .extracting(operation -> operation.get("name").asText())
+        .containsExactly("GET /checkout", "GET /home", "POST /pay");
+  }
+
+  @Test
+  void v3ListsNoOperationsWithoutAServiceOrOfAnUnknownKind() {
+    assertThat(get(resources.target("/api/v3/operations"), 200).toString())
+        .isEqualTo("{\"operations\":[]}");
+    assertThat(
+            get(
+                    resources
+                        .target("/api/v3/operations")
+                        .queryParam("service", "frontend")
+                        .queryParam("span_kind", "SPAN_KIND_SERVER"),
+                    200)
+                .toString())
+        .isEqualTo("{\"operations\":[]}");
+  }
+
+  @Test
   void searchesWithinTheDefaultLookbackOfTwoDays() {
     JsonNode body = get(search("backend"), 200);
 
