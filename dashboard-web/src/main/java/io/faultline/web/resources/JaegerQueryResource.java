@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Jaeger's HTTP query API ({@code /api/...}, as Jaeger's query service serves it to the Jaeger UI
- * and Grafana's Jaeger data source), plus {@code GET /api/v3/traces/{traceID}} answering OTLP/JSON.
+ * and Grafana's Jaeger data source), plus Jaeger's API v3 HTTP gateway ({@code /api/v3/services},
+ * {@code /api/v3/operations}, {@code /api/v3/traces} and {@code /api/v3/traces/{traceID}}, traces
+ * answered as OTLP/JSON, errors as {@code {"error":{"httpCode":...,"message":...}}}).
  * Parameters, defaults and error messages follow Jaeger's query parser, leniency included: {@code
  * start}/{@code end} in microseconds since the epoch (a missing {@code end} is now, a missing
  * {@code start} two days before now; {@code lookback} is the UI's and is ignored, as Jaeger does;
