@@ -290,6 +290,11 @@ class OtelSdkEndToEndIT {
     String viewer = JSON.readTree(created.body()).get("token").asText();
     assertThat(get("/api/services", viewer).statusCode()).isEqualTo(200);
     assertThat(get("/api/admin/tokens", viewer).statusCode()).isEqualTo(403);
+    // Jaeger's API v3 is read like the other query APIs
+    for (String path : List.of("/api/v3/services", "/api/v3/operations?service=x")) {
+      assertThat(get(path, null).statusCode()).as(path).isEqualTo(401);
+      assertThat(get(path, viewer).statusCode()).as(path).isEqualTo(200);
+    }
   }
 
   @Test
@@ -426,6 +431,25 @@ class OtelSdkEndToEndIT {
         OtlpJson.parse(
             JSON.writeValueAsBytes(result), ExportTraceServiceRequest.getDefaultInstance());
     assertOtlpMatches(back, sent);
+
+    // Jaeger API v3 search: the same trace, found by its backend service within a minute
+    java.time.Instant started =
+        java.time.Instant.ofEpochSecond(0, sent.get(0).getStartEpochNanos());
+    HttpResponse<String> v3Found =
+        get(
+            "/api/v3/traces?query.service_name="
+                + backendService
+                + "&query.start_time_min="
+                + started.minusSeconds(60)
+                + "&query.start_time_max="
+                + started.plusSeconds(60),
+            TOKEN);
+    assertThat(v3Found.statusCode()).as(v3Found.body()).isEqualTo(200);
+    assertOtlpMatches(
+        OtlpJson.parse(
+            JSON.writeValueAsBytes(JSON.readTree(v3Found.body()).get("result")),
+            ExportTraceServiceRequest.getDefaultInstance()),
+        sent);
   }
 
   private static void assertJaegerTraceMatches(JsonNode trace, List<SpanData> sent) {

@@ -29,9 +29,13 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,12 +43,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Jaeger's HTTP query API ({@code /api/...}, as Jaeger's query service serves it to the Jaeger UI
- * and Grafana's Jaeger data source), plus {@code GET /api/v3/traces/{traceID}} answering OTLP/JSON.
+ * and Grafana's Jaeger data source), plus Jaeger's API v3 HTTP gateway ({@code /api/v3/services},
+ * {@code /api/v3/operations}, {@code /api/v3/traces} and {@code /api/v3/traces/{traceID}}, traces
+ * answered as OTLP/JSON, errors as {@code {"error":{"httpCode":...,"message":...}}}).
  * Parameters, defaults and error messages follow Jaeger's query parser, leniency included: {@code
  * start}/{@code end} in microseconds since the epoch (a missing {@code end} is now, a missing
  * {@code start} two days before now; {@code lookback} is the UI's and is ignored, as Jaeger does;
@@ -131,6 +138,42 @@ public final class JaegerQueryResource {
   }
 
   @GET
+  @Path("/v3/services")
+  public Response servicesV3() {
+    return v3Answer(() -> Map.of("services", queries.services()));
+  }
+
+  /**
+   * Jaeger's API v3 operations: {@code service} and {@code span_kind} (or {@code spanKind}, the
+   * name newer Jaeger prefers), answered as {@code {"operations":[{"name","spanKind"}]}}. As in
+   * Jaeger, a missing service or an unknown kind lists nothing rather than failing, and an
+   * operation without a kind is listed as {@code internal}.
+   */
+  @GET
+  @Path("/v3/operations")
+  public Response operationsV3(@Context UriInfo uriInfo) {
+    MultivaluedMap<String, String> params = uriInfo.getQueryParameters();
+    String service = v3Param(params, "service").value();
+    String kind = v3Param(params, "spanKind", "span_kind").value();
+    if (service == null || (kind != null && !SPAN_KINDS.contains(kind))) {
+      return v3Answer(() -> Map.of("operations", List.of()));
+    }
+    return v3Answer(
+        () -> {
+          // an operation stored both without a kind and as internal is listed once
+          Set<Map<String, String>> operations = new LinkedHashSet<>();
+          for (TraceQueries.Operation operation : queries.operations(service, kind)) {
+            Map<String, String> entry = new LinkedHashMap<>();
+            entry.put("name", operation.name());
+            entry.put(
+                "spanKind", operation.spanKind().isEmpty() ? "internal" : operation.spanKind());
+            operations.add(entry);
+          }
+          return Map.of("operations", List.copyOf(operations));
+        });
+  }
+
+  @GET
   @Path("/traces/{traceID}")
   public Response trace(@PathParam("traceID") String traceId) {
     byte[] id;
@@ -168,8 +211,44 @@ public final class JaegerQueryResource {
     if (trace.isEmpty()) {
       return v3Error(Response.Status.NOT_FOUND, "trace not found");
     }
+    return v3Traces(trace.get());
+  }
+
+  /**
+   * Jaeger's API v3 trace search: the matching traces as one OTLP/JSON answer, their resource spans
+   * one after the other (most recent trace first), as Jaeger's HTTP gateway combines them. No match
+   * is its 404 "No traces found".
+   */
+  @GET
+  @Path("/v3/traces")
+  public Response findTracesV3(@Context UriInfo uriInfo) {
+    TraceQuery query;
+    try {
+      query = V3SearchParams.parse(uriInfo.getQueryParameters());
+    } catch (BadParam e) {
+      return v3Error(Response.Status.BAD_REQUEST, e.getMessage());
+    }
+    List<TracesData> traces;
+    try {
+      traces = queries.findTraces(query);
+    } catch (RuntimeException e) {
+      LOG.error("Searching traces in the trace store failed", e);
+      return v3Error(Response.Status.INTERNAL_SERVER_ERROR, storeFailure(e));
+    }
+    if (traces.isEmpty()) {
+      return v3Error(Response.Status.NOT_FOUND, "No traces found");
+    }
+    TracesData.Builder combined = TracesData.newBuilder();
+    for (TracesData trace : traces) {
+      combined.addAllResourceSpans(trace.getResourceSpansList());
+    }
+    return v3Traces(combined.build());
+  }
+
+  /** API v3's answer for traces: {@code {"result":{"resourceSpans":[...]}}}. */
+  private static Response v3Traces(TracesData traces) {
     ObjectNode body = JsonNodeFactory.instance.objectNode();
-    body.set("result", OtlpJson.printTree(trace.get()));
+    body.set("result", OtlpJson.printTree(traces));
     return Response.ok(body, MediaType.APPLICATION_JSON_TYPE).build();
   }
 
@@ -267,6 +346,33 @@ public final class JaegerQueryResource {
           return JaegerResponse.of(data);
         });
   }
+
+  /** Runs a store read for API v3, turning its failure into the gateway's 500. */
+  private static Response v3Answer(Supplier<Object> read) {
+    try {
+      return Response.ok(read.get(), MediaType.APPLICATION_JSON_TYPE).build();
+    } catch (RuntimeException e) {
+      LOG.error("Jaeger API v3 query failed in the trace store", e);
+      return v3Error(Response.Status.INTERNAL_SERVER_ERROR, storeFailure(e));
+    }
+  }
+
+  /**
+   * The first non-empty value of the first of {@code names} that has one, as Jaeger's gateway reads
+   * a parameter and its aliases ({@code url.Values.Get}); both null when none has.
+   */
+  static V3Param v3Param(MultivaluedMap<String, String> params, String... names) {
+    for (String name : names) {
+      List<String> values = params.get(name);
+      if (values != null && !values.isEmpty() && !values.get(0).isEmpty()) {
+        return new V3Param(name, values.get(0));
+      }
+    }
+    return new V3Param(null, null);
+  }
+
+  /** A parameter as the request named it (for error messages), and its value. */
+  record V3Param(String name, String value) {}
 
   /** Runs a store read, turning its failure into Jaeger's 500 and a missing trace into 404. */
   private Response answer(Supplier<JaegerResponse> read) {
@@ -470,6 +576,181 @@ public final class JaegerQueryResource {
     private static String first(MultivaluedMap<String, String> params, String name) {
       List<String> values = params.get(name);
       return values == null || values.isEmpty() ? null : values.get(0);
+    }
+  }
+
+  /**
+   * The search parameters of {@code GET /api/v3/traces}, read as Jaeger's API v3 HTTP gateway reads
+   * them: the {@code query.*} names of the proto's snake_case fields, or their camelCase JSON names
+   * that newer Jaeger prefers (which win when both are given); both start times required, in RFC
+   * 3339 with up to nanoseconds; durations in Go syntax; {@code query.attributes} a JSON object of
+   * strings. Errors carry the gateway's messages ({@code malformed parameter <name>: <Go's
+   * error>}).
+   */
+  static final class V3SearchParams {
+
+    private static final Pattern RFC3339 =
+        Pattern.compile(
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                + "(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})");
+
+    private static final Pattern GO_INT = Pattern.compile("[+-]?[0-9]+");
+
+    private static final Set<String> GO_TRUE = Set.of("1", "t", "T", "TRUE", "true", "True");
+    private static final Set<String> GO_FALSE = Set.of("0", "f", "F", "FALSE", "false", "False");
+
+    private V3SearchParams() {}
+
+    static TraceQuery parse(MultivaluedMap<String, String> params) {
+      String service = v3Param(params, "query.serviceName", "query.service_name").value();
+      String operation = v3Param(params, "query.operationName", "query.operation_name").value();
+      Map<String, String> attributes = attributes(v3Param(params, "query.attributes"));
+      V3Param min = v3Param(params, "query.startTimeMin", "query.start_time_min");
+      V3Param max = v3Param(params, "query.startTimeMax", "query.start_time_max");
+      if (min.value() == null || max.value() == null) {
+        throw new BadParam("query.start_time_min and query.start_time_max are required");
+      }
+      Instant start = time(min);
+      Instant end = time(max);
+      if (!start.isBefore(end)) {
+        throw new BadParam("query.start_time_min must be before query.start_time_max");
+      }
+      int limit =
+          limit(
+              v3Param(params, "query.searchDepth", "query.num_traces", "query.search_depth"));
+      Long minDuration =
+          duration(v3Param(params, "query.durationMin", "query.duration_min"));
+      Long maxDuration =
+          duration(v3Param(params, "query.durationMax", "query.duration_max"));
+      // Faultline returns spans as stored, never adjusted, so raw traces are all it has
+      rawTraces(v3Param(params, "query.rawTraces", "query.raw_traces"));
+      return new TraceQuery(
+          service,
+          operation,
+          attributes,
+          micros(start),
+          micros(end),
+          minDuration,
+          maxDuration,
+          limit);
+    }
+
+    /** Go's {@code time.Parse(time.RFC3339Nano, ...)}. */
+    private static Instant time(V3Param param) {
+      String text = param.value();
+      if (RFC3339.matcher(text).matches()) {
+        try {
+          return OffsetDateTime.parse(text).toInstant();
+        } catch (DateTimeParseException e) {
+          // a field out of range, such as month 13 or February 30, which Go refuses too
+        }
+      }
+      throw malformed(
+          param,
+          "parsing time "
+              + goQuote(text)
+              + " as \"2006-01-02T15:04:05.999999999Z07:00\": not an RFC 3339 time such as"
+              + " 2026-06-01T12:00:00Z");
+    }
+
+    /**
+     * Go's {@code strconv.ParseInt(n, 10, 32)}; as in the legacy search, a depth that is not
+     * positive means {@value JaegerQueryResource#DEFAULT_LIMIT} and one above {@value
+     * JaegerQueryResource#MAX_LIMIT} means {@value JaegerQueryResource#MAX_LIMIT}.
+     */
+    private static int limit(V3Param param) {
+      if (param.value() == null) {
+        return DEFAULT_LIMIT;
+      }
+      String text = param.value();
+      if (!GO_INT.matcher(text).matches()) {
+        throw malformed(param, "strconv.ParseInt: parsing " + goQuote(text) + ": invalid syntax");
+      }
+      int limit;
+      try {
+        limit = Integer.parseInt(text);
+      } catch (NumberFormatException e) {
+        throw malformed(
+            param, "strconv.ParseInt: parsing " + goQuote(text) + ": value out of range");
+      }
+      return limit <= 0 ? DEFAULT_LIMIT : Math.min(limit, MAX_LIMIT);
+    }
+
+    /** A Go duration in microseconds; null when absent or zero, which Jaeger reads as no bound. */
+    private static Long duration(V3Param param) {
+      if (param.value() == null) {
+        return null;
+      }
+      long nanos;
+      try {
+        nanos = GoDuration.parseNanos(param.value());
+      } catch (IllegalArgumentException e) {
+        throw malformed(param, abbreviate(e.getMessage()));
+      }
+      return nanos == 0 ? null : nanos / 1000;
+    }
+
+    /** Go's {@code strconv.ParseBool}. */
+    private static void rawTraces(V3Param param) {
+      String text = param.value();
+      if (text != null && !GO_TRUE.contains(text) && !GO_FALSE.contains(text)) {
+        throw malformed(param, "strconv.ParseBool: parsing " + goQuote(text) + ": invalid syntax");
+      }
+    }
+
+    /** {@code query.attributes}, decoded as Go decodes JSON into a {@code map[string]string}. */
+    private static Map<String, String> attributes(V3Param param) {
+      if (param.value() == null) {
+        return Map.of();
+      }
+      JsonNode node;
+      try {
+        node = TAGS_JSON.readTree(param.value());
+      } catch (JsonProcessingException e) {
+        throw malformed(param, abbreviate(e.getOriginalMessage()));
+      }
+      if (node == null || node.isMissingNode()) {
+        throw malformed(param, "unexpected end of JSON input");
+      }
+      if (node.isNull()) {
+        return Map.of();
+      }
+      if (!node.isObject()) {
+        throw malformed(
+            param,
+            "json: cannot unmarshal "
+                + (node.isTextual() ? "string" : SearchParams.goJsonType(node))
+                + " into Go value of type map[string]string");
+      }
+      Map<String, String> attributes = new LinkedHashMap<>();
+      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
+      while (fields.hasNext()) {
+        Map.Entry<String, JsonNode> field = fields.next();
+        JsonNode value = field.getValue();
+        if (!value.isTextual() && !value.isNull()) {
+          throw malformed(
+              param,
+              "json: cannot unmarshal "
+                  + SearchParams.goJsonType(value)
+                  + " into Go value of type string (the value of '"
+                  + abbreviate(field.getKey())
+                  + "'; write it as a string, e.g. \"500\")");
+        }
+        attributes.put(field.getKey(), value.isNull() ? "" : value.asText());
+      }
+      return attributes;
+    }
+
+    private static BadParam malformed(V3Param param, String problem) {
+      return new BadParam("malformed parameter " + param.name() + ": " + problem);
+    }
+
+    private static String goQuote(String text) {
+      return "\"" + abbreviate(text).replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    private static long micros(Instant instant) {
+      return instant.getEpochSecond() * 1_000_000 + instant.getNano() / 1_000;
     }
   }
 

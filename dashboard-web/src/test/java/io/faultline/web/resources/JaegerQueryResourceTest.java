@@ -202,6 +202,158 @@ class JaegerQueryResourceTest {
   }
 
   @Test
+  void v3ListsServices() {
+    assertThat(get(resources.target("/api/v3/services"), 200).toString())
+        .isEqualTo("{\"services\":[\"backend\",\"frontend\"]}");
+  }
+
+  @Test
+  void v3ListsOperationsWithKindsUnderEitherParameterName() {
+    WebTarget frontend = resources.target("/api/v3/operations").queryParam("service", "frontend");
+
+    assertThat(get(frontend.queryParam("span_kind", "server"), 200).toString())
+        .isEqualTo(
+            "{\"operations\":[{\"name\":\"GET /checkout\",\"spanKind\":\"server\"},"
+                + "{\"name\":\"GET /home\",\"spanKind\":\"server\"}]}");
+    assertThat(get(frontend.queryParam("spanKind", "client"), 200).toString())
+        .isEqualTo("{\"operations\":[{\"name\":\"POST /pay\",\"spanKind\":\"client\"}]}");
+    assertThat(get(frontend, 200).get("operations"))
+        .extracting(operation -> operation.get("name").asText())
+        .containsExactly("GET /checkout", "GET /home", "POST /pay");
+  }
+
+  @Test
+  void v3ListsNoOperationsWithoutAServiceOrOfAnUnknownKind() {
+    assertThat(get(resources.target("/api/v3/operations"), 200).toString())
+        .isEqualTo("{\"operations\":[]}");
+    assertThat(
+            get(
+                    resources
+                        .target("/api/v3/operations")
+                        .queryParam("service", "frontend")
+                        .queryParam("span_kind", "SPAN_KIND_SERVER"),
+                    200)
+                .toString())
+        .isEqualTo("{\"operations\":[]}");
+  }
+
+  @Test
+  void v3SearchAnswersTheMatchingTracesAsOneOtlpAnswer() throws Exception {
+    Response response = v3Search().queryParam("query.service_name", "frontend").request().get();
+
+    assertThat(response.getStatus()).isEqualTo(200);
+    assertThat(response.getMediaType().toString()).startsWith("application/json");
+    JsonNode body = JSON.readTree(response.readEntity(String.class));
+    TracesData answered =
+        OtlpJson.parse(body.get("result").toString(), TracesData.getDefaultInstance());
+    TracesData.Builder expected = TracesData.newBuilder();
+    for (String id : List.of(HOME, CHECKOUT)) {
+      expected.addAllResourceSpans(
+          store.queries().trace(OtlpIds.traceIdFromHex(id)).get().getResourceSpansList());
+    }
+    assertThat(answered).as("most recent trace first, each complete").isEqualTo(expected.build());
+    assertThat(v3TraceIds(body)).containsExactly(HOME, CHECKOUT, CHECKOUT, CHECKOUT);
+  }
+
+  @Test
+  void v3SearchesByEveryQueryParameter() throws Exception {
+    assertThat(v3TraceIds(v3Search().queryParam("query.operation_name", "GET /home")))
+        .containsOnly(HOME);
+    assertThat(
+            v3TraceIds(
+                v3Search()
+                    .queryParam("query.service_name", "frontend")
+                    .queryParam("query.duration_min", "200ms")))
+        .containsOnly(CHECKOUT);
+    assertThat(
+            v3TraceIds(
+                v3Search()
+                    .queryParam("query.service_name", "frontend")
+                    .queryParam("query.duration_max", "0.05s")
+                    .queryParam("query.duration_min", "0")))
+        .containsOnly(HOME);
+    assertThat(
+            v3TraceIds(
+                v3Search()
+                    .queryParam("query.service_name", "frontend")
+                    .queryParam("query.num_traces", "1")
+                    .queryParam("query.raw_traces", "true")))
+        .containsOnly(HOME);
+    assertThat(
+            v3TraceIds(
+                v3Search()
+                    .queryParam("query.service_name", "backend")
+                    .queryParam("query.attributes", encoded("{\"http.status_code\":\"500\"}"))))
+        .containsOnly(CHECKOUT);
+    assertThat(
+            v3TraceIds(
+                resources
+                    .target("/api/v3/traces")
+                    .queryParam("query.serviceName", "backend")
+                    .queryParam("query.service_name", "frontend")
+                    .queryParam("query.startTimeMin", "2026-05-28T12:00:00Z")
+                    .queryParam("query.startTimeMax", "2026-05-29T14:00:00.5+02:00")
+                    .queryParam("query.searchDepth", "5")))
+        .as("camelCase names, which win over snake_case ones, and any RFC 3339 offset")
+        .containsOnly(OLD);
+  }
+
+  @Test
+  void v3SearchWithoutMatchIsTheGateways404() throws Exception {
+    Response response = v3Search().queryParam("query.service_name", "nobody").request().get();
+
+    assertThat(response.getStatus()).isEqualTo(404);
+    assertThat(response.readEntity(String.class))
+        .isEqualTo("{\"error\":{\"httpCode\":404,\"message\":\"No traces found\"}}");
+  }
+
+  @Test
+  void v3BadSearchParametersAre400WithTheGatewaysMessages() throws Exception {
+    assertV3Error(
+        v3Search("2026-05-30T12:00:00Z", null),
+        "query.start_time_min and query.start_time_max are required");
+    assertV3Error(
+        v3Search("yesterday", "2026-06-01T12:00:00Z"),
+        "malformed parameter query.start_time_min: parsing time \"yesterday\"");
+    assertV3Error(
+        v3Search().queryParam("query.startTimeMax", "2026-06-01T12:00Z"),
+        "malformed parameter query.startTimeMax: parsing time \"2026-06-01T12:00Z\"");
+    assertV3Error(
+        v3Search("2026-05-30T12:00:00Z", "2026-02-30T12:00:00Z"),
+        "malformed parameter query.start_time_max");
+    assertV3Error(
+        v3Search("2026-05-30T12:00:00Z", "2026-05-30T12:00:00Z"),
+        "query.start_time_min must be before query.start_time_max");
+    assertV3Error(
+        v3Search().queryParam("query.duration_min", "1d"),
+        "malformed parameter query.duration_min: time: unknown unit \"d\" in duration \"1d\"");
+    assertV3Error(
+        v3Search().queryParam("query.duration_max", "soon"),
+        "malformed parameter query.duration_max: time: invalid duration \"soon\"");
+    assertV3Error(
+        v3Search().queryParam("query.num_traces", "ten"),
+        "malformed parameter query.num_traces: strconv.ParseInt: parsing \"ten\": invalid syntax");
+    assertV3Error(
+        v3Search().queryParam("query.num_traces", "4294967296"),
+        "malformed parameter query.num_traces: strconv.ParseInt: parsing \"4294967296\": value out"
+            + " of range");
+    assertV3Error(
+        v3Search().queryParam("query.raw_traces", "yes"),
+        "malformed parameter query.raw_traces: strconv.ParseBool: parsing \"yes\": invalid syntax");
+    assertV3Error(
+        v3Search().queryParam("query.attributes", encoded("{\"x\":1}")),
+        "malformed parameter query.attributes: json: cannot unmarshal number into Go value of type"
+            + " string");
+    assertV3Error(
+        v3Search().queryParam("query.attributes", encoded("[\"x\"]")),
+        "malformed parameter query.attributes: json: cannot unmarshal array into Go value of type"
+            + " map[string]string");
+    assertV3Error(
+        v3Search().queryParam("query.attributes", encoded("{oops")),
+        "malformed parameter query.attributes: ");
+  }
+
+  @Test
   void searchesWithinTheDefaultLookbackOfTwoDays() {
     JsonNode body = get(search("backend"), 200);
 
@@ -400,6 +552,41 @@ class JaegerQueryResourceTest {
 
   private static WebTarget search(String service) {
     return resources.target("/api/traces").queryParam("service", service);
+  }
+
+  /** An API v3 search over the last two days. */
+  private static WebTarget v3Search() {
+    return v3Search("2026-05-30T12:00:00Z", "2026-06-01T12:00:00.000000001Z");
+  }
+
+  /** An API v3 search; a null time is left out. */
+  private static WebTarget v3Search(String startTimeMin, String startTimeMax) {
+    WebTarget target = resources.target("/api/v3/traces");
+    if (startTimeMin != null) {
+      target = target.queryParam("query.start_time_min", startTimeMin);
+    }
+    return startTimeMax == null ? target : target.queryParam("query.start_time_max", startTimeMax);
+  }
+
+  /** The trace id of every span of an API v3 answer, in order. */
+  private static List<String> v3TraceIds(WebTarget target) {
+    return v3TraceIds(get(target, 200));
+  }
+
+  private static List<String> v3TraceIds(JsonNode body) {
+    List<String> ids = new ArrayList<>();
+    for (JsonNode resourceSpans : body.at("/result/resourceSpans")) {
+      for (JsonNode scopeSpans : resourceSpans.get("scopeSpans")) {
+        scopeSpans.get("spans").forEach(span -> ids.add(span.get("traceId").asText()));
+      }
+    }
+    return ids;
+  }
+
+  private static void assertV3Error(WebTarget target, String message) {
+    JsonNode body = get(target, 400);
+    assertThat(body.at("/error/httpCode").asInt()).isEqualTo(400);
+    assertThat(body.at("/error/message").asText()).startsWith(message);
   }
 
   private static JsonNode get(WebTarget target, int status) {
