@@ -304,7 +304,14 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
     environment
         .jersey()
         .register(new PrometheusApiResource(metrics.queries(), clock, version()));
-    environment.jersey().register(new RemoteWriteResource(pipeline, RemoteWriteLimits.defaults()));
+    environment
+        .jersey()
+        .register(
+            new RemoteWriteResource(
+                pipeline,
+                RemoteWriteLimits.defaults(),
+                metricsConfig.retention.toJavaDuration(),
+                clock));
     environment.jersey().register(new LokiResource(logs.queries(), clock, version()));
     environment.jersey().register(new LokiReadyResource(logs::check));
 

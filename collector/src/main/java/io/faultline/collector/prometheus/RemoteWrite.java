@@ -55,7 +55,7 @@ public final class RemoteWrite {
    * @param series series in {@code request}
    * @param samples float samples and native histogram samples in {@code request}
    * @param rejectedSeries series left out
-   * @param problem why series were left out, for a 400 answer; empty when none was
+   * @param problem why series or samples were left out, for a 400 answer; empty when none was
    * @param raw {@code request}'s protobuf encoding when it is the body as sent, else null
    */
   public record Decoded(
@@ -134,6 +134,27 @@ public final class RemoteWrite {
    *     maxDecompressedBytes} (checked from snappy's header, before decompressing)
    */
   public static Decoded decode(byte[] body, RemoteWriteLimits limits) {
+    return decode(body, limits, TimeWindow.ANY);
+  }
+
+  /**
+   * The samples a store keeps: from {@code minMs} to {@code maxMs} inclusive (its retention, and
+   * how far ahead it accepts). {@link #ANY} keeps every sample.
+   */
+  public record TimeWindow(long minMs, long maxMs, String why) {
+    public static final TimeWindow ANY = new TimeWindow(Long.MIN_VALUE, Long.MAX_VALUE, "");
+
+    boolean contains(long t) {
+      return t >= minMs && t <= maxMs;
+    }
+  }
+
+  /**
+   * As {@link #decode(byte[], RemoteWriteLimits)}, and samples outside {@code window} are left out
+   * and reported (400 "out of bounds", as Prometheus' receiver answers for them so that the
+   * sender does not retry) while the others are stored: the store would drop them unseen.
+   */
+  public static Decoded decode(byte[] body, RemoteWriteLimits limits, TimeWindow window) {
     if (body.length > limits.maxRequestBytes()) {
       throw tooLarge(limits);
     }
@@ -168,7 +189,7 @@ public final class RemoteWrite {
           "the decompressed body is not a remote write 1.0 WriteRequest: "
               + abbreviate(String.valueOf(e.getMessage())));
     }
-    Decoded d = validate(request, limits);
+    Decoded d = validate(request, limits, window);
     return d.request() == request
         ? new Decoded(request, d.series(), d.samples(), 0, "", raw)
         : d;
@@ -198,9 +219,15 @@ public final class RemoteWrite {
 
   /** Validates an already parsed request; see the class comment. */
   static Decoded validate(WriteRequest request, RemoteWriteLimits limits) {
+    return validate(request, limits, TimeWindow.ANY);
+  }
+
+  static Decoded validate(WriteRequest request, RemoteWriteLimits limits, TimeWindow window) {
     List<String> problems = new ArrayList<>();
     int rejected = 0;
     long samples = 0;
+    long outOfBounds = 0;
+    String outOfBoundsExample = null;
     WriteRequest.Builder out = null;
     for (int i = 0; i < request.getTimeseriesCount(); i++) {
       TimeSeries ts = request.getTimeseries(i);
@@ -216,7 +243,19 @@ public final class RemoteWrite {
           problems.add(problem);
         }
       } else {
-        samples += keep.getSamplesCount() + keep.getHistogramsCount();
+        TimeSeries inWindow = inWindow(keep, window);
+        if (inWindow != keep) {
+          long left = keep.getSamplesCount() + keep.getHistogramsCount();
+          long kept = inWindow.getSamplesCount() + inWindow.getHistogramsCount();
+          if (outOfBoundsExample == null) {
+            outOfBoundsExample = describe(keep) + " at " + firstOutside(keep, window);
+          }
+          outOfBounds += left - kept;
+          keep = kept == 0 ? null : inWindow;
+        }
+        if (keep != null) {
+          samples += keep.getSamplesCount() + keep.getHistogramsCount();
+        }
       }
       if (out == null && (problem != null || keep != ts)) {
         out = request.toBuilder().clearTimeseries();
@@ -224,30 +263,73 @@ public final class RemoteWrite {
           out.addTimeseries(request.getTimeseries(j));
         }
       }
-      if (out != null && problem == null) {
+      if (out != null && problem == null && keep != null) {
         out.addTimeseries(keep);
       }
     }
     WriteRequest kept = out == null ? request : out.build();
-    if (rejected == 0) {
+    if (rejected == 0 && outOfBounds == 0) {
       return new Decoded(kept, kept.getTimeseriesCount(), samples, 0, "", null);
     }
-    StringBuilder message =
-        new StringBuilder("rejected ")
-            .append(rejected)
-            .append(" of ")
-            .append(request.getTimeseriesCount())
-            .append(" series: ")
-            .append(String.join("; ", problems));
-    if (rejected > problems.size()) {
-      message.append("; …");
+    StringBuilder message = new StringBuilder();
+    if (rejected > 0) {
+      message
+          .append("rejected ")
+          .append(rejected)
+          .append(" of ")
+          .append(request.getTimeseriesCount())
+          .append(" series: ")
+          .append(String.join("; ", problems));
+      if (rejected > problems.size()) {
+        message.append("; …");
+      }
+    }
+    if (outOfBounds > 0) {
+      if (message.length() > 0) {
+        message.append(". ");
+      }
+      message
+          .append("out of bounds: ")
+          .append(outOfBounds)
+          .append(outOfBounds == 1 ? " sample " : " samples ")
+          .append(window.why())
+          .append(", e.g. ")
+          .append(outOfBoundsExample);
     }
     if (kept.getTimeseriesCount() == 0 && kept.getMetadataCount() == 0) {
       throw new RemoteWriteException(400, message.toString());
     }
-    message.append(". The other series were stored");
+    message.append(rejected > 0 ? ". The other series were stored" : ". The other samples were stored");
     return new Decoded(
         kept, kept.getTimeseriesCount(), samples, rejected, message.toString(), null);
+  }
+
+  /** The series with only its samples inside the window; the same instance when all are. */
+  private static TimeSeries inWindow(TimeSeries ts, TimeWindow window) {
+    if (window == TimeWindow.ANY || firstOutside(ts, window) == null) {
+      return ts;
+    }
+    TimeSeries.Builder b = ts.toBuilder().clearSamples().clearHistograms();
+    ts.getSamplesList().stream().filter(x -> window.contains(x.getTimestamp())).forEach(b::addSamples);
+    ts.getHistogramsList().stream()
+        .filter(h -> window.contains(h.getTimestamp()))
+        .forEach(b::addHistograms);
+    return b.build();
+  }
+
+  /** The time of the first sample outside the window (RFC 3339), or null. */
+  private static String firstOutside(TimeSeries ts, TimeWindow window) {
+    for (var x : ts.getSamplesList()) {
+      if (!window.contains(x.getTimestamp())) {
+        return java.time.Instant.ofEpochMilli(x.getTimestamp()).toString();
+      }
+    }
+    for (var h : ts.getHistogramsList()) {
+      if (!window.contains(h.getTimestamp())) {
+        return java.time.Instant.ofEpochMilli(h.getTimestamp()).toString();
+      }
+    }
+    return null;
   }
 
   /** Null when the series is valid (ignoring label order); else why not. */

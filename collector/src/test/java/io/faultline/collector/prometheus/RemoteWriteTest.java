@@ -130,6 +130,37 @@ class RemoteWriteTest {
   }
 
   @Test
+  void samplesOutsideTheStoresWindowAreLeftOutAndReported() {
+    // series() stamps samples from 1_700_000_000_000 ms on, one millisecond apart
+    RemoteWrite.TimeWindow window =
+        new RemoteWrite.TimeWindow(1_700_000_000_001L, 1_700_000_000_002L, "outside the test window");
+    WriteRequest w =
+        WriteRequest.newBuilder()
+            .addTimeseries(series(new double[] {1, 2, 3, 4}, "__name__", "partly"))
+            .addTimeseries(series(new double[] {5}, "__name__", "all_too_old"))
+            .build();
+    RemoteWrite.Decoded d = RemoteWrite.validate(w, LIMITS, window);
+    assertThat(d.rejectedSeries()).isZero();
+    assertThat(d.samples()).isEqualTo(2);
+    assertThat(d.problem())
+        .startsWith(
+            "out of bounds: 3 samples outside the test window, e.g. series {__name__=\"partly\"}"
+                + " at 2023-11-14T22:13:20Z")
+        .endsWith("The other samples were stored");
+    assertThat(d.request().getTimeseriesList()).hasSize(1);
+    assertThat(d.request().getTimeseries(0).getSamplesList())
+        .extracting(Sample::getValue)
+        .containsExactly(2.0, 3.0);
+    // nothing left: 400 and nothing stored
+    WriteRequest old = WriteRequest.newBuilder().addTimeseries(series(new double[] {5}, "__name__", "x")).build();
+    assertThatThrownBy(() -> RemoteWrite.validate(old, LIMITS, window))
+        .isInstanceOfSatisfying(RemoteWriteException.class, e -> assertThat(e.httpStatus()).isEqualTo(400))
+        .hasMessageContaining("out of bounds: 1 sample outside the test window");
+    // every sample inside: untouched, no problem
+    assertThat(RemoteWrite.validate(w, LIMITS, RemoteWrite.TimeWindow.ANY).problem()).isEmpty();
+  }
+
+  @Test
   void onlyInvalidSeriesIs400() {
     WriteRequest w = WriteRequest.newBuilder().addTimeseries(series(new double[] {1}, "job", "x")).build();
     assertThatThrownBy(() -> RemoteWrite.validate(w, LIMITS))

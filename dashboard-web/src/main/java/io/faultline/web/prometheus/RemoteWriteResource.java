@@ -19,7 +19,9 @@ import jakarta.ws.rs.core.Response;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -31,8 +33,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST /api/v1/write}: Prometheus remote write 1.0 (snappy-compressed protobuf {@code
  * WriteRequest}). Answers as Prometheus' own receiver does: 204 once the samples are durable, 400
- * with the reason for an undecodable body or invalid series (valid series in the same request are
- * stored), 413 for a body over the limits (never fully read or decompressed), 415 for another
+ * with the reason for an undecodable body, invalid series or samples out of bounds (older than
+ * the retention or more than a day ahead; the valid rest of the request is stored), 413 for a body over the limits (never fully read or decompressed), 415 for another
  * content type or encoding, 429 with {@code Retry-After} when the ingest pipeline is full and 503
  * when storing failed (both retried by Prometheus). Decoding and validation live in {@link
  * RemoteWrite}; this resource only moves bytes.
@@ -49,12 +51,48 @@ public final class RemoteWriteResource {
 
   private static final Logger LOG = LoggerFactory.getLogger(RemoteWriteResource.class);
 
+  /** How far ahead of now the metric store keeps samples. */
+  static final Duration MAX_AHEAD = Duration.ofDays(1);
+
   private final TelemetrySink sink;
   private final RemoteWriteLimits limits;
+  private final Duration retention;
+  private final Clock clock;
 
+  /** A resource that stores samples of any time (the store decides what it keeps). */
   public RemoteWriteResource(TelemetrySink sink, RemoteWriteLimits limits) {
+    this(sink, limits, Duration.ZERO, Clock.systemUTC());
+  }
+
+  /**
+   * @param retention the metric store's retention: older samples, and samples more than a day
+   *     ahead, are refused with 400 "out of bounds" as Prometheus refuses them (zero: no check)
+   */
+  public RemoteWriteResource(
+      TelemetrySink sink, RemoteWriteLimits limits, Duration retention, Clock clock) {
     this.sink = Objects.requireNonNull(sink, "sink");
     this.limits = Objects.requireNonNull(limits, "limits");
+    this.retention = Objects.requireNonNull(retention, "retention");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  private RemoteWrite.TimeWindow window() {
+    if (retention.isZero()) {
+      return RemoteWrite.TimeWindow.ANY;
+    }
+    Instant now = clock.instant();
+    Instant min = now.minus(retention);
+    Instant max = now.plus(MAX_AHEAD);
+    return new RemoteWrite.TimeWindow(
+        min.toEpochMilli(),
+        max.toEpochMilli(),
+        "older than the metric retention of "
+            + retention.toDays()
+            + " days (before "
+            + min
+            + ") or more than a day ahead (after "
+            + max
+            + ")");
   }
 
   @POST
@@ -76,7 +114,7 @@ public final class RemoteWriteResource {
             "the ingest pipeline is full (too many bytes in flight); retry later",
             DEFAULT_RETRY_AFTER);
       }
-      decoded = RemoteWrite.decode(read(body), limits);
+      decoded = RemoteWrite.decode(read(body), limits, window());
     } catch (RemoteWriteException e) {
       return text(e.httpStatus(), e.getMessage());
     } catch (IOException e) {
@@ -111,7 +149,7 @@ public final class RemoteWriteResource {
   }
 
   private static Response answer(RemoteWrite.Decoded decoded) {
-    return decoded.rejectedSeries() == 0 ? Response.noContent().build() : text(400, decoded.problem());
+    return decoded.problem().isEmpty() ? Response.noContent().build() : text(400, decoded.problem());
   }
 
   private byte[] read(InputStream in) throws IOException {

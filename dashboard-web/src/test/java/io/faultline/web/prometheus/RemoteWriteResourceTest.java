@@ -35,6 +35,18 @@ class RemoteWriteResourceTest {
   static final ResourceExtension resources =
       ResourceExtension.builder().addResource(new RemoteWriteResource(SINK, LIMITS)).build();
 
+  /** Now is 2026-11-25T00:00:00Z for this one, with a 15-day retention. */
+  static final ResourceExtension windowed =
+      ResourceExtension.builder()
+          .addResource(
+              new RemoteWriteResource(
+                  SINK,
+                  LIMITS,
+                  java.time.Duration.ofDays(15),
+                  java.time.Clock.fixed(
+                      java.time.Instant.parse("2026-11-25T00:00:00Z"), java.time.ZoneOffset.UTC)))
+          .build();
+
   @BeforeEach
   void reset() {
     SINK.reset();
@@ -56,6 +68,34 @@ class RemoteWriteResourceTest {
       assertThat(b.message()).isEqualTo(w);
       assertThat(b.bytes()).isEqualTo(w.toByteArray());
     });
+  }
+
+  @Test
+  void samplesOutsideTheRetentionOrTooFarAheadAre400AndTheRestIsStored() throws Exception {
+    long now = java.time.Instant.parse("2026-11-25T00:00:00Z").toEpochMilli();
+    long day = 86_400_000L;
+    TimeSeries.Builder s = TimeSeries.newBuilder().addLabels(label("__name__", "m"));
+    for (long t : new long[] {now - 16 * day, now - day, now, now + 2 * day, 1000}) {
+      s.addSamples(Sample.newBuilder().setValue(1).setTimestamp(t));
+    }
+    byte[] body = Snappy.compress(WriteRequest.newBuilder().addTimeseries(s).build().toByteArray());
+    Response r =
+        windowed
+            .target("/api/v1/write")
+            .request()
+            .header("Content-Encoding", "snappy")
+            .post(Entity.entity(body, "application/x-protobuf"));
+    assertThat(r.getStatus()).isEqualTo(400);
+    assertThat(r.readEntity(String.class))
+        .startsWith("out of bounds: 3 samples older than the metric retention of 15 days")
+        .contains("2026-11-10T00:00:00Z", "2026-11-26T00:00:00Z", "The other samples were stored");
+    assertThat(SINK.batches)
+        .singleElement()
+        .satisfies(
+            b ->
+                assertThat(((WriteRequest) b.message()).getTimeseries(0).getSamplesList())
+                    .extracting(Sample::getTimestamp)
+                    .containsExactly(now - day, now));
   }
 
   @Test
