@@ -24,6 +24,7 @@ public enum RejectReason {
   ATTRIBUTE_VALUE_TOO_LONG("attribute_value_too_long", false),
   SPAN_TOO_OLD("span_too_old", false),
   POINT_TOO_OLD("point_too_old", false),
+  POINT_TOO_NEW("point_too_new", false),
   BACKPRESSURE("backpressure", false),
   SINK_FAILURE("sink_failure", false);
 

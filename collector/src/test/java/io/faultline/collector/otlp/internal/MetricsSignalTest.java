@@ -168,6 +168,30 @@ class MetricsSignalTest {
   }
 
   @Test
+  void aPointMoreThanADayAheadIsRejectedAsTooNew() {
+    java.time.Instant now = java.time.Instant.parse("2026-11-25T00:00:00Z");
+    IngestLimits limits =
+        IngestLimits.builder()
+            .pointRetention(java.time.Duration.ofDays(15))
+            .clock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC))
+            .build();
+    long ahead = (now.toEpochMilli() + java.time.Duration.ofDays(2).toMillis()) * 1_000_000L;
+    long soon = (now.toEpochMilli() + java.time.Duration.ofHours(2).toMillis()) * 1_000_000L;
+    Metric g =
+        Metric.newBuilder()
+            .setName("g")
+            .setGauge(
+                Gauge.newBuilder()
+                    .addDataPoints(NumberDataPoint.newBuilder().setAsDouble(1).setTimeUnixNano(ahead))
+                    .addDataPoints(NumberDataPoint.newBuilder().setAsDouble(2).setTimeUnixNano(soon)))
+            .build();
+    Validation<ExportMetricsServiceRequest> v = MetricsSignal.INSTANCE.validate(request(g), limits);
+    assertThat(v.accepted()).isEqualTo(1);
+    assertThat(v.rejected()).containsExactlyEntriesOf(java.util.Map.of(RejectReason.POINT_TOO_NEW, 1L));
+    assertThat(v.errorMessage()).contains("more than a day ahead", "2026-11-27");
+  }
+
+  @Test
   void aPointWithNoRecordedValueNeedsNoValue() {
     Metric stale =
         Metric.newBuilder()
