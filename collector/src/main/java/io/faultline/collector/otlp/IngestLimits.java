@@ -40,7 +40,8 @@ import java.util.Objects;
  * <p>Trace and span ids are always checked: a trace id must be 16 bytes and a span id 8 bytes,
  * neither all zero; a parent span id is empty or 8 bytes; links follow the same rules. Such a
  * span is malformed and is rejected; a request whose spans are all malformed is refused whole
- * (400 / INVALID_ARGUMENT).
+ * (400 / INVALID_ARGUMENT). A log record's ids are optional: an invalid one (all zero, or of the
+ * wrong length) only means the record is not associated with a trace, so it is accepted.
  */
 public record IngestLimits(
     long maxRequestBytes,

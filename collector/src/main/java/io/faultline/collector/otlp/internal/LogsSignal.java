@@ -4,11 +4,9 @@
  */
 package io.faultline.collector.otlp.internal;
 
-import com.google.protobuf.ByteString;
 import io.faultline.collector.otlp.IngestLimits;
 import io.faultline.collector.otlp.internal.AttributeCheck.Problem;
 import io.faultline.core.ingest.Signal;
-import io.faultline.core.otlp.OtlpIds;
 import io.grpc.MethodDescriptor;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -21,9 +19,12 @@ import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Logs: trace context must be absent or well formed, attributes within {@link IngestLimits}, and
- * at most {@link IngestLimits#maxSpansPerRequest()} records per request (the per-request item
- * limit). A record with neither {@code time_unix_nano} nor {@code observed_time_unix_nano} gets
+ * Logs: attributes within {@link IngestLimits}, and at most {@link
+ * IngestLimits#maxSpansPerRequest()} records per request (the per-request item limit). A {@code
+ * trace_id} or {@code span_id} that is all zero or of the wrong length is no reason to reject a
+ * record: OTLP's logs.proto calls it invalid and asks receivers to assume the record is not
+ * associated with a trace (or span), so the record is kept as sent and its ids are treated as
+ * absent wherever they are indexed or shown. A record with neither {@code time_unix_nano} nor {@code observed_time_unix_nano} gets
  * the receipt time as its observed time, as the OTLP specification asks of a collector, so that
  * every stored record has a stable time (and a replay files it under the same one).
  */
@@ -107,18 +108,6 @@ final class LogsSignal implements OtlpSignal<ExportLogsServiceRequest, ExportLog
   }
 
   private static Problem checkRecord(LogRecord record, IngestLimits limits) {
-    ByteString traceId = record.getTraceId();
-    ByteString spanId = record.getSpanId();
-    if (!traceId.isEmpty() && traceId.size() != OtlpIds.TRACE_ID_BYTES
-        || !spanId.isEmpty() && spanId.size() != OtlpIds.SPAN_ID_BYTES) {
-      return new Problem(
-          RejectReason.INVALID_LOG_CONTEXT,
-          "a log record has a trace_id of "
-              + traceId.size()
-              + " bytes and a span_id of "
-              + spanId.size()
-              + " bytes; they must be empty or 16 and 8 bytes");
-    }
     return AttributeCheck.check(record.getAttributesList(), limits, "a log record");
   }
 

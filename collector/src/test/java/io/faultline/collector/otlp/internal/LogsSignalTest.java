@@ -53,22 +53,27 @@ class LogsSignalTest {
   }
 
   @Test
-  void aMalformedTraceContextRejectsTheRecordAndKeepsTheRest() {
-    LogRecord badContext = record("bad", 1, 0).toBuilder().setTraceId(ByteString.copyFrom(new byte[3])).build();
-    ExportLogsServiceRequest r =
-        request(scope("s", badContext), scope("t", record("ok", 1, 0)));
+  void invalidTraceAndSpanIdsAreAcceptedAsSent() {
+    // logs.proto: such a record is "not associated with a trace", not malformed
+    LogRecord shortIds =
+        record("short", 1, 0).toBuilder()
+            .setTraceId(ByteString.copyFrom(new byte[5]))
+            .setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3}))
+            .build();
+    LogRecord zeroIds =
+        record("zero", 1, 0).toBuilder()
+            .setTraceId(ByteString.copyFrom(new byte[16]))
+            .setSpanId(ByteString.copyFrom(new byte[8]))
+            .build();
+    LogRecord longTraceId =
+        record("long", 1, 0).toBuilder().setTraceId(ByteString.copyFrom(new byte[40])).build();
+    ExportLogsServiceRequest r = request(scope("s", shortIds, zeroIds, longTraceId));
     Validation<ExportLogsServiceRequest> v = SIGNAL.validate(r, LIMITS);
-    assertThat(v.accepted()).isEqualTo(1);
-    assertThat(v.rejected()).containsExactlyEntriesOf(Map.of(RejectReason.INVALID_LOG_CONTEXT, 1L));
-    assertThat(v.errorMessage())
-        .isEqualTo(
-            "rejected 1 of 2 log records: 1 invalid_log_context (first: a log record has a trace_id"
-                + " of 3 bytes and a span_id of 0 bytes; they must be empty or 16 and 8 bytes)");
+    assertThat(v.request()).isSameAs(r);
+    assertThat(v.accepted()).isEqualTo(3);
+    assertThat(v.rejected()).isEmpty();
+    assertThat(v.errorMessage()).isEmpty();
     assertThat(v.malformed()).isFalse();
-    // the scope whose only record was rejected is dropped, the other keeps its own scope
-    assertThat(v.request().getResourceLogs(0).getScopeLogsList())
-        .extracting(sl -> sl.getScope().getName())
-        .containsExactly("t");
   }
 
   @Test
