@@ -23,6 +23,7 @@ public enum RejectReason {
   ATTRIBUTE_VALUE_TOO_LONG("attribute_value_too_long", false),
   SPAN_TOO_OLD("span_too_old", false),
   POINT_TOO_OLD("point_too_old", false),
+  LOG_RECORD_TOO_OLD("log_record_too_old", false),
   BACKPRESSURE("backpressure", false),
   SINK_FAILURE("sink_failure", false);
 

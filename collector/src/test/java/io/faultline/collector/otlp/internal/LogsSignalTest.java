@@ -16,6 +16,7 @@ import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -74,6 +75,56 @@ class LogsSignalTest {
     assertThat(v.rejected()).isEmpty();
     assertThat(v.errorMessage()).isEmpty();
     assertThat(v.malformed()).isFalse();
+  }
+
+  @Test
+  void aRecordOlderThanTheLogRetentionIsRejectedByTheTimeTheStoreFilesItUnder() {
+    IngestLimits limits =
+        IngestLimits.builder()
+            .logRetention(Duration.ofDays(7))
+            .clock(Clock.fixed(NOW, ZoneOffset.UTC))
+            .build();
+    long cutoff = NOW_NANOS - Duration.ofDays(7).toNanos();
+    long old = cutoff - 1;
+    long recent = cutoff + 1;
+    ExportLogsServiceRequest r =
+        request(
+            scope(
+                "s",
+                record("old time", old, 0),
+                record("old observed time only", 0, old),
+                record("old time, recent observed time", old, recent),
+                record("recent time, old observed time", recent, old),
+                record("at the cutoff", cutoff, 0),
+                record("untimed", 0, 0)));
+    Validation<ExportLogsServiceRequest> v = SIGNAL.validate(r, limits);
+    assertThat(v.accepted()).isEqualTo(3);
+    assertThat(v.rejected()).containsExactlyEntriesOf(Map.of(RejectReason.LOG_RECORD_TOO_OLD, 3L));
+    assertThat(v.errorMessage())
+        .isEqualTo(
+            "rejected 3 of 6 log records: 3 log_record_too_old (first: a log record is at"
+                + " 2024-12-26T03:04:05.677999999Z (time_unix_nano), longer ago than the log"
+                + " retention of 7 days, so it would be deleted at once; check the sender's clock"
+                + " and timestamps)");
+    assertThat(v.malformed()).isFalse();
+    assertThat(records(v.request()))
+        .extracting(rec -> rec.getBody().getStringValue())
+        .containsExactly("recent time, old observed time", "at the cutoff", "untimed");
+
+    Validation<ExportLogsServiceRequest> off = SIGNAL.validate(r, LIMITS);
+    assertThat(off.accepted()).isEqualTo(6);
+  }
+
+  @Test
+  void aRecordWithOnlyAnOldObservedTimeIsToldSo() {
+    IngestLimits limits =
+        IngestLimits.builder().logRetention(Duration.ofHours(1)).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+    Validation<ExportLogsServiceRequest> v = SIGNAL.validate(request(scope("s", record("a", 0, 5))), limits);
+    assertThat(v.rejected()).containsExactlyEntriesOf(Map.of(RejectReason.LOG_RECORD_TOO_OLD, 1L));
+    assertThat(v.errorMessage())
+        .contains(
+            "a log record is at 1970-01-01T00:00:00.000000005Z (observed_time_unix_nano; it has no"
+                + " time_unix_nano), longer ago than the log retention of 1 h");
   }
 
   @Test
