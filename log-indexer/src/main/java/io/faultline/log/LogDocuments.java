@@ -48,7 +48,7 @@ import org.apache.lucene.util.NumericUtils;
  *   <li>{@value #BODY}: the body (a string body as is, any other as its JSON text), analysed by
  *       {@link LogTextAnalyzer}, positions without norms.
  *   <li>{@value #SERVICE}, {@value #SEVERITY} (lowercased text), {@value #LEVEL}, {@value
- *       #TRACE_ID}, {@value #SPAN_ID} (lowercase hex): exact terms.
+ *       #TRACE_ID}, {@value #SPAN_ID} (lowercase hex, valid ids only): exact terms.
  *   <li>{@value #SEVERITY_NUMBER}: an int point.
  *   <li>{@value #ATTR}: {@code attributes.<key> \0 value} and {@code resource.<key> \0 value} for
  *       every attribute (maps flattened to dotted keys, each array element a value), values

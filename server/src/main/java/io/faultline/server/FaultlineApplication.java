@@ -199,6 +199,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             .maxAttributeValueBytes(ingest.maxAttributeValueLength)
             .spanRetention(config.getTraces().retention.toJavaDuration())
             .pointRetention(config.getMetrics().retention.toJavaDuration())
+            .logRetention(config.getLogs().retention.toJavaDuration())
             .build();
     OtlpCollector collector = OtlpCollector.builder(pipeline).limits(limits).registry(registry).build();
     grpc =

@@ -237,6 +237,25 @@ public abstract class LogStoreContract {
   }
 
   @Test
+  void invalidTraceAndSpanIdsAreKeptAsSentButNotIndexed() throws IOException {
+    ExportLogsServiceRequest legacy = LogTestData.invalidTraceContext(Duration.ofMinutes(15));
+    write(List.of(legacy));
+    List<ResourceLogs> expected = new ArrayList<>(LogTestData.flatten(List.of(legacy)));
+    java.util.Collections.reverse(expected);
+    assertThat(queries().search(LogQuery.of("service:legacy", HOUR_AGO, NOW, 10)).logs())
+        .extracting(LogEntry::resourceLogs)
+        .containsExactlyElementsOf(expected);
+    // OTLP: a record whose id is all zero or of the wrong length is not associated with a trace
+    assertThat(bodies("trace_id:" + "0".repeat(32))).isEmpty();
+    assertThat(bodies("span_id:" + "0".repeat(16))).isEmpty();
+    assertThat(bodies("trace_id:0102030405 OR span_id:060708")).isEmpty();
+    assertThat(bodies("trace_id:" + java.util.HexFormat.of().formatHex(LogTestData.LEGACY_TRACE_ID)))
+        .containsExactly("trace without span");
+    assertThat(bodies("service:legacy AND trace_id:*")).containsExactly("trace without span");
+    assertThat(bodies("service:legacy AND span_id:*")).isEmpty();
+  }
+
+  @Test
   void severityNumberRanges() throws IOException {
     writeCanned();
     assertThat(bodies("severity_number:[17 TO 24]")).hasSize(3);

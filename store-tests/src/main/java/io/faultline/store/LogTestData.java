@@ -164,6 +164,31 @@ public final class LogTestData {
             resourceLogs(frontend(), r8)));
   }
 
+  /** The trace id of the third {@link #invalidTraceContext} record, the one valid id there. */
+  public static final byte[] LEGACY_TRACE_ID = TestData.traceId(8);
+
+  /**
+   * Three records of service {@code legacy}, at {@code NOW - ago} and one and two seconds later,
+   * whose ids OTLP calls invalid and so not associating them with a trace or span: {@code zero
+   * ids} (an all-zero trace id and span id), {@code odd ids} (a 5-byte trace id and a 3-byte span
+   * id), and {@code trace without span} ({@link #LEGACY_TRACE_ID} with an all-zero span id).
+   */
+  public static ExportLogsServiceRequest invalidTraceContext(Duration ago) {
+    SeverityNumber info = SeverityNumber.SEVERITY_NUMBER_INFO;
+    return request(
+        resourceLogs(
+            TestData.resource("legacy"),
+            record(ago, info, "INFO", "zero ids")
+                .setTraceId(ByteString.copyFrom(new byte[16]))
+                .setSpanId(ByteString.copyFrom(new byte[8])),
+            record(ago.minusSeconds(1), info, "INFO", "odd ids")
+                .setTraceId(ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5}))
+                .setSpanId(ByteString.copyFrom(new byte[] {6, 7, 8})),
+            record(ago.minusSeconds(2), info, "INFO", "trace without span")
+                .setTraceId(ByteString.copyFrom(LEGACY_TRACE_ID))
+                .setSpanId(ByteString.copyFrom(new byte[8]))));
+  }
+
   /**
    * {@code count} records spread over the hour before {@link TestData#NOW}, many sharing a
    * timestamp (to second precision), from five services, each with {@code seq=<n>} (int) and a

@@ -35,12 +35,17 @@ import java.util.Objects;
  *       the check off. {@link #clock()} says what "now" is.
  *   <li>{@link #pointRetention()}: the same for metric data points and the metric store's
  *       retention (reason {@code point_too_old}).
+ *   <li>{@link #logRetention()}: the same for log records and the log store's retention (reason
+ *       {@code log_record_too_old}), judged by the time the log store files a record under: its
+ *       {@code time_unix_nano}, or its {@code observed_time_unix_nano} when that is 0. A record with
+ *       neither gets the receipt time, so it is never too old.
  * </ul>
  *
  * <p>Trace and span ids are always checked: a trace id must be 16 bytes and a span id 8 bytes,
  * neither all zero; a parent span id is empty or 8 bytes; links follow the same rules. Such a
  * span is malformed and is rejected; a request whose spans are all malformed is refused whole
- * (400 / INVALID_ARGUMENT).
+ * (400 / INVALID_ARGUMENT). A log record's ids are optional: an invalid one (all zero, or of the
+ * wrong length) only means the record is not associated with a trace, so it is accepted.
  */
 public record IngestLimits(
     long maxRequestBytes,
@@ -50,6 +55,7 @@ public record IngestLimits(
     int maxAttributeValueBytes,
     Duration spanRetention,
     Duration pointRetention,
+    Duration logRetention,
     Clock clock) {
 
   /** 16 MiB: the default size of a request as sent. */
@@ -84,6 +90,10 @@ public record IngestLimits(
       throw new IllegalArgumentException(
           "pointRetention must be zero (no check) or positive, got " + pointRetention);
     }
+    if (logRetention == null || logRetention.isNegative()) {
+      throw new IllegalArgumentException(
+          "logRetention must be zero (no check) or positive, got " + logRetention);
+    }
     if (maxRequestBytes > Integer.MAX_VALUE || maxDecompressedBytes > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
           "maxRequestBytes and maxDecompressedBytes must be below 2 GiB (a request is held in"
@@ -115,6 +125,7 @@ public record IngestLimits(
     private int maxAttributeValueBytes = DEFAULT_MAX_ATTRIBUTE_VALUE_BYTES;
     private Duration spanRetention = Duration.ZERO;
     private Duration pointRetention = Duration.ZERO;
+    private Duration logRetention = Duration.ZERO;
     private Clock clock = Clock.systemUTC();
 
     private Builder() {}
@@ -128,6 +139,12 @@ public record IngestLimits(
     /** The metric store's retention: older data points are rejected on arrival. */
     public Builder pointRetention(Duration retention) {
       this.pointRetention = retention;
+      return this;
+    }
+
+    /** The log store's retention: older log records are rejected on arrival. */
+    public Builder logRetention(Duration retention) {
+      this.logRetention = retention;
       return this;
     }
 
@@ -170,6 +187,7 @@ public record IngestLimits(
           maxAttributeValueBytes,
           spanRetention,
           pointRetention,
+          logRetention,
           clock);
     }
   }

@@ -15,6 +15,7 @@ import com.google.rpc.RetryInfo;
 import io.faultline.collector.otlp.grpc.OtlpGrpcReceiver;
 import io.faultline.collector.otlp.http.OtlpHttpReceiver;
 import io.faultline.core.ingest.BackpressureException;
+import io.faultline.core.ingest.TelemetryBatch;
 import io.faultline.core.otlp.OtlpJson;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -285,7 +286,8 @@ class OtlpBadInputIT {
   }
 
   @Test
-  void logRecordsWithMalformedTraceContextArePartiallyRejected() throws Exception {
+  void logRecordsWithInvalidTraceContextAreAcceptedAsSent() throws Exception {
+    // logs.proto: a record whose ids are invalid is not associated with a trace, not malformed
     ExportLogsServiceRequest request =
         ExportLogsServiceRequest.newBuilder()
             .addResourceLogs(
@@ -294,17 +296,28 @@ class OtlpBadInputIT {
                         io.opentelemetry.proto.logs.v1.ScopeLogs.newBuilder()
                             .addLogRecords(
                                 io.opentelemetry.proto.logs.v1.LogRecord.newBuilder()
-                                    .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[3]))
-                                    .setBody(io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue("bad")))
+                                    .setTimeUnixNano(1)
+                                    .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[5]))
+                                    .setBody(io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue("short")))
                             .addLogRecords(
                                 io.opentelemetry.proto.logs.v1.LogRecord.newBuilder()
-                                    .setBody(io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue("good")))))
+                                    .setTimeUnixNano(1)
+                                    .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[16]))
+                                    .setSpanId(com.google.protobuf.ByteString.copyFrom(new byte[8]))
+                                    .setBody(io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue("zero")))))
             .build();
     HttpResponse<byte[]> response = post("/v1/logs", PROTOBUF, null, request.toByteArray());
     assertThat(response.statusCode()).isEqualTo(200);
     var answer = io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse.parseFrom(response.body());
-    assertThat(answer.getPartialSuccess().getRejectedLogRecords()).isEqualTo(1);
-    assertThat(answer.getPartialSuccess().getErrorMessage()).contains("trace_id of 3 bytes");
+    assertThat(answer.hasPartialSuccess()).isFalse();
+    // a request of nothing else is no INVALID_ARGUMENT either
+    assertThat(
+            LogsServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS)
+                .export(request)
+                .hasPartialSuccess())
+        .isFalse();
+    assertThat(SINK.batches()).extracting(TelemetryBatch::message).containsExactly(request, request);
   }
 
   @Test

@@ -15,6 +15,8 @@ import io.faultline.collector.otlp.internal.InvalidRequestException;
 import io.faultline.collector.otlp.internal.OtlpSignals;
 import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.ingest.Signal;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -22,6 +24,9 @@ import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
+import io.opentelemetry.proto.logs.v1.LogRecord;
+import io.opentelemetry.proto.logs.v1.ResourceLogs;
+import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
@@ -257,6 +262,36 @@ class OtlpCollectorTest {
     assertThat(sink.spans()).containsExactly(fresh);
     assertThat(counter(own, "faultline_receiver_items",
             Labels.of("signal", "traces", "outcome", "rejected", "reason", "span_too_old")))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void logRecordsOlderThanTheLogRetentionAreRejectedInPartialSuccessNotDroppedSilently() {
+    long now = TestSpans.NOW_NANOS / 1_000_000;
+    Clock clock = Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC);
+    long day = Duration.ofDays(1).toNanos();
+    LogRecord fresh = LogRecord.newBuilder().setTimeUnixNano(TestSpans.NOW_NANOS - 7 * day + 1).build();
+    LogRecord old = LogRecord.newBuilder().setTimeUnixNano(TestSpans.NOW_NANOS - 7 * day - 1).build();
+    ExportLogsServiceRequest request =
+        ExportLogsServiceRequest.newBuilder()
+            .addResourceLogs(
+                ResourceLogs.newBuilder().addScopeLogs(ScopeLogs.newBuilder().addLogRecords(fresh).addLogRecords(old)))
+            .build();
+    PrometheusRegistry own = new PrometheusRegistry();
+    OtlpCollector c = OtlpCollector.builder(sink).registry(own).limits(IngestLimits.builder()
+        .logRetention(Duration.ofDays(7)).clock(clock).build()).build();
+
+    ExportLogsServiceResponse response = c.export("test", OtlpSignals.logs(), request, 1).join();
+
+    assertThat(response.getPartialSuccess().getRejectedLogRecords()).isEqualTo(1);
+    assertThat(response.getPartialSuccess().getErrorMessage())
+        .contains("1 log_record_too_old (first: a log record is at ")
+        .contains("longer ago than the log retention of 7 days");
+    assertThat(sink.batches()).extracting(b -> (ExportLogsServiceRequest) b.message())
+        .extracting(r -> r.getResourceLogs(0).getScopeLogs(0).getLogRecordsList())
+        .containsExactly(List.of(fresh));
+    assertThat(counter(own, "faultline_receiver_items",
+            Labels.of("signal", "logs", "outcome", "rejected", "reason", "log_record_too_old")))
         .isEqualTo(1);
   }
 

@@ -17,7 +17,9 @@ import java.util.Objects;
  *       IPs and UUIDs match whole, and the parts of {@code snake_case}, {@code camelCase}, dotted
  *       and dashed tokens match on their own ({@code declined} finds {@code card_declined}).
  *       Phrases, wildcards and fuzzy terms work as in Lucene.
- *   <li>{@code service}, {@code trace_id}, {@code span_id} (hex): exact values.
+ *   <li>{@code service}, {@code trace_id}, {@code span_id} (hex): exact values. A record whose id
+ *       is all zero or of the wrong length has no such field: OTLP says it is not associated with
+ *       a trace (or span).
  *   <li>{@code severity}: the severity text, case-insensitive ({@code severity:error}); {@code
  *       severity_number}: the OTLP number (1-24), with ranges ({@code severity_number:[17 TO
  *       24]}); {@code level}: {@code trace|debug|info|warn|error|fatal|unknown}, from the number or

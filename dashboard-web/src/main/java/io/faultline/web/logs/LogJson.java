@@ -22,8 +22,9 @@ import java.util.List;
 /**
  * Log records as the log API shows them (interfaces.md, "Logs"): {@code timestamp} in RFC 3339
  * with nanoseconds, {@code severityText}, {@code severityNumber}, {@code service}, {@code body},
- * {@code traceId}/{@code spanId} in hex (null when absent), and {@code attributes}/{@code
- * resource} as JSON objects whose values keep their types (bytes as base64).
+ * {@code traceId}/{@code spanId} in hex (null when absent or invalid: all zero or of the wrong
+ * length, which OTLP says means the record is not associated with a trace or span), and {@code
+ * attributes}/{@code resource} as JSON objects whose values keep their types (bytes as base64).
  */
 public final class LogJson {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -40,8 +41,8 @@ public final class LogJson {
     o.put("severityNumber", r.getSeverityNumberValue());
     o.put("service", e.service());
     o.set("body", value(r.getBody()));
-    o.put("traceId", r.getTraceId().isEmpty() ? null : OtlpIds.toHex(r.getTraceId()));
-    o.put("spanId", r.getSpanId().isEmpty() ? null : OtlpIds.toHex(r.getSpanId()));
+    o.put("traceId", OtlpIds.isValidTraceId(r.getTraceId()) ? OtlpIds.toHex(r.getTraceId()) : null);
+    o.put("spanId", OtlpIds.isValidSpanId(r.getSpanId()) ? OtlpIds.toHex(r.getSpanId()) : null);
     o.set("attributes", object(r.getAttributesList()));
     o.set("resource", object(e.resource().getAttributesList()));
     return o;

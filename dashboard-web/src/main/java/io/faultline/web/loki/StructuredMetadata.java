@@ -27,7 +27,9 @@ import java.util.Set;
  *       pdata's {@code AsString} ({@code true}, {@code 42}, {@code 100}, base64, arrays as JSON);
  *   <li>{@code observed_timestamp} (ns) when the record has both times, {@code severity_number}
  *       when specified, {@code severity_text} when set, {@code dropped_attributes_count} and {@code
- *       flags} when not 0, {@code trace_id} and {@code span_id} in lower-case hex when set;
+ *       flags} when not 0, {@code trace_id} and {@code span_id} in lower-case hex when valid (an
+ *       all-zero id, or one of the wrong length, is left out, as Loki leaves out pdata's empty
+ *       ids);
  *   <li>the resource attributes that are not stream labels here: all but {@code service.name},
  *       {@code service.namespace} and {@code deployment.environment[.name]} (Loki would index
  *       {@code k8s.pod.name} and its other default labels as stream labels; Faultline keeps them
@@ -67,10 +69,10 @@ final class StructuredMetadata {
     if (r.getFlags() != 0) {
       m.put("flags", Integer.toUnsignedString(r.getFlags()));
     }
-    if (!r.getTraceId().isEmpty()) {
+    if (OtlpIds.isValidTraceId(r.getTraceId())) {
       m.put("trace_id", OtlpIds.toHex(r.getTraceId()));
     }
-    if (!r.getSpanId().isEmpty()) {
+    if (OtlpIds.isValidSpanId(r.getSpanId())) {
       m.put("span_id", OtlpIds.toHex(r.getSpanId()));
     }
     for (KeyValue kv : e.resource().getAttributesList()) {

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
 import io.faultline.core.ingest.Signal;
+import io.faultline.core.otlp.OtlpIds;
 import io.faultline.log.LuceneLogStore;
 import io.faultline.store.Batches;
 import io.faultline.store.LogTestData;
@@ -21,6 +22,7 @@ import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -34,20 +36,25 @@ import org.junit.jupiter.api.io.TempDir;
 class LogsResourceTest {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String HOUR = "&start=2026-11-24T09:00:00Z&end=2026-11-24T10:00:00Z";
+  /** LogTestData.invalidTraceContext's records lie before {@link #HOUR}, apart from the rest. */
+  private static final Duration LEGACY_AGO = Duration.ofMinutes(90);
 
   @TempDir static Path dataDir;
   private static LuceneLogStore store;
 
   static final ResourceExtension resources =
       ResourceExtension.builder()
-          .addResource(() -> new LogsResource(seededStore(dataDir, 120).queries(), TestData.CLOCK))
+          .addResource(() -> new LogsResource(
+                  seededStore(dataDir, 120, LogTestData.invalidTraceContext(LEGACY_AGO)).queries(),
+                  TestData.CLOCK))
           .build();
 
-  static LuceneLogStore seededStore(Path dir, int randomRecords) {
+  static LuceneLogStore seededStore(Path dir, int randomRecords, ExportLogsServiceRequest... more) {
     try {
       store = LuceneLogStore.builder(dir).clock(TestData.CLOCK).build();
       List<ExportLogsServiceRequest> data = new ArrayList<>(LogTestData.canned());
       data.addAll(LogTestData.random(42, randomRecords));
+      data.addAll(List.of(more));
       Batches.applyAndCommit(store.indexer(), Signal.LOGS, data);
       return store;
     } catch (IOException e) {
@@ -100,6 +107,21 @@ class LogsResourceTest {
     assertThat(log.get("attributes").get("retry").isBoolean()).isTrue();
     assertThat(log.get("resource").get("service.namespace").asText()).isEqualTo("shop");
     assertThat(body.get("nextCursor").isNull()).isTrue();
+  }
+
+  @Test
+  void invalidTraceAndSpanIdsAreShownAsAbsent() {
+    JsonNode body =
+        get(target("/api/logs?query=service:legacy&direction=forward&start=2026-11-24T08:00:00Z&end=2026-11-24T09:00:00Z"), 200);
+    assertThat(body.get("logs")).extracting(log -> log.get("body").asText())
+        .containsExactly("zero ids", "odd ids", "trace without span");
+    JsonNode traceOnly = body.get("logs").get(2);
+    assertThat(traceOnly.get("traceId").asText()).isEqualTo(OtlpIds.toHex(LogTestData.LEGACY_TRACE_ID));
+    assertThat(traceOnly.get("spanId").isNull()).isTrue();
+    for (JsonNode log : List.of(body.get("logs").get(0), body.get("logs").get(1))) {
+      assertThat(log.get("traceId").isNull()).as(log.toString()).isTrue();
+      assertThat(log.get("spanId").isNull()).as(log.toString()).isTrue();
+    }
   }
 
   @Test

@@ -56,6 +56,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       trace context, fields {@code logger_name}, {@code thread_name}, {@code level_value=20000} as
  *       attributes: {@code order 42 shipped}.
  * </ul>
+ *
+ * <p>and, 12 minutes before NOW, {@code LogTestData.invalidTraceContext}'s three "legacy" lines.
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
 class LokiStructuredMetadataTest {
@@ -106,6 +108,7 @@ class LokiStructuredMetadataTest {
                       .addAttributes(TestData.string("logger_name", "com.example.Worker"))
                       .addAttributes(TestData.string("thread_name", "main"))
                       .addAttributes(TestData.integer("level_value", 20000)))));
+      data.add(LogTestData.invalidTraceContext(Duration.ofMinutes(12)));
       Batches.applyAndCommit(s.indexer(), Signal.LOGS, data);
       return s;
     } catch (IOException e) {
@@ -251,6 +254,16 @@ class LokiStructuredMetadataTest {
         .containsEntry("thread_name", "main")
         .containsEntry("level_value", "20000")
         .containsEntry("severity_text", "INFO");
+  }
+
+  @Test
+  void invalidTraceAndSpanIdsAreNotMetadata() {
+    assertThat(lines("{service_name=\"legacy\"} | trace_id!=\"\""))
+        .containsExactly("trace without span");
+    assertThat(lines("{service_name=\"legacy\"} | span_id!=\"\"")).isEmpty();
+    Map<String, String> zero = onlyStream("{service_name=\"legacy\"} |= \"zero ids\"");
+    assertThat(zero).containsEntry("severity_text", "INFO").doesNotContainKeys("trace_id", "span_id");
+    assertThat(onlyStream("{service_name=\"legacy\"} |= \"odd ids\"")).doesNotContainKeys("trace_id", "span_id");
   }
 
   @Test

@@ -4,11 +4,10 @@
  */
 package io.faultline.collector.otlp.internal;
 
-import com.google.protobuf.ByteString;
 import io.faultline.collector.otlp.IngestLimits;
 import io.faultline.collector.otlp.internal.AttributeCheck.Problem;
 import io.faultline.core.ingest.Signal;
-import io.faultline.core.otlp.OtlpIds;
+import io.faultline.core.log.LogEntry;
 import io.grpc.MethodDescriptor;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -18,14 +17,19 @@ import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Logs: trace context must be absent or well formed, attributes within {@link IngestLimits}, and
- * at most {@link IngestLimits#maxSpansPerRequest()} records per request (the per-request item
- * limit). A record with neither {@code time_unix_nano} nor {@code observed_time_unix_nano} gets
- * the receipt time as its observed time, as the OTLP specification asks of a collector, so that
- * every stored record has a stable time (and a replay files it under the same one).
+ * Logs: attributes within {@link IngestLimits}, at most {@link IngestLimits#maxSpansPerRequest()}
+ * records per request (the per-request item limit), and none older than {@link
+ * IngestLimits#logRetention()}. A {@code trace_id} or {@code span_id} that is all zero or of the
+ * wrong length is no reason to reject a record: OTLP's logs.proto calls it invalid and asks
+ * receivers to assume the record is not associated with a trace (or span), so the record is kept as
+ * sent and its ids are treated as absent wherever they are indexed or shown. A record with neither
+ * {@code time_unix_nano} nor {@code observed_time_unix_nano} gets the receipt time as its observed
+ * time, as the OTLP specification asks of a collector, so that every stored record has a stable
+ * time (and a replay files it under the same one).
  */
 final class LogsSignal implements OtlpSignal<ExportLogsServiceRequest, ExportLogsServiceResponse> {
   static final LogsSignal INSTANCE = new LogsSignal(Clock.systemUTC());
@@ -92,13 +96,22 @@ final class LogsSignal implements OtlpSignal<ExportLogsServiceRequest, ExportLog
     Verdicts verdicts =
         new Verdicts(
             total, limits.maxSpansPerRequest(), RejectReason.TOO_MANY_LOG_RECORDS, itemName());
+    long oldestKeptNanos =
+        limits.logRetention().isZero()
+            ? Long.MIN_VALUE
+            : (limits.clock().millis() - limits.logRetention().toMillis()) * 1_000_000L;
     for (ResourceLogs rl : request.getResourceLogsList()) {
       Problem resourceProblem = AttributeCheck.resource(rl.getResource(), limits);
       for (ScopeLogs sl : rl.getScopeLogsList()) {
         Problem scopeProblem = AttributeCheck.scope(sl.getScope(), resourceProblem, limits);
         for (LogRecord record : sl.getLogRecordsList()) {
           if (!verdicts.rejectOverLimit()) {
-            verdicts.record(scopeProblem != null ? scopeProblem : checkRecord(record, limits));
+            Problem p = scopeProblem != null ? scopeProblem : checkRecord(record, limits);
+            // an untimed record is filed under its receipt time, so it is never too old
+            if (p == null && !untimed(record) && LogEntry.timestampNanos(record) < oldestKeptNanos) {
+              p = tooOld(record, limits);
+            }
+            verdicts.record(p);
           }
         }
       }
@@ -107,19 +120,21 @@ final class LogsSignal implements OtlpSignal<ExportLogsServiceRequest, ExportLog
   }
 
   private static Problem checkRecord(LogRecord record, IngestLimits limits) {
-    ByteString traceId = record.getTraceId();
-    ByteString spanId = record.getSpanId();
-    if (!traceId.isEmpty() && traceId.size() != OtlpIds.TRACE_ID_BYTES
-        || !spanId.isEmpty() && spanId.size() != OtlpIds.SPAN_ID_BYTES) {
-      return new Problem(
-          RejectReason.INVALID_LOG_CONTEXT,
-          "a log record has a trace_id of "
-              + traceId.size()
-              + " bytes and a span_id of "
-              + spanId.size()
-              + " bytes; they must be empty or 16 and 8 bytes");
-    }
     return AttributeCheck.check(record.getAttributesList(), limits, "a log record");
+  }
+
+  /** Judged by the time the log store files the record under, {@link LogEntry#timestampNanos}. */
+  private static Problem tooOld(LogRecord record, IngestLimits limits) {
+    return new Problem(
+        RejectReason.LOG_RECORD_TOO_OLD,
+        "a log record is at "
+            + Instant.ofEpochSecond(0, LogEntry.timestampNanos(record))
+            + (record.getTimeUnixNano() != 0
+                ? " (time_unix_nano)"
+                : " (observed_time_unix_nano; it has no time_unix_nano)")
+            + ", longer ago than the log retention of "
+            + TraceSignal.human(limits.logRetention())
+            + ", so it would be deleted at once; check the sender's clock and timestamps");
   }
 
   private ExportLogsServiceRequest keep(

@@ -14,7 +14,6 @@ public enum RejectReason {
   INVALID_SPAN_ID("invalid_span_id", true),
   INVALID_PARENT_SPAN_ID("invalid_parent_span_id", true),
   INVALID_LINK("invalid_link", true),
-  INVALID_LOG_CONTEXT("invalid_log_context", true),
   INVALID_METRIC("invalid_metric", true),
   INVALID_DATA_POINT("invalid_data_point", true),
   TOO_MANY_SPANS("too_many_spans", false),
@@ -25,6 +24,7 @@ public enum RejectReason {
   SPAN_TOO_OLD("span_too_old", false),
   POINT_TOO_OLD("point_too_old", false),
   POINT_TOO_NEW("point_too_new", false),
+  LOG_RECORD_TOO_OLD("log_record_too_old", false),
   BACKPRESSURE("backpressure", false),
   SINK_FAILURE("sink_failure", false);
 

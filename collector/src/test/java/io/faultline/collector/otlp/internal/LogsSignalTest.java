@@ -16,6 +16,7 @@ import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.ResourceLogs;
 import io.opentelemetry.proto.logs.v1.ScopeLogs;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -53,22 +54,77 @@ class LogsSignalTest {
   }
 
   @Test
-  void aMalformedTraceContextRejectsTheRecordAndKeepsTheRest() {
-    LogRecord badContext = record("bad", 1, 0).toBuilder().setTraceId(ByteString.copyFrom(new byte[3])).build();
-    ExportLogsServiceRequest r =
-        request(scope("s", badContext), scope("t", record("ok", 1, 0)));
+  void invalidTraceAndSpanIdsAreAcceptedAsSent() {
+    // logs.proto: such a record is "not associated with a trace", not malformed
+    LogRecord shortIds =
+        record("short", 1, 0).toBuilder()
+            .setTraceId(ByteString.copyFrom(new byte[5]))
+            .setSpanId(ByteString.copyFrom(new byte[] {1, 2, 3}))
+            .build();
+    LogRecord zeroIds =
+        record("zero", 1, 0).toBuilder()
+            .setTraceId(ByteString.copyFrom(new byte[16]))
+            .setSpanId(ByteString.copyFrom(new byte[8]))
+            .build();
+    LogRecord longTraceId =
+        record("long", 1, 0).toBuilder().setTraceId(ByteString.copyFrom(new byte[40])).build();
+    ExportLogsServiceRequest r = request(scope("s", shortIds, zeroIds, longTraceId));
     Validation<ExportLogsServiceRequest> v = SIGNAL.validate(r, LIMITS);
-    assertThat(v.accepted()).isEqualTo(1);
-    assertThat(v.rejected()).containsExactlyEntriesOf(Map.of(RejectReason.INVALID_LOG_CONTEXT, 1L));
+    assertThat(v.request()).isSameAs(r);
+    assertThat(v.accepted()).isEqualTo(3);
+    assertThat(v.rejected()).isEmpty();
+    assertThat(v.errorMessage()).isEmpty();
+    assertThat(v.malformed()).isFalse();
+  }
+
+  @Test
+  void aRecordOlderThanTheLogRetentionIsRejectedByTheTimeTheStoreFilesItUnder() {
+    IngestLimits limits =
+        IngestLimits.builder()
+            .logRetention(Duration.ofDays(7))
+            .clock(Clock.fixed(NOW, ZoneOffset.UTC))
+            .build();
+    long cutoff = NOW_NANOS - Duration.ofDays(7).toNanos();
+    long old = cutoff - 1;
+    long recent = cutoff + 1;
+    ExportLogsServiceRequest r =
+        request(
+            scope(
+                "s",
+                record("old time", old, 0),
+                record("old observed time only", 0, old),
+                record("old time, recent observed time", old, recent),
+                record("recent time, old observed time", recent, old),
+                record("at the cutoff", cutoff, 0),
+                record("untimed", 0, 0)));
+    Validation<ExportLogsServiceRequest> v = SIGNAL.validate(r, limits);
+    assertThat(v.accepted()).isEqualTo(3);
+    assertThat(v.rejected()).containsExactlyEntriesOf(Map.of(RejectReason.LOG_RECORD_TOO_OLD, 3L));
     assertThat(v.errorMessage())
         .isEqualTo(
-            "rejected 1 of 2 log records: 1 invalid_log_context (first: a log record has a trace_id"
-                + " of 3 bytes and a span_id of 0 bytes; they must be empty or 16 and 8 bytes)");
+            "rejected 3 of 6 log records: 3 log_record_too_old (first: a log record is at"
+                + " 2024-12-26T03:04:05.677999999Z (time_unix_nano), longer ago than the log"
+                + " retention of 7 days, so it would be deleted at once; check the sender's clock"
+                + " and timestamps)");
     assertThat(v.malformed()).isFalse();
-    // the scope whose only record was rejected is dropped, the other keeps its own scope
-    assertThat(v.request().getResourceLogs(0).getScopeLogsList())
-        .extracting(sl -> sl.getScope().getName())
-        .containsExactly("t");
+    assertThat(records(v.request()))
+        .extracting(rec -> rec.getBody().getStringValue())
+        .containsExactly("recent time, old observed time", "at the cutoff", "untimed");
+
+    Validation<ExportLogsServiceRequest> off = SIGNAL.validate(r, LIMITS);
+    assertThat(off.accepted()).isEqualTo(6);
+  }
+
+  @Test
+  void aRecordWithOnlyAnOldObservedTimeIsToldSo() {
+    IngestLimits limits =
+        IngestLimits.builder().logRetention(Duration.ofHours(1)).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
+    Validation<ExportLogsServiceRequest> v = SIGNAL.validate(request(scope("s", record("a", 0, 5))), limits);
+    assertThat(v.rejected()).containsExactlyEntriesOf(Map.of(RejectReason.LOG_RECORD_TOO_OLD, 1L));
+    assertThat(v.errorMessage())
+        .contains(
+            "a log record is at 1970-01-01T00:00:00.000000005Z (observed_time_unix_nano; it has no"
+                + " time_unix_nano), longer ago than the log retention of 1 h");
   }
 
   @Test
