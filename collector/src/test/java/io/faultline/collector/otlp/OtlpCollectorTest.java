@@ -266,6 +266,26 @@ class OtlpCollectorTest {
   }
 
   @Test
+  void spansMoreThanADayAheadAreRejectedInPartialSuccessNotDroppedSilently() {
+    long now = TestSpans.NOW_NANOS / 1_000_000;
+    Clock clock = Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC);
+    long day = Duration.ofDays(1).toNanos();
+    Span soon = spans.span("soon").setStartTimeUnixNano(TestSpans.NOW_NANOS + day).build();
+    Span ahead = spans.span("ahead").setStartTimeUnixNano(TestSpans.NOW_NANOS + day + 1).build();
+    OtlpCollector c = OtlpCollector.builder(sink).limits(IngestLimits.builder()
+        .spanRetention(Duration.ofDays(7)).clock(clock).build()).build();
+
+    ExportTraceServiceResponse response =
+        c.export("test", OtlpSignals.traces(), request("a", soon, ahead), 1).join();
+
+    assertThat(response.getPartialSuccess().getRejectedSpans()).isEqualTo(1);
+    assertThat(response.getPartialSuccess().getErrorMessage())
+        .contains("1 span_too_new (first: span 'ahead' is at ")
+        .contains("more than 1 day ahead of the server's clock");
+    assertThat(sink.spans()).containsExactly(soon);
+  }
+
+  @Test
   void logRecordsOlderThanTheLogRetentionAreRejectedInPartialSuccessNotDroppedSilently() {
     long now = TestSpans.NOW_NANOS / 1_000_000;
     Clock clock = Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC);

@@ -96,10 +96,7 @@ final class LogsSignal implements OtlpSignal<ExportLogsServiceRequest, ExportLog
     Verdicts verdicts =
         new Verdicts(
             total, limits.maxSpansPerRequest(), RejectReason.TOO_MANY_LOG_RECORDS, itemName());
-    long oldestKeptNanos =
-        limits.logRetention().isZero()
-            ? Long.MIN_VALUE
-            : (limits.clock().millis() - limits.logRetention().toMillis()) * 1_000_000L;
+    TimeBounds bounds = TimeBounds.of(limits.logRetention(), limits.clock());
     for (ResourceLogs rl : request.getResourceLogsList()) {
       Problem resourceProblem = AttributeCheck.resource(rl.getResource(), limits);
       for (ScopeLogs sl : rl.getScopeLogsList()) {
@@ -108,8 +105,15 @@ final class LogsSignal implements OtlpSignal<ExportLogsServiceRequest, ExportLog
           if (!verdicts.rejectOverLimit()) {
             Problem p = scopeProblem != null ? scopeProblem : checkRecord(record, limits);
             // an untimed record is filed under its receipt time, so it is never too old
-            if (p == null && !untimed(record) && LogEntry.timestampNanos(record) < oldestKeptNanos) {
+            if (p == null && !untimed(record) && LogEntry.timestampNanos(record) < bounds.oldestNanos()) {
               p = tooOld(record, limits);
+            }
+            if (p == null && !untimed(record) && bounds.tooNew(LogEntry.timestampNanos(record))) {
+              p =
+                  TimeBounds.tooNew(
+                      RejectReason.LOG_RECORD_TOO_NEW,
+                      "a log record",
+                      LogEntry.timestampNanos(record));
             }
             verdicts.record(p);
           }

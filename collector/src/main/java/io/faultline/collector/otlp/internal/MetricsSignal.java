@@ -42,9 +42,6 @@ import java.util.List;
  */
 final class MetricsSignal
     implements OtlpSignal<ExportMetricsServiceRequest, ExportMetricsServiceResponse> {
-  /** How far ahead of now the metric store keeps points (its partitions' limit). */
-  static final java.time.Duration MAX_AHEAD = java.time.Duration.ofDays(1);
-
 
   /** 100 000 data points per export request, the same budget as spans. */
   static final int DEFAULT_MAX_DATA_POINTS_PER_REQUEST = 100_000;
@@ -154,22 +151,13 @@ final class MetricsSignal
     private final Problem inherited;
     private final Verdicts verdicts;
     private final String owner;
-    /** Points before this (Unix nanoseconds) are older than the metric retention. */
-    private final long oldestKept;
-    /** Points after this (Unix nanoseconds) are further ahead than the store keeps. */
-    private final long newestKept;
+    /** The point times the metric store keeps. */
+    private final TimeBounds bounds;
 
     MetricCheck(Metric metric, IngestLimits limits, Problem inherited, Verdicts verdicts) {
       this.metric = metric;
       this.limits = limits;
-      this.oldestKept =
-          limits.pointRetention().isZero()
-              ? Long.MIN_VALUE
-              : (limits.clock().millis() - limits.pointRetention().toMillis()) * 1_000_000L;
-      this.newestKept =
-          limits.pointRetention().isZero()
-              ? Long.MAX_VALUE
-              : (limits.clock().millis() + MAX_AHEAD.toMillis()) * 1_000_000L;
+      this.bounds = TimeBounds.of(limits.pointRetention(), limits.clock());
       this.inherited = inherited;
       this.verdicts = verdicts;
       this.owner = "metric " + AttributeCheck.quote(metric.getName());
@@ -243,19 +231,11 @@ final class MetricsSignal
         List<Exemplar> exemplars) {
       if (!verdicts.rejectOverLimit()) {
         Problem p = problem(metricProblem, pointProblem, attributes, exemplars);
-        if (p == null && timeUnixNano < oldestKept) {
+        if (p == null && timeUnixNano < bounds.oldestNanos()) {
           p = tooOld(timeUnixNano);
         }
-        if (p == null && timeUnixNano > newestKept) {
-          p =
-              new Problem(
-                  RejectReason.POINT_TOO_NEW,
-                  "a data point of "
-                      + owner
-                      + " is at "
-                      + Instant.ofEpochSecond(0, timeUnixNano)
-                      + ", more than a day ahead of the server's clock, which the metric store"
-                      + " does not keep; check the sender's clock");
+        if (p == null && bounds.tooNew(timeUnixNano)) {
+          p = TimeBounds.tooNew(RejectReason.POINT_TOO_NEW, "a data point of " + owner, timeUnixNano);
         }
         verdicts.record(p);
       }

@@ -22,9 +22,11 @@ public enum RejectReason {
   TOO_MANY_ATTRIBUTES("too_many_attributes", false),
   ATTRIBUTE_VALUE_TOO_LONG("attribute_value_too_long", false),
   SPAN_TOO_OLD("span_too_old", false),
+  SPAN_TOO_NEW("span_too_new", false),
   POINT_TOO_OLD("point_too_old", false),
   POINT_TOO_NEW("point_too_new", false),
   LOG_RECORD_TOO_OLD("log_record_too_old", false),
+  LOG_RECORD_TOO_NEW("log_record_too_new", false),
   BACKPRESSURE("backpressure", false),
   SINK_FAILURE("sink_failure", false);
 

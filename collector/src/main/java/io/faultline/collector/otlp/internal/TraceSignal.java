@@ -80,10 +80,7 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
     }
     Verdicts verdicts =
         new Verdicts(total, limits.maxSpansPerRequest(), RejectReason.TOO_MANY_SPANS, itemName());
-    long oldestStartNanos =
-        limits.spanRetention().isZero()
-            ? Long.MIN_VALUE
-            : (limits.clock().millis() - limits.spanRetention().toMillis()) * 1_000_000L;
+    TimeBounds bounds = TimeBounds.of(limits.spanRetention(), limits.clock());
     for (ResourceSpans rs : request.getResourceSpansList()) {
       Problem resourceProblem = AttributeCheck.resource(rs.getResource(), limits);
       for (ScopeSpans ss : rs.getScopeSpansList()) {
@@ -91,8 +88,15 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
         for (Span span : ss.getSpansList()) {
           if (!verdicts.rejectOverLimit()) {
             Problem p = scopeProblem != null ? scopeProblem : checkSpan(span, limits);
-            if (p == null && span.getStartTimeUnixNano() < oldestStartNanos) {
+            if (p == null && span.getStartTimeUnixNano() < bounds.oldestNanos()) {
               p = tooOld(span, limits);
+            }
+            if (p == null && bounds.tooNew(span.getStartTimeUnixNano())) {
+              p =
+                  TimeBounds.tooNew(
+                      RejectReason.SPAN_TOO_NEW,
+                      "span " + AttributeCheck.quote(span.getName()),
+                      span.getStartTimeUnixNano());
             }
             verdicts.record(p);
           }

@@ -116,6 +116,25 @@ class LogsSignalTest {
   }
 
   @Test
+  void aRecordMoreThanADayAheadIsRejectedAsTooNew() {
+    IngestLimits limits =
+        IngestLimits.builder()
+            .logRetention(Duration.ofDays(7))
+            .clock(Clock.fixed(NOW, ZoneOffset.UTC))
+            .build();
+    long limit = NOW_NANOS + Duration.ofDays(1).toNanos();
+    Validation<ExportLogsServiceRequest> v =
+        SIGNAL.validate(
+            request(scope("s", record("ahead", limit + 1, 0), record("at the limit", limit, 0))),
+            limits);
+    assertThat(v.rejected()).containsExactlyEntriesOf(Map.of(RejectReason.LOG_RECORD_TOO_NEW, 1L));
+    assertThat(v.errorMessage()).contains("log_record_too_new", "more than 1 day ahead");
+    assertThat(records(v.request()))
+        .extracting(rec -> rec.getBody().getStringValue())
+        .containsExactly("at the limit");
+  }
+
+  @Test
   void aRecordWithOnlyAnOldObservedTimeIsToldSo() {
     IngestLimits limits =
         IngestLimits.builder().logRetention(Duration.ofHours(1)).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();

@@ -188,7 +188,7 @@ class MetricsSignalTest {
     Validation<ExportMetricsServiceRequest> v = MetricsSignal.INSTANCE.validate(request(g), limits);
     assertThat(v.accepted()).isEqualTo(1);
     assertThat(v.rejected()).containsExactlyEntriesOf(java.util.Map.of(RejectReason.POINT_TOO_NEW, 1L));
-    assertThat(v.errorMessage()).contains("more than a day ahead", "2026-11-27");
+    assertThat(v.errorMessage()).contains("more than 1 day ahead", "2026-11-27");
   }
 
   @Test
