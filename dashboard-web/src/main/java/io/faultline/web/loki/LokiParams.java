@@ -5,14 +5,12 @@
 package io.faultline.web.loki;
 
 import io.faultline.core.log.LogQueryException;
-import jakarta.ws.rs.core.MultivaluedHashMap;
+import io.faultline.web.GoForm;
 import jakarta.ws.rs.core.MultivaluedMap;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,7 +20,7 @@ import java.util.regex.Pattern;
  * {@link #timestamp}, {@code since} as a Prometheus duration, {@code step} as a duration or float
  * seconds. Failures are {@link LogQueryException}s carrying Loki's message.
  */
-final class LokiParams {
+final class LokiParams extends GoForm {
   private static final Pattern PROM_DURATION =
       Pattern.compile("(?:(\\d+)y)?(?:(\\d+)w)?(?:(\\d+)d)?(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?(?:(\\d+)ms)?");
   private static final long[] UNIT_MILLIS = {
@@ -31,33 +29,10 @@ final class LokiParams {
   // the decimal forms of Go's strconv.ParseFloat (hexadecimal, Inf and NaN are refused)
   private static final Pattern FLOAT = Pattern.compile("[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?");
 
-  private final MultivaluedMap<String, String> query;
-  private final MultivaluedMap<String, String> form;
-
   LokiParams(MultivaluedMap<String, String> query, MultivaluedMap<String, String> form) {
-    this.query = query;
-    this.form = form == null ? new MultivaluedHashMap<>() : form;
+    super(query, form);
   }
 
-  /** The first value (the body's before the URL's), or null when absent. */
-  String value(String name) {
-    String v = form.getFirst(name);
-    return v != null ? v : query.getFirst(name);
-  }
-
-  /** Every value, the body's first. */
-  List<String> values(String name) {
-    List<String> out = new ArrayList<>();
-    List<String> f = form.get(name);
-    if (f != null) {
-      out.addAll(f);
-    }
-    List<String> q = query.get(name);
-    if (q != null) {
-      out.addAll(q);
-    }
-    return out;
-  }
 
   /**
    * {@code start} and {@code end} as Loki's {@code determineBounds}: {@code end} defaults to now;

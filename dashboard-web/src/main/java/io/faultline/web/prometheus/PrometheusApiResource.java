@@ -12,6 +12,7 @@ import io.faultline.core.metric.MetricQueries;
 import io.faultline.core.metric.MetricQueryException;
 import io.faultline.core.metric.PromqlResult;
 import io.faultline.core.metric.QueryOptions;
+import io.faultline.web.GoForm;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -20,7 +21,6 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.MultivaluedHashMap;
 import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
@@ -601,36 +601,14 @@ public final class PrometheusApiResource {
   private record LookupScope(long start, long end, int limit) {}
 
   /** Form values first, then the URL's, as Go's {@code r.FormValue} and {@code r.Form}. */
-  private static final class Params {
-    private final MultivaluedMap<String, String> query;
-    private final MultivaluedMap<String, String> form;
-
+  private static final class Params extends GoForm {
     Params(UriInfo uri, MultivaluedMap<String, String> form) {
-      this.query = uri.getQueryParameters();
-      this.form = form == null ? new MultivaluedHashMap<>() : form;
-    }
-
-    String value(String name) {
-      String v = form.getFirst(name);
-      return v != null ? v : query.getFirst(name);
+      super(uri.getQueryParameters(), form);
     }
 
     boolean present(String name) {
       String v = value(name);
       return v != null && !v.isEmpty();
-    }
-
-    List<String> values(String name) {
-      List<String> out = new ArrayList<>();
-      List<String> f = form.get(name);
-      if (f != null) {
-        out.addAll(f);
-      }
-      List<String> q = query.get(name);
-      if (q != null) {
-        out.addAll(q);
-      }
-      return out;
     }
 
     long time(String name, long defaultMs) throws Invalid {
