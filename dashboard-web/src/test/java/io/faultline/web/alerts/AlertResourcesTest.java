@@ -5,6 +5,7 @@
 package io.faultline.web.alerts;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -75,10 +76,24 @@ class AlertResourcesTest {
                   labels: {severity: page}
                   annotations: {summary: "{{ $labels.instance }} down"}
           """);
+      // Listed first in the configuration, yet its groups sort after r.yml's, as in Prometheus.
+      Files.writeString(DIR.resolve("z.yml"), """
+          groups:
+            - name: zeta
+              rules:
+                - alert: TooManyUp
+                  expr: up > 1
+                  labels: {severity: ticket}
+            - name: alpha
+              rules:
+                - record: instance:up:count
+                  expr: count by (instance) (up)
+                  labels: {team: infra}
+          """);
       Files.writeString(DIR.resolve("s.yml"),
           "slos:\n  - {name: availability, service: api, objective: 99.5}\n");
       AlertingConfig c = new AlertingConfig();
-      c.ruleFiles = List.of("r.yml");
+      c.ruleFiles = List.of("z.yml", "r.yml");
       c.sloFiles = List.of("s.yml");
       ALERTING = Alerting.builder(c, STORE.queries(), sink, DIR.resolve("data")).baseDir(DIR)
           .clock(clock).build();
@@ -138,6 +153,15 @@ class AlertResourcesTest {
     assertThat(onlyRecords.get(0).get("rules")).hasSize(1);
     assertThat(resources.target("/api/v1/rules").queryParam("type", "x").request().get()
         .getStatus()).isEqualTo(400);
+  }
+
+  @Test
+  void groupsSortedByFileThenNameLikePrometheus() {
+    JsonNode groups = get("/api/v1/rules").get("data").get("groups");
+    assertThat(groups).extracting(g -> g.get("file").asText().replaceAll(".*/", ""),
+            g -> g.get("name").asText())
+        .containsExactly(tuple("r.yml", "example"), tuple("s.yml", "slo:api-availability"),
+            tuple("z.yml", "alpha"), tuple("z.yml", "zeta"));
   }
 
   @Test
