@@ -15,8 +15,10 @@ import jakarta.ws.rs.core.Response;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * {@code GET /api/v1/rules} as Prometheus answers it: {@code data.groups[]} with {@code name},
@@ -40,25 +42,21 @@ public final class RulesResource {
       @QueryParam("rule_group[]") List<String> ruleGroups,
       @QueryParam("file[]") List<String> files,
       @QueryParam("exclude_alerts") String excludeAlerts) {
-    boolean alerts = true;
-    boolean records = true;
-    if (type != null && !type.isEmpty()) {
-      String t = type.toLowerCase(java.util.Locale.ROOT);
-      if (!t.equals("alert") && !t.equals("record")) {
-        return Response.status(400)
-            .entity(AlertJson.error("bad_data", "not supported value \"" + type + "\"")).build();
-      }
-      alerts = t.equals("alert");
-      records = t.equals("record");
+    String t = type == null ? "" : type.toLowerCase(Locale.ROOT);
+    if (!t.isEmpty() && !t.equals("alert") && !t.equals("record")) {
+      return invalid("type", "not supported value " + AlertJson.quote(t));
     }
+    boolean alerts = !t.equals("record");
+    boolean records = !t.equals("alert");
+    String exclude = excludeAlerts == null ? "" : excludeAlerts.toLowerCase(Locale.ROOT);
     boolean withAlerts = true;
-    if (excludeAlerts != null && !excludeAlerts.isEmpty()) {
-      if (!excludeAlerts.equals("true") && !excludeAlerts.equals("false")) {
-        return Response.status(400).entity(AlertJson.error("bad_data",
-            "parse exclude_alerts: strconv.ParseBool: parsing \"" + excludeAlerts
-                + "\": invalid syntax")).build();
+    if (!exclude.isEmpty()) {
+      // Go's strconv.ParseBool, after Prometheus lower-cases the value
+      if (!Set.of("1", "t", "true", "0", "f", "false").contains(exclude)) {
+        return invalid("exclude_alerts", "error converting exclude_alerts: strconv.ParseBool: "
+            + "parsing " + AlertJson.quote(exclude) + ": invalid syntax");
       }
-      withAlerts = excludeAlerts.equals("false");
+      withAlerts = Set.of("0", "f", "false").contains(exclude);
     }
     List<Map<String, Object>> groups = new ArrayList<>();
     for (RuleGroupSnapshot g : alerting.groups()) {
@@ -79,7 +77,7 @@ public final class RulesResource {
         }
         rules.add(AlertJson.rule(r, withAlerts));
       }
-      boolean filtered = (type != null && !type.isEmpty()) || !ruleNames.isEmpty();
+      boolean filtered = !t.isEmpty() || !ruleNames.isEmpty();
       if (filtered && rules.isEmpty()) {
         continue;
       }
@@ -94,5 +92,11 @@ public final class RulesResource {
       groups.add(m);
     }
     return Response.ok(AlertJson.success(Map.of("groups", groups))).build();
+  }
+
+  /** Prometheus' {@code invalidParamError}: 400 {@code bad_data}. */
+  private static Response invalid(String parameter, String message) {
+    return Response.status(400).entity(AlertJson.error("bad_data",
+        "invalid parameter " + AlertJson.quote(parameter) + ": " + message)).build();
   }
 }

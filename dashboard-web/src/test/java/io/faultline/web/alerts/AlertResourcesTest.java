@@ -21,6 +21,8 @@ import io.faultline.core.prometheus.Sample;
 import io.faultline.core.prometheus.TimeSeries;
 import io.faultline.core.prometheus.WriteRequest;
 import io.faultline.metric.LuceneMetricStore;
+import jakarta.ws.rs.client.WebTarget;
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -130,6 +132,25 @@ class AlertResourcesTest {
     }
   }
 
+  /** Status and JSON body of a GET with query parameters given as name, value, name, value... */
+  private static Answer rules(String... params) {
+    WebTarget t = resources.target("/api/v1/rules");
+    for (int i = 0; i < params.length; i += 2) {
+      t = t.queryParam(params[i], params[i + 1]);
+    }
+    try (Response r = t.request().get()) {
+      return new Answer(r.getStatus(), JSON.readTree(r.readEntity(String.class)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private record Answer(int status, JsonNode json) {
+    String error() {
+      return json.get("errorType").asText() + ": " + json.get("error").asText();
+    }
+  }
+
   @Test
   void rulesAnswerLikePrometheus() {
     JsonNode g = get("/api/v1/rules").get("data").get("groups").get(0);
@@ -162,6 +183,30 @@ class AlertResourcesTest {
             g -> g.get("name").asText())
         .containsExactly(tuple("r.yml", "example"), tuple("s.yml", "slo:api-availability"),
             tuple("z.yml", "alpha"), tuple("z.yml", "zeta"));
+  }
+
+  @Test
+  void badTypeAndExcludeAlertsAnswerPrometheusErrors() {
+    Answer type = rules("type", "Bogus");
+    assertThat(type.status()).isEqualTo(400);
+    assertThat(type.error()).as("Prometheus lower-cases the type before it answers")
+        .isEqualTo("bad_data: invalid parameter \"type\": not supported value \"bogus\"");
+    Answer exclude = rules("exclude_alerts", "Maybe");
+    assertThat(exclude.status()).isEqualTo(400);
+    assertThat(exclude.error()).isEqualTo("bad_data: invalid parameter \"exclude_alerts\": "
+        + "error converting exclude_alerts: strconv.ParseBool: parsing \"maybe\": invalid syntax");
+  }
+
+  @Test
+  void excludeAlertsTakesGoBooleans() {
+    for (String yes : List.of("TRUE", "1", "t")) {
+      JsonNode rule = rules("exclude_alerts", yes, "rule_name[]", "InstanceDown").json()
+          .get("data").get("groups").get(0).get("rules").get(0);
+      assertThat(rule.get("alerts")).as(yes).isEmpty();
+    }
+    JsonNode rule = rules("exclude_alerts", "F", "rule_name[]", "InstanceDown").json()
+        .get("data").get("groups").get(0).get("rules").get(0);
+    assertThat(rule.get("alerts")).hasSize(1);
   }
 
   @Test
