@@ -41,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -315,6 +316,17 @@ public final class Alerting implements AlertStatus, Closeable {
     }
     out.sort(GROUP_ORDER);
     return out;
+  }
+
+  /**
+   * A test of rule labels against {@code match[]} series selectors, parsed by the metric store:
+   * Prometheus keeps the rules whose configured labels (not {@code alertname}, not the recorded
+   * metric name) satisfy any of them.
+   *
+   * @throws InvalidQueryException a selector is invalid, with Prometheus' message
+   */
+  public Predicate<Map<String, String>> labelFilter(List<String> selectors) {
+    return queries.selectorFilter(selectors);
   }
 
   /** Go's {@code strings.Compare}; String.compareTo orders UTF-16 units, unlike Go above U+FFFF. */

@@ -6,6 +6,7 @@ package io.faultline.web.alerts;
 
 import io.faultline.alert.Alerting;
 import io.faultline.alert.RuleGroupSnapshot;
+import io.faultline.core.metric.InvalidQueryException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -19,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * {@code GET /api/v1/rules} as Prometheus answers it: {@code data.groups[]} with {@code name},
@@ -41,7 +43,17 @@ public final class RulesResource {
       @QueryParam("rule_name[]") List<String> ruleNames,
       @QueryParam("rule_group[]") List<String> ruleGroups,
       @QueryParam("file[]") List<String> files,
-      @QueryParam("exclude_alerts") String excludeAlerts) {
+      @QueryParam("exclude_alerts") String excludeAlerts,
+      @QueryParam("match[]") List<String> match) {
+    Predicate<Map<String, String>> labels = l -> true;
+    if (!match.isEmpty()) {
+      try {
+        labels = alerting.labelFilter(match);
+      } catch (InvalidQueryException e) {
+        // Prometheus answers the parser's words here, without "invalid parameter"
+        return Response.status(400).entity(AlertJson.error("bad_data", e.getMessage())).build();
+      }
+    }
     String t = type == null ? "" : type.toLowerCase(Locale.ROOT);
     if (!t.isEmpty() && !t.equals("alert") && !t.equals("record")) {
       return invalid("type", "not supported value " + AlertJson.quote(t));
@@ -75,9 +87,12 @@ public final class RulesResource {
         if (!ruleNames.isEmpty() && !ruleNames.contains(r.name())) {
           continue;
         }
+        if (!labels.test(r.labels())) {
+          continue;
+        }
         rules.add(AlertJson.rule(r, withAlerts));
       }
-      boolean filtered = !t.isEmpty() || !ruleNames.isEmpty();
+      boolean filtered = !t.isEmpty() || !ruleNames.isEmpty() || !match.isEmpty();
       if (filtered && rules.isEmpty()) {
         continue;
       }

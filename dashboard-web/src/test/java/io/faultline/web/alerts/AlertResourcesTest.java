@@ -25,6 +25,8 @@ import jakarta.ws.rs.client.WebTarget;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -136,7 +138,9 @@ class AlertResourcesTest {
   private static Answer rules(String... params) {
     WebTarget t = resources.target("/api/v1/rules");
     for (int i = 0; i < params.length; i += 2) {
-      t = t.queryParam(params[i], params[i + 1]);
+      // encoded, or Jersey reads a selector's braces as a URI template (and a "+" as itself)
+      t = t.queryParam(params[i],
+          URLEncoder.encode(params[i + 1], StandardCharsets.UTF_8).replace("+", "%20"));
     }
     try (Response r = t.request().get()) {
       return new Answer(r.getStatus(), JSON.readTree(r.readEntity(String.class)));
@@ -207,6 +211,41 @@ class AlertResourcesTest {
     JsonNode rule = rules("exclude_alerts", "F", "rule_name[]", "InstanceDown").json()
         .get("data").get("groups").get(0).get("rules").get(0);
     assertThat(rule.get("alerts")).hasSize(1);
+  }
+
+  private static List<String> ruleNames(Answer a) {
+    List<String> out = new java.util.ArrayList<>();
+    a.json().get("data").get("groups").forEach(g -> g.get("rules").forEach(
+        r -> out.add(g.get("name").asText() + "/" + r.get("name").asText())));
+    return out;
+  }
+
+  @Test
+  void matchKeepsRulesWhoseLabelsMatchAnySelector() {
+    assertThat(ruleNames(rules("match[]", "{team=\"infra\"}")))
+        .containsExactly("alpha/instance:up:count");
+    assertThat(ruleNames(rules("match[]", "{severity=\"page\"}")))
+        .contains("example/InstanceDown")
+        .doesNotContain("example/job:up:sum", "zeta/TooManyUp", "alpha/instance:up:count");
+    assertThat(ruleNames(rules("match[]", "{severity=\"page\"}", "match[]", "{team=~\"inf.*\"}")))
+        .contains("example/InstanceDown", "alpha/instance:up:count")
+        .doesNotContain("zeta/TooManyUp");
+    assertThat(ruleNames(rules("match[]", "{severity=\"ticket\", team=\"\"}")))
+        .as("a missing label is the empty string").contains("zeta/TooManyUp")
+        .doesNotContain("example/InstanceDown", "alpha/instance:up:count");
+    assertThat(ruleNames(rules("match[]", "{alertname=\"InstanceDown\"}")))
+        .as("only the configured labels count").isEmpty();
+  }
+
+  @Test
+  void badMatchAnswersPrometheusErrors() {
+    Answer empty = rules("match[]", "{severity=\"page\"}", "match[]", "{team=\"\"}");
+    assertThat(empty.status()).isEqualTo(400);
+    assertThat(empty.error())
+        .isEqualTo("bad_data: match[] must contain at least one non-empty matcher");
+    Answer broken = rules("match[]", "{severity=\"page\"");
+    assertThat(broken.status()).isEqualTo(400);
+    assertThat(broken.error()).startsWith("bad_data: 1:").contains("parse error");
   }
 
   @Test
