@@ -27,12 +27,16 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -93,6 +97,8 @@ class AlertResourcesTest {
                 - record: instance:up:count
                   expr: count by (instance) (up)
                   labels: {team: infra}
+            - name: empty
+              rules: []
           """);
       Files.writeString(DIR.resolve("s.yml"),
           "slos:\n  - {name: availability, service: api, objective: 99.5}\n");
@@ -246,6 +252,64 @@ class AlertResourcesTest {
     Answer broken = rules("match[]", "{severity=\"page\"");
     assertThat(broken.status()).isEqualTo(400);
     assertThat(broken.error()).startsWith("bad_data: 1:").contains("parse error");
+  }
+
+  private static List<String> groupNames(Answer a) {
+    List<String> out = new java.util.ArrayList<>();
+    a.json().get("data").get("groups").forEach(g -> out.add(g.get("name").asText()));
+    return out;
+  }
+
+  /** Prometheus' token: the hex SHA-1 of "file;group" of the next page's first group. */
+  private static String token(String file, String group) throws Exception {
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+        .digest((file + ";" + group).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void groupLimitPagesThroughGroupsWithPrometheusTokens() throws Exception {
+    JsonNode all = rules().json().get("data").get("groups");
+    assertThat(groupNames(rules()))
+        .as("a group without rules is left out").doesNotContain("empty").hasSize(4);
+    Answer first = rules("group_limit", "3");
+    assertThat(groupNames(first)).containsExactly("example", "slo:api-availability", "alpha");
+    assertThat(first.json().get("data").get("groupNextToken").asText())
+        .isEqualTo(token(all.get(3).get("file").asText(), "zeta"));
+    Answer last = rules("group_limit", "3",
+        "group_next_token", first.json().get("data").get("groupNextToken").asText());
+    assertThat(groupNames(last)).containsExactly("zeta");
+    assertThat(last.json().get("data").has("groupNextToken")).isFalse();
+    assertThat(rules("group_limit", "4").json().get("data").has("groupNextToken")).isFalse();
+    Answer filtered =
+        rules("group_limit", "1", "rule_name[]", "job:up:sum", "rule_name[]", "TooManyUp");
+    assertThat(groupNames(filtered)).containsExactly("example");
+    assertThat(filtered.json().get("data").get("groupNextToken").asText())
+        .as("pages count only the groups left after filtering")
+        .isEqualTo(token(all.get(3).get("file").asText(), "zeta"));
+  }
+
+  @Test
+  void badPaginationAnswersPrometheusErrors() {
+    Map<List<String>, String> cases = new LinkedHashMap<>();
+    cases.put(List.of("group_limit", "0"),
+        "invalid parameter \"group_limit\": group_limit needs to be greater than 0");
+    cases.put(List.of("group_limit", "-2"),
+        "invalid parameter \"group_limit\": group_limit needs to be greater than 0");
+    cases.put(List.of("group_limit", "two"), "invalid parameter \"group_limit\": group_limit "
+        + "needs to be a valid number: strconv.ParseInt: parsing \"two\": invalid syntax");
+    cases.put(List.of("group_limit", "2147483648"), "invalid parameter \"group_limit\": "
+        + "group_limit needs to be a valid number: strconv.ParseInt: parsing \"2147483648\": "
+        + "value out of range");
+    cases.put(List.of("group_next_token", "abc"), "invalid parameter \"group_next_token\": "
+        + "group_limit needs to be present in order to paginate over the groups");
+    cases.put(List.of("group_limit", "1", "group_next_token", "abc"),
+        "invalid parameter \"group_next_token\": invalid group_next_token 'abc'. "
+            + "were rule groups changed?");
+    cases.forEach((params, error) -> {
+      Answer a = rules(params.toArray(String[]::new));
+      assertThat(a.status()).as(params.toString()).isEqualTo(400);
+      assertThat(a.error()).as(params.toString()).isEqualTo("bad_data: " + error);
+    });
   }
 
   @Test
