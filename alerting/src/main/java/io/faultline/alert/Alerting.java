@@ -16,6 +16,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.Closeable;
 import java.io.IOException;
 import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -25,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -39,6 +41,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +56,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class Alerting implements AlertStatus, Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(Alerting.class);
+  private static final Comparator<RuleGroupSnapshot> GROUP_ORDER =
+      Comparator.comparing(RuleGroupSnapshot::file, Alerting::compareUtf8)
+          .thenComparing(RuleGroupSnapshot::name, Alerting::compareUtf8);
 
   private final AlertingConfig config;
   private final Path baseDir;
@@ -298,13 +304,35 @@ public final class Alerting implements AlertStatus, Closeable {
     return out;
   }
 
-  /** Every rule group as of its last evaluation, in file order. */
+  /**
+   * Every rule group as of its last evaluation, sorted by file and then by group name as
+   * Prometheus' {@code Manager.RuleGroups()} sorts them (Go's byte order of the UTF-8 text), so
+   * {@code /api/v1/rules} and {@code /api/v1/alerts} list them in Prometheus' order.
+   */
   public List<RuleGroupSnapshot> groups() {
     List<RuleGroupSnapshot> out = new ArrayList<>();
     for (RuleGroup g : groups) {
       out.add(g.snapshot());
     }
+    out.sort(GROUP_ORDER);
     return out;
+  }
+
+  /**
+   * A test of rule labels against {@code match[]} series selectors, parsed by the metric store:
+   * Prometheus keeps the rules whose configured labels (not {@code alertname}, not the recorded
+   * metric name) satisfy any of them.
+   *
+   * @throws InvalidQueryException a selector is invalid, with Prometheus' message
+   */
+  public Predicate<Map<String, String>> labelFilter(List<String> selectors) {
+    return queries.selectorFilter(selectors);
+  }
+
+  /** Go's {@code strings.Compare}; String.compareTo orders UTF-16 units, unlike Go above U+FFFF. */
+  private static int compareUtf8(String a, String b) {
+    return Arrays.compareUnsigned(
+        a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
   }
 
   @Override

@@ -30,11 +30,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /** {@link MetricQueries} over a {@link SeriesSource} with the PromQL engine and the store's limits. */
 final class LuceneMetricQueries implements MetricQueries {
   static final int MAX_POINTS_PER_SERIES = 11_000;
+  private static final String NO_NON_EMPTY_MATCHER =
+      "vector selector must contain at least one non-empty matcher";
 
   private final SeriesSource source;
   private final MetadataRegistry metadata;
@@ -134,6 +137,37 @@ final class LuceneMetricQueries implements MetricQueries {
       out.add(l.toMap());
     }
     return out;
+  }
+
+  @Override
+  public Predicate<Map<String, String>> selectorFilter(List<String> matchers) {
+    List<List<LabelMatcher>> sets = new ArrayList<>();
+    boolean allEmpty = false;
+    for (String m : matchers) {
+      try {
+        sets.add(Selectors.parse(m));
+      } catch (ParseException e) {
+        // Prometheus parses match[] without the query check for a non-empty matcher, then makes
+        // that check itself, with its own words, once every selector has parsed.
+        if (!e.detail().equals(NO_NON_EMPTY_MATCHER)) {
+          throw new InvalidQueryException(e.getMessage(), e);
+        }
+        allEmpty = true;
+      } catch (IllegalArgumentException e) {
+        throw new InvalidQueryException(e.getMessage(), e);
+      }
+    }
+    if (allEmpty) {
+      throw new InvalidQueryException("match[] must contain at least one non-empty matcher");
+    }
+    return labels -> {
+      for (List<LabelMatcher> set : sets) {
+        if (set.stream().allMatch(m -> m.matches(labels.getOrDefault(m.name(), "")))) {
+          return true;
+        }
+      }
+      return false;
+    };
   }
 
   @Override

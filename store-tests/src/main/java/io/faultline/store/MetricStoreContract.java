@@ -403,6 +403,24 @@ public abstract class MetricStoreContract {
   }
 
   @Test
+  void selectorFilterTestsLabelSetsAsPrometheusMatchesRules() {
+    var filter =
+        store.queries().selectorFilter(List.of("{severity=\"page\"}", "up{team=~\"in.*\"}"));
+    assertThat(filter.test(Map.of("severity", "page", "team", "x"))).isTrue();
+    assertThat(filter.test(Map.of("__name__", "up", "team", "infra"))).isTrue();
+    assertThat(filter.test(Map.of("team", "infra"))).as("no __name__").isFalse();
+    assertThat(filter.test(Map.of())).isFalse();
+    assertThat(store.queries().selectorFilter(List.of("{team!=\"a\", sev=\"\", x=\"y\"}"))
+        .test(Map.of("x", "y"))).as("a missing label is the empty string").isTrue();
+    assertThatThrownBy(() -> store.queries().selectorFilter(List.of("{a=\"\"}", "m{")))
+        .as("a parse error wins over an empty selector, as Prometheus parses all first")
+        .isInstanceOf(InvalidQueryException.class).hasMessageContaining("parse error");
+    assertThatThrownBy(() -> store.queries().selectorFilter(List.of("up", "{a=~\".*\"}")))
+        .isInstanceOf(InvalidQueryException.class)
+        .hasMessage("match[] must contain at least one non-empty matcher");
+  }
+
+  @Test
   void badQueriesAreBadData() {
     assertThatThrownBy(() -> instant("sum(", nowMs()))
         .isInstanceOf(InvalidQueryException.class)

@@ -6,6 +6,7 @@ package io.faultline.core.metric;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The read side of a metric store: PromQL and the metadata queries of Prometheus' HTTP API, with
@@ -85,6 +86,26 @@ public interface MetricQueries {
    */
   List<String> labelValues(
       String labelName, List<String> matchers, long startMs, long endMs, int limit);
+
+  /**
+   * A test of label sets against series selectors, for API answers that filter something other
+   * than stored series by {@code match[]}: the rules of {@code /api/v1/rules} by their configured
+   * labels. A label set passes when it satisfies every matcher of at least one selector; a missing
+   * label counts as the empty string, so {@code {severity!="page"}} passes a set without {@code
+   * severity}. Unlike a query, a metric name is just the {@code __name__} matcher. The predicate is
+   * thread-safe.
+   *
+   * <p>The default throws {@link UnsupportedOperationException}, so stores written before this
+   * method keep compiling.
+   *
+   * @param matchers one or more series selectors
+   * @throws InvalidQueryException a selector does not parse (the parser's message), or one has no
+   *     matcher that rejects the empty string ("match[] must contain at least one non-empty
+   *     matcher", after every selector has parsed, as Prometheus checks)
+   */
+  default Predicate<Map<String, String>> selectorFilter(List<String> matchers) {
+    throw new UnsupportedOperationException("this metric store does not parse series selectors");
+  }
 
   /**
    * Metric metadata (type, help, unit) by metric family name ({@code /api/v1/metadata}), from

@@ -73,6 +73,36 @@ final class AlertJson {
     return m;
   }
 
+  /**
+   * Go's {@code %q} of a string: quoted, with backslash escapes for quotes, backslashes and
+   * control characters; other characters as they are.
+   */
+  static String quote(String s) {
+    StringBuilder b = new StringBuilder("\"");
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\u0007' -> b.append("\\a");
+        case '\b' -> b.append("\\b");
+        case '\f' -> b.append("\\f");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        case '\u000b' -> b.append("\\v");
+        default -> {
+          if (c < 0x20 || c == 0x7f) {
+            b.append(String.format("\\x%02x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.append('"').toString();
+  }
+
   static Map<String, Object> success(Object data) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("status", "success");
