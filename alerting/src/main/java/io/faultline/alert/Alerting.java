@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeMap;
@@ -360,6 +361,19 @@ public final class Alerting implements AlertStatus, Closeable {
     }
     out.sort(Comparator.comparing(a -> new TreeMap<>(a.labels()).toString()));
     return out;
+  }
+
+  @Override
+  public Optional<Set<String>> alertNames() {
+    Set<String> out = new TreeSet<>();
+    for (RuleGroupSnapshot g : groups()) {
+      for (RuleGroupSnapshot.Rule r : g.rules()) {
+        if (r.type().equals("alerting")) {
+          out.add(r.name());
+        }
+      }
+    }
+    return Optional.of(out);
   }
 
   @Override

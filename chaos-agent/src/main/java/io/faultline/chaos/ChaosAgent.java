@@ -204,7 +204,14 @@ public final class ChaosAgent implements Closeable {
     ArrayNode probes = plan.putArray("steadyStateNow");
     e.steadyState().forEach(p -> probes.add(env.probes().evaluate(p, now, false).toJson()));
     ArrayNode halts = plan.putArray("haltWhenNow");
-    e.haltWhen().forEach(p -> halts.add(env.probes().evaluate(p, now, true).toJson()));
+    ArrayNode warnings = (ArrayNode) plan.get("warnings");
+    for (Probe p : e.haltWhen()) {
+      ProbeResult r = env.probes().evaluate(p, now, true);
+      halts.add(r.toJson());
+      if (!r.evaluated()) {
+        warnings.add("halt condition " + p.name() + " cannot be evaluated, so it cannot halt the run: " + r.detail());
+      }
+    }
     String refusal = refusal(e, plan, now);
     if (refusal == null) {
       plan.putNull("refused");
@@ -358,7 +365,23 @@ public final class ChaosAgent implements Closeable {
           + String.join(", ", targets) + "), more than the limit of " + env.settings().maxTargetsPerRun()
           + " per run (chaos.maxTargetsPerRun)"));
     }
+    List<String> problems = new ArrayList<>();
+    querySyntax(e.steadyState(), "steadyState", problems);
+    querySyntax(e.haltWhen(), "haltWhen", problems);
+    if (!problems.isEmpty()) {
+      throw new ExperimentValidationException(problems);
+    }
     return e;
+  }
+
+  /** PromQL that does not parse, checked by the metric store (the parser alone knows no PromQL). */
+  private void querySyntax(List<Probe> probes, String field, List<String> problems) {
+    for (int i = 0; i < probes.size(); i++) {
+      String problem = env.probes().syntaxProblem(probes.get(i));
+      if (problem != null) {
+        problems.add(field + "[" + i + "].query: " + problem);
+      }
+    }
   }
 
   private Experiment load(ExperimentRecord rec) throws ExperimentValidationException {
@@ -414,6 +437,12 @@ public final class ChaosAgent implements Closeable {
       if (!probes.alertsConfigured()) {
         out.add("halt condition " + p.name() + ": " + ProbeEvaluator.ALERTING_NOT_CONFIGURED
             + ", so it never halts the run; configure alerting on the server that runs chaos");
+      } else if (p.kind() == Probe.Kind.ALERT) {
+        Set<String> defined = probes.alerts().alertNames().orElse(null);
+        if (defined != null && !defined.contains(p.alert().alert())) {
+          out.add("halt condition " + p.name() + ": no alerting rule named " + p.alert().alert() + " is defined (defined: "
+              + (defined.isEmpty() ? "none" : String.join(", ", new TreeSet<>(defined))) + "), so it never halts the run");
+        }
       } else if (p.kind() == Probe.Kind.SLO_BURN_RATE) {
         Set<String> declared = probes.alerts().sloNames();
         if (!declared.contains(p.burnRate().slo())) {

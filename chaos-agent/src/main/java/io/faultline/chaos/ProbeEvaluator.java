@@ -89,10 +89,26 @@ final class ProbeEvaluator {
         case SLO_BURN_RATE -> burnRate(probe, at);
       };
     } catch (MetricQueryException e) {
-      return new ProbeResult(probe.name(), at, Double.NaN, halt,
-          "query failed (" + e.errorType() + "): " + e.getMessage());
+      return ProbeResult.unevaluated(probe.name(), at, "query failed (" + e.errorType() + "): " + e.getMessage());
     } catch (RuntimeException e) {
-      return new ProbeResult(probe.name(), at, Double.NaN, halt, "could not evaluate: " + e);
+      return ProbeResult.unevaluated(probe.name(), at, "could not evaluate: " + e);
+    }
+  }
+
+  /**
+   * Why the probe's PromQL (its own query, or the one a trace probe derives) does not parse, or
+   * null; asks the metric store, without evaluating anything.
+   */
+  String syntaxProblem(Probe probe) {
+    String expr = probe.kind() == Probe.Kind.PROMQL ? probe.query() : null;
+    if (expr == null) {
+      return null;
+    }
+    try {
+      metrics.validate(expr);
+      return null;
+    } catch (MetricQueryException e) {
+      return e.getMessage();
     }
   }
 

@@ -22,7 +22,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +77,7 @@ final class RunExecution {
   private Instant lastHeartbeat;
   private long runAnnotation = -1;
   private String deviation;
+  private final Set<String> unevaluatedHalts = new HashSet<>();
 
   RunExecution(Env env, String runId, String experimentId, Experiment experiment, ObjectNode plan, Consumer<RunExecution> onDone) {
     this.env = env;
@@ -206,8 +209,7 @@ final class RunExecution {
     renewLeases(now);
     if (!Duration.between(lastCheck, now).minus(env.settings().haltCheckInterval()).isNegative()) {
       lastCheck = now;
-      List<ProbeResult> halts = evaluate(experiment.haltWhen(), now, true, (ArrayNode) results.get("halts"));
-      List<String> breached = failing(halts);
+      List<String> breached = breachedHalts(now);
       if (!breached.isEmpty()) {
         finish(RunStatus.ABORTED, "halted: " + String.join("; ", breached));
         return;
@@ -374,6 +376,21 @@ final class RunExecution {
     }
     env.store().saveResults(runId, results.toString());
     return out;
+  }
+
+  /**
+   * Evaluates the halt conditions; returns the breached ones. A condition that cannot be evaluated
+   * (its query fails) does not halt the run, but is journalled as a warning, once per condition.
+   */
+  private List<String> breachedHalts(Instant now) {
+    List<ProbeResult> halts = evaluate(experiment.haltWhen(), now, true, (ArrayNode) results.get("halts"));
+    for (ProbeResult r : halts) {
+      if (!r.evaluated() && unevaluatedHalts.add(r.name())) {
+        env.journal(runId, experimentId, "WARN", "halt.unevaluated", "halt condition " + r.name()
+            + " cannot be evaluated, so it cannot halt the run: " + r.detail());
+      }
+    }
+    return failing(halts.stream().filter(ProbeResult::evaluated).toList());
   }
 
   private static List<String> failing(List<ProbeResult> results) {

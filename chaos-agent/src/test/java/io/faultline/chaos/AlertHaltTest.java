@@ -137,4 +137,17 @@ class AlertHaltTest {
     assertThat(plan.path("haltWhenNow").get(0).path("ok").asBoolean()).isTrue();
     assertThat(AlertStatus.none().burnRate("checkout-availability", Duration.ofMinutes(5))).isEmpty();
   }
+
+  @Test
+  void alertNoRuleDefinesIsWarnedAboutLikeAnUnknownSlo() throws Exception {
+    alerts.burnRate("checkout-availability", 0.5);
+    alerts.defineRules("HighLatency", "InstanceDown");
+    String id = agent.createExperiment(EXPERIMENT, "application/yaml", "olivia");
+    JsonNode plan = agent.dryRun(id, "olivia");
+    assertThat(plan.path("warnings")).singleElement().asString()
+        .contains("halt condition checkout paging: no alerting rule named ErrorBudgetBurn is defined (defined: HighLatency, InstanceDown)");
+
+    alerts.defineRules("ErrorBudgetBurn");
+    assertThat(agent.dryRun(id, "olivia").path("warnings")).isEmpty();
+  }
 }

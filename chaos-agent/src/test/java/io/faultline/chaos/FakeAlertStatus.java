@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,6 +25,17 @@ final class FakeAlertStatus implements AlertStatus {
   private final List<ActiveAlert> alerts = new CopyOnWriteArrayList<>();
   private final Map<String, Double> burnRates = new HashMap<>();
   final List<Duration> windowsAsked = new CopyOnWriteArrayList<>();
+  private Set<String> rules;
+
+  /** From now on, alerting says exactly these alerting rules are defined (by default it cannot tell). */
+  synchronized void defineRules(String... names) {
+    rules = Set.of(names);
+  }
+
+  @Override
+  public synchronized Optional<Set<String>> alertNames() {
+    return Optional.ofNullable(rules);
+  }
 
   synchronized void fire(String name, Map<String, String> labels) {
     Map<String, String> all = new HashMap<>(labels);

@@ -7,6 +7,7 @@ package io.faultline.core.alert;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 
@@ -38,6 +39,15 @@ public interface AlertStatus {
   /** Every pending or firing alert, sorted by labels. */
   List<ActiveAlert> activeAlerts();
 
+  /**
+   * Names of the alerting rules currently defined, or empty when this status cannot tell (the
+   * default, so implementations written before this method keep compiling), for warnings about
+   * conditions on alerts no rule defines.
+   */
+  default Optional<Set<String>> alertNames() {
+    return Optional.empty();
+  }
+
   /** Names of the declared SLOs. */
   Set<String> sloNames();
 
@@ -63,6 +73,11 @@ public interface AlertStatus {
       @Override
       public List<ActiveAlert> activeAlerts() {
         return List.of();
+      }
+
+      @Override
+      public Optional<Set<String>> alertNames() {
+        return Optional.of(Set.of());
       }
 
       @Override
