@@ -30,8 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One run as a state machine advanced by {@link #tick()}: before (the hypothesis must hold, or no
- * fault is injected), during (faults active, leases renewed, halt conditions checked every few
+ * One run as a state machine advanced by {@link #tick()}: before (the hypothesis must hold and no
+ * halt condition may be breached, or no fault is injected), during (faults active, leases renewed, halt conditions checked every few
  * seconds, faults reverted as their durations end), after (the steady state must come back within
  * the recovery deadline), then the end (faults reverted, rollbacks, effect check, report). Time
  * comes only from the injected clock, so tests drive a run tick by tick. Thread-safe: ticks and
@@ -168,6 +168,11 @@ final class RunExecution {
       return;
     }
     env.journal(runId, experimentId, "INFO", "hypothesis.before", "steady state holds before: " + summary(checks));
+    List<String> breached = breachedHalts(now);
+    if (!breached.isEmpty()) {
+      finish(RunStatus.ABORTED, "halted before injecting: " + String.join("; ", breached) + " (no fault was injected)");
+      return;
+    }
     faultStart = now;
     faultEnd = now.plus(experiment.faultWindow());
     env.store().faultWindow(runId, faultStart, faultEnd);

@@ -94,6 +94,18 @@ class RunnerTest {
   }
 
   @Test
+  void haltConditionAlreadyBreachedBeforeTheFaultsInjectsNothing() throws Exception {
+    bed.gauge("gateway_error_ratio", 0.3);
+    String id = agent.createExperiment(EXPERIMENT, "application/yaml", "olivia");
+    String runId = agent.startRun(id, "olivia");
+    agent.tick();
+    RunRecord run = agent.run(runId).orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.ABORTED);
+    assertThat(run.reason()).startsWith("halted before injecting: error storm").endsWith("(no fault was injected)");
+    assertThat(bed.injector.injected).isEmpty();
+  }
+
+  @Test
   void completedRunWithoutSpanMetricsSaysNoObservableEffectAndRendersReport() throws Exception {
     bed.gauge("gateway_error_ratio", 0.01);
     String id = agent.createExperiment(EXPERIMENT, "application/yaml", "olivia");
