@@ -12,6 +12,11 @@ import io.faultline.core.metric.PromqlResult;
 import io.faultline.core.metric.QueryOptions;
 import io.faultline.core.trace.TraceQueries;
 import io.faultline.core.trace.TraceQuery;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.TracesData;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,9 +28,10 @@ import java.util.TreeMap;
 /**
  * Compares the fault window with the equally long window just before it, from span metrics and
  * the service graph: did each fault show in the telemetry (its target's latency or errors rose,
- * its callers saw slower or failing calls, its traffic collapsed, or spans carry the run's {@code
- * chaos.run} attribute), and which services and operations changed (the report's blast-radius
- * table).
+ * its callers saw slower or failing calls, its traffic collapsed, or spans other than the agent's
+ * own carry the run's {@code chaos.run} attribute), and which services and operations changed (the
+ * report's blast-radius table). A window without data before the faults (a short fault, span
+ * metrics not yet flushed) is unknown, never zero: it is no evidence of an effect.
  */
 final class EffectAnalysis {
   /** Latency counts as changed when it grows by this factor and by at least {@link #MIN_LATENCY_DELTA}. */
@@ -106,8 +112,9 @@ final class EffectAnalysis {
       evidence.add(String.format(Locale.ROOT, "%s request rate %.3g/s -> %.3g/s", fault.target(), calls[0], Double.isNaN(calls[1]) ? 0 : calls[1]));
     }
     if (traces != null) {
-      long hits = traces.findTraces(new TraceQuery(null, null, Map.of("chaos.run", runId, "chaos.fault", fault.name()),
-          start.toEpochMilli() * 1000, end.toEpochMilli() * 1000, null, null, 100)).size();
+      List<TracesData> found = traces.findTraces(new TraceQuery(null, null, Map.of("chaos.run", runId, "chaos.fault", fault.name()),
+          start.toEpochMilli() * 1000, end.toEpochMilli() * 1000, null, null, 100));
+      long hits = found.stream().filter(td -> touched(td, runId, fault.name())).count();
       if (hits > 0) {
         observed = true;
         evidence.add(hits + (hits == 100 ? "+" : "") + " traces carry chaos.run=" + runId);
@@ -121,6 +128,36 @@ final class EffectAnalysis {
       evidence.add("no observable effect: " + seen);
     }
     return new Effect(fault.name(), fault.target(), observed, String.join("; ", evidence));
+  }
+
+  /**
+   * Whether a trace holds a span of the fault's own doing (a proxy span, an instrumented service's
+   * span) carrying the run and fault: the agent's own {@code faultline-chaos} spans, which every
+   * fault has, say only that it was injected, not that it touched anything.
+   */
+  private static boolean touched(TracesData td, String runId, String fault) {
+    for (ResourceSpans rs : td.getResourceSpansList()) {
+      if (ChaosTelemetry.SERVICE.equals(ProbeEvaluator.serviceName(rs))) {
+        continue;
+      }
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        for (Span span : ss.getSpansList()) {
+          if (runId.equals(attribute(span, "chaos.run")) && fault.equals(attribute(span, "chaos.fault"))) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private static String attribute(Span span, String key) {
+    for (KeyValue kv : span.getAttributesList()) {
+      if (kv.getKey().equals(key)) {
+        return kv.getValue().getStringValue();
+      }
+    }
+    return null;
   }
 
   /** Services and operations whose p95 latency or error ratio changed in the fault window. */
@@ -185,17 +222,18 @@ final class EffectAnalysis {
     return d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d;
   }
 
+  /** Whether latency rose; without a value before, it is unknown, so no evidence. */
   static boolean latencyUp(double[] v) {
-    return Double.isFinite(v[1]) && (Double.isNaN(v[0]) ? v[1] > MIN_LATENCY_DELTA * 10
-        : v[1] > v[0] * LATENCY_FACTOR && v[1] - v[0] >= MIN_LATENCY_DELTA);
+    return Double.isFinite(v[0]) && Double.isFinite(v[1]) && v[1] > v[0] * LATENCY_FACTOR && v[1] - v[0] >= MIN_LATENCY_DELTA;
   }
 
   static boolean latencyDown(double[] v) {
     return Double.isFinite(v[0]) && Double.isFinite(v[1]) && v[0] > v[1] * LATENCY_FACTOR && v[0] - v[1] >= MIN_LATENCY_DELTA;
   }
 
+  /** Whether the error ratio rose; without a value before, it is unknown (not zero), so no evidence. */
   static boolean errorsUp(double[] v) {
-    return Double.isFinite(v[1]) && v[1] - (Double.isNaN(v[0]) ? 0 : v[0]) >= ERROR_DELTA;
+    return Double.isFinite(v[0]) && Double.isFinite(v[1]) && v[1] - v[0] >= ERROR_DELTA;
   }
 
   private static String sec(double v) {
