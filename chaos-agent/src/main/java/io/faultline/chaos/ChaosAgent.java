@@ -41,6 +41,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -74,6 +75,12 @@ public final class ChaosAgent implements Closeable {
   private final boolean autoTick;
   private final ScheduledExecutorService ticker;
   private final Map<String, RunExecution> active = new ConcurrentHashMap<>();
+  /** Where aborts revert faults and run rollbacks, so that the caller does not wait for them. */
+  private final ExecutorService aborter = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "chaos-abort");
+    t.setDaemon(true);
+    return t;
+  });
   private final Map<String, ScheduledFuture<?>> ticking = new ConcurrentHashMap<>();
   private volatile boolean started;
 
@@ -143,7 +150,10 @@ public final class ChaosAgent implements Closeable {
     store.audit(now, actor, "experiment.update", id, e.title());
   }
 
-  /** Deletes an experiment and its schedule; its runs stay for the record. An active run is aborted. */
+  /**
+   * Deletes an experiment and its schedule at once; its runs stay for the record. An active run is
+   * aborted: its faults are reverted and its rollbacks run in the background.
+   */
   public void deleteExperiment(String id, String actor) throws ChaosNotFoundException {
     ExperimentRecord rec = store.experiment(id).orElseThrow(() -> new ChaosNotFoundException("no experiment " + id));
     if (rec.activeRunId() != null) {
@@ -243,13 +253,21 @@ public final class ChaosAgent implements Closeable {
     return store.journal(runId);
   }
 
+  /**
+   * A run's status as the API shows it: the stored one, or {@code aborting} once an abort was
+   * requested and until the run's faults are reverted and its rollbacks done.
+   */
+  public static String statusName(RunRecord r) {
+    return !r.status().isFinal() && r.abortReason() != null ? "aborting" : r.status().wireName();
+  }
+
   /** A run as the API shows it: status, reason, verdict, times, results and journal. */
   public ObjectNode runJson(RunRecord r, boolean withJournal) {
     ObjectNode o = MAPPER.createObjectNode();
     o.put("runId", r.id());
     o.put("experiment", r.experimentId());
     o.put("title", r.title());
-    o.put("status", r.status().wireName());
+    o.put("status", statusName(r));
     o.put("reason", r.reason());
     o.put("haltReason", r.reason() != null && r.reason().startsWith("halted") ? r.reason() : null);
     o.put("verdict", r.verdict());
@@ -287,7 +305,13 @@ public final class ChaosAgent implements Closeable {
     return o;
   }
 
-  /** Aborts a run: at once if this agent runs it, else within a tick of the agent that does. */
+  /**
+   * Aborts a run and returns at once: this agent reverts the run's faults and runs its rollbacks
+   * in the background (another agent within a tick); the run is final once they are done. Aborting
+   * a run that is already aborting does nothing more.
+   *
+   * @return false when the run was already over
+   */
   public boolean abortRun(String runId, String actor) throws ChaosNotFoundException {
     return abortRun(runId, actor, "aborted by " + actor);
   }
@@ -300,8 +324,8 @@ public final class ChaosAgent implements Closeable {
     }
     store.requestAbort(runId, reason);
     RunExecution local = active.get(runId);
-    if (local != null) {
-      local.abort(reason);
+    if (local != null && !local.ending()) {
+      aborter.execute(() -> local.abort(reason));
     }
     return true;
   }
@@ -656,6 +680,7 @@ public final class ChaosAgent implements Closeable {
    */
   void simulateCrash() {
     scheduler.stop();
+    aborter.shutdownNow();
     if (ticker != null) {
       ticker.shutdownNow();
     }
@@ -673,6 +698,14 @@ public final class ChaosAgent implements Closeable {
     }
     for (RunExecution ex : List.copyOf(active.values())) {
       ex.abort("the chaos agent " + env.settings().nodeName() + " is shutting down");
+    }
+    aborter.shutdown();
+    try {
+      if (!aborter.awaitTermination(1, TimeUnit.MINUTES)) {
+        LOG.warn("chaos aborts still running at shutdown; their runs are recovered at the next start");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     if (ticker != null) {
       ticker.shutdownNow();

@@ -69,6 +69,7 @@ final class RunExecution {
   private final List<Live> live = new ArrayList<>();
   private final ObjectNode results = MAPPER.createObjectNode();
   private Phase phase = Phase.BEFORE;
+  private volatile boolean ending;
   private Instant startedAt;
   private Instant faultStart;
   private Instant faultEnd;
@@ -104,24 +105,46 @@ final class RunExecution {
     return phase;
   }
 
-  /** Advances the run; never throws (a failure ends the run as failed, faults reverted). */
-  synchronized void tick() {
-    if (phase == Phase.DONE) {
+  /**
+   * Advances the run; never throws (a failure ends the run as failed, faults reverted). Returns at
+   * once while the run is ending (reverting faults, running rollbacks).
+   */
+  void tick() {
+    if (ending) {
       return;
     }
-    try {
-      step();
-    } catch (RuntimeException e) {
-      LOG.error("chaos run {} failed; reverting its faults", runId, e);
-      finish(RunStatus.FAILED, "the agent failed during the run: " + e);
+    synchronized (this) {
+      if (phase == Phase.DONE || ending) {
+        return;
+      }
+      try {
+        step();
+      } catch (RuntimeException e) {
+        LOG.error("chaos run {} failed; reverting its faults", runId, e);
+        finish(RunStatus.FAILED, "the agent failed during the run: " + e);
+      }
     }
   }
 
-  /** Stops the run at once: reverts every fault, then finishes as aborted with the reason. */
-  synchronized void abort(String reason) {
-    if (phase != Phase.DONE) {
-      finish(RunStatus.ABORTED, reason);
+  /**
+   * Stops the run: reverts every fault, runs the rollbacks, then finishes as aborted with the
+   * reason. Blocks until then (callers that must answer promptly call it on another thread); an
+   * abort of a run that is already ending returns at once.
+   */
+  void abort(String reason) {
+    if (ending) {
+      return;
     }
+    synchronized (this) {
+      if (phase != Phase.DONE && !ending) {
+        finish(RunStatus.ABORTED, reason);
+      }
+    }
+  }
+
+  /** Whether the run is ending or over: no tick or abort changes it any more. */
+  boolean ending() {
+    return ending;
   }
 
   private void step() {
@@ -296,6 +319,7 @@ final class RunExecution {
   }
 
   private void finish(RunStatus status, String reason) {
+    ending = true;
     Instant now = env.clock().instant();
     List<String> revertErrors = new ArrayList<>();
     for (Live l : live) {

@@ -192,7 +192,10 @@ public final class ChaosResource {
   public Response abort(@PathParam("runId") String runId, @Context SecurityContext sc) {
     try {
       boolean aborted = agent.abortRun(runId, who(sc));
-      return Response.ok(Map.of("runId", runId, "aborted", aborted)).build();
+      RunRecord r = agent.run(runId).orElseThrow(() -> new ChaosNotFoundException("no run " + runId));
+      // 202 while the faults are reverted and the rollbacks run in the background, 200 once over
+      return Response.status(r.status().isFinal() ? Response.Status.OK : Response.Status.ACCEPTED)
+          .entity(Map.of("runId", runId, "aborted", aborted, "status", ChaosAgent.statusName(r))).build();
     } catch (ChaosNotFoundException e) {
       return notFound(e.getMessage());
     }

@@ -288,12 +288,13 @@ async function loadRuns(ctx, box, experiment) {
 
 const statusBadge = (st) => h('span', { class: `badge ${/fail|abort|halt|deviat/i.test(st || '') ? 'bad' : /run|plan|pend/i.test(st || '') ? 'warn' : /succ|pass|ok|done|complete/i.test(st || '') ? 'ok' : ''}` }, st || '?');
 
-const isLive = (run) => run.status === 'pending' || run.status === 'running';
+const isLive = (run) => run.status === 'pending' || run.status === 'running' || run.status === 'aborting';
 
 /** Where a run is, from its status and journal: [key, words]. */
 function phaseOf(run) {
   const seen = new Set((run.journal || []).map((j) => j.event));
   if (run.status === 'pending') return ['pending', 'waiting for the agent to start it'];
+  if (run.status === 'aborting') return ['aborting', 'aborting: reverting the faults and running the rollbacks'];
   if (run.status === 'running') {
     if (seen.has('faults.ended')) return ['recovery', 'recovering: waiting for the steady state to hold again'];
     if (seen.has('fault.injected')) return ['faults', 'faults active: halt conditions and the steady state are watched'];
