@@ -642,6 +642,9 @@ public final class ExperimentParser {
       cron = normalizeCron(cron);
       try {
         Schedules.cron(cron, zone);
+        if (neverFires(cron, zone)) {
+          c.error("schedule.cron", "'" + cron + "' never fires (no date matches it, e.g. 30 February)");
+        }
       } catch (RuntimeException e) {
         c.error("schedule.cron", "not a valid cron expression '" + cron + "' (seconds minutes hours day-of-month month day-of-week, e.g. \"0 0 10 * * MON-FRI\"): " + e.getMessage());
       }
@@ -673,6 +676,19 @@ public final class ExperimentParser {
   }
 
   /** Five-field (Unix) expressions get a seconds field, so both styles work. */
+  /**
+   * Whether a valid cron expression matches no time at all. Asked of the cron library db-scheduler
+   * itself uses (Spring 5.3 style), which would otherwise schedule such an experiment for the year
+   * 2500 and log an error.
+   */
+  static boolean neverFires(String cron, ZoneId zone) {
+    var parser = new com.github.kagkarlsson.shaded.cronutils.parser.CronParser(
+        com.github.kagkarlsson.shaded.cronutils.model.definition.CronDefinitionBuilder.instanceDefinitionFor(
+            com.github.kagkarlsson.shaded.cronutils.model.CronType.SPRING53));
+    return com.github.kagkarlsson.shaded.cronutils.model.time.ExecutionTime.forCron(parser.parse(cron))
+        .nextExecution(java.time.ZonedDateTime.now(zone)).isEmpty();
+  }
+
   static String normalizeCron(String cron) {
     String t = cron.trim().replaceAll("\\s+", " ");
     return t.split(" ").length == 5 ? "0 " + t : t;

@@ -63,6 +63,16 @@ class ExperimentParserTest {
       """;
 
   @Test
+  void cronThatNeverFiresIsRejected() {
+    for (String cron : new String[] {"0 0 0 30 2 *", "0 0 12 31 4 ?"}) {
+      assertThatThrownBy(() -> parser.parse(VALID.replace("0 10 * * MON-FRI", cron), ExperimentParser.Format.YAML))
+          .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems())
+              .containsExactly("schedule.cron: '" + cron + "' never fires (no date matches it, e.g. 30 February)"));
+    }
+    assertThat(ExperimentParser.neverFires("0 0 0 29 2 *", ZoneId.of("UTC"))).isFalse();
+  }
+
+  @Test
   void parsesYamlAndRoundTripsThroughCanonicalJson() throws Exception {
     Experiment e = parser.parse(VALID, ExperimentParser.Format.YAML);
     assertThat(e.schedule().cron()).isEqualTo("0 0 10 * * MON-FRI");
