@@ -513,6 +513,17 @@ public final class ChaosAgent implements Closeable {
         : refusal.startsWith("blast") ? RunStatus.ABORTED : RunStatus.SKIPPED;
     RunRecord run = new RunRecord(runId, rec.id(), e.title(), json, initial, refusal, refusal, trigger, fireTime, actor,
         now, null, null, null, refusal == null ? null : now, env.settings().nodeName(), now, null, null);
+    if (fireTime == null) {
+      // a manual run that may not start leaves no record: the caller hears why; skipped is for scheduled fires
+      if (!store.lockExperiment(rec.id(), runId)) {
+        throw new ChaosConflictException(overlap(rec.id()), plan);
+      }
+      if (!store.insertRun(run)) {
+        store.unlockExperiment(rec.id(), runId);
+        return null;
+      }
+      return execute(runId, rec.id(), e, plan);
+    }
     if (!store.insertRun(run)) {
       return null;
     }
@@ -522,16 +533,22 @@ public final class ChaosAgent implements Closeable {
       return runId;
     }
     if (!store.lockExperiment(rec.id(), runId)) {
-      String holder = store.experiment(rec.id()).map(ExperimentRecord::activeRunId).orElse("?");
-      String why = "previous run " + holder + " of this experiment is still active; runs never overlap";
+      String why = overlap(rec.id());
       store.finishRun(runId, RunStatus.SKIPPED, why, "skipped: " + why, null, now);
       env.journal(runId, rec.id(), "WARN", "run.skipped", why);
-      if (fireTime == null) {
-        throw new ChaosConflictException(why, plan);
-      }
       return runId;
     }
-    RunExecution ex = new RunExecution(env, runId, rec.id(), e, plan, this::done);
+    return execute(runId, rec.id(), e, plan);
+  }
+
+  private String overlap(String experimentId) {
+    String holder = store.experiment(experimentId).map(ExperimentRecord::activeRunId).orElse("?");
+    return "previous run " + holder + " of this experiment is still active; runs never overlap";
+  }
+
+  /** Starts a stored, locked run. */
+  private String execute(String runId, String experimentId, Experiment e, ObjectNode plan) {
+    RunExecution ex = new RunExecution(env, runId, experimentId, e, plan, this::done);
     active.put(runId, ex);
     if (autoTick) {
       long ms = env.settings().tickInterval().toMillis();

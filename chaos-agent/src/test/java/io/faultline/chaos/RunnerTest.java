@@ -106,6 +106,17 @@ class RunnerTest {
   }
 
   @Test
+  void manualRunRefusedBecauseOneIsActiveLeavesNoRecord() throws Exception {
+    bed.gauge("gateway_error_ratio", 0.01);
+    String id = agent.createExperiment(EXPERIMENT, "application/yaml", "olivia");
+    String runId = agent.startRun(id, "olivia");
+    assertThatThrownBy(() -> agent.startRun(id, "olivia")).isInstanceOf(ChaosConflictException.class)
+        .hasMessage("previous run " + runId + " of this experiment is still active; runs never overlap");
+    assertThat(agent.runs(id, null, 100)).extracting(RunRecord::id).containsExactly(runId);
+    assertThat(agent.experiment(id).orElseThrow().activeRunId()).isEqualTo(runId);
+  }
+
+  @Test
   void completedRunWithoutSpanMetricsSaysNoObservableEffectAndRendersReport() throws Exception {
     bed.gauge("gateway_error_ratio", 0.01);
     String id = agent.createExperiment(EXPERIMENT, "application/yaml", "olivia");
