@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import org.jfree.chart.ChartFactory;
@@ -28,6 +29,10 @@ import org.jfree.chart.plot.IntervalMarker;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.ui.Layer;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.Range;
+import org.jfree.data.general.DatasetUtils;
 import org.jfree.data.time.FixedMillisecond;
 import org.jfree.data.time.TimeSeries;
 import org.jfree.data.time.TimeSeriesCollection;
@@ -35,8 +40,9 @@ import org.jfree.data.time.TimeSeriesCollection;
 /**
  * Renders a run's report: an HTML page with the verdict, hypothesis results, effect checks, the
  * blast-radius table and the journal, and one PNG chart (JFreeChart) per steady-state probe showing
- * its signal before, during and after the faults with the fault window shaded. Assets are stored
- * with the run, so any server sharing the database can serve them.
+ * its signal before, during and after the faults with the fault window shaded and the tolerance
+ * drawn. The charts are embedded in the HTML as data URIs, so a saved report is complete; they are
+ * also stored with the run as PNGs, so any server sharing the database can serve them.
  */
 final class ReportRenderer {
   static final String HTML = "report.html";
@@ -94,8 +100,10 @@ final class ReportRenderer {
       if (expr != null) {
         String name = "probe-" + i + ".png";
         try {
-          store.putAsset(runId, name, "image/png", chart(p, expr, from, to, fs, fe));
-          h.append("<img src=\"report/").append(name).append("\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
+          byte[] png = chart(p, expr, from, to, fs, fe);
+          store.putAsset(runId, name, "image/png", png);
+          // embedded, so that a report saved to a file (curl -o) shows its charts without a token
+          h.append("<img src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(png)).append("\" width=\"").append(WIDTH).append("\" height=\"").append(HEIGHT)
               .append("\" alt=\"").append(esc(p.name())).append(" before, during and after the faults\">");
         } catch (RuntimeException e) {
           h.append("<p class=\"bad\">chart not available: ").append(esc(e.getMessage())).append("</p>");
@@ -137,6 +145,16 @@ final class ReportRenderer {
   }
 
   byte[] chart(Probe probe, String expr, Instant from, Instant to, Instant faultStart, Instant faultEnd) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ChartUtils.writeChartAsPNG(out, chartOf(probe, expr, from, to, faultStart, faultEnd), WIDTH, HEIGHT);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  JFreeChart chartOf(Probe probe, String expr, Instant from, Instant to, Instant faultStart, Instant faultEnd) {
     long step = Math.max(1000, Duration.between(from, to).toMillis() / POINTS);
     PromqlResult r = metrics.rangeQuery(expr, from.toEpochMilli(), to.toEpochMilli(), step, QueryOptions.DEFAULTS);
     TimeSeriesCollection data = new TimeSeriesCollection();
@@ -174,17 +192,40 @@ final class ReportRenderer {
           m.setPaint(new Color(0xaa1111));
           m.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
           m.setLabel("tolerance " + bound);
+          m.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+          m.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
           plot.addRangeMarker(m);
         }
       }
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    plot.getRangeAxis().setRange(valueRange(DatasetUtils.findRangeBounds(data),
+        probe.tolerance() == null ? null : probe.tolerance().min(), probe.tolerance() == null ? null : probe.tolerance().max()));
+    return chart;
+  }
+
+  /**
+   * The value axis: the data and the tolerance bounds (which auto-ranging ignores, so a line far
+   * from the data was never drawn), with a margin; a flat series gets a range around its value
+   * instead of a degenerate one whose ticks all read the same.
+   */
+  static Range valueRange(Range data, Double min, Double max) {
+    double lo = Double.POSITIVE_INFINITY;
+    double hi = Double.NEGATIVE_INFINITY;
+    for (Double v : new Double[] {data == null ? null : data.getLowerBound(), data == null ? null : data.getUpperBound(), min, max}) {
+      if (v != null && Double.isFinite(v)) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
     }
-    return out.toByteArray();
+    if (lo > hi) {
+      return new Range(0, 1);
+    }
+    double span = hi - lo;
+    if (span < Math.max(Math.abs(hi), Math.abs(lo)) * 1e-6 || span == 0) {
+      double pad = Math.abs(hi) > 0 ? Math.abs(hi) * 0.1 : 1;
+      return new Range(lo - pad, hi + pad);
+    }
+    return new Range(lo - span * 0.05, hi + span * 0.05);
   }
 
   private static String label(PromqlResult.Series s) {

@@ -132,7 +132,9 @@ class RunnerTest {
     assertThat(bed.injector.active).isEmpty();
     assertThat(bed.injector.renewals).isEmpty();
     String html = agent.report(runId);
-    assertThat(html).contains("<img src=\"report/probe-0.png\"").contains("no observable effect");
+    // charts are embedded, so a report saved with curl shows them
+    assertThat(html).contains("<img src=\"data:image/png;base64,iVBORw0KGgo").doesNotContain("src=\"report/")
+        .contains("no observable effect");
     byte[] png = agent.reportAsset(runId, "probe-0.png").orElseThrow();
     assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
     Path out = Path.of("target", "chaos-report-sample");
