@@ -337,7 +337,7 @@ public final class ChaosAgent implements Closeable {
     return stored.map(b -> new String(b, StandardCharsets.UTF_8)).orElseGet(() -> env.reports().render(runId));
   }
 
-  /** A PNG the report references ({@code probe-0.png}, ...). */
+  /** One of the report's charts as a PNG ({@code probe-0.png}, ...); the report embeds them too. */
   public Optional<byte[]> reportAsset(String runId, String name) {
     if (name.equals(ReportRenderer.HTML) || !name.matches("[a-z0-9-]{1,64}\\.png")) {
       return Optional.empty();

@@ -185,7 +185,7 @@ class PostgresChaosIT {
           .hasSizeGreaterThanOrEqualTo(2)
           .allSatisfy(an -> assertThat(an.id()).isPositive())
           .extracting(Annotation::id).doesNotHaveDuplicates();
-      assertThat(a.report(runId)).contains("<html").contains("probe-0.png");
+      assertThat(a.report(runId)).contains("<html").contains("data:image/png;base64,");
       byte[] png = a.reportAsset(runId, "probe-0.png").orElseThrow();
       assertThat(png).startsWith(0x89, 'P', 'N', 'G');
       assertThat(strings("select octet_length(content) from chaos_report_asset where run_id = '" + runId + "' and name = 'probe-0.png'"))
