@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.faultline.chaos.Annotation;
 import io.faultline.chaos.ChaosAgent;
 import io.faultline.chaos.ChaosConflictException;
@@ -55,6 +56,8 @@ public final class ChaosResource {
   static final Duration DEFAULT_ANNOTATION_RANGE = Duration.ofHours(6);
 
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final String YAML = "application/yaml";
+  private static final ObjectMapper YAML_MAPPER = new ObjectMapper(new YAMLFactory());
   private final ChaosAgent agent;
   private final Clock clock;
 
@@ -91,6 +94,20 @@ public final class ChaosResource {
   public Response get(@PathParam("id") String id) {
     return agent.experiment(id).map(r -> Response.ok(agent.experimentJson(r)).build())
         .orElseGet(() -> notFound("no experiment " + id));
+  }
+
+  /** The same experiment as YAML, for {@code Accept: application/yaml} (JSON stays the default). */
+  @GET
+  @Path("/experiments/{id}")
+  @Produces({YAML + ";qs=0.5", "application/x-yaml;qs=0.5", "text/yaml;qs=0.5"})
+  public Response getYaml(@PathParam("id") String id) {
+    return agent.experiment(id).map(r -> {
+      try {
+        return Response.ok(YAML_MAPPER.writeValueAsString(agent.experimentJson(r)), YAML + "; charset=utf-8").build();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }).orElseGet(() -> notFound("no experiment " + id));
   }
 
   @PUT
@@ -149,7 +166,18 @@ public final class ChaosResource {
   @GET
   @Path("/runs")
   public Response runs(@QueryParam("experiment") String experiment, @QueryParam("status") String status,
-      @QueryParam("limit") Integer limit) {
+      @QueryParam("limit") String limitText) {
+    int limit = 200;
+    if (limitText != null && !limitText.isBlank()) {
+      try {
+        limit = Integer.parseInt(limitText.trim());
+      } catch (NumberFormatException e) {
+        return badRequest("limit must be a whole number from 1 to 1000, not '" + limitText + "'");
+      }
+      if (limit < 1) {
+        return badRequest("limit must be a whole number from 1 to 1000, not " + limit);
+      }
+    }
     RunStatus s = null;
     if (status != null && !status.isBlank()) {
       try {
@@ -159,7 +187,7 @@ public final class ChaosResource {
       }
     }
     ArrayNode out = MAPPER.createArrayNode();
-    for (RunRecord r : agent.runs(experiment == null || experiment.isBlank() ? null : experiment, s, limit == null ? 200 : limit)) {
+    for (RunRecord r : agent.runs(experiment == null || experiment.isBlank() ? null : experiment, s, limit)) {
       out.add(agent.runJson(r, false));
     }
     return Response.ok(Map.of("data", out, "total", out.size())).build();

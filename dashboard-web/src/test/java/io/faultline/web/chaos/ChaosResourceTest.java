@@ -129,6 +129,34 @@ class ChaosResourceTest {
   }
 
   @Test
+  void badLimitIs400AndAnExperimentIsServedAsYamlOnRequest() throws IOException {
+    for (String limit : new String[] {"abc", "-1", "0"}) {
+      Response r = as(VIEWER, "/api/chaos/runs?limit=" + limit).get();
+      assertThat(r.getStatus()).as(limit).isEqualTo(400);
+      assertThat(json(r).path("message").asText()).startsWith("limit must be a whole number from 1 to 1000");
+    }
+    assertThat(as(VIEWER, "/api/chaos/runs?limit=5").get().getStatus()).isEqualTo(200);
+
+    String id = create();
+    Response yaml = as(VIEWER, "/api/chaos/experiments/" + id).accept("application/yaml").get();
+    assertThat(yaml.getStatus()).isEqualTo(200);
+    assertThat(yaml.getMediaType().toString()).startsWith("application/yaml");
+    String text = yaml.readEntity(String.class);
+    assertThat(text).contains("title: \"gateway survives a slow inventory\"").contains("id: \"" + id + "\"");
+    Response plain = as(VIEWER, "/api/chaos/experiments/" + id).get();
+    assertThat(plain.getMediaType().toString()).startsWith("application/json");
+    assertThat(as(VIEWER, "/api/chaos/experiments/nope").accept("application/yaml").get().getStatus()).isEqualTo(404);
+  }
+
+  @Test
+  void malformedPromqlIsRejectedNamingTheField() throws IOException {
+    Response r = as(OPERATOR, "/api/chaos/experiments").post(Entity.entity(EXPERIMENT
+        + "haltWhen:\n  - {type: promql, name: storm, query: \"up ==== 1\"}\n", "application/yaml"));
+    assertThat(r.getStatus()).isEqualTo(400);
+    assertThat(json(r).path("errors").get(0).asText()).startsWith("haltWhen[0].query: 1:");
+  }
+
+  @Test
   void invalidExperimentIsRejectedNamingTheField() throws IOException {
     Response r = as(OPERATOR, "/api/chaos/experiments")
         .post(Entity.entity(EXPERIMENT.replace("duration: 2m", "duration: forever"), "application/yaml"));
