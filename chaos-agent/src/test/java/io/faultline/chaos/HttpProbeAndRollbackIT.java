@@ -5,6 +5,7 @@
 package io.faultline.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -267,7 +268,8 @@ class HttpProbeAndRollbackIT {
       String runId = a.startRun(id, "olivia");
       a.tick();
       assertThat(a.abortRun(runId, "oscar")).isTrue();
-      assertThat(a.run(runId).orElseThrow().status()).isEqualTo(RunStatus.ABORTED);
+      // the abort answers at once; faults and rollbacks follow in the background
+      await().atMost(Duration.ofSeconds(10)).until(() -> a.run(runId).orElseThrow().status() == RunStatus.ABORTED);
       assertThat(bed.injector.active).isEmpty();
       assertThat(rollbacks).containsExactly(EXPECTED);
     }
@@ -319,6 +321,7 @@ class HttpProbeAndRollbackIT {
       String r1 = a.startRun(refused, "olivia");
       a.tick();
       a.abortRun(r1, "oscar");
+      await().atMost(Duration.ofSeconds(10)).until(() -> a.run(r1).orElseThrow().status().isFinal());
       assertThat(a.journal(r1)).anySatisfy(j -> {
         assertThat(j.level()).isEqualTo("ERROR");
         assertThat(j.message()).isEqualTo("rollback reset-flags: PUT " + base + "/flags/reset -> HTTP 500");
@@ -329,6 +332,7 @@ class HttpProbeAndRollbackIT {
       String r2 = a.startRun(gone, "olivia");
       a.tick();
       a.abortRun(r2, "oscar");
+      await().atMost(Duration.ofSeconds(10)).until(() -> a.run(r2).orElseThrow().status().isFinal());
       assertThat(a.journal(r2)).anySatisfy(j -> {
         assertThat(j.level()).isEqualTo("ERROR");
         assertThat(j.message()).startsWith("rollback reset-flags failed (")
