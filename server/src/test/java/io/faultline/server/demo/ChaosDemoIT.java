@@ -198,24 +198,25 @@ class ChaosDemoIT {
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
         assertThat(value(api("/api/v1/query?query=" + enc(gauge)))).isEqualTo(0.0));
 
-    // the report is served, with charts that are served too
+    // the report is served, with its charts embedded as PNG data URIs and also served on their own
     HttpResponse<String> report = get("/api/chaos/runs/" + runId + "/report");
     assertThat(report.statusCode()).isEqualTo(200);
     assertThat(report.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
-    Matcher img = Pattern.compile("<img src=\"report/([^\"]+\\.png)\"").matcher(report.body());
-    List<String> charts = new ArrayList<>();
+    Matcher img = Pattern.compile("<img src=\"data:image/png;base64,([^\"]+)\"").matcher(report.body());
+    List<byte[]> charts = new ArrayList<>();
     while (img.find()) {
-      charts.add(img.group(1));
+      charts.add(java.util.Base64.getDecoder().decode(img.group(1)));
     }
     assertThat(charts).as("charts in the report").isNotEmpty();
-    for (String chart : charts) {
-      HttpResponse<byte[]> png = HTTP.send(HttpRequest.newBuilder(URI.create(
-              "http://127.0.0.1:" + httpPort + "/api/chaos/runs/" + runId + "/report/" + chart))
-          .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofByteArray());
-      assertThat(png.statusCode()).as(chart).isEqualTo(200);
-      assertThat(png.headers().firstValue("Content-Type").orElse("")).isEqualTo("image/png");
-      assertThat(Arrays.copyOf(png.body(), 4)).isEqualTo(new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+    for (byte[] chart : charts) {
+      assertThat(Arrays.copyOf(chart, 4)).isEqualTo(new byte[] {(byte) 0x89, 'P', 'N', 'G'});
     }
+    HttpResponse<byte[]> png = HTTP.send(HttpRequest.newBuilder(URI.create(
+            "http://127.0.0.1:" + httpPort + "/api/chaos/runs/" + runId + "/report/probe-0.png"))
+        .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(png.statusCode()).isEqualTo(200);
+    assertThat(png.headers().firstValue("Content-Type").orElse("")).isEqualTo("image/png");
+    assertThat(png.body()).isEqualTo(charts.get(0));
 
     // nothing is left behind: no toxic on the proxy, and the shop is fast again
     assertThat(JSON.readTree(control("/proxies")).toString()).doesNotContain("http_delay");
