@@ -9,36 +9,37 @@ import io.dropwizard.core.Application;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
-import io.faultline.collector.logstash.LogstashTcpReceiver;
-import io.faultline.collector.otlp.IngestLimits;
-import io.faultline.collector.prometheus.RemoteWriteLimits;
-import io.faultline.collector.prometheus.ScrapeManager;
-import io.faultline.collector.prometheus.ScrapeTarget;
-import io.faultline.collector.otlp.OtlpCollector;
-import io.faultline.collector.otlp.grpc.OtlpGrpcReceiver;
-import io.faultline.collector.otlp.http.OtlpHttpReceiver;
-import io.faultline.core.health.Health;
-import io.faultline.core.ingest.IngestPipeline;
 import io.faultline.alert.Alerting;
 import io.faultline.chaos.ChaosAgent;
-import io.faultline.core.alert.AlertStatus;
 import io.faultline.chaos.ChaosSettings;
 import io.faultline.chaos.fault.FaultInjector;
 import io.faultline.chaos.fault.InjectorRegistry;
+import io.faultline.collector.logstash.LogstashTcpReceiver;
+import io.faultline.collector.otlp.IngestLimits;
+import io.faultline.collector.otlp.OtlpCollector;
+import io.faultline.collector.otlp.grpc.OtlpGrpcReceiver;
+import io.faultline.collector.otlp.http.OtlpHttpReceiver;
+import io.faultline.collector.prometheus.RemoteWriteLimits;
+import io.faultline.collector.prometheus.ScrapeManager;
+import io.faultline.collector.prometheus.ScrapeTarget;
+import io.faultline.core.alert.AlertStatus;
+import io.faultline.core.auth.IngestAuthenticator;
+import io.faultline.core.health.Health;
 import io.faultline.core.ingest.BatchIndexer;
+import io.faultline.core.ingest.IngestPipeline;
 import io.faultline.log.LuceneLogStore;
+import io.faultline.metric.LuceneMetricStore;
 import io.faultline.server.bench.BenchCommand;
 import io.faultline.server.demo.DemoCommand;
-import io.faultline.metric.LuceneMetricStore;
 import io.faultline.trace.LuceneTraceStore;
 import io.faultline.trace.derived.DerivedMetricsGenerator;
-import io.faultline.web.auth.SessionStore;
-import io.faultline.web.auth.TokenAuthFilter;
-import io.faultline.web.auth.TokenStore;
-import io.faultline.web.resources.AuthResource;
 import io.faultline.web.alerts.AlertsResource;
 import io.faultline.web.alerts.RulesResource;
 import io.faultline.web.alerts.SloResource;
+import io.faultline.web.auth.Role;
+import io.faultline.web.auth.SessionStore;
+import io.faultline.web.auth.TokenAuthFilter;
+import io.faultline.web.auth.TokenStore;
 import io.faultline.web.chaos.ChaosResource;
 import io.faultline.web.dashboard.DashboardBundle;
 import io.faultline.web.logs.LogsResource;
@@ -46,20 +47,21 @@ import io.faultline.web.loki.LokiReadyResource;
 import io.faultline.web.loki.LokiResource;
 import io.faultline.web.prometheus.PrometheusApiResource;
 import io.faultline.web.prometheus.RemoteWriteResource;
+import io.faultline.web.resources.AuthResource;
 import io.faultline.web.resources.JaegerQueryResource;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.net.http.HttpClient;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
@@ -189,6 +191,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
       }
     });
 
+    IngestAuthenticator ingestAuth = registerAuth(config, environment, dataDir, clock);
     FaultlineConfiguration.Ingest ingest = config.getIngest();
     IngestLimits limits =
         IngestLimits.builder()
@@ -201,7 +204,8 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             .pointRetention(config.getMetrics().retention.toJavaDuration())
             .logRetention(config.getLogs().retention.toJavaDuration())
             .build();
-    OtlpCollector collector = OtlpCollector.builder(pipeline).limits(limits).registry(registry).build();
+    OtlpCollector collector =
+        OtlpCollector.builder(pipeline).limits(limits).registry(registry).authenticator(ingestAuth).build();
     grpc =
         OtlpGrpcReceiver.builder(collector)
             .host(config.getOtlp().bindHost)
@@ -296,7 +300,6 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
 
     ChaosAgent chaos = chaosAgent(config.getChaos(), environment, dataDir, clock, pipeline, traces, metrics, alerting);
 
-    registerAuth(config, environment, dataDir, clock);
     // Jaeger's dependencies come from stored spans, as Jaeger computes them (exact counts, real
     // services only); the dashboard's service map reads the service-graph series itself.
     environment.jersey().register(new JaegerQueryResource(traces.queries(), clock));
@@ -312,7 +315,8 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
                 pipeline,
                 RemoteWriteLimits.defaults(),
                 metricsConfig.retention.toJavaDuration(),
-                clock));
+                clock,
+                ingestAuth));
     environment.jersey().register(new LokiResource(logs.queries(), clock, version()));
     environment.jersey().register(new LokiReadyResource(logs::check));
 
@@ -358,10 +362,24 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
     return registry;
   }
 
-  private void registerAuth(
+  /**
+   * Tokens, sessions and the auth filter of port 8080.
+   *
+   * @return who may ingest: open with auth disabled, else the token store (open until a token has
+   *     the ingest role)
+   */
+  private IngestAuthenticator registerAuth(
       FaultlineConfiguration config, Environment environment, Path dataDir, Clock clock)
       throws IOException {
     TokenStore tokens = TokenStore.open(dataDir.resolve("auth"));
+    for (Map.Entry<String, String> t : config.getAuth().ingestTokens.entrySet()) {
+      try {
+        tokens.ensure(t.getKey(), Role.INGEST, t.getValue());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("auth.ingestTokens." + t.getKey() + ": " + e.getMessage()
+            + "; give each tenant a name of letters, digits, '.', '_' or '-' and a non-empty token", e);
+      }
+    }
     SessionStore sessions = new SessionStore(clock, SessionStore.DEFAULT_TTL);
     if (config.getAuth().enabled) {
       tokens
@@ -385,6 +403,15 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
                 config.getAuth().enabled, tokens, sessions, Set.of("api/session", "api/v1/write", "ready")));
     environment.jersey().register(RolesAllowedDynamicFeature.class);
     environment.jersey().register(new AuthResource(tokens, sessions));
+    if (!config.getAuth().enabled) {
+      return IngestAuthenticator.open();
+    }
+    LOG.info(
+        tokens.ingestRequiresToken()
+            ? "ingest requires a token: OTLP and remote write need an ingest or query token"
+            : "ingest is open (no token has the ingest role); create one to require tokens on"
+                + " OTLP and remote write");
+    return tokens;
   }
 
   /**

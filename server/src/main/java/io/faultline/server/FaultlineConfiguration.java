@@ -170,6 +170,12 @@ public final class FaultlineConfiguration extends Configuration {
 
     /** Sets the admin token instead of generating one at first start. */
     @JsonProperty public String adminToken;
+
+    /**
+     * Ingest tokens by tenant name ({@code team-a: <token>}). Once any token has the ingest role
+     * (from here or the tokens API), OTLP and remote write requests need an ingest or query token.
+     */
+    @NotNull @JsonProperty public java.util.Map<String, String> ingestTokens = java.util.Map.of();
   }
 
   /** The OTLP receivers. Port 0 picks a free port. */

@@ -11,6 +11,7 @@ import io.faultline.collector.otlp.internal.Outcome;
 import io.faultline.collector.otlp.internal.ReceiverMetrics;
 import io.faultline.collector.otlp.internal.RejectReason;
 import io.faultline.collector.otlp.internal.Validation;
+import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.ingest.TelemetryBatch;
 import io.faultline.core.ingest.TelemetrySink;
@@ -46,8 +47,10 @@ public final class OtlpCollector {
   private final IngestLimits limits;
   private final ReceiverMetrics metrics;
   private final Duration retryAfter;
+  private final IngestAuthenticator authenticator;
 
   private OtlpCollector(Builder b) {
+    this.authenticator = b.authenticator;
     this.sink = b.sink;
     this.limits = b.limits;
     this.metrics = b.metrics;
@@ -56,6 +59,11 @@ public final class OtlpCollector {
 
   public static Builder builder(TelemetrySink sink) {
     return new Builder(sink);
+  }
+
+  /** Who may export: asked with each request's {@code Authorization} before its body is read. */
+  public IngestAuthenticator authenticator() {
+    return authenticator;
   }
 
   public IngestLimits limits() {
@@ -193,6 +201,7 @@ public final class OtlpCollector {
     private IngestLimits limits = IngestLimits.defaults();
     private ReceiverMetrics metrics = ReceiverMetrics.noop();
     private Duration retryAfter = DEFAULT_RETRY_AFTER;
+    private IngestAuthenticator authenticator = IngestAuthenticator.open();
 
     private Builder(TelemetrySink sink) {
       this.sink = Objects.requireNonNull(sink, "sink");
@@ -206,6 +215,12 @@ public final class OtlpCollector {
     /** Registers the receivers' self-metrics in {@code registry} (once per registry). */
     public Builder registry(PrometheusRegistry registry) {
       this.metrics = ReceiverMetrics.prometheus(Objects.requireNonNull(registry, "registry"));
+      return this;
+    }
+
+    /** Who may export; default {@link IngestAuthenticator#open()}. */
+    public Builder authenticator(IngestAuthenticator authenticator) {
+      this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
       return this;
     }
 

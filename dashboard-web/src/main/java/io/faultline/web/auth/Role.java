@@ -11,7 +11,12 @@ import java.util.Locale;
  * what a viewer can, and an admin what an operator can.
  */
 public enum Role {
-  /** Reads every query API and the dashboard. */
+  /**
+   * Only sends data (OTLP, remote write): an ingest token identifies a tenant, and once one
+   * exists every ingest request needs a token. It reads nothing.
+   */
+  INGEST,
+  /** Reads every query API and the dashboard; may also send data. */
   VIEWER,
   /** Also creates, schedules, runs and aborts chaos experiments. */
   OPERATOR,
@@ -19,6 +24,8 @@ public enum Role {
   ADMIN;
 
   /** The names used in {@code @RolesAllowed}. */
+  public static final String INGEST_NAME = "ingest";
+
   public static final String VIEWER_NAME = "viewer";
 
   public static final String OPERATOR_NAME = "operator";
@@ -32,7 +39,7 @@ public enum Role {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** Parses {@code viewer}, {@code operator} or {@code admin} (any case). */
+  /** Parses {@code ingest}, {@code viewer}, {@code operator} or {@code admin} (any case). */
   public static Role parse(String name) {
     for (Role r : values()) {
       if (r.name().equalsIgnoreCase(name)) {
@@ -40,6 +47,6 @@ public enum Role {
       }
     }
     throw new IllegalArgumentException(
-        "unknown role '" + name + "': expected viewer, operator or admin");
+        "unknown role '" + name + "': expected ingest, viewer, operator or admin");
   }
 }

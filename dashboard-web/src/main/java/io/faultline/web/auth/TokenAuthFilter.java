@@ -4,6 +4,7 @@
  */
 package io.faultline.web.auth;
 
+import io.faultline.core.auth.Credentials;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -19,8 +20,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Authenticates every request to the query, dashboard and chaos APIs: a bearer token in {@code
- * Authorization}, or the dashboard's session cookie. A missing or unknown credential gets 401;
+ * Authenticates every request to the query, dashboard and chaos APIs: a token in {@code
+ * Authorization} (bearer, or basic auth with the token as the password: see {@link Credentials}),
+ * or the dashboard's session cookie. A token with only the ingest role gets 403 outside the open
+ * paths. A missing or unknown credential gets 401;
  * role checks ({@code @RolesAllowed}, 403) happen afterwards on the principal set here. Paths in
  * the open set (sign-in, ingest endpoints that have their own rules) pass without a credential.
  *
@@ -63,6 +66,15 @@ public final class TokenAuthFilter implements ContainerRequestFilter {
     }
     Optional<FaultlinePrincipal> principal = authenticate(request);
     if (principal.isPresent()) {
+      if (!principal.get().role().includes(Role.VIEWER) && !openPaths.contains(path)) {
+        request.abortWith(
+            Response.status(Response.Status.FORBIDDEN)
+                .type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(Map.of("code", 403, "message",
+                    "the token '" + principal.get().name() + "' has the ingest role: it may send data, not read it"))
+                .build());
+        return;
+      }
       request.setSecurityContext(new RoleSecurityContext(principal.get(), secure));
       return;
     }
@@ -72,7 +84,8 @@ public final class TokenAuthFilter implements ContainerRequestFilter {
     String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
     String why =
         header == null && !request.getCookies().containsKey(SESSION_COOKIE)
-            ? "missing credentials: send 'Authorization: Bearer <token>' (the admin token is"
+            ? "missing credentials: send 'Authorization: Bearer <token>' or basic auth with the"
+                + " token as the password (the admin token is"
                 + " printed at first start and kept in the data directory's auth/tokens.json as a"
                 + " digest; FAULTLINE_ADMIN_TOKEN sets it)"
             : "invalid or expired token";
@@ -87,10 +100,8 @@ public final class TokenAuthFilter implements ContainerRequestFilter {
   private Optional<FaultlinePrincipal> authenticate(ContainerRequestContext request) {
     String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
     if (header != null) {
-      if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-        return tokens.authenticate(header.substring(7).trim());
-      }
-      return Optional.empty();
+      String token = Credentials.token(header);
+      return token == null ? Optional.empty() : tokens.authenticateToken(token);
     }
     Cookie cookie = request.getCookies().get(SESSION_COOKIE);
     return cookie == null ? Optional.empty() : sessions.lookup(cookie.getValue());

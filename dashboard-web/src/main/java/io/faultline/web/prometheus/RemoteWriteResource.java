@@ -7,6 +7,7 @@ package io.faultline.web.prometheus;
 import io.faultline.collector.prometheus.RemoteWrite;
 import io.faultline.collector.prometheus.RemoteWriteException;
 import io.faultline.collector.prometheus.RemoteWriteLimits;
+import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.ingest.TelemetrySink;
 import jakarta.ws.rs.Consumes;
@@ -39,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * when storing failed (both retried by Prometheus). Decoding and validation live in {@link
  * RemoteWrite}; this resource only moves bytes.
  *
- * <p>Ingest, not query: the auth filter lists {@code api/v1/write} among its open paths.
+ * <p>Ingest, not query: the auth filter lists {@code api/v1/write} among its open paths, and this
+ * resource asks its {@link IngestAuthenticator} (open until ingest tokens exist; then a 401
+ * without a valid ingest or query token, bearer or basic auth).
  */
 @Path("/api/v1/write")
 public final class RemoteWriteResource {
@@ -58,6 +61,7 @@ public final class RemoteWriteResource {
   private final RemoteWriteLimits limits;
   private final Duration retention;
   private final Clock clock;
+  private final IngestAuthenticator authenticator;
 
   /** A resource that stores samples of any time (the store decides what it keeps). */
   public RemoteWriteResource(TelemetrySink sink, RemoteWriteLimits limits) {
@@ -70,6 +74,19 @@ public final class RemoteWriteResource {
    */
   public RemoteWriteResource(
       TelemetrySink sink, RemoteWriteLimits limits, Duration retention, Clock clock) {
+    this(sink, limits, retention, clock, IngestAuthenticator.open());
+  }
+
+  /**
+   * @param authenticator who may write: a request it refuses gets 401 before its body is read
+   */
+  public RemoteWriteResource(
+      TelemetrySink sink,
+      RemoteWriteLimits limits,
+      Duration retention,
+      Clock clock,
+      IngestAuthenticator authenticator) {
+    this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
     this.sink = Objects.requireNonNull(sink, "sink");
     this.limits = Objects.requireNonNull(limits, "limits");
     this.retention = Objects.requireNonNull(retention, "retention");
@@ -101,7 +118,17 @@ public final class RemoteWriteResource {
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType,
       @HeaderParam(HttpHeaders.CONTENT_ENCODING) String contentEncoding,
       @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength,
+      @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
       InputStream body) {
+    try {
+      authenticator.authenticate(authorization);
+    } catch (IngestAuthenticator.IngestAuthException e) {
+      return Response.status(401)
+          .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"faultline\"")
+          .type(MediaType.TEXT_PLAIN_TYPE)
+          .entity(e.getMessage() + "\n")
+          .build();
+    }
     RemoteWrite.Decoded decoded;
     try {
       RemoteWrite.checkHeaders(contentType, contentEncoding);

@@ -52,10 +52,15 @@ public final class AuthResource {
   @Path("session")
   @Consumes(MediaType.APPLICATION_JSON)
   public Response signIn(SignIn body) {
-    var principal = tokens.authenticate(body == null ? null : body.token());
+    var principal = tokens.authenticateToken(body == null ? null : body.token());
     if (principal.isEmpty()) {
       return Response.status(Response.Status.UNAUTHORIZED)
           .entity(Map.of("code", 401, "message", "unknown token"))
+          .build();
+    }
+    if (!principal.get().role().includes(Role.VIEWER)) {
+      return Response.status(Response.Status.FORBIDDEN)
+          .entity(Map.of("code", 403, "message", "an ingest token cannot sign in: it may send data, not read it"))
           .build();
     }
     String id = sessions.open(principal.get());

@@ -13,8 +13,14 @@ import io.faultline.collector.otlp.OtlpCollector;
 import io.faultline.collector.otlp.internal.InvalidRequestException;
 import io.faultline.collector.otlp.internal.OtlpSignal;
 import io.faultline.collector.otlp.internal.Outcome;
+import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.ingest.BackpressureException;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -53,7 +59,7 @@ final class GrpcBindings {
                 new DecodingMarshaller<>(generated.getRequestMarshaller(), signal.requestPrototype()))
             .setResponseMarshaller(generated.getResponseMarshaller())
             .build();
-    return ServerServiceDefinition.builder(generated.getServiceName())
+    ServerServiceDefinition definition = ServerServiceDefinition.builder(generated.getServiceName())
         .addMethod(
             method,
             ServerCalls.asyncUnaryCall(
@@ -65,6 +71,34 @@ final class GrpcBindings {
                   }
                 }))
         .build();
+    return ServerInterceptors.intercept(definition, new Authenticating(collector, signal));
+  }
+
+  /** Closes a call the ingest authenticator refuses with UNAUTHENTICATED, before its message is read. */
+  private static final class Authenticating implements ServerInterceptor {
+    private static final Metadata.Key<String> AUTHORIZATION =
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    private final OtlpCollector collector;
+    private final OtlpSignal<?, ?> signal;
+
+    Authenticating(OtlpCollector collector, OtlpSignal<?, ?> signal) {
+      this.collector = collector;
+      this.signal = signal;
+    }
+
+    @Override
+    public <A, B> ServerCall.Listener<A> interceptCall(
+        ServerCall<A, B> call, Metadata headers, ServerCallHandler<A, B> next) {
+      try {
+        collector.authenticator().authenticate(headers.get(AUTHORIZATION));
+      } catch (IngestAuthenticator.IngestAuthException e) {
+        collector.metrics().request(TRANSPORT, signal.name(), Outcome.UNAUTHENTICATED);
+        call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
+        return new ServerCall.Listener<>() {};
+      }
+      return next.startCall(call, headers);
+    }
   }
 
   private static StatusRuntimeException undecodable(

@@ -13,6 +13,7 @@ import io.faultline.collector.otlp.internal.InvalidRequestException;
 import io.faultline.collector.otlp.internal.OtlpSignal;
 import io.faultline.collector.otlp.internal.OtlpSignals;
 import io.faultline.collector.otlp.internal.Outcome;
+import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.otlp.OtlpJsonException;
 import java.io.EOFException;
@@ -92,6 +93,14 @@ final class OtlpHttpHandler extends Handler.Abstract {
       response.getHeaders().put(HttpHeader.ALLOW, "POST");
       reject(request, response, callback, signalName, Outcome.METHOD_NOT_ALLOWED, 405, answerIn,
           Code.UNIMPLEMENTED, "OTLP/HTTP accepts only POST on " + path + ", not " + request.getMethod());
+      return;
+    }
+    try {
+      collector.authenticator().authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+    } catch (IngestAuthenticator.IngestAuthException e) {
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"faultline\"");
+      reject(request, response, callback, signalName, Outcome.UNAUTHENTICATED, 401, answerIn,
+          Code.UNAUTHENTICATED, e.getMessage());
       return;
     }
     if (encoding == null) {

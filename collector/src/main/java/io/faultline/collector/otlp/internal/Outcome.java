@@ -14,7 +14,8 @@ public enum Outcome {
   BACKPRESSURE("backpressure"),
   UNAVAILABLE("unavailable"),
   NOT_FOUND("not_found"),
-  METHOD_NOT_ALLOWED("method_not_allowed");
+  METHOD_NOT_ALLOWED("method_not_allowed"),
+  UNAUTHENTICATED("unauthenticated");
 
   private final String label;
 

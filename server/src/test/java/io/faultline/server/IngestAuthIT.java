@@ -1,0 +1,224 @@
+/*
+ * Copyright The Faultline Authors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+package io.faultline.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.ResourceHelpers;
+import io.dropwizard.testing.junit5.DropwizardAppExtension;
+import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.File;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Ingest tokens (interfaces.md, Security): once a tenant's ingest token is configured, OTLP/gRPC,
+ * OTLP/HTTP and remote write need a token, as the real OTel SDK exporters and a real Prometheus
+ * send it (bearer header, basic auth); an ingest token reads nothing. Query APIs also take basic
+ * auth with the token as the password, which is how promtool (2.42 has no header flag) and
+ * Grafana's basic auth send it.
+ */
+@ExtendWith(DropwizardExtensionsSupport.class)
+class IngestAuthIT {
+  private static final String ADMIN = "test-admin-token";
+  private static final String TEAM_A = "ingest-secret-of-team-a";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path dataDir;
+  @TempDir Path dir;
+
+  static final DropwizardAppExtension<FaultlineConfiguration> APP =
+      new DropwizardAppExtension<>(
+          FaultlineApplication.class,
+          ResourceHelpers.resourceFilePath("test-config.yml"),
+          ConfigOverride.config("dataDir", () -> dataDir.toString()),
+          ConfigOverride.config("auth.ingestTokens.team-a", TEAM_A));
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void otelSdkExportersNeedTheTenantsTokenOverGrpcAndHttp() throws Exception {
+    FaultlineApplication app = APP.getApplication();
+    String grpc = "http://127.0.0.1:" + app.otlpGrpcPort();
+    String httpUrl = "http://127.0.0.1:" + app.otlpHttpPort() + "/v1/traces";
+
+    assertThat(export(OtlpGrpcSpanExporter.builder().setEndpoint(grpc).build(), "anon-grpc")).isFalse();
+    assertThat(export(OtlpHttpSpanExporter.builder().setEndpoint(httpUrl).build(), "anon-http")).isFalse();
+    assertThat(export(OtlpGrpcSpanExporter.builder().setEndpoint(grpc)
+        .addHeader("Authorization", "Bearer wrong").build(), "wrong-grpc")).isFalse();
+
+    assertThat(export(OtlpGrpcSpanExporter.builder().setEndpoint(grpc)
+        .addHeader("Authorization", "Bearer " + TEAM_A).build(), "tenant-grpc")).isTrue();
+    assertThat(export(OtlpHttpSpanExporter.builder().setEndpoint(httpUrl)
+        .addHeader("Authorization", basic("team-a", TEAM_A)).build(), "tenant-http")).isTrue();
+    // a query token may ingest too
+    assertThat(export(OtlpHttpSpanExporter.builder().setEndpoint(httpUrl)
+        .addHeader("Authorization", "Bearer " + ADMIN).build(), "admin-http")).isTrue();
+
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+        assertThat(JSON.readTree(get("/api/services", "Bearer " + ADMIN).body()).path("data").toString())
+            .contains("tenant-grpc", "tenant-http", "admin-http")
+            .doesNotContain("anon-grpc", "anon-http", "wrong-grpc"));
+
+    HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create(httpUrl))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"resourceSpans\":[]}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(401);
+    assertThat(refused.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"faultline\"");
+    assertThat(JSON.readTree(refused.body()).path("message").asText()).contains("ingest requires a token");
+
+    String metrics = http.send(HttpRequest.newBuilder(URI.create(
+        "http://127.0.0.1:" + APP.getAdminPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).containsPattern("faultline_receiver_requests_total\\{[^}]*outcome=\"unauthenticated\"[^}]*transport=\"grpc\"")
+        .containsPattern("faultline_receiver_requests_total\\{[^}]*outcome=\"unauthenticated\"[^}]*transport=\"http\"");
+  }
+
+  @Test
+  void anIngestTokenReadsNothingAndQueryApisTakeBasicAuth() throws Exception {
+    assertThat(get("/api/services", "Bearer " + TEAM_A).statusCode()).isEqualTo(403);
+    assertThat(get("/api/v1/query?query=vector(1)", basic("team-a", TEAM_A)).statusCode()).isEqualTo(403);
+    HttpResponse<String> signIn = http.send(HttpRequest.newBuilder(uri("/api/session"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + TEAM_A + "\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(signIn.statusCode()).isEqualTo(403);
+
+    assertThat(get("/api/services", basic("grafana", ADMIN)).statusCode()).isEqualTo(200);
+    assertThat(get("/api/services", basic(ADMIN, "")).statusCode()).isEqualTo(200);
+    assertThat(get("/api/services", basic("grafana", "wrong")).statusCode()).isEqualTo(401);
+  }
+
+  @Test
+  void remoteWriteNeedsAnIngestOrQueryTokenAndARealPrometheusSendsItWithBasicAuth() throws Exception {
+    assertThat(write(null).statusCode()).isEqualTo(401);
+    assertThat(write("Bearer wrong").statusCode()).isEqualTo(401);
+    assertThat(write("Bearer " + TEAM_A).statusCode()).isEqualTo(204);
+    assertThat(write("Bearer " + ADMIN).statusCode()).isEqualTo(204);
+
+    Path prometheus = onPath("prometheus");
+    Path promtool = onPath("promtool");
+    Assumptions.assumeTrue(prometheus != null && promtool != null,
+        "skipped: no 'prometheus'/'promtool' on the PATH (Debian: apt-get install prometheus)");
+    int promPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      promPort = s.getLocalPort();
+    }
+    Path config = dir.resolve("prometheus.yml");
+    Files.writeString(config, String.join("\n",
+        "global:",
+        "  scrape_interval: 1s",
+        "scrape_configs:",
+        "  - job_name: ingest-auth-it",
+        "    static_configs:",
+        "      - targets: ['127.0.0.1:" + promPort + "']",
+        "remote_write:",
+        "  - url: http://127.0.0.1:" + APP.getLocalPort() + "/api/v1/write",
+        "    basic_auth:",
+        "      username: team-a",
+        "      password: " + TEAM_A,
+        "    queue_config:",
+        "      batch_send_deadline: 1s",
+        "      min_backoff: 100ms",
+        "      max_backoff: 1s",
+        ""));
+    Path log = dir.resolve("prometheus.log");
+    Process p = new ProcessBuilder(prometheus.toString(), "--config.file=" + config,
+            "--storage.tsdb.path=" + dir.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + promPort)
+        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      // promtool 2.42 sends the URL's user info as basic auth: the admin token is the password
+      String server = "http://admin:" + ADMIN + "@127.0.0.1:" + APP.getLocalPort();
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+          .failFast("prometheus exited; see " + log, () -> !p.isAlive())
+          .untilAsserted(() -> assertThat(run(promtool.toString(), "query", "instant", server,
+              "up{job=\"ingest-auth-it\"}")).contains("up{instance=\"127.0.0.1:" + promPort + "\", job=\"ingest-auth-it\"} => 1"));
+      assertThat(Files.readString(log)).doesNotContain("401");
+    } finally {
+      p.destroy();
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** Exports one span of {@code service} and says whether the exporter reported success. */
+  private static boolean export(SpanExporter exporter, String service) {
+    SdkTracerProvider provider = SdkTracerProvider.builder()
+        .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), service)))
+        .addSpanProcessor(SimpleSpanProcessor.create(exporter))
+        .build();
+    provider.get("ingest-auth-it").spanBuilder("op").startSpan().end();
+    boolean ok = provider.forceFlush().join(10, TimeUnit.SECONDS).isSuccess();
+    provider.shutdown().join(10, TimeUnit.SECONDS);
+    return ok;
+  }
+
+  private HttpResponse<String> write(String authorization) throws Exception {
+    // an empty WriteRequest, snappy-compressed: zero length, no literal
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri("/api/v1/write"))
+        .header("Content-Type", "application/x-protobuf")
+        .header("Content-Encoding", "snappy")
+        .header("X-Prometheus-Remote-Write-Version", "0.1.0")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0}));
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private HttpResponse<String> get(String path, String authorization) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(path)).header("Authorization", authorization).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + APP.getLocalPort() + path);
+  }
+
+  private static String basic(String user, String password) {
+    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(30, TimeUnit.SECONDS);
+    return out;
+  }
+
+  private static Path onPath(String name) {
+    for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path candidate = Path.of(d, name);
+      if (Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+}
