@@ -141,7 +141,11 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             .partitionLength(metricsConfig.partition.toJavaDuration())
             .retention(metricsConfig.retention.toJavaDuration())
             .maxActiveSeries(metricsConfig.maxActiveSeries)
-            .outOfOrderWindow(metricsConfig.outOfOrderWindow.toJavaDuration())
+            .outOfOrderWindow(
+                (metricsConfig.outOfOrderWindow != null
+                        ? metricsConfig.outOfOrderWindow
+                        : metricsConfig.retention)
+                    .toJavaDuration())
             .maxQuerySamples(metricsConfig.maxQuerySamples)
             .queryTimeout(metricsConfig.queryTimeout.toJavaDuration())
             .clock(clock)

@@ -243,8 +243,14 @@ public final class FaultlineConfiguration extends Configuration {
     /** Series that may be active at once; samples of new series beyond it are rejected. */
     @Min(1) @JsonProperty public int maxActiveSeries = 1_000_000;
 
-    /** How far behind the newest sample of a series a sample may still arrive. */
-    @NotNull @JsonProperty public Duration outOfOrderWindow = Duration.minutes(10);
+    /**
+     * How far behind the newest sample of a series a sample may still arrive. Unset: the
+     * retention, so that every sample acknowledged (remote write and OTLP refuse samples older
+     * than the retention before acknowledging) is stored. A shorter window drops older
+     * out-of-order samples after their acknowledgement, counted in {@code
+     * faultline_metric_samples_rejected_total{reason="out_of_order"}}.
+     */
+    @JsonProperty public Duration outOfOrderWindow;
 
     @Min(1) @JsonProperty public int maxQuerySamples = 50_000_000;
 

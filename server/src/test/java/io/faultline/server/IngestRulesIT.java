@@ -7,11 +7,16 @@ package io.faultline.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
+import io.faultline.core.prometheus.Label;
+import io.faultline.core.prometheus.Sample;
+import io.faultline.core.prometheus.TimeSeries;
+import io.faultline.core.prometheus.WriteRequest;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
@@ -36,16 +41,18 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.xerial.snappy.Snappy;
 
 /**
- * Ingest tokens (interfaces.md, Security): once a tenant's ingest token is configured, OTLP/gRPC,
+ * Rules of ingest over the real server. Every sample acknowledged is kept, also one that arrives
+ * late (behind its series' newest sample). Ingest tokens (interfaces.md, Security): once a tenant's ingest token is configured, OTLP/gRPC,
  * OTLP/HTTP and remote write need a token, as the real OTel SDK exporters and a real Prometheus
  * send it (bearer header, basic auth); an ingest token reads nothing. Query APIs also take basic
  * auth with the token as the password, which is how promtool (2.42 has no header flag) and
  * Grafana's basic auth send it.
  */
 @ExtendWith(DropwizardExtensionsSupport.class)
-class IngestAuthIT {
+class IngestRulesIT {
   private static final String ADMIN = "test-admin-token";
   private static final String TEAM_A = "ingest-secret-of-team-a";
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -167,6 +174,28 @@ class IngestAuthIT {
     }
   }
 
+  @Test
+  void aRemoteWrittenSampleAnHourLateIsAcknowledgedAndKept() throws Exception {
+    long now = System.currentTimeMillis();
+    assertThat(write("Bearer " + ADMIN, series("late_sample_test", now, 1)).statusCode()).isEqualTo(204);
+    assertThat(write("Bearer " + ADMIN, series("late_sample_test", now - 3_600_000, 2)).statusCode()).isEqualTo(204);
+    String at = Double.toString((now - 3_600_000) / 1000.0);
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      JsonNode late = JSON.readTree(get("/api/v1/query?query=late_sample_test&time=" + at, "Bearer " + ADMIN).body());
+      assertThat(late.at("/data/result/0/value/1").asText()).isEqualTo("2");
+      JsonNode both = JSON.readTree(get("/api/v1/query?query=count_over_time(late_sample_test%5B2h%5D)&time="
+          + (now / 1000.0), "Bearer " + ADMIN).body());
+      assertThat(both.at("/data/result/0/value/1").asText()).isEqualTo("2");
+    });
+  }
+
+  private static byte[] series(String name, long t, double v) throws Exception {
+    return Snappy.compress(WriteRequest.newBuilder().addTimeseries(TimeSeries.newBuilder()
+            .addLabels(Label.newBuilder().setName("__name__").setValue(name))
+            .addSamples(Sample.newBuilder().setTimestamp(t).setValue(v)))
+        .build().toByteArray());
+  }
+
   /** Exports one span of {@code service} and says whether the exporter reported success. */
   private static boolean export(SpanExporter exporter, String service) {
     SdkTracerProvider provider = SdkTracerProvider.builder()
@@ -181,11 +210,15 @@ class IngestAuthIT {
 
   private HttpResponse<String> write(String authorization) throws Exception {
     // an empty WriteRequest, snappy-compressed: zero length, no literal
+    return write(authorization, new byte[] {0});
+  }
+
+  private HttpResponse<String> write(String authorization, byte[] body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri("/api/v1/write"))
         .header("Content-Type", "application/x-protobuf")
         .header("Content-Encoding", "snappy")
         .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {0}));
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     if (authorization != null) {
       b.header("Authorization", authorization);
     }
