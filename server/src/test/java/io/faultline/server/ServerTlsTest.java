@@ -7,16 +7,22 @@ package io.faultline.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dropwizard.configuration.FileConfigurationSourceProvider;
+import io.dropwizard.configuration.YamlConfigurationFactory;
 import io.dropwizard.core.server.DefaultServerFactory;
 import io.dropwizard.core.server.SimpleServerFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.dropwizard.jetty.HttpsConnectorFactory;
+import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jersey.validation.Validators;
 import io.dropwizard.util.Duration;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +43,47 @@ class ServerTlsTest {
     tls.keyStorePath = path;
     tls.keyStorePassword = password;
     return tls;
+  }
+
+  private static FaultlineConfiguration parse(Path file) throws Exception {
+    ObjectMapper mapper = Jackson.newObjectMapper();
+    return new YamlConfigurationFactory<>(
+            FaultlineConfiguration.class, Validators.newValidator(), mapper, "dw")
+        .build(
+            new DefaultsFirstSourceProvider(
+                new FileConfigurationSourceProvider(),
+                () -> mapper.valueToTree(new FaultlineConfiguration()),
+                mapper),
+            file.toString());
+  }
+
+  @Test
+  void theExampleConfigHasTlsOff() throws Exception {
+    FaultlineConfiguration.Tls tls = parse(Path.of("..", "config.example.yml")).getTls();
+    assertThat(tls.enabled).isFalse();
+    assertThat(tls.keyStoreType).isEqualTo("PKCS12");
+  }
+
+  @Test
+  void theEnvironmentSetsEveryTlsSetting() throws Exception {
+    Map<String, String> env =
+        Map.of(
+            "FAULTLINE_TLS_ENABLED", "true",
+            "FAULTLINE_TLS_KEY_STORE_PATH", keyStore.toString(),
+            "FAULTLINE_TLS_KEY_STORE_PASSWORD", TestKeyStores.PASSWORD,
+            "FAULTLINE_TLS_KEY_STORE_TYPE", "JKS");
+    try {
+      EnvironmentOverrides.apply(new String[0], env);
+      FaultlineConfiguration.Tls tls =
+          parse(Files.writeString(dir.resolve("empty.yml"), "dataDir: ./data\n")).getTls();
+      assertThat(tls.enabled).isTrue();
+      assertThat(tls.keyStorePath).isEqualTo(keyStore.toString());
+      assertThat(tls.keyStorePassword).isEqualTo(TestKeyStores.PASSWORD);
+      assertThat(tls.keyStoreType).isEqualTo("JKS");
+    } finally {
+      env.keySet()
+          .forEach(var -> System.clearProperty("dw." + EnvironmentOverrides.VARIABLES.get(var)));
+    }
   }
 
   @Test
