@@ -6,6 +6,7 @@ package io.faultline.server;
 
 import com.codahale.metrics.health.HealthCheck;
 import io.dropwizard.core.Application;
+import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.Managed;
@@ -62,8 +63,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import javax.net.ssl.KeyManagerFactory;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +103,12 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
   }
 
   @Override
+  protected void addDefaultCommands(Bootstrap<FaultlineConfiguration> bootstrap) {
+    bootstrap.addCommand(new FaultlineServerCommand(this));
+    bootstrap.addCommand(new CheckCommand<>(this));
+  }
+
+  @Override
   public void initialize(Bootstrap<FaultlineConfiguration> bootstrap) {
     bootstrap.setConfigurationSourceProvider(
         new DefaultsFirstSourceProvider(
@@ -114,6 +123,14 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
   @Override
   public void run(FaultlineConfiguration config, Environment environment) throws Exception {
     Clock clock = Clock.systemUTC();
+    // before anything binds or opens: a bad key store stops the start with a clear message
+    KeyManagerFactory tls = null;
+    Optional<ServerTls> serverTls = ServerTls.load(config.getTls());
+    if (serverTls.isPresent()) {
+      serverTls.get().secure(config.getServerFactory());
+      tls = serverTls.get().keyManagers();
+      LOG.info("TLS on every listener, with the key store {}", serverTls.get().keyStorePath());
+    }
     EncodedPathSegments.allowInApiPaths(config.getServerFactory(), environment);
     Path dataDir = Path.of(config.getDataDir()).toAbsolutePath().normalize();
     Files.createDirectories(dataDir);
@@ -214,11 +231,13 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
         OtlpGrpcReceiver.builder(collector)
             .host(config.getOtlp().bindHost)
             .port(config.getOtlp().grpcPort)
+            .tls(tls)
             .build();
     http =
         OtlpHttpReceiver.builder(collector)
             .host(config.getOtlp().bindHost)
             .port(config.getOtlp().httpPort)
+            .tls(tls)
             .build();
     FaultlineConfiguration.Logstash logstashConfig = config.getLogstash();
     logstash =
@@ -228,6 +247,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
                 .host(logstashConfig.bindHost)
                 .port(logstashConfig.port)
                 .defaultService(logstashConfig.defaultService)
+                .tls(tls)
                 .registry(registry)
                 .build();
     environment.lifecycle().manage(new Managed() {

@@ -29,6 +29,7 @@ public final class FaultlineConfiguration extends Configuration {
   @NotNull private String dataDir = "./data";
 
   @Valid @NotNull private Auth auth = new Auth();
+  @Valid @NotNull private Tls tls = new Tls();
   @Valid @NotNull private Otlp otlp = new Otlp();
   @Valid @NotNull private Ingest ingest = new Ingest();
   @Valid @NotNull private Traces traces = new Traces();
@@ -71,6 +72,16 @@ public final class FaultlineConfiguration extends Configuration {
   @JsonProperty
   public void setAuth(Auth auth) {
     this.auth = auth;
+  }
+
+  @JsonProperty
+  public Tls getTls() {
+    return tls;
+  }
+
+  @JsonProperty
+  public void setTls(Tls tls) {
+    this.tls = tls;
   }
 
   @JsonProperty
@@ -176,6 +187,23 @@ public final class FaultlineConfiguration extends Configuration {
      * (from here or the tokens API), OTLP and remote write requests need an ingest or query token.
      */
     @NotNull @JsonProperty public java.util.Map<String, String> ingestTokens = java.util.Map.of();
+  }
+
+  /**
+   * TLS on every listener: OTLP/gRPC, OTLP/HTTP, the Logstash input, the query API and the admin
+   * port. When enabled each of them serves TLS only, with the one certificate and private key of
+   * the key store; checked at start (see {@link ServerTls}).
+   */
+  public static final class Tls {
+    @JsonProperty public boolean enabled = false;
+
+    /** A PKCS12 (or JKS) file holding the server's private key and certificate chain. */
+    @JsonProperty public String keyStorePath;
+
+    /** The key store's password, also the key's. */
+    @JsonProperty public String keyStorePassword;
+
+    @NotNull @JsonProperty public String keyStoreType = "PKCS12";
   }
 
   /** The OTLP receivers. Port 0 picks a free port. */

@@ -30,6 +30,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,6 +44,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,7 +70,10 @@ import org.slf4j.LoggerFactory;
  *       the other lines go on.
  * </ul>
  *
- * <p>One thread per connection, at most {@link Builder#maxConnections} connections.
+ * <p>One thread per connection, at most {@link Builder#maxConnections} connections. With {@link
+ * Builder#tls} the input accepts TLS connections only (as the appender's {@code <ssl>} setting
+ * opens them); the handshake runs on the connection's thread, so a slow client never holds up
+ * accepting others.
  */
 public final class LogstashTcpReceiver implements AutoCloseable {
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -89,6 +96,7 @@ public final class LogstashTcpReceiver implements AutoCloseable {
   private final int maxBatchLines;
   private final int maxConnections;
   private final Clock clock;
+  private final KeyManagerFactory tls;
   private final LogstashMetrics metrics;
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private final AtomicLong lastErrorLog = new AtomicLong(Long.MIN_VALUE);
@@ -105,6 +113,7 @@ public final class LogstashTcpReceiver implements AutoCloseable {
     this.maxBatchLines = b.maxBatchLines;
     this.maxConnections = b.maxConnections;
     this.clock = b.clock;
+    this.tls = b.tls;
     this.metrics = new LogstashMetrics(b.registry, connections::size);
   }
 
@@ -117,7 +126,10 @@ public final class LogstashTcpReceiver implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("the Logstash input is already started");
     }
-    ServerSocket s = new ServerSocket();
+    ServerSocket s =
+        tls == null
+            ? new ServerSocket()
+            : sslContext(tls).getServerSocketFactory().createServerSocket();
     try {
       s.setReuseAddress(true);
       s.bind(new InetSocketAddress(InetAddress.getByName(host), requestedPort));
@@ -138,7 +150,17 @@ public final class LogstashTcpReceiver implements AutoCloseable {
     acceptor = new Thread(this::acceptLoop, "faultline-logstash-acceptor");
     acceptor.setDaemon(true);
     acceptor.start();
-    LOG.info("Logstash TCP input listening on {}:{}", host, port());
+    LOG.info("Logstash TCP input listening on {}:{}{}", host, port(), tls == null ? "" : " (TLS)");
+  }
+
+  private static SSLContext sslContext(KeyManagerFactory keyManagers) throws IOException {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keyManagers.getKeyManagers(), null, null);
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new IOException("the Logstash input could not set up TLS: " + e.getMessage(), e);
+    }
   }
 
   /** The bound port (useful with port 0); -1 before {@link #start()}. */
@@ -280,6 +302,13 @@ public final class LogstashTcpReceiver implements AutoCloseable {
         }
       } catch (SocketException e) {
         // the client went away, or stop() closed the socket
+      } catch (SSLException e) {
+        if (running) {
+          LOG.warn(
+              "TLS with Logstash client {} failed ({}); the input accepts TLS connections only",
+              socket.getRemoteSocketAddress(),
+              e.getMessage());
+        }
       } catch (IOException e) {
         if (running) {
           LOG.warn("reading from Logstash client {} failed: {}", socket.getRemoteSocketAddress(), e.toString());
@@ -470,6 +499,7 @@ public final class LogstashTcpReceiver implements AutoCloseable {
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private PrometheusRegistry registry;
     private Clock clock = Clock.systemUTC();
+    private KeyManagerFactory tls;
 
     private Builder(TelemetrySink sink) {
       this.sink = Objects.requireNonNull(sink, "sink");
@@ -536,6 +566,15 @@ public final class LogstashTcpReceiver implements AutoCloseable {
     /** The observed time of records; default the system clock. */
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Accepts TLS connections only, with the server certificate and key of {@code keyManagers};
+     * plain TCP when null (the default).
+     */
+    public Builder tls(KeyManagerFactory keyManagers) {
+      this.tls = keyManagers;
       return this;
     }
 

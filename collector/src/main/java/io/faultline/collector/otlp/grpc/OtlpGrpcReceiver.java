@@ -10,11 +10,13 @@ import io.faultline.collector.otlp.internal.OtlpSignals;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerStreamTracer;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,12 +44,14 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
   private final OtlpCollector collector;
   private final String host;
   private final int requestedPort;
+  private final KeyManagerFactory tls;
   private volatile Server server;
 
   private OtlpGrpcReceiver(Builder b) {
     this.collector = b.collector;
     this.host = b.host;
     this.requestedPort = b.port;
+    this.tls = b.tls;
   }
 
   public static Builder builder(OtlpCollector collector) {
@@ -59,8 +63,13 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     if (server != null) {
       throw new IllegalStateException("the OTLP/gRPC receiver is already started");
     }
+    InetSocketAddress address = new InetSocketAddress(host, requestedPort);
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(host, requestedPort))
+        (tls == null
+                ? NettyServerBuilder.forAddress(address)
+                : NettyServerBuilder.forAddress(
+                    address,
+                    TlsServerCredentials.newBuilder().keyManager(tls.getKeyManagers()).build()))
             .maxInboundMessageSize((int) collector.limits().maxRequestBytes())
             .addStreamTracerFactory(new BytesTracerFactory(collector));
     for (OtlpSignal<?, ?> signal : OtlpSignals.supported()) {
@@ -81,7 +90,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
           e);
     }
     server = s;
-    LOG.info("OTLP/gRPC receiver listening on {}:{}", host, port());
+    LOG.info("OTLP/gRPC receiver listening on {}:{}{}", host, port(), tls == null ? "" : " (TLS)");
   }
 
   /** The bound port (the actual one when configured with 0); only after {@link #start()}. */
@@ -140,6 +149,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
     private final OtlpCollector collector;
     private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
+    private KeyManagerFactory tls;
 
     private Builder(OtlpCollector collector) {
       this.collector = Objects.requireNonNull(collector, "collector");
@@ -157,6 +167,15 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
         throw new IllegalArgumentException("port must be 0..65535, got " + port);
       }
       this.port = port;
+      return this;
+    }
+
+    /**
+     * Serves TLS only, with the server certificate and key of {@code keyManagers}; plain text when
+     * null (the default).
+     */
+    public Builder tls(KeyManagerFactory keyManagers) {
+      this.tls = keyManagers;
       return this;
     }
 

@@ -6,11 +6,18 @@ package io.faultline.collector.otlp.http;
 
 import io.faultline.collector.otlp.OtlpCollector;
 import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.util.Objects;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +52,7 @@ public final class OtlpHttpReceiver implements AutoCloseable {
   private final String host;
   private final int requestedPort;
   private final int maxThreads;
+  private final KeyManagerFactory tls;
   private Server server;
   private ServerConnector connector;
 
@@ -53,6 +61,7 @@ public final class OtlpHttpReceiver implements AutoCloseable {
     this.host = b.host;
     this.requestedPort = b.port;
     this.maxThreads = b.maxThreads;
+    this.tls = b.tls;
   }
 
   public static Builder builder(OtlpCollector collector) {
@@ -69,7 +78,13 @@ public final class OtlpHttpReceiver implements AutoCloseable {
     Server s = new Server(threads);
     HttpConfiguration config = new HttpConfiguration();
     config.setSendServerVersion(false);
-    ServerConnector c = new ServerConnector(s, new HttpConnectionFactory(config));
+    ServerConnector c =
+        tls == null
+            ? new ServerConnector(s, new HttpConnectionFactory(config))
+            : new ServerConnector(
+                s,
+                new SslConnectionFactory(sslContextFactory(tls), HttpVersion.HTTP_1_1.asString()),
+                new HttpConnectionFactory(secure(config)));
     c.setHost(host);
     c.setPort(requestedPort);
     c.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
@@ -96,7 +111,28 @@ public final class OtlpHttpReceiver implements AutoCloseable {
     }
     server = s;
     connector = c;
-    LOG.info("OTLP/HTTP receiver listening on {}:{}", host, port());
+    LOG.info("OTLP/HTTP receiver listening on {}:{}{}", host, port(), tls == null ? "" : " (TLS)");
+  }
+
+  private static SslContextFactory.Server sslContextFactory(KeyManagerFactory keyManagers)
+      throws IOException {
+    try {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keyManagers.getKeyManagers(), null, null);
+      SslContextFactory.Server factory = new SslContextFactory.Server();
+      factory.setSslContext(context);
+      return factory;
+    } catch (GeneralSecurityException e) {
+      throw new IOException("the OTLP/HTTP receiver could not set up TLS: " + e.getMessage(), e);
+    }
+  }
+
+  private static HttpConfiguration secure(HttpConfiguration config) {
+    // Requests are https to the handler; the host name check is off because exporters often
+    // reach the receiver under a name or address its certificate does not list (sidecars,
+    // port forwards), and they choose what they trust themselves.
+    config.addCustomizer(new SecureRequestCustomizer(false));
+    return config;
   }
 
   /** The bound port (the actual one when configured with 0); only after {@link #start()}. */
@@ -130,6 +166,7 @@ public final class OtlpHttpReceiver implements AutoCloseable {
     private String host = DEFAULT_HOST;
     private int port = DEFAULT_PORT;
     private int maxThreads = DEFAULT_MAX_THREADS;
+    private KeyManagerFactory tls;
 
     private Builder(OtlpCollector collector) {
       this.collector = Objects.requireNonNull(collector, "collector");
@@ -158,6 +195,15 @@ public final class OtlpHttpReceiver implements AutoCloseable {
                 + maxThreads);
       }
       this.maxThreads = maxThreads;
+      return this;
+    }
+
+    /**
+     * Serves HTTPS only (HTTP/1.1 over TLS), with the server certificate and key of {@code
+     * keyManagers}; plain HTTP when null (the default).
+     */
+    public Builder tls(KeyManagerFactory keyManagers) {
+      this.tls = keyManagers;
       return this;
     }
 
