@@ -95,17 +95,12 @@ public interface MetricQueries {
    * severity}. Unlike a query, a metric name is just the {@code __name__} matcher. The predicate is
    * thread-safe.
    *
-   * <p>The default throws {@link UnsupportedOperationException}, so stores written before this
-   * method keep compiling.
-   *
    * @param matchers one or more series selectors
    * @throws InvalidQueryException a selector does not parse (the parser's message), or one has no
    *     matcher that rejects the empty string ("match[] must contain at least one non-empty
    *     matcher", after every selector has parsed, as Prometheus checks)
    */
-  default Predicate<Map<String, String>> selectorFilter(List<String> matchers) {
-    throw new UnsupportedOperationException("this metric store does not parse series selectors");
-  }
+  Predicate<Map<String, String>> selectorFilter(List<String> matchers);
 
   /**
    * Metric metadata (type, help, unit) by metric family name ({@code /api/v1/metadata}), from

@@ -358,5 +358,10 @@ class PrometheusApiResourceTest {
     public Map<String, List<MetricMetadata>> metadata(String metric, int limit, int limitPerMetric) {
       return answer("metadata " + metric + " " + limit + " " + limitPerMetric);
     }
+
+    @Override
+    public java.util.function.Predicate<Map<String, String>> selectorFilter(List<String> matchers) {
+      return answer("selectorFilter " + matchers);
+    }
   }
 }
