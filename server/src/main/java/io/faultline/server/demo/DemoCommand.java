@@ -4,6 +4,7 @@
  */
 package io.faultline.server.demo;
 
+import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.Command;
 import io.dropwizard.core.setup.Bootstrap;
 import java.io.IOException;
@@ -47,6 +48,16 @@ public final class DemoCommand extends Command {
     p.addArgument("--start-timeout").type(Long.class).setDefault(150L).help("seconds for everything to become healthy");
     p.addArgument("--services-dir").help("the sample-services directory (default: beside the server module of this jar)");
     p.addArgument("--chaos-password").setDefault("chaos-demo").help("password of the services' 'chaos' user (Chaos Monkey endpoints)");
+  }
+
+  @Override
+  public void onError(Cli cli, Namespace namespace, Throwable e) {
+    if (e instanceof IllegalArgumentException) {
+      // a bad option or setting: its message says which and why; a stack trace would bury it
+      cli.getStdErr().println("faultline demo: " + e.getMessage());
+      return;
+    }
+    super.onError(cli, namespace, e);
   }
 
   @Override

@@ -41,8 +41,8 @@ record DemoOptions(
     }
     checkPort(servicePortBase);
     checkPort(servicePortBase + DemoPlan.PORTS - 1);
-    if (adminToken == null || adminToken.length() < 8) {
-      throw new IllegalArgumentException("the admin token needs at least 8 characters");
+    if (adminToken == null || adminToken.isBlank()) {
+      throw new IllegalArgumentException("the admin token (FAULTLINE_ADMIN_TOKEN) must not be empty");
     }
     if (chaosPassword == null || chaosPassword.isBlank()) {
       throw new IllegalArgumentException("the chaos password must not be empty");

@@ -80,7 +80,7 @@ class DemoConfigTest {
   void nonsenseOptionsAreRefusedWithTheReason() {
     assertThatThrownBy(() -> options(65530)).as("services, proxies and control need 8 ports").hasMessageContaining("outside 1-65535");
     assertThatThrownBy(() -> new DemoOptions(Path.of("/d"), Path.of("/j"), Path.of("/s"), Path.of("/java"), 8080, 8081,
-        4317, 4318, 5044, 18101, "short", "pw", 1, Duration.ZERO, Duration.ofSeconds(1))).hasMessageContaining("8 characters");
+        4317, 4318, 5044, 18101, " ", "pw", 1, Duration.ZERO, Duration.ofSeconds(1))).hasMessageContaining("must not be empty");
     assertThatThrownBy(() -> new DemoOptions(Path.of("/d"), Path.of("/j"), Path.of("/s"), Path.of("/java"), 8080, 8081,
         4317, 4318, 5044, 18101, "long-enough", "pw", -1, Duration.ZERO, Duration.ofSeconds(1))).hasMessageContaining("--traffic-rate");
   }
