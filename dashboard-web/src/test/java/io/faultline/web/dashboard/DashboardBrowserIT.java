@@ -225,7 +225,31 @@ class DashboardBrowserIT {
           "#service-map g.edgegroup[data-edge='" + d.get("parent").asText() + "->" + d.get("child").asText() + "']")))
           .hasSize(1);
     }
+    // every edge's label is readable: inside the drawing and clear of every other label
+    List<org.openqa.selenium.Rectangle> labels = driver.findElements(By.cssSelector("#service-map text.elabel"))
+        .stream().map(WebElement::getRect).toList();
+    assertThat(labels).hasSize(deps.size());
+    org.openqa.selenium.Rectangle map = driver.findElement(By.cssSelector("#service-map svg")).getRect();
+    for (int i = 0; i < labels.size(); i++) {
+      org.openqa.selenium.Rectangle a = labels.get(i);
+      assertThat(a.getY()).as("label %d inside the map", i).isGreaterThanOrEqualTo(map.getY());
+      for (int j = i + 1; j < labels.size(); j++) {
+        org.openqa.selenium.Rectangle b = labels.get(j);
+        boolean overlap = a.getX() < b.getX() + b.getWidth() && b.getX() < a.getX() + a.getWidth()
+            && a.getY() < b.getY() + b.getHeight() && b.getY() < a.getY() + a.getHeight();
+        assertThat(overlap).as("labels %d and %d overlap", i, j).isFalse();
+      }
+    }
     screenshot("service-map");
+  }
+
+  @Test
+  void anUnknownPageSaysSoAndKeepsTheNavigation() {
+    open("#/nonsense");
+    assertThat(waitFor(By.cssSelector("#main .state.error")).getText()).contains("There is no page \"nonsense\"");
+    assertThat(driver.findElements(By.cssSelector("#nav a"))).hasSizeGreaterThanOrEqualTo(7);
+    driver.findElement(By.linkText("Go to the overview")).click();
+    await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().endsWith("#/"));
   }
 
   @Test

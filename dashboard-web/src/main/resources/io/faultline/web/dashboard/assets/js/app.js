@@ -78,12 +78,16 @@ async function render() {
   const def = PAGES[route.page];
   const state = { controller: new AbortController(), cleanups: [], timer: null };
   current = state;
-  if (!def) {
-    replace(main, errorBox(new Error(`There is no page "${route.page}". Use the navigation above.`)));
+  if ((!def || !def.open) && !user) {
+    setHash(href('signin', { next: def ? location.hash || '#/' : '#/' }), false);
     return;
   }
-  if (!def.open && !user) {
-    setHash(href('signin', { next: location.hash || '#/' }), false);
+  if (!def) {
+    document.title = 'Not found · Faultline';
+    drawChrome(route);
+    replace(main, h('div', {},
+      errorBox(new Error(`There is no page "${route.page}". Use the navigation above.`)),
+      h('p', {}, h('a', { href: '#/' }, 'Go to the overview'))));
     return;
   }
   document.body.classList.toggle('signed-out', !user);

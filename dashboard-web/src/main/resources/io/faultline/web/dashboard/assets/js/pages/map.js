@@ -98,13 +98,17 @@ function draw(ctx, box, edges, targets) {
   const nodes = [...new Set(edges.flatMap((e) => [e.from, e.to]))];
   const { layers, pos } = layout(nodes, edges);
   const NW = 170, NH = 44, GX = 130, GY = 34;
+  // a call past a layer runs in the gap above its target's row: room for it above the top row;
+  // a self-call loops out of its node's right side, its label beside it: room on the right
+  const TOP = 20 + (edges.some((e) => pos.get(e.to).col - pos.get(e.from).col > 1) ? 44 : 0);
+  const RIGHT = 20 + (edges.some((e) => e.from === e.to) ? 150 : 0);
   const maxRows = Math.max(...layers.map((l) => l.length));
-  const W = layers.length * NW + (layers.length - 1) * GX + 40;
-  const H = maxRows * NH + (maxRows - 1) * GY + 40;
+  const W = layers.length * NW + (layers.length - 1) * GX + 20 + RIGHT;
+  const H = maxRows * NH + (maxRows - 1) * GY + 20 + TOP;
   const xy = (n) => {
     const p = pos.get(n);
     const colH = layers[p.col].length * NH + (layers[p.col].length - 1) * GY;
-    return { x: 20 + p.col * (NW + GX), y: 20 + (H - 40 - colH) / 2 + p.row * (NH + GY) };
+    return { x: 20 + p.col * (NW + GX), y: TOP + (H - 20 - TOP - colH) / 2 + p.row * (NH + GY) };
   };
   const maxCalls = Math.max(...edges.map((e) => e.calls));
   const color = (e) => (e.failed == null ? '#8a97ab' : e.failed / e.calls >= 0.05 ? '#d1343b' : e.failed / e.calls >= 0.01 ? '#c98a00' : '#1f9d55');
@@ -115,26 +119,40 @@ function draw(ctx, box, edges, targets) {
     inbound.set(e.to, (inbound.get(e.to) || 0) + e.calls);
     outbound.set(e.from, (outbound.get(e.from) || 0) + e.calls);
   }
+  const placed = [];
   for (const e of edges) {
     const a = xy(e.from), b = xy(e.to);
     const width = 1.5 + 5 * Math.sqrt(e.calls / maxCalls);
-    let d;
-    if (e.from === e.to) d = `M${a.x + NW - 20} ${a.y}c30 -40 50 -10 10 ${-4}`;
-    else if (pos.get(e.to).col > pos.get(e.from).col) {
+    const span = pos.get(e.to).col - pos.get(e.from).col;
+    let d, lx, ly;
+    if (e.from === e.to) {
+      const x = a.x + NW, y = a.y;
+      d = `M${x} ${y + 12}C${x + 36} ${y - 4} ${x + 36} ${y + NH + 4} ${x + 2} ${y + NH - 12}`;
+      lx = x + 34; ly = y + NH / 2 + 4;
+    } else if (span > 0) {
       const x1 = a.x + NW, y1 = a.y + NH / 2, x2 = b.x, y2 = b.y + NH / 2, mx = (x1 + x2) / 2;
-      d = `M${x1} ${y1}C${mx} ${y1} ${mx} ${y2} ${x2 - 2} ${y2}`;
+      if (span === 1) {
+        d = `M${x1} ${y1}C${mx} ${y1} ${mx} ${y2} ${x2 - 2} ${y2}`;
+        lx = mx; ly = (y1 + y2) / 2 - 6;
+      } else {
+        // past the layers in between: along the gap above the target's row
+        const my = y2 - NH / 2 - GY / 2;
+        d = `M${x1} ${y1}C${x1 + GX / 2} ${y1} ${x1 + GX / 2} ${my} ${x1 + GX} ${my}L${x2 - GX} ${my}C${x2 - GX / 2} ${my} ${x2 - GX / 2} ${y2} ${x2 - 2} ${y2}`;
+        lx = mx; ly = my - 4;
+      }
     } else {
       const x1 = a.x + NW / 2, y1 = a.y + NH, x2 = b.x + NW / 2, y2 = b.y + NH;
       d = `M${x1} ${y1}C${x1} ${y1 + 60} ${x2} ${y2 + 60} ${x2} ${y2 + 2}`;
+      lx = (x1 + x2) / 2; ly = Math.max(y1, y2) + 50;
     }
     const ratio = e.failed == null ? '' : `, ${fmtPct(e.failed / e.calls)} errors`;
     const label = `${fmtCount(e.calls)} calls${ratio}`;
+    // labels of edges that meet in one place are stacked rather than printed over each other
+    while (placed.some((p) => Math.abs(p.x - lx) < 110 && Math.abs(p.y - ly) < 13)) ly -= 14;
+    placed.push({ x: lx, y: ly });
     const g = s('g', { class: 'edgegroup', 'data-edge': `${e.from}->${e.to}` },
-      s('path', { class: 'edge', d, stroke: color(e), 'stroke-width': width.toFixed(1), 'marker-end': 'url(#arrow)', opacity: 0.85 }, s('title', null, `${e.from} → ${e.to}: ${label}`)));
-    if (e.from !== e.to) {
-      const mx = (a.x + NW + b.x) / 2, my = (a.y + b.y) / 2 + NH / 2 - 6;
-      g.append(s('text', { class: 'elabel', x: mx, y: my, 'text-anchor': 'middle' }, label));
-    }
+      s('path', { class: 'edge', d, stroke: color(e), 'stroke-width': width.toFixed(1), 'marker-end': 'url(#arrow)', opacity: 0.85, fill: 'none' }, s('title', null, `${e.from} → ${e.to}: ${label}`)),
+      s('text', { class: 'elabel', x: lx, y: ly, 'text-anchor': e.from === e.to ? 'start' : 'middle' }, label));
     svg.append(g);
   }
   for (const n of nodes) {
