@@ -4,7 +4,7 @@
  */
 package io.faultline.alert;
 
-import io.faultline.core.metric.ShortestDecimal;
+import io.faultline.core.metric.GoFloats;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -23,149 +23,47 @@ final class GoFormat {
 
   private GoFormat() {}
 
-  /** Decimal digits without leading or trailing zeros and the decimal point position. */
-  private record Digits(String d, int dp) {}
-
-  private static Digits shortest(double v) {
-    if (v == 0) {
-      return new Digits("", 0);
-    }
-    return digits(ShortestDecimal.of(Math.abs(v)));
-  }
-
-  private static Digits rounded(double v, int precision) {
-    if (v == 0) {
-      return new Digits("", 0);
-    }
-    BigDecimal bd =
-        new BigDecimal(Math.abs(v)).round(new MathContext(precision, RoundingMode.HALF_EVEN));
-    return digits(bd);
-  }
-
-  private static Digits digits(BigDecimal bd) {
-    bd = bd.stripTrailingZeros();
-    String u = bd.unscaledValue().toString();
-    return new Digits(u, u.length() - bd.scale());
-  }
-
-  private static String special(double v) {
-    if (Double.isNaN(v)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "+Inf" : "-Inf";
-    }
-    return null;
-  }
-
   /** Go's {@code fmt.Sprint(float64)}: {@code 0.5}, {@code 100000}, {@code 1.234567e+06}. */
   static String v(double v) {
-    String s = special(v);
-    if (s != null) {
-      return s;
-    }
-    return sign(v) + formatG(shortest(v), -1);
+    return GoFloats.g(v);
   }
 
   /** Go's {@code fmt.Sprintf("%.<precision>g", v)}. */
   static String g(double v, int precision) {
-    String s = special(v);
-    if (s != null) {
-      return s;
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return GoFloats.f(v);
     }
     int p = Math.max(precision, 1);
-    return sign(v) + formatG(rounded(v, p), p);
+    BigDecimal digits =
+        v == 0
+            ? BigDecimal.ZERO
+            : new BigDecimal(Math.abs(v))
+                .round(new MathContext(p, RoundingMode.HALF_EVEN))
+                .stripTrailingZeros();
+    int nd = digits.signum() == 0 ? 0 : digits.precision();
+    int dp = nd - digits.scale();
+    // strconv's formatDigits: the trailing zeros a precision asks for are not printed in 'e' form
+    int limit = p > nd && nd >= dp ? nd : p;
+    return sign(v) + GoFloats.g(digits, limit);
   }
 
   /** Go's {@code strconv.FormatFloat(v, 'e', -1, 64)}, as Prometheus renders alert values. */
   static String e(double v) {
-    String s = special(v);
-    if (s != null) {
-      return s;
-    }
-    Digits d = shortest(v);
-    return sign(v) + fmtE(d, Math.max(d.d.length() - 1, 0));
+    return GoFloats.e(v);
   }
 
   /** Go's {@code fmt.Sprintf("%.<decimals>f", v)}. */
   static String f(double v, int decimals) {
-    String s = special(v);
-    if (s != null) {
-      return s;
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return GoFloats.f(v);
     }
     BigDecimal bd = new BigDecimal(v).setScale(decimals, RoundingMode.HALF_EVEN);
     String out = bd.abs().toPlainString();
-    return (v < 0 || (v == 0 && 1 / v < 0) ? "-" : "") + out;
+    return sign(v) + out;
   }
 
   private static String sign(double v) {
     return (v < 0 || (v == 0 && 1 / v < 0)) ? "-" : "";
-  }
-
-  private static String formatG(Digits digs, int prec) {
-    boolean shortest = prec < 0;
-    int nd = digs.d.length();
-    if (shortest) {
-      prec = nd;
-    }
-    int eprec = prec;
-    if (eprec > nd && nd >= digs.dp) {
-      eprec = nd;
-    }
-    if (shortest) {
-      eprec = 6;
-    }
-    int exp = digs.dp - 1;
-    if (exp < -4 || exp >= eprec) {
-      if (prec > nd) {
-        prec = nd;
-      }
-      return fmtE(digs, Math.max(prec - 1, 0));
-    }
-    if (prec > digs.dp) {
-      prec = nd;
-    }
-    return fmtF(digs, Math.max(prec - digs.dp, 0));
-  }
-
-  private static char digit(Digits digs, int i) {
-    return i >= 0 && i < digs.d.length() ? digs.d.charAt(i) : '0';
-  }
-
-  private static String fmtE(Digits digs, int decimals) {
-    StringBuilder b = new StringBuilder();
-    b.append(digs.d.isEmpty() ? '0' : digs.d.charAt(0));
-    if (decimals > 0) {
-      b.append('.');
-      for (int i = 1; i <= decimals; i++) {
-        b.append(digit(digs, i));
-      }
-    }
-    int exp = digs.d.isEmpty() ? 0 : digs.dp - 1;
-    b.append('e').append(exp < 0 ? '-' : '+');
-    int a = Math.abs(exp);
-    if (a < 10) {
-      b.append('0');
-    }
-    return b.append(a).toString();
-  }
-
-  private static String fmtF(Digits digs, int decimals) {
-    StringBuilder b = new StringBuilder();
-    if (digs.dp > 0) {
-      for (int i = 0; i < digs.dp; i++) {
-        b.append(digit(digs, i));
-      }
-    } else {
-      b.append('0');
-    }
-    if (decimals > 0) {
-      b.append('.');
-      for (int i = 0; i < decimals; i++) {
-        b.append(digit(digs, digs.dp + i));
-      }
-    }
-    return b.toString();
   }
 
   private static final String[] BIG = {"k", "M", "G", "T", "P", "E", "Z", "Y"};

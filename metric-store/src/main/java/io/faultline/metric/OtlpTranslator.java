@@ -19,11 +19,10 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
-import io.faultline.core.metric.ShortestDecimal;
+import io.faultline.core.metric.GoFloats;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -211,8 +210,8 @@ final class OtlpTranslator {
     int n = Math.min(p.getExplicitBoundsCount(), p.getBucketCountsCount());
     for (int i = 0; i < n; i++) {
       cumulative += p.getBucketCounts(i);
-      Labels l =
-          with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", formatFloat(p.getExplicitBounds(i)));
+      String le = GoFloats.f(p.getExplicitBounds(i));
+      Labels l = with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", le);
       emit(l, t, cumulative, stale, delta, out);
     }
     emit(
@@ -261,7 +260,7 @@ final class OtlpTranslator {
       if (Double.isInfinite(e.getKey())) {
         continue;
       }
-      Labels l = with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", formatFloat(e.getKey()));
+      Labels l = with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", GoFloats.f(e.getKey()));
       emit(l, t, cumulative, stale, delta, out);
     }
     emit(
@@ -295,7 +294,7 @@ final class OtlpTranslator {
     emit(with(attrs, Labels.METRIC_NAME, name + "_sum"), t, p.getSum(), stale, false, out);
     emit(with(attrs, Labels.METRIC_NAME, name + "_count"), t, p.getCount(), stale, false, out);
     for (SummaryDataPoint.ValueAtQuantile q : p.getQuantileValuesList()) {
-      Labels l = with(attrs, Labels.METRIC_NAME, name, "quantile", formatFloat(q.getQuantile()));
+      Labels l = with(attrs, Labels.METRIC_NAME, name, "quantile", GoFloats.f(q.getQuantile()));
       emit(l, t, q.getValue(), stale, false, out);
     }
   }
@@ -504,8 +503,8 @@ final class OtlpTranslator {
       case DOUBLE_VALUE -> {
         double d = v.getDoubleValue();
         yield Double.isNaN(d) || Double.isInfinite(d)
-            ? "json: unsupported value: " + formatFloat(d) // pdata's text for these, verbatim
-            : es6Float(d);
+            ? "json: unsupported value: " + GoFloats.f(d) // pdata's text for these, verbatim
+            : GoFloats.json(d); // pdata's float64AsString: encoding/json's number form
       }
       case BYTES_VALUE -> Base64.getEncoder().encodeToString(v.getBytesValue().toByteArray());
       case ARRAY_VALUE, KVLIST_VALUE -> json(v);
@@ -524,30 +523,6 @@ final class OtlpTranslator {
     return sb.toString();
   }
 
-  /**
-   * pdata's {@code float64AsString}, which is encoding/json's number form (ES6's): plain decimals,
-   * exponent form below 1e-6 and from 1e21, without exponent padding ({@code 1e-7}, {@code
-   * 1e+21}).
-   */
-  static String es6Float(double f) {
-    double abs = Math.abs(f);
-    if (abs != 0 && (abs < 1e-6 || abs >= 1e21)) {
-      BigDecimal d = ShortestDecimal.of(abs);
-      String digits = d.unscaledValue().toString();
-      int exp = digits.length() - 1 - d.scale();
-      StringBuilder sb = new StringBuilder();
-      if (f < 0) {
-        sb.append('-');
-      }
-      sb.append(digits.charAt(0));
-      if (digits.length() > 1) {
-        sb.append('.').append(digits, 1, digits.length());
-      }
-      return sb.append('e').append(exp < 0 ? '-' : '+').append(Math.abs(exp)).toString();
-    }
-    return formatFloat(f);
-  }
-
   private static void json(AnyValue v, StringBuilder sb) {
     switch (v.getValueCase()) {
       case STRING_VALUE -> quote(v.getStringValue(), sb);
@@ -558,7 +533,7 @@ final class OtlpTranslator {
         if (Double.isNaN(d) || Double.isInfinite(d)) {
           throw new IllegalArgumentException("json: unsupported value");
         }
-        sb.append(es6Float(d));
+        sb.append(GoFloats.json(d));
       }
       case BYTES_VALUE ->
           quote(Base64.getEncoder().encodeToString(v.getBytesValue().toByteArray()), sb);
@@ -612,17 +587,6 @@ final class OtlpTranslator {
       }
     }
     sb.append('"');
-  }
-
-  /** Go's strconv.FormatFloat(f, 'f', -1, 64). */
-  static String formatFloat(double f) {
-    if (Double.isNaN(f)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(f)) {
-      return f > 0 ? "+Inf" : "-Inf";
-    }
-    return ShortestDecimal.plain(f);
   }
 
   void writeTo(DataOutput out) throws IOException {

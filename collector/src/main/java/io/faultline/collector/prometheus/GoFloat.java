@@ -4,8 +4,7 @@
  */
 package io.faultline.collector.prometheus;
 
-import io.faultline.core.metric.ShortestDecimal;
-import java.math.BigDecimal;
+import io.faultline.core.metric.GoFloats;
 import java.util.Locale;
 
 /**
@@ -76,33 +75,7 @@ final class GoFloat {
     if (Double.isInfinite(f)) {
       return f > 0 ? "+Inf" : "-Inf";
     }
-    String g = shortestG(f);
+    String g = GoFloats.g(f);
     return g.indexOf('e') >= 0 || g.indexOf('.') >= 0 ? g : g + ".0";
-  }
-
-  /** Go's {@code strconv.FormatFloat(f, 'g', -1, 64)} of a finite, non-zero f. */
-  private static String shortestG(double f) {
-    BigDecimal d = ShortestDecimal.of(Math.abs(f));
-    String digits = d.unscaledValue().toString();
-    int exp = digits.length() - 1 - d.scale();
-    StringBuilder sb = new StringBuilder();
-    if (f < 0) {
-      sb.append('-');
-    }
-    if (exp < -4 || exp >= 6) { // shortest 'g' switches to 'e' at an exponent of 6 (eprec)
-      sb.append(digits.charAt(0));
-      if (digits.length() > 1) {
-        sb.append('.').append(digits, 1, digits.length());
-      }
-      sb.append('e').append(exp < 0 ? '-' : '+');
-      int a = Math.abs(exp);
-      if (a < 10) {
-        sb.append('0');
-      }
-      sb.append(a);
-    } else {
-      sb.append(d.toPlainString());
-    }
-    return sb.toString();
   }
 }

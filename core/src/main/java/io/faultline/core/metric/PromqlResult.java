@@ -96,12 +96,6 @@ public record PromqlResult(
    * {@code "1"}, {@code "0.25"}, {@code "1500000"}, {@code "NaN"}, {@code "+Inf"}, {@code "-Inf"}.
    */
   public static String formatValue(double v) {
-    if (Double.isNaN(v)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "+Inf" : "-Inf";
-    }
-    return ShortestDecimal.plain(v);
+    return GoFloats.f(v);
   }
 }

@@ -4,11 +4,10 @@
  */
 package io.faultline.core.otlp;
 
-import io.faultline.core.metric.ShortestDecimal;
+import io.faultline.core.metric.GoFloats;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
-import java.math.BigDecimal;
 import java.util.Base64;
 import java.util.function.DoubleFunction;
 
@@ -53,21 +52,8 @@ public final class OtlpValues {
     if (Double.isInfinite(d)) {
       return d > 0 ? "Infinity" : "-Infinity";
     }
-    if (d == 0) {
-      return "0";
-    }
-    double abs = Math.abs(d);
-    if (abs >= 1e-6 && abs < 1e21) { // JavaScript's Number::toString switches at these
-      return ShortestDecimal.plain(d);
-    }
-    BigDecimal digits = ShortestDecimal.of(abs);
-    String unscaled = digits.unscaledValue().toString();
-    int exponent = unscaled.length() - 1 - digits.scale();
-    StringBuilder sb = new StringBuilder(d < 0 ? "-" : "").append(unscaled.charAt(0));
-    if (unscaled.length() > 1) {
-      sb.append('.').append(unscaled, 1, unscaled.length());
-    }
-    return sb.append('e').append(exponent < 0 ? '-' : '+').append(Math.abs(exponent)).toString();
+    // JavaScript prints negative zero as "0"; otherwise its layout is encoding/json's
+    return d == 0 ? "0" : GoFloats.json(d);
   }
 
   /**

@@ -6,8 +6,7 @@ package io.faultline.web.jaeger;
 
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.faultline.core.metric.ShortestDecimal;
-import java.math.BigDecimal;
+import io.faultline.core.metric.GoFloats;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -104,26 +103,7 @@ final class GoJson {
       appendString(out, Double.toString(d));
       return;
     }
-    if (d == 0) {
-      out.append(1 / d < 0 ? "-0" : "0");
-      return;
-    }
-    double abs = Math.abs(d);
-    BigDecimal exact = ShortestDecimal.of(abs);
-    if (abs >= 1e-6 && abs < 1e21) {
-      out.append(d < 0 ? "-" : "").append(exact.toPlainString());
-      return;
-    }
-    String digits = exact.unscaledValue().abs().toString();
-    int exponent = digits.length() - 1 - exact.scale();
-    if (d < 0) {
-      out.append('-');
-    }
-    out.append(digits.charAt(0));
-    if (digits.length() > 1) {
-      out.append('.').append(digits, 1, digits.length());
-    }
-    out.append('e').append(exponent < 0 ? '-' : '+').append(Math.abs(exponent));
+    out.append(GoFloats.json(d));
   }
 
   private static void appendString(StringBuilder out, String s) {

@@ -5,9 +5,9 @@
 package io.faultline.web.loki;
 
 import io.faultline.core.log.LogEntry;
+import io.faultline.core.metric.GoFloats;
 import io.faultline.core.otlp.OtlpIds;
 import io.faultline.core.otlp.OtlpValues;
-import io.faultline.web.prometheus.PromFormat;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -132,14 +132,13 @@ final class StructuredMetadata {
   }
 
   /**
-   * pdata's {@code float64AsString}: the shortest decimal, in exponent form below 1e-6 and from
-   * 1e21 on with the exponent's leading zero cut ({@code 1e-7}, {@code 1e+21}); Inf and NaN as the
-   * JSON encoder's error text, as pdata writes them.
+   * pdata's {@code float64AsString}, encoding/json's number form ({@link GoFloats#json}: {@code
+   * 1e-7}, {@code 1e+21}); Inf and NaN as the JSON encoder's error text, as pdata writes them.
    */
   static String goDouble(double v) {
     if (Double.isNaN(v) || Double.isInfinite(v)) {
-      return "json: unsupported value: " + (Double.isNaN(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+      return "json: unsupported value: " + GoFloats.f(v);
     }
-    return PromFormat.value(v).replaceFirst("e-0(\\d)$", "e-$1");
+    return GoFloats.json(v);
   }
 }

@@ -4,6 +4,7 @@
  */
 package io.faultline.web.prometheus;
 
+import io.faultline.core.metric.GoFloats;
 import io.faultline.core.metric.ShortestDecimal;
 import java.math.BigDecimal;
 
@@ -25,22 +26,7 @@ public final class PromFormat {
    * 1e-6 and from 1e21 on ({@code 1e-07}, {@code 1e+21}), as ECMAScript prints numbers.
    */
   public static String value(double v) {
-    if (Double.isNaN(v)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(v)) {
-      return v > 0 ? "+Inf" : "-Inf";
-    }
-    if (v == 0) {
-      return (Double.doubleToRawLongBits(v) < 0) ? "-0" : "0";
-    }
-    double abs = Math.abs(v);
-    BigDecimal digits = shortest(abs);
-    String sign = v < 0 ? "-" : "";
-    if (abs < 1e-6 || abs >= 1e21) {
-      return sign + exponential(digits);
-    }
-    return sign + digits.toPlainString();
+    return GoFloats.fOrE(v);
   }
 
   /**
@@ -48,20 +34,12 @@ public final class PromFormat {
    * reads back as {@code v}, never in exponent form; also how Loki writes every sample value.
    */
   public static String scalarValue(double v) {
-    if (Double.isNaN(v) || Double.isInfinite(v) || v == 0) {
-      return value(v);
-    }
-    return (v < 0 ? "-" : "") + shortest(Math.abs(v)).toPlainString();
+    return GoFloats.f(v);
   }
 
   /** A scalar or string result's time: {@code float64(t)/1000} as {@code encoding/json} writes it. */
   static String scalarTime(long ms) {
-    double seconds = ms / 1000.0;
-    if (seconds == 0) {
-      return "0";
-    }
-    String digits = shortest(Math.abs(seconds)).toPlainString();
-    return (seconds < 0 ? "-" : "") + digits;
+    return ShortestDecimal.plain(ms / 1000.0);
   }
 
   /** jsonutil.MarshalTimestamp. */
@@ -90,21 +68,5 @@ public final class PromFormat {
   /** The shortest decimal of positive {@code v} ({@link ShortestDecimal}). */
   static BigDecimal shortest(double v) {
     return ShortestDecimal.of(v);
-  }
-
-  /** Go's {@code 'e'} form of positive digits: {@code d[.ddd]e±XX}. */
-  private static String exponential(BigDecimal digits) {
-    String unscaled = digits.unscaledValue().toString();
-    int exponent = unscaled.length() - 1 - digits.scale();
-    StringBuilder sb = new StringBuilder().append(unscaled.charAt(0));
-    if (unscaled.length() > 1) {
-      sb.append('.').append(unscaled, 1, unscaled.length());
-    }
-    sb.append('e').append(exponent < 0 ? '-' : '+');
-    int abs = Math.abs(exponent);
-    if (abs < 10) {
-      sb.append('0');
-    }
-    return sb.append(abs).toString();
   }
 }

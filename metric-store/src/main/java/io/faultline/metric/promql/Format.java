@@ -4,8 +4,7 @@
  */
 package io.faultline.metric.promql;
 
-import io.faultline.core.metric.ShortestDecimal;
-import java.math.BigDecimal;
+import io.faultline.core.metric.GoFloats;
 
 /** Go-compatible float formatting, so messages and label values match Prometheus'. */
 final class Format {
@@ -13,52 +12,17 @@ final class Format {
 
   /** strconv.FormatFloat(f, 'f', -1, 64). */
   static String goFloatF(double f) {
-    if (Double.isNaN(f)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(f)) {
-      return f > 0 ? "+Inf" : "-Inf";
-    }
-    return ShortestDecimal.plain(f);
+    return GoFloats.f(f);
   }
 
   /** fmt's %g. */
   static String goG(double f) {
-    return shortest(f, 6);
+    return GoFloats.g(f);
   }
 
   /** fmt's %v for a float64. */
   static String goV(double f) {
-    return shortest(f, 21);
-  }
-
-  private static String shortest(double f, int eprec) {
-    if (Double.isNaN(f)) {
-      return "NaN";
-    }
-    if (Double.isInfinite(f)) {
-      return f > 0 ? "+Inf" : "-Inf";
-    }
-    if (f == 0) {
-      return (1 / f < 0) ? "-0" : "0";
-    }
-    BigDecimal bd = ShortestDecimal.of(Math.abs(f));
-    String digits = bd.unscaledValue().toString();
-    int exp = digits.length() - 1 - bd.scale();
-    String sign = f < 0 ? "-" : "";
-    if (exp < -4 || exp >= eprec) {
-      StringBuilder sb = new StringBuilder(sign).append(digits.charAt(0));
-      if (digits.length() > 1) {
-        sb.append('.').append(digits, 1, digits.length());
-      }
-      sb.append('e').append(exp < 0 ? '-' : '+');
-      int ae = Math.abs(exp);
-      if (ae < 10) {
-        sb.append('0');
-      }
-      return sb.append(ae).toString();
-    }
-    return sign + bd.toPlainString();
+    return GoFloats.g(f, 21);
   }
 
   /** Go's strconv.ParseFloat for the spellings PromQL data uses (Inf, NaN, hex, exponents). */
