@@ -121,10 +121,10 @@ final class Aggregations {
           throw Evaluator.error("Parameter value is NaN");
         }
         if (pMin <= MIN_INT64) {
-          throw Evaluator.error("Scalar value " + Format.goV(pMin) + " underflows int64");
+          throw Evaluator.error("Scalar value " + Format.goG(pMin) + " underflows int64");
         }
         if (pMax >= MAX_INT64) {
-          throw Evaluator.error("Scalar value " + Format.goV(pMax) + " overflows int64");
+          throw Evaluator.error("Scalar value " + Format.goG(pMax) + " overflows int64");
         }
         break;
       case "limit_ratio":

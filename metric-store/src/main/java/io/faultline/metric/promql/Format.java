@@ -20,11 +20,6 @@ final class Format {
     return GoFloats.g(f);
   }
 
-  /** fmt's %v for a float64. */
-  static String goV(double f) {
-    return GoFloats.g(f, 21);
-  }
-
   /** Go's strconv.ParseFloat for the spellings PromQL data uses (Inf, NaN, hex, exponents). */
   static double parseGoFloat(String s) {
     String t = s.trim();

@@ -74,6 +74,11 @@ class PromqlEngineTest {
         .isInstanceOf(QueryExecutionException.class)
         .extracting(e -> ((PromqlException) e).errorType())
         .isEqualTo("execution");
+    // as Prometheus 2.42 answers: the parameter printed with Go's %v
+    assertThatThrownBy(() -> engine().instantQuery("topk(1e19, vector(1))", 0))
+        .hasMessage("Scalar value 1e+19 overflows int64");
+    // Prometheus 3 returns nothing for k < 1 before checking its range (2.42 still refused it)
+    assertThat(engine().instantQuery("topk(-1e19, vector(1))", 0).vector()).isEmpty();
   }
 
   @Test
