@@ -213,6 +213,13 @@ class DashboardBrowserIT {
   }
 
   @Test
+  void findingTracesWithoutAServiceAsksForOne() {
+    open("#/traces?" + RANGE);
+    waitFor(By.id("find-traces")).click();
+    assertThat(waitFor(By.cssSelector("#trace-search .state.error")).getText()).contains("Choose a service");
+  }
+
+  @Test
   void serviceMapShowsWhoCallsWhom() throws Exception {
     open("#/map?" + RANGE);
     JsonNode deps = api("/api/dependencies?endTs=" + TestData.NOW.plus(Duration.ofMinutes(5)).toEpochMilli()

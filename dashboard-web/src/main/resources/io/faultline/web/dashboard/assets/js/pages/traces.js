@@ -10,7 +10,7 @@ const SORTS = { recent: 'Most recent', longest: 'Longest first', shortest: 'Shor
 export async function render(ctx) {
   const { params, signal, range } = ctx;
   const p = (k) => params.get(k) || '';
-  const service = h('select', { id: 'f-service', name: 'service' }, h('option', { value: '' }, 'All services'));
+  const service = h('select', { id: 'f-service', name: 'service' }, h('option', { value: '' }, 'Choose a service'));
   const operation = h('select', { id: 'f-operation', name: 'operation' }, h('option', { value: '' }, 'All operations'));
   const tags = h('input', { id: 'f-tags', name: 'tags', class: 'code', value: p('tags'), placeholder: 'http.status_code=500 error=true' });
   const minD = h('input', { id: 'f-min', name: 'minDuration', value: p('minDuration'), placeholder: '100ms', size: 7 });
@@ -23,6 +23,12 @@ export async function render(ctx) {
     onsubmit: (e) => {
       e.preventDefault();
       try { parseTags(tags.value); } catch (ex) { replace(formMsg, errorBox(ex)); return; }
+      if (!service.value) {
+        // trace search, as Jaeger's, is per service
+        replace(formMsg, errorBox(new Error('Choose a service to search its traces.')));
+        service.focus();
+        return;
+      }
       ctx.update({ service: service.value, operation: operation.value, tags: tags.value.trim(), minDuration: minD.value.trim(),
         maxDuration: maxD.value.trim(), limit: limit.value, sort: sort.value });
     },
