@@ -90,7 +90,6 @@ final class DemoPlan {
     Map<String, String> args = new LinkedHashMap<>();
     args.put("server.port", Integer.toString(o.servicePort(name)));
     args.put("server.address", "127.0.0.1");
-    args.put("spring.profiles.active", "chaos-monkey");
     args.put("otel.exporter.otlp.endpoint", "http://127.0.0.1:" + o.otlpHttpPort());
     args.put("shop.logstash.destination", "127.0.0.1:" + o.logstashPort());
     switch (name) {

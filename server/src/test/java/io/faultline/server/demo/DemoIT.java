@@ -178,6 +178,16 @@ class DemoIT {
             l -> l.get("logs").findValuesAsText("service").containsAll(List.of("orders", "notifications")));
     assertThat(logs.get("logs").findValuesAsText("traceId")).allMatch(traceId::equals);
     assertThat(logs.get("logs").findValuesAsText("body")).anyMatch(b -> b.contains("paid"));
+    // each line arrives once, by one road: orders and payments log over OTLP, the others over the
+    // TCP input (logstash-logback-encoder's events carry "@version")
+    Set<String> otlp = Set.of("orders", "payments");
+    Map<String, List<String>> lines = new HashMap<>();
+    for (JsonNode l : logs.get("logs")) {
+      String service = l.path("service").asText();
+      assertThat(l.path("attributes").has("@version")).as(service + ": " + l).isEqualTo(!otlp.contains(service));
+      lines.computeIfAbsent(service, k -> new ArrayList<>()).add(l.path("timestamp").asText() + " " + l.path("body").asText());
+    }
+    lines.forEach((service, list) -> assertThat(list).as(service).doesNotHaveDuplicates());
   }
 
   @Test
