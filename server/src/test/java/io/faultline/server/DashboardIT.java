@@ -220,13 +220,16 @@ class DashboardIT {
     String template = editor.getAttribute("value");
     assertThat(template).contains("type: proxy-http");
     // the template, aimed at the services this server has seen
-    String yaml = template.replace("payments", "billing").replace("checkout", "orders");
+    String yaml = template.replace("payments", "billing").replace("checkout", "orders")
+        // scheduled once a year, so that the list shows when it runs next (and it does not run here)
+        + "\nschedule:\n  cron: \"0 0 3 1 1 *\"\n  timeZone: UTC\n";
     setValue(editor, yaml);
     driver.findElement(By.id("save-experiment")).click();
     await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("experiment="));
     String id = driver.getCurrentUrl().replaceAll(".*experiment=([^&]+).*", "$1");
     await().atMost(PAGE_WAIT).untilAsserted(() ->
         assertThat(driver.findElement(By.id("experiments")).getText()).contains("orders survives a slow billing service"));
+    assertThat(driver.findElement(By.id("experiments")).getText()).contains("0 0 3 1 1 *", "next ");
     assertThat(api("/api/chaos/experiments/" + id).get("method").get(0).get("type").asText()).isEqualTo("proxy-http");
 
     waitFor(By.id("dry-run")).click();

@@ -57,6 +57,7 @@ final class Demo {
     Files.createDirectories(options.logDir());
     DemoConfig.Generated config = DemoConfig.generate(options);
     Files.writeString(plan.configFile(), config.yaml());
+    Files.writeString(DemoConfig.sloFile(options), DemoConfig.SLOS);
     for (String section : config.omitted()) {
       out.println("demo: note: this build of the platform has no '" + section + "' setting yet; "
           + ("scrape".equals(section) ? "services' /actuator/prometheus are not scraped" : "JSON logs over TCP are not received"));

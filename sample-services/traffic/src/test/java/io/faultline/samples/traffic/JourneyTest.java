@@ -47,15 +47,17 @@ class JourneyTest {
     ScriptedShop shop = new ScriptedShop();
     Stats stats = new Stats();
     Random random = new Random(seed);
-    for (int i = 0; i < 200; i++) {
+    // 1,000 journeys: ~450 orders, so the 3 % declined cards show up whatever the seed (200 journeys
+    // missed them in about one run out of twenty)
+    for (int i = 0; i < 1000; i++) {
       new Journey(shop, "k", random, () -> {}, stats).run(i);
     }
-    assertThat(stats.count("browse", 200)).as("seed %d", seed).isGreaterThan(180);
-    assertThat(stats.count("order", 201)).as("seed %d", seed).isGreaterThan(80);
+    assertThat(stats.count("browse", 200)).as("seed %d", seed).isGreaterThan(900);
+    assertThat(stats.count("order", 201)).as("seed %d", seed).isGreaterThan(400);
     assertThat(stats.count("status", 200)).isEqualTo(stats.count("order", 201));
     assertThat(shop.calls).anyMatch(c -> c.startsWith("POST /api/carts/cart-") && c.contains("\"sku\""));
     assertThat(shop.calls).anyMatch(c -> c.equals("GET /api/orders/ord-1 k"));
-    assertThat(shop.calls).anyMatch(c -> c.contains(Journey.DECLINED_CARD));
+    assertThat(shop.calls).as("seed %d", seed).anyMatch(c -> c.contains(Journey.DECLINED_CARD));
   }
 
   @Test

@@ -64,7 +64,8 @@ export async function render(ctx) {
     experiments.length ? h('table', null, h('thead', null, h('tr', null, h('th', null, 'Title'), h('th', null, 'Schedule'), h('th', null, ''))),
       h('tbody', null, experiments.map((x) => h('tr', { class: String(x.id) === selected ? 'selected' : null },
         h('td', null, h('a', { href: ctx.href('chaos', { experiment: x.id }) }, x.title || x.id)),
-        h('td', { class: 'mono small' }, x.schedule ? (x.schedule.cron || JSON.stringify(x.schedule)) : '—'),
+        h('td', { class: 'small' }, x.schedule ? h('span', { class: 'mono' }, x.schedule.cron || JSON.stringify(x.schedule)) : '—',
+          x.nextRun ? h('div', { class: 'muted next-run' }, `next ${fmtTime(Date.parse(x.nextRun), false).slice(0, 8)}`) : null),
         h('td', null, h('a', { href: ctx.href('chaos', { experiment: x.id }) }, 'edit'))))))
       : empty('No experiments yet. Write one in the editor.'));
   const current = experiments.find((x) => String(x.id) === selected) || null;
