@@ -267,6 +267,10 @@ class DashboardBrowserIT {
         assertThat(driver.findElement(By.id("operations")).getText()).contains(ops));
     assertThat(driver.findElement(By.id("service-name")).getText()).isEqualTo("checkout");
     screenshot("service-detail");
+    // the path form a user types works too
+    open("#/service/checkout?" + RANGE);
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElement(By.id("service-name")).getText()).isEqualTo("checkout"));
   }
 
   @Test

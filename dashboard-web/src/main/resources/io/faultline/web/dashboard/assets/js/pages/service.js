@@ -8,7 +8,8 @@ import * as red from '../red.js';
 import { faultBands, faultLegend } from '../faults.js';
 
 export async function render(ctx) {
-  const name = ctx.params.get('name');
+  // #/service?name=payments, as the app links it, or #/service/payments, as one types it
+  const name = ctx.params.get('name') || ctx.arg;
   if (!name) {
     replace(ctx.root, errorBox(new Error('No service given: open a service from the overview or the service map.')));
     return;
