@@ -8,17 +8,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.faultline.core.alert.AlertStatus;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** #8 part 6: haltWhen on an alert or an SLO burn rate, answered by alerting's AlertStatus. */
-class AlertHaltTest {
+class AlertHaltTest extends AgentTestCase {
   static final String EXPERIMENT = """
       title: checkout survives a slow inventory
       targets: [{service: inventory}]
@@ -30,21 +26,11 @@ class AlertHaltTest {
       recoveryDeadline: 20s
       """;
 
-  @TempDir Path dir;
-  Testbed bed;
-  FakeAlertStatus alerts = new FakeAlertStatus();
-  ChaosAgent agent;
+  final FakeAlertStatus alerts = new FakeAlertStatus();
 
-  @BeforeEach
-  void setUp() throws Exception {
-    bed = new Testbed(dir);
-    agent = bed.agent(Testbed.settings("node-a"), alerts);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    agent.close();
-    bed.close();
+  @Override
+  ChaosAgent newAgent() {
+    return bed.agent(Testbed.settings("node-a"), alerts);
   }
 
   @Test

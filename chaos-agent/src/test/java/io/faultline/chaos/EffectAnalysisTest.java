@@ -16,35 +16,19 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The effect check counts only what the fault did, never the agent's own record of doing it. */
-class EffectAnalysisTest {
-  @TempDir Path dir;
-  Testbed bed;
+class EffectAnalysisTest extends TestbedTestCase {
   final List<TracesData> traces = new CopyOnWriteArrayList<>();
   final FaultSpec fault = new FaultSpec("slow-inventory", FakeInjector.TYPE, "inventory",
       Map.of(), Duration.ofSeconds(60));
-
-  @BeforeEach
-  void setUp() throws Exception {
-    bed = new Testbed(dir);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    bed.close();
-  }
 
   @Test
   void theAgentsOwnFaultSpanIsNoEvidence() {

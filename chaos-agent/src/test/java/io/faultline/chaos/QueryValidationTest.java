@@ -9,54 +9,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.faultline.chaos.experiment.ExperimentValidationException;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** PromQL that does not parse is refused when saved; a query that fails at run time is never ok. */
-class QueryValidationTest {
-  static final String EXPERIMENT = """
-      title: gateway survives a slow inventory
-      targets: [{service: inventory}]
-      steadyState:
-        - {type: promql, name: gateway errors, query: "%s", tolerance: {max: 0.5}}
-      method:
-        - {name: slow-inventory, type: fake, target: inventory, duration: 30s, parameters: {latencyMs: 400}}
-      haltWhen:
-        - {type: promql, name: error storm, query: "%s"}
-      recoveryDeadline: 20s
-      """;
-
-  @TempDir Path dir;
-  Testbed bed;
-  ChaosAgent agent;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    bed = new Testbed(dir);
-    agent = bed.agent(Testbed.settings("node-a"));
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    agent.close();
-    bed.close();
-  }
-
+class QueryValidationTest extends AgentTestCase {
   @Test
   void malformedQueriesAreRefusedOnCreateAndUpdateNamingTheField() throws Exception {
-    String bad = EXPERIMENT.formatted("sum(rate(x[1m])", "up ==== 1");
+    String bad = SLOW_INVENTORY.formatted("sum(rate(x[1m])", "up ==== 1");
     assertThatThrownBy(() -> agent.createExperiment(bad, "application/yaml", "olivia"))
         .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems()).satisfiesExactly(
             p -> assertThat(p).startsWith("steadyState[0].query: ").contains("parse error"),
             p -> assertThat(p).startsWith("haltWhen[0].query: ").contains("parse error")));
     assertThat(agent.experiments()).isEmpty();
 
-    String id = agent.createExperiment(EXPERIMENT.formatted("gateway_error_ratio", "gateway_error_ratio > 0.2"), "application/yaml", "olivia");
-    assertThatThrownBy(() -> agent.updateExperiment(id, EXPERIMENT.formatted("gateway_error_ratio", "up ==== 1"), "application/yaml", "olivia"))
+    String id = agent.createExperiment(SLOW_INVENTORY.formatted("gateway_error_ratio", "gateway_error_ratio > 0.2"), "application/yaml", "olivia");
+    assertThatThrownBy(() -> agent.updateExperiment(id, SLOW_INVENTORY.formatted("gateway_error_ratio", "up ==== 1"), "application/yaml", "olivia"))
         .isInstanceOfSatisfying(ExperimentValidationException.class,
             e -> assertThat(e.problems()).singleElement().asString().startsWith("haltWhen[0].query: 1:"));
   }
@@ -68,7 +36,7 @@ class QueryValidationTest {
     bed.gauge("gateway_a", 1);
     bed.gauge("gateway_b", 2);
     String failing = "{__name__=~\\\"gateway_[ab]\\\"} * 2";
-    String id = agent.createExperiment(EXPERIMENT.formatted("gateway_error_ratio", failing), "application/yaml", "olivia");
+    String id = agent.createExperiment(SLOW_INVENTORY.formatted("gateway_error_ratio", failing), "application/yaml", "olivia");
 
     JsonNode plan = agent.dryRun(id, "olivia");
     JsonNode halt = plan.path("haltWhenNow").get(0);

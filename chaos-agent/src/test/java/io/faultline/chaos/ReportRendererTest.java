@@ -8,32 +8,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.faultline.chaos.experiment.Probe;
 import io.faultline.chaos.experiment.Tolerance;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.data.Range;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The report's charts show the tolerance and read well for flat signals. */
-class ReportRendererTest {
-  @TempDir Path dir;
-  Testbed bed;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    bed = new Testbed(dir);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    bed.close();
-  }
-
+class ReportRendererTest extends TestbedTestCase {
   @Test
   void theToleranceLineIsWithinTheChartEvenFarFromTheData() throws Exception {
     Instant from = bed.clock.now();

@@ -13,39 +13,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class RunnerTest {
-  static final String EXPERIMENT = """
-      title: gateway survives a slow inventory
-      targets: [{service: inventory}]
-      steadyState:
-        - {type: promql, name: gateway errors, query: gateway_error_ratio, tolerance: {max: 0.5}}
-      method:
-        - {name: slow-inventory, type: fake, target: inventory, duration: 30s, parameters: {latencyMs: 400}}
-      haltWhen:
-        - {type: promql, name: error storm, query: "gateway_error_ratio > 0.2"}
-      recoveryDeadline: 20s
-      """;
-
-  @TempDir Path dir;
-  Testbed bed;
-  ChaosAgent agent;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    bed = new Testbed(dir);
-    agent = bed.agent(Testbed.settings("node-a"));
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    agent.close();
-    bed.close();
-  }
+class RunnerTest extends AgentTestCase {
+  static final String EXPERIMENT = SLOW_INVENTORY.formatted("gateway_error_ratio", "gateway_error_ratio > 0.2");
 
   @Test
   void haltConditionTrippingMidRunRevertsWithinSeconds() throws Exception {

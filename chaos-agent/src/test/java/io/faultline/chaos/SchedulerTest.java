@@ -6,16 +6,12 @@ package io.faultline.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Scheduling with db-scheduler on a settable clock: T0 is Friday 2026-11-20 08:00 UTC (09:00 in Berlin). */
-class SchedulerTest {
+class SchedulerTest extends TestbedTestCase {
   static final String EXPERIMENT = """
       title: weekday latency drill
       schedule: {cron: "0 0 10 * * MON-FRI", timeZone: Europe/Berlin%s}
@@ -24,19 +20,6 @@ class SchedulerTest {
       method:
         - {name: slow, type: fake, target: inventory, duration: 1m}
       """;
-
-  @TempDir Path dir;
-  Testbed bed;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    bed = new Testbed(dir);
-  }
-
-  @AfterEach
-  void tearDown() throws Exception {
-    bed.close();
-  }
 
   @Test
   void cronIsReadInTheScheduleTimeZoneAndSkipsTheWeekend() throws Exception {

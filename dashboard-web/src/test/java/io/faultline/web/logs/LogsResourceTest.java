@@ -7,20 +7,15 @@ package io.faultline.web.logs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
 import io.dropwizard.testing.junit5.ResourceExtension;
-import io.faultline.core.ingest.Signal;
 import io.faultline.core.otlp.OtlpIds;
 import io.faultline.log.LuceneLogStore;
-import io.faultline.store.Batches;
 import io.faultline.store.LogTestData;
 import io.faultline.store.TestData;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import jakarta.ws.rs.client.WebTarget;
-import jakarta.ws.rs.core.Response;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(DropwizardExtensionsSupport.class)
 class LogsResourceTest {
-  private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final String HOUR = "&start=2026-11-24T09:00:00Z&end=2026-11-24T10:00:00Z";
   /** LogTestData.invalidTraceContext's records lie before {@link #HOUR}, apart from the rest. */
   private static final Duration LEGACY_AGO = Duration.ofMinutes(90);
@@ -44,38 +38,22 @@ class LogsResourceTest {
 
   static final ResourceExtension resources =
       ResourceExtension.builder()
-          .addResource(() -> new LogsResource(
-                  seededStore(dataDir, 120, LogTestData.invalidTraceContext(LEGACY_AGO)).queries(),
-                  TestData.CLOCK))
+          .addResource(
+              () -> {
+                List<ExportLogsServiceRequest> more = new ArrayList<>(LogTestData.random(42, 120));
+                more.add(LogTestData.invalidTraceContext(LEGACY_AGO));
+                store = LogsResourceTestSupport.seeded(dataDir, more);
+                return new LogsResource(store.queries(), TestData.CLOCK);
+              })
           .build();
-
-  static LuceneLogStore seededStore(Path dir, int randomRecords, ExportLogsServiceRequest... more) {
-    try {
-      store = LuceneLogStore.builder(dir).clock(TestData.CLOCK).build();
-      List<ExportLogsServiceRequest> data = new ArrayList<>(LogTestData.canned());
-      data.addAll(LogTestData.random(42, randomRecords));
-      data.addAll(List.of(more));
-      Batches.applyAndCommit(store.indexer(), Signal.LOGS, data);
-      return store;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
 
   @AfterAll
   static void close() throws IOException {
     store.close();
   }
 
-  static JsonNode get(WebTarget target, int status) {
-    Response r = target.request().get();
-    String body = r.readEntity(String.class);
-    assertThat(r.getStatus()).as(body).isEqualTo(status);
-    try {
-      return MAPPER.readTree(body);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  private static JsonNode get(WebTarget target, int status) {
+    return LogsResourceTestSupport.get(target, status);
   }
 
   private WebTarget target(String pathAndQuery) {

@@ -4,94 +4,55 @@
  */
 package io.faultline.web.loki;
 
+import static io.faultline.web.loki.LokiFixture.encoded;
+import static io.faultline.web.loki.LokiFixture.error;
+import static io.faultline.web.loki.LokiFixture.lines;
+import static io.faultline.web.loki.LokiFixture.ns;
+import static io.faultline.web.loki.LokiFixture.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import io.dropwizard.testing.junit5.ResourceExtension;
 import io.faultline.core.health.Health;
-import io.faultline.log.LuceneLogStore;
-import io.faultline.store.LogTestData;
 import io.faultline.store.TestData;
-import io.faultline.web.logs.LogsResourceTestSupport;
 import jakarta.ws.rs.client.Entity;
 import jakarta.ws.rs.client.WebTarget;
 import jakarta.ws.rs.core.Form;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The HTTP surface of the Loki API as Grafana Loki 3.x answers it: parameters (times, durations,
  * form bodies), the series, index stats, buildinfo and readiness endpoints, and error statuses and
  * messages. Data: {@code LogTestData.canned()}; payments logs at NOW-30m, -20m and -10m.
  */
-@ExtendWith(DropwizardExtensionsSupport.class)
 class LokiHttpApiTest {
   private static final Instant NOW = TestData.NOW;
   private static final String PAYMENTS = "{service_name=\"payments\"}";
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final AtomicReference<Health> HEALTH = new AtomicReference<>(Health.ok());
 
-  @TempDir static Path dataDir;
-  private static LuceneLogStore store;
-
-  static final ResourceExtension resources =
-      ResourceExtension.builder()
-          .addResource(
-              () -> {
-                store = LogsResourceTestSupport.seeded(dataDir);
-                return new LokiResource(store.queries(), TestData.CLOCK, "1.2.3");
-              })
-          .addResource(() -> new LokiReadyResource(HEALTH::get))
-          .build();
-
-  @AfterAll
-  static void close() throws IOException {
-    store.close();
-  }
-
-  private static String ns(Instant t) {
-    return String.valueOf(LogTestData.nanos(t));
-  }
+  @RegisterExtension
+  static final LokiFixture loki =
+      new LokiFixture().withVersion("1.2.3").withResource(() -> new LokiReadyResource(HEALTH::get));
 
   private static WebTarget range(String query, String start, String end) {
-    WebTarget t = resources.target("/loki/api/v1/query_range").queryParam("query", LokiResourceTest.encoded(query));
+    WebTarget t = loki.queryRange(query);
     if (start != null) {
       t = t.queryParam("start", start);
     }
     return end == null ? t : t.queryParam("end", end);
   }
 
-  private static List<String> lines(JsonNode body) {
-    List<String> out = new ArrayList<>();
-    for (JsonNode stream : body.at("/data/result")) {
-      stream.get("values").forEach(v -> out.add(v.get(1).asText()));
-    }
-    return out;
-  }
-
-  private static String error(WebTarget t) {
-    Response r = t.request().get();
-    String text = r.readEntity(String.class);
-    assertThat(r.getStatus()).as(text).isEqualTo(400);
-    assertThat(r.getMediaType().toString()).startsWith("text/plain");
-    return text;
-  }
-
   private static JsonNode post(String path, Form form) throws IOException {
-    Response r = resources.target(path).request().post(Entity.form(form));
+    Response r = loki.target(path).request().post(Entity.form(form));
     String text = r.readEntity(String.class);
     assertThat(r.getStatus()).as(text).isEqualTo(200);
     return MAPPER.readTree(text);
@@ -99,8 +60,7 @@ class LokiHttpApiTest {
 
   @Test
   void startIsInclusiveAndEndExclusive() {
-    JsonNode body = LogsResourceTestSupport.get(
-        range(PAYMENTS, ns(NOW.minusSeconds(1800)), ns(NOW.minusSeconds(600))), 200);
+    JsonNode body = ok(range(PAYMENTS, ns(NOW.minusSeconds(1800)), ns(NOW.minusSeconds(600))));
     // the line at NOW-30m (= start) is in, the one at NOW-10m (= end) is not
     assertThat(lines(body))
         .containsExactly(
@@ -110,8 +70,7 @@ class LokiHttpApiTest {
 
   @Test
   void instantQueriesRefuseLogQueriesWithLokisMessage() {
-    WebTarget t = resources.target("/loki/api/v1/query").queryParam("query", LokiResourceTest.encoded(PAYMENTS))
-        .queryParam("time", ns(NOW));
+    WebTarget t = loki.query(PAYMENTS).queryParam("time", ns(NOW));
     assertThat(error(t))
         .isEqualTo("log queries are not supported as an instant query type, please change your query to a range query type");
   }
@@ -136,19 +95,14 @@ class LokiHttpApiTest {
     // the same window in every form, through the API
     Instant start = NOW.minusSeconds(1800);
     Instant end = NOW.minusSeconds(600);
-    List<String> expected = lines(LogsResourceTestSupport.get(range(PAYMENTS, ns(start), ns(end)), 200));
+    List<String> expected = lines(ok(range(PAYMENTS, ns(start), ns(end))));
     assertThat(expected).hasSize(2);
-    assertThat(lines(LogsResourceTestSupport.get(
-            range(PAYMENTS, String.valueOf(start.getEpochSecond()), end.getEpochSecond() + ".000"), 200)))
+    assertThat(lines(ok(range(PAYMENTS, String.valueOf(start.getEpochSecond()), end.getEpochSecond() + ".000"))))
         .isEqualTo(expected);
-    assertThat(lines(LogsResourceTestSupport.get(range(PAYMENTS, start.toString(), end.toString()), 200)))
+    assertThat(lines(ok(range(PAYMENTS, start.toString(), end.toString()))))
         .isEqualTo(expected);
     JsonNode instant =
-        LogsResourceTestSupport.get(
-            resources.target("/loki/api/v1/query")
-                .queryParam("query", LokiResourceTest.encoded("sum(count_over_time(" + PAYMENTS + "[1h]))"))
-                .queryParam("time", "2026-11-24T09:55:00Z"),
-            200);
+        ok(loki.query("sum(count_over_time(" + PAYMENTS + "[1h]))").queryParam("time", "2026-11-24T09:55:00Z"));
     assertThat(instant.at("/data/result/0/value/0").asLong()).isEqualTo(NOW.minusSeconds(300).getEpochSecond());
     assertThat(instant.at("/data/result/0/value/1").asText()).isEqualTo("3");
   }
@@ -156,10 +110,10 @@ class LokiHttpApiTest {
   @Test
   void sinceIsADurationBeforeEndOrBeforeNowWhenEndIsInTheFuture() {
     JsonNode sinceEnd =
-        LogsResourceTestSupport.get(range(PAYMENTS, null, ns(NOW.minusSeconds(900))).queryParam("since", "10m"), 200);
+        ok(range(PAYMENTS, null, ns(NOW.minusSeconds(900))).queryParam("since", "10m"));
     assertThat(lines(sinceEnd)).containsExactly("Retrying charge 550e8400-e29b-41d4-a716-446655440000 after card_declined");
     JsonNode future =
-        LogsResourceTestSupport.get(range(PAYMENTS, null, ns(NOW.plusSeconds(3600))).queryParam("since", "15m"), 200);
+        ok(range(PAYMENTS, null, ns(NOW.plusSeconds(3600))).queryParam("since", "15m"));
     assertThat(lines(future)).containsExactly("Timeout calling https://bank.example.com/v2/charge");
     // since takes Prometheus durations only, not seconds
     assertThat(error(range(PAYMENTS, null, ns(NOW)).queryParam("since", "600")))
@@ -191,7 +145,7 @@ class LokiHttpApiTest {
         .isEqualTo(3);
     // the body wins over the URL, as in Go's Request.Form
     Response r =
-        resources.target("/loki/api/v1/query_range").queryParam("query", LokiResourceTest.encoded("{service_name=\"nope\"}"))
+        loki.queryRange("{service_name=\"nope\"}")
             .request().post(Entity.form(new Form().param("query", PAYMENTS).param("start", start).param("end", end)));
     assertThat(lines(MAPPER.readTree(r.readEntity(String.class)))).hasSize(3);
   }
@@ -200,20 +154,17 @@ class LokiHttpApiTest {
   void labelsAndValuesAreRestrictedToTheQuerysStreams() {
     String start = ns(NOW.minusSeconds(3600));
     String end = ns(NOW);
-    JsonNode names = LogsResourceTestSupport.get(
-        resources.target("/loki/api/v1/labels").queryParam("query", LokiResourceTest.encoded("{service_name=\"checkout\"}"))
-            .queryParam("start", start).queryParam("end", end), 200);
+    JsonNode names = ok(loki.target("/loki/api/v1/labels", "{service_name=\"checkout\"}")
+        .queryParam("start", start).queryParam("end", end));
     assertThat(names.get("data")).extracting(JsonNode::asText).containsExactly("level", "service_name", "service_namespace");
-    JsonNode values = LogsResourceTestSupport.get(
-        resources.target("/loki/api/v1/label/level/values").queryParam("query", LokiResourceTest.encoded(PAYMENTS))
-            .queryParam("start", start).queryParam("end", end), 200);
+    JsonNode values = ok(loki.target("/loki/api/v1/label/level/values", PAYMENTS)
+        .queryParam("start", start).queryParam("end", end));
     assertThat(values.get("data")).extracting(JsonNode::asText).containsExactly("error", "warn");
     // within start and end: the warning at NOW-20m is outside
-    JsonNode recent = LogsResourceTestSupport.get(
-        resources.target("/loki/api/v1/label/level/values").queryParam("query", LokiResourceTest.encoded(PAYMENTS))
-            .queryParam("start", ns(NOW.minusSeconds(900))).queryParam("end", end), 200);
+    JsonNode recent = ok(loki.target("/loki/api/v1/label/level/values", PAYMENTS)
+        .queryParam("start", ns(NOW.minusSeconds(900))).queryParam("end", end));
     assertThat(recent.get("data")).extracting(JsonNode::asText).containsExactly("error");
-    assertThat(error(resources.target("/loki/api/v1/labels").queryParam("query", LokiResourceTest.encoded(PAYMENTS + " |= \"x\""))))
+    assertThat(error(loki.target("/loki/api/v1/labels", PAYMENTS + " |= \"x\"")))
         .isEqualTo("only label matchers are supported");
   }
 
@@ -221,9 +172,8 @@ class LokiHttpApiTest {
   void seriesListsTheLabelSetsOfMatchingStreams() {
     String start = ns(NOW.minusSeconds(3600));
     String end = ns(NOW);
-    JsonNode body = LogsResourceTestSupport.get(
-        resources.target("/loki/api/v1/series").queryParam("match[]", LokiResourceTest.encoded(PAYMENTS))
-            .queryParam("start", start).queryParam("end", end), 200);
+    JsonNode body = ok(loki.target("/loki/api/v1/series").queryParam("match[]", encoded(PAYMENTS))
+        .queryParam("start", start).queryParam("end", end));
     assertThat(body.get("status").asText()).isEqualTo("success");
     assertThat(body.get("data")).hasSize(2);
     JsonNode first = body.at("/data/0");
@@ -233,23 +183,20 @@ class LokiHttpApiTest {
     assertThat(first.get("level").asText()).isEqualTo("error");
     assertThat(first.has("detected_level")).as("structured metadata is not a stream label").isFalse();
     // repeated match[] is a union; match works too
-    JsonNode union = LogsResourceTestSupport.get(
-        resources.target("/loki/api/v1/series").queryParam("match[]", LokiResourceTest.encoded(PAYMENTS))
-            .queryParam("match", LokiResourceTest.encoded("{level=\"fatal\"}"))
-            .queryParam("start", start).queryParam("end", end), 200);
+    JsonNode union = ok(loki.target("/loki/api/v1/series").queryParam("match[]", encoded(PAYMENTS))
+        .queryParam("match", encoded("{level=\"fatal\"}"))
+        .queryParam("start", start).queryParam("end", end));
     assertThat(union.get("data")).hasSize(3);
-    JsonNode all = LogsResourceTestSupport.get(
-        resources.target("/loki/api/v1/series").queryParam("start", start).queryParam("end", end), 200);
+    JsonNode all = ok(loki.target("/loki/api/v1/series").queryParam("start", start).queryParam("end", end));
     assertThat(all.get("data").size()).isGreaterThan(3);
-    assertThat(error(resources.target("/loki/api/v1/series").queryParam("match[]", LokiResourceTest.encoded("{service_name=\"x\""))))
+    assertThat(error(loki.target("/loki/api/v1/series").queryParam("match[]", encoded("{service_name=\"x\""))))
         .isNotBlank();
   }
 
   @Test
   void indexStatsCountStreamsChunksEntriesAndBytes() {
-    JsonNode stats = LogsResourceTestSupport.get(
-        resources.target("/loki/api/v1/index/stats").queryParam("query", LokiResourceTest.encoded(PAYMENTS))
-            .queryParam("start", ns(NOW.minusSeconds(3600))).queryParam("end", ns(NOW)), 200);
+    JsonNode stats = ok(loki.target("/loki/api/v1/index/stats", PAYMENTS)
+        .queryParam("start", ns(NOW.minusSeconds(3600))).queryParam("end", ns(NOW)));
     long bytes =
         List.of(
                 "PaymentService failed: card declined for order ord-42",
@@ -267,7 +214,7 @@ class LokiHttpApiTest {
 
   @Test
   void buildInfoNamesFaultlineInLokisShape() {
-    JsonNode info = LogsResourceTestSupport.get(resources.target("/loki/api/v1/status/buildinfo"), 200);
+    JsonNode info = ok(loki.target("/loki/api/v1/status/buildinfo"));
     assertThat(info.get("version").asText()).isEqualTo(LokiResource.COMPATIBLE_VERSION);
     assertThat(info.get("revision").asText()).isEqualTo("faultline-1.2.3");
     assertThat(info.has("branch") && info.has("buildUser") && info.has("buildDate") && info.has("goVersion")).isTrue();
@@ -275,12 +222,12 @@ class LokiHttpApiTest {
 
   @Test
   void readyFollowsTheLogStoresHealth() {
-    Response ok = resources.target("/ready").request().get();
+    Response ok = loki.target("/ready").request().get();
     assertThat(ok.getStatus()).isEqualTo(200);
     assertThat(ok.readEntity(String.class)).isEqualTo("ready");
     HEALTH.set(Health.unhealthy("index closed"));
     try {
-      Response down = resources.target("/ready").request().get();
+      Response down = loki.target("/ready").request().get();
       assertThat(down.getStatus()).isEqualTo(503);
       assertThat(down.readEntity(String.class)).contains("index closed");
     } finally {
@@ -292,7 +239,7 @@ class LokiHttpApiTest {
   void endpointsFaultlineDoesNotServeAnswerAPlainNotFound() {
     for (String path : List.of("detected_labels", "detected_fields", "detected_field/level/values", "patterns", "tail",
         "index/volume", "index/volume_range")) {
-      Response r = resources.target("/loki/api/v1/" + path).queryParam("query", LokiResourceTest.encoded(PAYMENTS)).request().get();
+      Response r = loki.target("/loki/api/v1/" + path, PAYMENTS).request().get();
       String text = r.readEntity(String.class);
       assertThat(r.getStatus()).as(path).isEqualTo(404);
       assertThat(r.getMediaType().toString()).startsWith("text/plain");
@@ -318,8 +265,7 @@ class LokiHttpApiTest {
         .isEqualTo("zero or negative query resolution step widths are not accepted. Try a positive integer");
     assertThat(error(range(PAYMENTS, null, end).queryParam("step", "0.1")))
         .isEqualTo("exceeded maximum resolution of 11,000 points per time series. Try increasing the value of the step parameter");
-    assertThat(error(resources.target("/loki/api/v1/query").queryParam("query", LokiResourceTest.encoded("rate(" + PAYMENTS + "[1m])"))
-            .queryParam("time", "later")))
+    assertThat(error(loki.query("rate(" + PAYMENTS + "[1m])").queryParam("time", "later")))
         .startsWith("could not parse 'time' parameter: ");
   }
 }

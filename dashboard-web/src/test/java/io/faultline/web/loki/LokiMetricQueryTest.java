@@ -4,34 +4,25 @@
  */
 package io.faultline.web.loki;
 
+import static io.faultline.web.loki.LokiFixture.NOW_NS;
+import static io.faultline.web.loki.LokiFixture.bad;
+import static io.faultline.web.loki.LokiFixture.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import io.dropwizard.testing.junit5.ResourceExtension;
-import io.faultline.core.ingest.Signal;
-import io.faultline.log.LuceneLogStore;
-import io.faultline.store.Batches;
 import io.faultline.store.LogTestData;
 import io.faultline.store.TestData;
-import io.faultline.web.logs.LogsResourceTestSupport;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.SeverityNumber;
 import jakarta.ws.rs.client.WebTarget;
-import jakarta.ws.rs.core.Response;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Metric queries over a real Lucene log store holding {@code LogTestData.canned()} plus a
@@ -40,77 +31,50 @@ import org.junit.jupiter.api.io.TempDir;
  * shapes: {@code {"resultType":"matrix","result":[{"metric":{...},"values":[[<unix s>,"<v>"]]}]}}
  * and {@code vector} with {@code "value":[<unix s>,"<v>"]}.
  */
-@ExtendWith(DropwizardExtensionsSupport.class)
 class LokiMetricQueryTest {
   private static final long NOW_S = TestData.NOW.getEpochSecond();
-  private static final String NOW_NS = String.valueOf(NOW_S * 1_000_000_000L);
 
-  @TempDir static Path dataDir;
-  private static LuceneLogStore store;
-
-  static final ResourceExtension resources =
-      ResourceExtension.builder()
-          .addResource(
-              () -> {
-                store = seeded(dataDir);
-                return new LokiResource(store.queries(), TestData.CLOCK);
-              })
-          .build();
+  @RegisterExtension
+  static final LokiFixture loki = new LokiFixture().withLogs(LokiMetricQueryTest::gatewayAndBulk);
 
   /**
    * Gateway (namespace edge), logfmt, minutes before NOW: -9 info GET /a 250ms 1KB; -8 info GET /b
    * 500ms 2KB; -7 error POST /a 500 1s 1KiB; -4 info GET /a 1750ms 500B; -3 warn GET /a 404
    * latency "abc" 1KB; -1 info, an unterminated quote (an error only for logfmt --strict).
    */
-  static LuceneLogStore seeded(Path dir) {
-    try {
-      LuceneLogStore s = LuceneLogStore.builder(dir).clock(TestData.CLOCK).build();
-      List<ExportLogsServiceRequest> data = new ArrayList<>(LogTestData.canned());
-      var gateway = TestData.resource("gateway", TestData.string("service.namespace", "edge"));
-      data.add(
-          LogTestData.request(
-              LogTestData.resourceLogs(
-                  gateway,
-                  line(9, SeverityNumber.SEVERITY_NUMBER_INFO, "method=GET path=/a status=200 latency=250ms size=1KB"),
-                  line(8, SeverityNumber.SEVERITY_NUMBER_INFO, "method=GET path=/b status=200 latency=500ms size=2KB"),
-                  line(7, SeverityNumber.SEVERITY_NUMBER_ERROR, "method=POST path=/a status=500 latency=1s size=1KiB"),
-                  line(4, SeverityNumber.SEVERITY_NUMBER_INFO, "method=GET path=/a status=200 latency=1750ms size=500B"),
-                  line(3, SeverityNumber.SEVERITY_NUMBER_WARN, "method=GET path=/a status=404 latency=abc size=1KB"),
-                  line(1, SeverityNumber.SEVERITY_NUMBER_INFO, "not logfmt msg=\"unterminated"))));
-      LogRecord.Builder[] bulk = new LogRecord.Builder[501];
-      for (int n = 0; n < bulk.length; n++) {
-        bulk[n] =
-            LogTestData.record(Duration.ofMinutes(30).minusMillis(n), SeverityNumber.SEVERITY_NUMBER_INFO, "INFO", "id=" + n);
-      }
-      data.add(LogTestData.request(LogTestData.resourceLogs(TestData.resource("bulk"), bulk)));
-      Batches.applyAndCommit(s.indexer(), Signal.LOGS, data);
-      return s;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  static List<ExportLogsServiceRequest> gatewayAndBulk() {
+    LogRecord.Builder[] bulk = new LogRecord.Builder[501];
+    for (int n = 0; n < bulk.length; n++) {
+      bulk[n] =
+          LogTestData.record(Duration.ofMinutes(30).minusMillis(n), SeverityNumber.SEVERITY_NUMBER_INFO, "INFO", "id=" + n);
     }
+    return List.of(
+        LogTestData.request(
+            LogTestData.resourceLogs(
+                TestData.resource("gateway", TestData.string("service.namespace", "edge")),
+                line(9, SeverityNumber.SEVERITY_NUMBER_INFO, "method=GET path=/a status=200 latency=250ms size=1KB"),
+                line(8, SeverityNumber.SEVERITY_NUMBER_INFO, "method=GET path=/b status=200 latency=500ms size=2KB"),
+                line(7, SeverityNumber.SEVERITY_NUMBER_ERROR, "method=POST path=/a status=500 latency=1s size=1KiB"),
+                line(4, SeverityNumber.SEVERITY_NUMBER_INFO, "method=GET path=/a status=200 latency=1750ms size=500B"),
+                line(3, SeverityNumber.SEVERITY_NUMBER_WARN, "method=GET path=/a status=404 latency=abc size=1KB"),
+                line(1, SeverityNumber.SEVERITY_NUMBER_INFO, "not logfmt msg=\"unterminated"))),
+        LogTestData.request(LogTestData.resourceLogs(TestData.resource("bulk"), bulk)));
   }
 
   private static LogRecord.Builder line(int minutesAgo, SeverityNumber severity, String body) {
     return LogTestData.record(Duration.ofMinutes(minutesAgo), severity, severity.name().substring(16), body);
   }
 
-  @AfterAll
-  static void close() throws IOException {
-    store.close();
-  }
-
   private static WebTarget range(String query, long startSecondsAgo, String step) {
     WebTarget t =
-        resources
-            .target("/loki/api/v1/query_range")
-            .queryParam("query", LokiResourceTest.encoded(query))
+        loki.queryRange(query)
             .queryParam("start", String.valueOf((NOW_S - startSecondsAgo) * 1_000_000_000L))
             .queryParam("end", NOW_NS);
     return step == null ? t : t.queryParam("step", step);
   }
 
   private static WebTarget instant(String query) {
-    return resources.target("/loki/api/v1/query").queryParam("query", LokiResourceTest.encoded(query)).queryParam("time", NOW_NS);
+    return loki.query(query).queryParam("time", NOW_NS);
   }
 
   /** Series of a matrix answer as "labels -> [[seconds before NOW, value]]", checking the shape. */
@@ -144,17 +108,6 @@ class LokiMetricQueryTest {
       out.put(sample.get("metric").toString(), value.get(1).asText());
     }
     return out;
-  }
-
-  private static JsonNode ok(WebTarget t) {
-    return LogsResourceTestSupport.get(t, 200);
-  }
-
-  private static String bad(WebTarget t) {
-    Response r = t.request().get();
-    String text = r.readEntity(String.class);
-    assertThat(r.getStatus()).as(text).isEqualTo(400);
-    return text;
   }
 
   @Test

@@ -4,112 +4,50 @@
  */
 package io.faultline.web.loki;
 
+import static io.faultline.web.loki.LokiFixture.checkedLines;
+import static io.faultline.web.loki.LokiFixture.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import io.dropwizard.testing.junit5.ResourceExtension;
-import io.faultline.log.LuceneLogStore;
-import io.faultline.store.TestData;
-import io.faultline.web.logs.LogsResourceTestSupport;
 import jakarta.ws.rs.client.WebTarget;
 import jakarta.ws.rs.core.Response;
-import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Answers are checked against the shapes in Loki's HTTP API reference: {@code
  * {"status":"success","data":{"resultType":"streams","result":[{"stream":{labels},"values":
  * [["<unix ns as string>","<line>"]]}]}}} and {@code {"status":"success","data":["..."]}}.
  */
-@ExtendWith(DropwizardExtensionsSupport.class)
 class LokiResourceTest {
-  private static final String START = String.valueOf(TestData.NOW.minusSeconds(3600).toEpochMilli() * 1_000_000L);
-  private static final String END = String.valueOf(TestData.NOW.toEpochMilli() * 1_000_000L);
+  private static final String START = LokiFixture.HOUR_AGO_NS;
+  private static final String END = LokiFixture.NOW_NS;
 
-  @TempDir static Path dataDir;
-  private static LuceneLogStore store;
-
-  static final ResourceExtension resources =
-      ResourceExtension.builder()
-          .addResource(
-              () -> {
-                store = LogsResourceTestSupport.seeded(dataDir);
-                return new LokiResource(store.queries(), TestData.CLOCK);
-              })
-          .build();
-
-  @AfterAll
-  static void close() throws IOException {
-    store.close();
-  }
-
-  private static JsonNode ok(WebTarget t) {
-    return LogsResourceTestSupport.get(t, 200);
-  }
-
-  // Jersey reads { } in query parameters as URI templates, so the query goes pre-encoded.
-  static String encoded(String query) {
-    return URLEncoder.encode(query, StandardCharsets.UTF_8).replace("+", "%20");
-  }
+  @RegisterExtension static final LokiFixture loki = new LokiFixture();
 
   private static WebTarget range(String query) {
-    return range(query, "1000");
-  }
-
-  private static WebTarget range(String query, String limit) {
-    return resources
-        .target("/loki/api/v1/query_range")
-        .queryParam("query", encoded(query))
-        .queryParam("start", START)
-        .queryParam("end", END)
-        .queryParam("limit", limit);
-  }
-
-  /** Lines of all streams, checking Loki's stream shape on the way. */
-  private static List<String> lines(JsonNode body) {
-    assertThat(body.get("status").asText()).isEqualTo("success");
-    assertThat(body.get("data").get("resultType").asText()).isEqualTo("streams");
-    List<String> out = new ArrayList<>();
-    for (JsonNode stream : body.get("data").get("result")) {
-      assertThat(stream.get("stream").isObject()).isTrue();
-      stream.get("stream").fields().forEachRemaining(f -> assertThat(f.getValue().isTextual()).isTrue());
-      for (JsonNode v : stream.get("values")) {
-        assertThat(v.size()).isEqualTo(2);
-        assertThat(v.get(0).isTextual()).isTrue();
-        assertThat(v.get(0).asText()).matches("\\d{19}");
-        assertThat(v.get(1).isTextual()).isTrue();
-        out.add(v.get(1).asText());
-      }
-    }
-    return out;
+    return loki.lastHour(query, "1000");
   }
 
   @Test
   void labelsAndValues() {
     JsonNode names =
-        ok(resources.target("/loki/api/v1/labels").queryParam("start", START).queryParam("end", END));
+        ok(loki.target("/loki/api/v1/labels").queryParam("start", START).queryParam("end", END));
     assertThat(names.get("status").asText()).isEqualTo("success");
     assertThat(names.get("data")).extracting(JsonNode::asText)
         .containsExactly("deployment_environment", "level", "service_name", "service_namespace");
     JsonNode values =
-        ok(resources.target("/loki/api/v1/label/service_name/values").queryParam("start", START).queryParam("end", END));
+        ok(loki.target("/loki/api/v1/label/service_name/values").queryParam("start", START).queryParam("end", END));
     assertThat(values.get("data")).extracting(JsonNode::asText).contains("checkout", "frontend", "payments");
   }
 
   @Test
   void streamSelectorsGroupLinesByLabels() {
     JsonNode body = ok(range("{service_name=\"payments\"}"));
-    assertThat(lines(body)).hasSize(3);
+    assertThat(checkedLines(body)).hasSize(3);
     JsonNode first = body.get("data").get("result").get(0);
     assertThat(first.get("stream").get("service_name").asText()).isEqualTo("payments");
     assertThat(first.get("stream").get("service_namespace").asText()).isEqualTo("shop");
@@ -118,54 +56,53 @@ class LokiResourceTest {
     // Loki answers without categorize-labels; keeping only level leaves the error and warn streams
     assertThat(body.get("data").get("result")).hasSize(3);
     assertThat(ok(range("{service_name=\"payments\"} | keep level")).get("data").get("result")).hasSize(2);
-    assertThat(lines(ok(range("{service_name=~\"pay.*|check.*\", level!=\"debug\"}")))).hasSize(4);
-    assertThat(lines(ok(range("{service_name!~\"front.*\", service_namespace=\"shop\"}")))).hasSize(5);
-    assertThat(lines(ok(range("{service_name=\"nope\"}")))).isEmpty();
+    assertThat(checkedLines(ok(range("{service_name=~\"pay.*|check.*\", level!=\"debug\"}")))).hasSize(4);
+    assertThat(checkedLines(ok(range("{service_name!~\"front.*\", service_namespace=\"shop\"}")))).hasSize(5);
+    assertThat(checkedLines(ok(range("{service_name=\"nope\"}")))).isEmpty();
   }
 
   @Test
   void lineFilters() {
-    assertThat(lines(ok(range("{service_name=\"payments\"} |= \"card\"")))).hasSize(2);
-    assertThat(lines(ok(range("{service_name=\"payments\"} |= \"card\" != \"Retrying\""))))
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} |= \"card\"")))).hasSize(2);
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} |= \"card\" != \"Retrying\""))))
         .containsExactly("PaymentService failed: card declined for order ord-42");
-    assertThat(lines(ok(range("{service_name=\"payments\"} |~ \"ord-\\\\d+\"")))).hasSize(1);
-    assertThat(lines(ok(range("{service_name=\"payments\"} !~ `(?i)timeout`")))).hasSize(2);
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} |~ \"ord-\\\\d+\"")))).hasSize(1);
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} !~ `(?i)timeout`")))).hasSize(2);
     // line filters are case-sensitive substrings, unlike the Lucene search
-    assertThat(lines(ok(range("{service_name=\"payments\"} |= \"CARD\"")))).isEmpty();
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} |= \"CARD\"")))).isEmpty();
   }
 
   @Test
   void jsonAndLogfmtParsersWithLabelFilters() {
-    assertThat(lines(ok(range("{service_name=\"frontend\"} | json | event=\"page_view\""))))
+    assertThat(checkedLines(ok(range("{service_name=\"frontend\"} | json | event=\"page_view\""))))
         .containsExactly("{\"event\":\"page_view\",\"path\":\"/cart\"}");
     JsonNode parsed = ok(range("{service_name=\"frontend\"} | json | path=\"/cart\""));
     assertThat(parsed.get("data").get("result").get(0).get("stream").get("path").asText()).isEqualTo("/cart");
-    assertThat(lines(ok(range("{service_name=\"checkout\"} | logfmt | user_id=\"u-1\"")))).hasSize(1);
-    assertThat(lines(ok(range("{service_name=\"frontend\"} | json | __error__=\"JSONParserErr\"")))).hasSize(2);
-    assertThat(lines(ok(range("{service_namespace=\"shop\"} | level=\"error\" or level=\"fatal\"")))).hasSize(3);
+    assertThat(checkedLines(ok(range("{service_name=\"checkout\"} | logfmt | user_id=\"u-1\"")))).hasSize(1);
+    assertThat(checkedLines(ok(range("{service_name=\"frontend\"} | json | __error__=\"JSONParserErr\"")))).hasSize(2);
+    assertThat(checkedLines(ok(range("{service_namespace=\"shop\"} | level=\"error\" or level=\"fatal\"")))).hasSize(3);
   }
 
   @Test
   void regexpAndPatternParsersExtractLabels() {
     JsonNode regexp =
         ok(range("{service_name=\"payments\"} | regexp `for order (?P<order_id>ord-\\d+)` | order_id=\"ord-42\""));
-    assertThat(lines(regexp)).containsExactly("PaymentService failed: card declined for order ord-42");
+    assertThat(checkedLines(regexp)).containsExactly("PaymentService failed: card declined for order ord-42");
     assertThat(regexp.at("/data/result/0/stream/order_id").asText()).isEqualTo("ord-42");
     // a line the expression does not match gets no label, so the filter drops it
-    assertThat(lines(ok(range("{service_name=\"payments\"} | regexp `(?<host>[a-z]+\\.example\\.com)` | host!=\"\""))))
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} | regexp `(?<host>[a-z]+\\.example\\.com)` | host!=\"\""))))
         .containsExactly("Timeout calling https://bank.example.com/v2/charge");
 
     JsonNode pattern =
         ok(range("{service_name=\"payments\"} | pattern \"<_> failed: <reason> for order <order>\" | order=\"ord-42\""));
-    assertThat(lines(pattern)).containsExactly("PaymentService failed: card declined for order ord-42");
+    assertThat(checkedLines(pattern)).containsExactly("PaymentService failed: card declined for order ord-42");
     assertThat(pattern.at("/data/result/0/stream/reason").asText()).isEqualTo("card declined");
     // a leading literal must start the line
-    assertThat(lines(ok(range("{service_name=\"payments\"} | pattern \"failed: <reason> for\" | reason!=\"\""))))
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} | pattern \"failed: <reason> for\" | reason!=\"\""))))
         .isEmpty();
     // a metric query over an extracted label
     JsonNode count =
-        ok(resources.target("/loki/api/v1/query_range")
-            .queryParam("query", encoded("sum by (host) (count_over_time({service_name=\"payments\"} | pattern \"Timeout calling https://<host>/<_>\" [1h]))"))
+        ok(loki.queryRange("sum by (host) (count_over_time({service_name=\"payments\"} | pattern \"Timeout calling https://<host>/<_>\" [1h]))")
             .queryParam("start", START).queryParam("end", END).queryParam("step", "3600"));
     // lines the pattern does not match are counted too, in the group without the label
     List<String> hosts = new ArrayList<>();
@@ -178,7 +115,7 @@ class LokiResourceTest {
     JsonNode formatted =
         ok(range("{service_name=\"payments\"} | regexp `for order (?P<order>ord-\\d+)` | order!=\"\""
             + " | line_format \"{{.level}}: order {{ .order }} ({{.missing}}) {{- __line__ -}} !\""));
-    assertThat(lines(formatted))
+    assertThat(checkedLines(formatted))
         .containsExactly("error: order ord-42 ()PaymentService failed: card declined for order ord-42!");
     JsonNode relabelled =
         ok(range("{service_name=\"payments\"} | regexp `for order (?P<order>ord-\\d+)` | order!=\"\""
@@ -187,12 +124,11 @@ class LokiResourceTest {
     assertThat(stream.has("order")).as("renamed away").isFalse();
     assertThat(stream.get("summary").asText()).isEqualTo("error/ord-42");
     // the line filter after line_format sees the new line
-    assertThat(lines(ok(range("{service_name=\"payments\"} | line_format \"svc={{.service_name}}\" |= \"svc=payments\""))))
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} | line_format \"svc={{.service_name}}\" |= \"svc=payments\""))))
         .containsOnly("svc=payments");
     // bytes_over_time counts the line as the stages leave it
     JsonNode bytes =
-        ok(resources.target("/loki/api/v1/query")
-            .queryParam("query", encoded("sum(bytes_over_time({service_name=\"payments\"} |= \"ord-42\" | line_format \"12345\" [1h]))"))
+        ok(loki.query("sum(bytes_over_time({service_name=\"payments\"} |= \"ord-42\" | line_format \"12345\" [1h]))")
             .queryParam("time", END));
     assertThat(bytes.at("/data/result/0/value/1").asText()).isEqualTo("5");
   }
@@ -207,9 +143,9 @@ class LokiResourceTest {
             labels);
     assertThat(line).isEqualTo("GET /cart 200");
     assertThat(labels).containsExactly(Map.entry("pod", "web-1"));
-    assertThat(lines(ok(range("{service_name=\"frontend\"} | unpack | event=\"page_view\""))))
+    assertThat(checkedLines(ok(range("{service_name=\"frontend\"} | unpack | event=\"page_view\""))))
         .containsExactly("{\"event\":\"page_view\",\"path\":\"/cart\"}");
-    assertThat(lines(ok(range("{service_name=\"frontend\"} | unpack | __error__=\"JSONParserErr\"")))).hasSize(2);
+    assertThat(checkedLines(ok(range("{service_name=\"frontend\"} | unpack | __error__=\"JSONParserErr\"")))).hasSize(2);
   }
 
   @Test
@@ -225,7 +161,7 @@ class LokiResourceTest {
   void decolorizeRemovesAnsiEscapes() {
     assertThat(new LogQl.Decolorize().apply("\u001B[31mERROR\u001B[0m disk \u001B[1;33mfull\u001B[0m"))
         .isEqualTo("ERROR disk full");
-    assertThat(lines(ok(range("{service_name=\"payments\"} |= \"ord-42\" | decolorize"))))
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} |= \"ord-42\" | decolorize"))))
         .containsExactly("PaymentService failed: card declined for order ord-42");
   }
 
@@ -303,13 +239,18 @@ class LokiResourceTest {
     assertThat(afterPipeline("| a=\"2\" and status > 1", "", Map.of("a", "1", "status", "x"))).isNull();
   }
 
-  @Test
-  void aQuotedValueTakesOnlyStringOperators() {
-    for (String bad : new String[] {"| status > \"200\"", "| status == \"200\"", "| level = error", "| a =~ 1"}) {
+  /** Each of {@code stages} after a payments selector is a 400 "parse error". */
+  private static void assertParseErrors(String... stages) {
+    for (String bad : stages) {
       Response r = range("{service_name=\"payments\"} " + bad).request().get();
       assertThat(r.getStatus()).as(bad).isEqualTo(400);
       assertThat(r.readEntity(String.class)).as(bad).startsWith("parse error");
     }
+  }
+
+  @Test
+  void aQuotedValueTakesOnlyStringOperators() {
+    assertParseErrors("| status > \"200\"", "| status == \"200\"", "| level = error", "| a =~ 1");
     assertThat(range("{service_name=\"payments\"} | status > \"200\"").request().get().readEntity(String.class))
         .contains("a string value only takes = != =~ !~");
   }
@@ -348,11 +289,7 @@ class LokiResourceTest {
             Map.entry("lat", "12.50"), Map.entry("uid", "u-1"), Map.entry("first", "{\"n\": 1}"),
             Map.entry("second", "2"), Map.entry("dotted", "true"), Map.entry("missing", ""), Map.entry("n", ""));
     assertThat(afterPipeline("| json a=\"x\"", "plain text", none)).containsEntry("__error__", "JSONParserErr");
-    for (String bad : new String[] {"| json 1a=\"x\"", "| json a=\"items[x]\"", "| json a=\"x..y\"", "| logfmt --bogus"}) {
-      Response r = range("{service_name=\"payments\"} " + bad).request().get();
-      assertThat(r.getStatus()).as(bad).isEqualTo(400);
-      assertThat(r.readEntity(String.class)).as(bad).startsWith("parse error");
-    }
+    assertParseErrors("| json 1a=\"x\"", "| json a=\"items[x]\"", "| json a=\"x..y\"", "| logfmt --bogus");
   }
 
   @Test
@@ -380,13 +317,13 @@ class LokiResourceTest {
   @Test
   void lineFiltersTakeOrBetweenValues() {
     // payments lines: "card declined ... ord-42", "Retrying charge ... card_declined", "Timeout calling https://bank..."
-    assertThat(lines(ok(range("{service_name=\"payments\"} |= \"ord-42\" or \"Timeout\"")))).hasSize(2);
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} |= \"ord-42\" or \"Timeout\"")))).hasSize(2);
     // != "a" or "b" keeps the lines holding neither, as in Loki 3
-    assertThat(lines(ok(range("{service_name=\"payments\"} != \"ord-42\" or \"Timeout\""))))
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} != \"ord-42\" or \"Timeout\""))))
         .containsExactly("Retrying charge 550e8400-e29b-41d4-a716-446655440000 after card_declined");
-    assertThat(lines(ok(range("{service_name=\"payments\"} |~ `ord-\\d+` or `^Timeout` |= \"card\""))))
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} |~ `ord-\\d+` or `^Timeout` |= \"card\""))))
         .containsExactly("PaymentService failed: card declined for order ord-42");
-    assertThat(lines(ok(range("{service_name=\"payments\"} !~ `ord-\\d+` or `^Timeout`")))).hasSize(1);
+    assertThat(checkedLines(ok(range("{service_name=\"payments\"} !~ `ord-\\d+` or `^Timeout`")))).hasSize(1);
   }
 
   @Test
@@ -409,18 +346,17 @@ class LokiResourceTest {
 
   @Test
   void limitAndDirection() {
-    JsonNode backward = ok(range("{service_name=\"payments\"}", "1"));
-    assertThat(lines(backward)).containsExactly("Timeout calling https://bank.example.com/v2/charge");
+    JsonNode backward = ok(loki.lastHour("{service_name=\"payments\"}", "1"));
+    assertThat(checkedLines(backward)).containsExactly("Timeout calling https://bank.example.com/v2/charge");
     JsonNode forward =
-        ok(range("{service_name=\"payments\"}", "1").queryParam("direction", "forward"));
-    assertThat(lines(forward)).containsExactly("PaymentService failed: card declined for order ord-42");
+        ok(loki.lastHour("{service_name=\"payments\"}", "1").queryParam("direction", "forward"));
+    assertThat(checkedLines(forward)).containsExactly("PaymentService failed: card declined for order ord-42");
   }
 
   @Test
   void instantQueryOfALogSelectorIsRefusedAsInLoki3() {
     Response r =
-        resources.target("/loki/api/v1/query").queryParam("query", encoded("{level=\"fatal\"}")).queryParam("time", END)
-            .request().get();
+        loki.query("{level=\"fatal\"}").queryParam("time", END).request().get();
     assertThat(r.getStatus()).isEqualTo(400);
     assertThat(r.readEntity(String.class)).isEqualTo(LokiResource.UNSUPPORTED_INSTANT);
   }
@@ -445,8 +381,7 @@ class LokiResourceTest {
       assertThat(text).as(bad).isNotBlank();
     }
     Response wide =
-        resources.target("/loki/api/v1/query_range").queryParam("query", encoded("{level=\"info\"}"))
-            .queryParam("start", "0").queryParam("end", END).request().get();
+        loki.queryRange("{level=\"info\"}").queryParam("start", "0").queryParam("end", END).request().get();
     assertThat(wide.getStatus()).isEqualTo(400);
     assertThat(wide.readEntity(String.class)).contains("time range");
   }

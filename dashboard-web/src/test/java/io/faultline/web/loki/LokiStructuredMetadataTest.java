@@ -4,17 +4,13 @@
  */
 package io.faultline.web.loki;
 
+import static io.faultline.web.loki.LokiFixture.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
-import io.dropwizard.testing.junit5.DropwizardExtensionsSupport;
-import io.dropwizard.testing.junit5.ResourceExtension;
-import io.faultline.core.ingest.Signal;
 import io.faultline.core.otlp.OtlpIds;
-import io.faultline.log.LuceneLogStore;
-import io.faultline.store.Batches;
 import io.faultline.store.LogTestData;
 import io.faultline.store.TestData;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -25,18 +21,13 @@ import jakarta.ws.rs.client.Invocation;
 import jakarta.ws.rs.core.Form;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Structured metadata as Loki 3 derives it from OTLP logs, in LogQL and in answers, over {@code
@@ -59,92 +50,50 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>and, 12 minutes before NOW, {@code LogTestData.invalidTraceContext}'s three "legacy" lines.
  */
-@ExtendWith(DropwizardExtensionsSupport.class)
 class LokiStructuredMetadataTest {
-  private static final long NOW_S = TestData.NOW.getEpochSecond();
-  private static final String START = String.valueOf((NOW_S - 3600) * 1_000_000_000L);
-  private static final String END = String.valueOf(NOW_S * 1_000_000_000L);
+  private static final String START = LokiFixture.HOUR_AGO_NS;
+  private static final String END = LokiFixture.NOW_NS;
   private static final String CHECKOUT_TRACE = OtlpIds.toHex(TestData.CHECKOUT_TRACE_ID);
   private static final byte[] WORKER_TRACE_ID = TestData.traceId(7);
   private static final String CATEGORIZE = "categorize-labels";
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  @TempDir static Path dataDir;
-  private static LuceneLogStore store;
+  @RegisterExtension
+  static final LokiFixture loki = new LokiFixture().withLogs(LokiStructuredMetadataTest::workerAndLegacy);
 
-  static final ResourceExtension resources =
-      ResourceExtension.builder()
-          .addResource(
-              () -> {
-                store = seeded(dataDir);
-                return new LokiResource(store.queries(), TestData.CLOCK);
-              })
-          .build();
-
-  static LuceneLogStore seeded(Path dir) {
-    try {
-      LuceneLogStore s = LuceneLogStore.builder(dir).clock(TestData.CLOCK).build();
-      List<ExportLogsServiceRequest> data = new ArrayList<>(LogTestData.canned());
-      var worker = TestData.resource("worker", TestData.string("k8s.pod.name", "worker-0"));
-      data.add(
-          LogTestData.request(
-              LogTestData.resourceLogs(
-                  worker,
-                  noSeverity(9, "job done").addAttributes(TestData.string("level", "WARNING")),
-                  noSeverity(8, "{\"msg\":\"retry\",\"log\":{\"lvl\":\"dbg\"}}"),
-                  noSeverity(7, "ts=1 Severity=err msg=\"boom\""),
-                  noSeverity(6, "connection reset [WARN] retrying"),
-                  noSeverity(5, "{\"a\":{\"b\":{\"level\":\"error\"}}}"),
-                  LogTestData.record(Duration.ofMinutes(4), SeverityNumber.SEVERITY_NUMBER_UNSPECIFIED, "verbose", "tick"),
-                  noSeverity(3, "INFO: started worker")
-                      .setFlags(1)
-                      .setDroppedAttributesCount(2)
-                      .addAttributes(TestData.integer("2xx.count", 3))
-                      .addAttributes(TestData.string("_private", "x"))
-                      .addAttributes(TestData.dbl("ratio", 1e-7)),
-                  LogTestData.record(Duration.ofMinutes(2), SeverityNumber.SEVERITY_NUMBER_INFO, "INFO", "order 42 shipped")
-                      .setTraceId(ByteString.copyFrom(WORKER_TRACE_ID))
-                      .setSpanId(TestData.spanId(7, 1))
-                      .addAttributes(TestData.string("logger_name", "com.example.Worker"))
-                      .addAttributes(TestData.string("thread_name", "main"))
-                      .addAttributes(TestData.integer("level_value", 20000)))));
-      data.add(LogTestData.invalidTraceContext(Duration.ofMinutes(12)));
-      Batches.applyAndCommit(s.indexer(), Signal.LOGS, data);
-      return s;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  static List<ExportLogsServiceRequest> workerAndLegacy() {
+    return List.of(
+        LogTestData.request(
+            LogTestData.resourceLogs(
+                TestData.resource("worker", TestData.string("k8s.pod.name", "worker-0")),
+                noSeverity(9, "job done").addAttributes(TestData.string("level", "WARNING")),
+                noSeverity(8, "{\"msg\":\"retry\",\"log\":{\"lvl\":\"dbg\"}}"),
+                noSeverity(7, "ts=1 Severity=err msg=\"boom\""),
+                noSeverity(6, "connection reset [WARN] retrying"),
+                noSeverity(5, "{\"a\":{\"b\":{\"level\":\"error\"}}}"),
+                LogTestData.record(Duration.ofMinutes(4), SeverityNumber.SEVERITY_NUMBER_UNSPECIFIED, "verbose", "tick"),
+                noSeverity(3, "INFO: started worker")
+                    .setFlags(1)
+                    .setDroppedAttributesCount(2)
+                    .addAttributes(TestData.integer("2xx.count", 3))
+                    .addAttributes(TestData.string("_private", "x"))
+                    .addAttributes(TestData.dbl("ratio", 1e-7)),
+                LogTestData.record(Duration.ofMinutes(2), SeverityNumber.SEVERITY_NUMBER_INFO, "INFO", "order 42 shipped")
+                    .setTraceId(ByteString.copyFrom(WORKER_TRACE_ID))
+                    .setSpanId(TestData.spanId(7, 1))
+                    .addAttributes(TestData.string("logger_name", "com.example.Worker"))
+                    .addAttributes(TestData.string("thread_name", "main"))
+                    .addAttributes(TestData.integer("level_value", 20000)))),
+        LogTestData.invalidTraceContext(Duration.ofMinutes(12)));
   }
 
   private static LogRecord.Builder noSeverity(int minutesAgo, String body) {
     return LogTestData.record(Duration.ofMinutes(minutesAgo), SeverityNumber.SEVERITY_NUMBER_UNSPECIFIED, "", body);
   }
 
-  @AfterAll
-  static void close() throws IOException {
-    store.close();
-  }
-
   private static Invocation.Builder range(String query, String flags) {
-    Invocation.Builder b =
-        resources
-            .target("/loki/api/v1/query_range")
-            .queryParam("query", LokiResourceTest.encoded(query))
-            .queryParam("start", START)
-            .queryParam("end", END)
-            .queryParam("limit", "1000")
-            .request();
+    Invocation.Builder b = loki.lastHour(query, "1000").request();
     return flags == null ? b : b.header("X-Loki-Response-Encoding-Flags", flags);
-  }
-
-  private static JsonNode ok(Invocation.Builder request) {
-    try (Response r = request.get()) {
-      String body = r.readEntity(String.class);
-      assertThat(r.getStatus()).as(body).isEqualTo(200);
-      return MAPPER.readTree(body);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static JsonNode streams(String query) {
@@ -152,11 +101,7 @@ class LokiStructuredMetadataTest {
   }
 
   private static List<String> lines(String query) {
-    List<String> out = new ArrayList<>();
-    for (JsonNode stream : streams(query)) {
-      stream.get("values").forEach(v -> out.add(v.get(1).asText()));
-    }
-    return out;
+    return LokiFixture.lines(ok(range(query, null)));
   }
 
   /** The single stream of an answer, as a map. */
@@ -174,7 +119,7 @@ class LokiStructuredMetadataTest {
 
   private static Map<String, String> vector(String query) {
     JsonNode body =
-        ok(resources.target("/loki/api/v1/query").queryParam("query", LokiResourceTest.encoded(query)).queryParam("time", END).request());
+        ok(loki.query(query).queryParam("time", END).request());
     Map<String, String> out = new LinkedHashMap<>();
     for (JsonNode s : body.get("data").get("result")) {
       out.put(map(s.get("metric")).toString(), s.get("value").get(1).asText());
@@ -325,7 +270,7 @@ class LokiStructuredMetadataTest {
   void categorizeLabelsOverPostAndNotOnMetricAnswers() throws IOException {
     Form form = new Form().param("query", "{service_name=\"payments\"}").param("start", START).param("end", END);
     try (Response r =
-        resources.target("/loki/api/v1/query_range").request().header("X-Loki-Response-Encoding-Flags", CATEGORIZE)
+        loki.target(LokiFixture.QUERY_RANGE).request().header("X-Loki-Response-Encoding-Flags", CATEGORIZE)
             .post(Entity.form(form))) {
       JsonNode data = MAPPER.readTree(r.readEntity(String.class)).get("data");
       assertThat(data.get("encodingFlags")).extracting(JsonNode::asText).containsExactly(CATEGORIZE);
