@@ -10,6 +10,7 @@ import io.faultline.core.ingest.TelemetrySink;
 import io.faultline.core.metric.InvalidQueryException;
 import io.faultline.core.metric.MetricQueries;
 import io.faultline.core.metric.MetricQueryException;
+import io.faultline.core.metric.PromDurations;
 import io.faultline.core.metric.PromqlResult;
 import io.faultline.core.metric.QueryOptions;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -392,7 +393,7 @@ public final class Alerting implements AlertStatus, Closeable {
         if (window.isNegative() || window.isZero()) {
           return OptionalDouble.empty();
         }
-        double ratio = value(s.errorRatio(PromDuration.format(window)), clock.millis());
+        double ratio = value(s.errorRatio(PromDurations.format(window)), clock.millis());
         return Double.isNaN(ratio) ? OptionalDouble.empty()
             : OptionalDouble.of(ratio / s.budget());
       }
@@ -413,7 +414,7 @@ public final class Alerting implements AlertStatus, Closeable {
       Map<String, Double> ratios = new LinkedHashMap<>();
       Map<String, Double> burn = new LinkedHashMap<>();
       List<String> windows = new ArrayList<>(SloFiles.WINDOWS);
-      String period = PromDuration.format(s.window());
+      String period = PromDurations.format(s.window());
       if (!windows.contains(period)) {
         windows.add(period);
       }

@@ -40,25 +40,4 @@ final class PromDuration {
     }
     return Duration.ofMillis(ms);
   }
-
-  /** Prometheus' canonical form: {@code 5m}, {@code 1h30m}, {@code 28d}, {@code 0s}. */
-  static String format(Duration d) {
-    long ms = d.toMillis();
-    if (ms == 0) {
-      return "0s";
-    }
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < UNIT.length; i++) {
-      long n = ms / UNIT_MS[i];
-      // Prometheus prints weeks and years only when they divide the whole duration
-      if ((i == 0 || i == 1) && ms % UNIT_MS[i] != 0) {
-        continue;
-      }
-      if (n > 0) {
-        b.append(n).append(UNIT[i]);
-        ms -= n * UNIT_MS[i];
-      }
-    }
-    return b.toString();
-  }
 }

@@ -4,6 +4,7 @@
  */
 package io.faultline.alert;
 
+import io.faultline.core.metric.PromDurations;
 import io.faultline.core.metric.ShortestDecimal;
 import java.io.StringReader;
 import java.math.BigDecimal;
@@ -288,7 +289,7 @@ final class SloFiles {
     base.put("sloth_slo", slo.name());
     String idSel = "{sloth_id=\"" + esc(slo.id()) + "\"}";
     String budget = num(slo.budget());
-    String period = PromDuration.format(slo.window());
+    String period = PromDurations.format(slo.window());
     List<RuleSpec> rules = new ArrayList<>();
     List<String> windows = new ArrayList<>(WINDOWS);
     if (!windows.contains(period)) {

@@ -48,6 +48,7 @@ import io.faultline.web.loki.LokiReadyResource;
 import io.faultline.web.loki.LokiResource;
 import io.faultline.web.prometheus.PrometheusApiResource;
 import io.faultline.web.prometheus.RemoteWriteResource;
+import io.faultline.web.prometheus.TargetsResource;
 import io.faultline.web.resources.AuthResource;
 import io.faultline.web.resources.JaegerQueryResource;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
@@ -290,6 +291,8 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
               job.labels));
     }
     scrapes = ScrapeManager.builder(pipeline).clock(clock).targets(targets).build();
+    ScrapeManager scrapeManager = scrapes;
+    environment.jersey().register(new TargetsResource(scrapeManager::status));
     environment.lifecycle().manage(new Managed() {
       @Override
       public void start() {

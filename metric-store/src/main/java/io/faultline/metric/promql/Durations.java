@@ -82,26 +82,4 @@ final class Durations {
     }
     return total;
   }
-
-  /** Formats milliseconds the way Prometheus prints durations (e.g. {@code 1h30m}). */
-  static String format(long ms) {
-    if (ms == 0) {
-      return "0s";
-    }
-    StringBuilder sb = new StringBuilder();
-    if (ms < 0) {
-      sb.append('-');
-      ms = -ms;
-    }
-    long[] units = {365L * 86400000, 7L * 86400000, 86400000L, 3600000L, 60000L, 1000L, 1L};
-    String[] names = {"y", "w", "d", "h", "m", "s", "ms"};
-    for (int i = 0; i < units.length; i++) {
-      long n = ms / units[i];
-      if (n > 0) {
-        sb.append(n).append(names[i]);
-        ms -= n * units[i];
-      }
-    }
-    return sb.toString();
-  }
 }

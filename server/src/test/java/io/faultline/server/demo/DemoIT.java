@@ -202,6 +202,10 @@ class DemoIT {
     await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
         assertThat(labels(api("/api/v1/query?query=" + enc("count by (job) (http_server_requests_seconds_count)")), "job"))
             .contains("gateway", "orders", "inventory", "payments", "notifications"));
+    // the scrape targets' health, as Prometheus' /api/v1/targets shows it
+    JsonNode targets = api("/api/v1/targets").at("/data/activeTargets");
+    assertThat(targets.findValuesAsText("scrapePool")).contains("gateway", "orders", "inventory", "payments", "notifications");
+    assertThat(targets.findValuesAsText("health")).containsOnly("up");
     // the demo declares the shop's SLOs, recorded from the span metrics
     JsonNode slos = api("/api/slos").get("slos");
     assertThat(slos.findValuesAsText("id")).containsExactlyInAnyOrder(
