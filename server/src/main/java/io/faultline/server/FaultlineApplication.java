@@ -24,6 +24,7 @@ import io.faultline.collector.prometheus.RemoteWriteLimits;
 import io.faultline.collector.prometheus.ScrapeManager;
 import io.faultline.collector.prometheus.ScrapeTarget;
 import io.faultline.core.alert.AlertStatus;
+import io.faultline.core.auth.Credentials;
 import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.health.Health;
 import io.faultline.core.ingest.BatchIndexer;
@@ -37,6 +38,7 @@ import io.faultline.trace.derived.DerivedMetricsGenerator;
 import io.faultline.web.alerts.AlertsResource;
 import io.faultline.web.alerts.RulesResource;
 import io.faultline.web.alerts.SloResource;
+import io.faultline.web.auth.FaultlinePrincipal;
 import io.faultline.web.auth.Role;
 import io.faultline.web.auth.SessionStore;
 import io.faultline.web.auth.TokenAuthFilter;
@@ -46,6 +48,7 @@ import io.faultline.web.dashboard.DashboardBundle;
 import io.faultline.web.logs.LogsResource;
 import io.faultline.web.loki.LokiReadyResource;
 import io.faultline.web.loki.LokiResource;
+import io.faultline.web.loki.LokiTail;
 import io.faultline.web.prometheus.PrometheusApiResource;
 import io.faultline.web.prometheus.RemoteWriteResource;
 import io.faultline.web.prometheus.TargetsResource;
@@ -66,6 +69,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManagerFactory;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
@@ -85,6 +90,8 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
   private volatile OtlpHttpReceiver http;
   private volatile LogstashTcpReceiver logstash;
   private volatile ScrapeManager scrapes;
+  /** Who may read through the endpoints outside Jersey (Loki's tail WebSocket): null when allowed. */
+  private Function<String, LokiTail.Refusal> readers;
 
   public FaultlineApplication() {
     this(new PrometheusRegistry());
@@ -345,6 +352,9 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
                 clock,
                 ingestAuth));
     environment.jersey().register(new LokiResource(logs.queries(), clock, version()));
+    ScheduledExecutorService tailPoller = LokiTail.newPoller();
+    environment.lifecycle().manage(closing(tailPoller::shutdownNow));
+    new LokiTail(logs.queries(), clock, tailPoller, readers).register(environment.getApplicationContext());
     environment.jersey().register(new LokiReadyResource(logs::check));
 
     environment.healthChecks().register("traces", check(traces::check));
@@ -431,8 +441,21 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
     environment.jersey().register(RolesAllowedDynamicFeature.class);
     environment.jersey().register(new AuthResource(tokens, sessions));
     if (!config.getAuth().enabled) {
+      readers = authorization -> null;
       return IngestAuthenticator.open();
     }
+    readers =
+        authorization -> {
+          String token = Credentials.token(authorization);
+          var principal = token == null ? Optional.<FaultlinePrincipal>empty() : tokens.authenticateToken(token);
+          if (principal.isEmpty()) {
+            return new LokiTail.Refusal(401, token == null
+                ? "missing credentials: send 'Authorization: Bearer <token>'" : "invalid or expired token");
+          }
+          return principal.get().role().includes(Role.VIEWER)
+              ? null
+              : new LokiTail.Refusal(403, "the token '" + principal.get().name() + "' may send data, not read it");
+        };
     LOG.info(
         tokens.ingestRequiresToken()
             ? "ingest requires a token: OTLP and remote write need an ingest or query token"

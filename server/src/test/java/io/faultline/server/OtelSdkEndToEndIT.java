@@ -99,6 +99,75 @@ class OtelSdkEndToEndIT {
   }
 
   @Test
+  void lokiTailStreamsHistoryThenNewLinesOverAWebSocket() throws Exception {
+    FaultlineApplication app = APP.getApplication();
+    String query = java.net.URLEncoder.encode("{service_name=\"tail-svc\"} |= \"tick\"", java.nio.charset.StandardCharsets.UTF_8);
+    URI ws = URI.create("ws://127.0.0.1:" + APP.getLocalPort() + "/loki/api/v1/tail?limit=10&query=" + query);
+    exportLog(app, "tail-svc", "tick 1 before the tail");
+    exportLog(app, "tail-svc", "tock: not matching");
+    await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+        get("/api/logs?query=" + java.net.URLEncoder.encode("service:tail-svc", java.nio.charset.StandardCharsets.UTF_8), TOKEN).body().contains("tock"));
+
+    // the upgrade is authenticated like the query API
+    var refused = http.newWebSocketBuilder().buildAsync(ws, new java.net.http.WebSocket.Listener() {});
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(refused::join).getCause())
+        .isInstanceOfSatisfying(java.net.http.WebSocketHandshakeException.class,
+            e -> assertThat(e.getResponse().statusCode()).isEqualTo(401));
+
+    java.util.concurrent.LinkedBlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.net.http.WebSocket socket = http.newWebSocketBuilder().header("Authorization", "Bearer " + TOKEN)
+        .buildAsync(ws, new java.net.http.WebSocket.Listener() {
+          private final StringBuilder part = new StringBuilder();
+
+          @Override
+          public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w, CharSequence data, boolean last) {
+            part.append(data);
+            if (last) {
+              messages.add(part.toString());
+              part.setLength(0);
+            }
+            w.request(1);
+            return null;
+          }
+        }).join();
+    try {
+      List<String> lines = new ArrayList<>();
+      await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> {
+        for (String m; (m = messages.poll()) != null; ) {
+          JsonNode message = JSON.readTree(m);
+          for (JsonNode st : message.path("streams")) {
+            assertThat(st.at("/stream/service_name").asText()).isEqualTo("tail-svc");
+            st.path("values").forEach(v -> lines.add(v.get(1).asText()));
+          }
+        }
+        assertThat(lines).containsExactly("tick 1 before the tail");
+      });
+      exportLog(app, "tail-svc", "tick 2 while tailing");
+      exportLog(app, "other-svc", "tick from another service");
+      exportLog(app, "tail-svc", "tock 3: filtered out");
+      exportLog(app, "tail-svc", "tick 4 while tailing");
+      await().atMost(java.time.Duration.ofSeconds(15)).untilAsserted(() -> {
+        for (String m; (m = messages.poll()) != null; ) {
+          JSON.readTree(m).path("streams").forEach(st -> st.path("values").forEach(v -> lines.add(v.get(1).asText())));
+        }
+        assertThat(lines).containsExactly("tick 1 before the tail", "tick 2 while tailing", "tick 4 while tailing");
+      });
+    } finally {
+      socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done").join();
+    }
+  }
+
+  /** One log record of {@code service} over OTLP/HTTP JSON, acknowledged before this returns. */
+  private void exportLog(FaultlineApplication app, String service, String body) throws Exception {
+    String json = "{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{\"stringValue\":\""
+        + service + "\"}}]},\"scopeLogs\":[{\"logRecords\":[{\"timeUnixNano\":\"" + System.currentTimeMillis() * 1_000_000L
+        + "\",\"severityNumber\":9,\"body\":{\"stringValue\":\"" + body + "\"}}]}]}]}";
+    HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.otlpHttpPort() + "/v1/logs"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+  }
+
+  @Test
   void sdkLogExportersAndLogstashLinesAreSearchableWithTheirTraceContext() throws Exception {
     FaultlineApplication app = APP.getApplication();
     Resource resource =

@@ -225,6 +225,11 @@ public final class LokiResource {
   @Path("{endpoint: detected_labels|detected_fields|detected_field/.+|patterns|tail|index/volume|index/volume_range}")
   @Produces(MediaType.TEXT_PLAIN)
   public Response unsupported(@PathParam("endpoint") String endpoint) {
+    if (endpoint.equals("tail")) {
+      // the WebSocket upgrade is served by LokiTail before requests reach this resource
+      return Response.status(Response.Status.BAD_REQUEST).type(MediaType.TEXT_PLAIN_TYPE)
+          .entity("/loki/api/v1/tail is a WebSocket: connect with Upgrade: websocket (ws:// or wss://)").build();
+    }
     String msg = "/loki/api/v1/" + endpoint + " is not implemented by Faultline's Loki API";
     return Response.status(Response.Status.NOT_FOUND).type(MediaType.TEXT_PLAIN_TYPE).entity(msg).build();
   }
@@ -615,7 +620,7 @@ public final class LokiResource {
    * out, {@code {}} when both are), with {@code "encodingFlags": ["categorize-labels"]} in {@code
    * data}, as Loki answers Grafana.
    */
-  private ObjectNode streams(
+  ObjectNode streams(
       LogQl ql, Instant s, Instant e, int limit, LogQuery.Direction direction, boolean categorize) {
     Map<Map<String, String>, List<Object[]>> streams = new LinkedHashMap<>();
     int found = 0;
@@ -627,26 +632,7 @@ public final class LokiResource {
         LogPage page = queries.search(q);
         for (LogEntry entry : page.logs()) {
           scanned++;
-          Map<String, String> stream = labels(entry);
-          if (!selectorMatches(ql.selector(), stream)) {
-            continue;
-          }
-          String text = LogJson.line(entry);
-          LineLabels labels = lineLabels(entry, stream, text);
-          String line = LogPipeline.apply(ql.stages(), text, labels);
-          if (line == null) {
-            continue;
-          }
-          String ns = Long.toString(entry.timestampNanos());
-          if (categorize) {
-            ObjectNode categories = JSON.objectNode();
-            putUnlessEmpty(categories, "structuredMetadata", labels.structuredMetadata());
-            putUnlessEmpty(categories, "parsed", labels.parsed());
-            streams.computeIfAbsent(labels.stream(), k -> new ArrayList<>()).add(new Object[] {ns, line, categories});
-          } else {
-            streams.computeIfAbsent(new TreeMap<>(labels), k -> new ArrayList<>()).add(new Object[] {ns, line});
-          }
-          if (++found == limit) {
+          if (collect(ql, entry, streams, categorize) && ++found == limit) {
             break;
           }
         }
@@ -661,7 +647,45 @@ public final class LokiResource {
     if (categorize) {
       data.putArray("encodingFlags").add(CATEGORIZE_LABELS);
     }
-    ArrayNode result = data.putArray("result");
+    data.set("result", result(streams));
+    ObjectNode summary = data.putObject("stats").putObject("summary");
+    summary.put("totalEntriesReturned", found);
+    summary.put("totalLinesProcessed", scanned);
+    return success(data);
+  }
+
+  /**
+   * Adds one record to {@code streams} when it passes the query's stream selector and pipeline:
+   * keyed by all its labels, or with {@code categorize} by its stream labels with the categories
+   * as a third value. Whether it was added.
+   */
+  static boolean collect(
+      LogQl ql, LogEntry entry, Map<Map<String, String>, List<Object[]>> streams, boolean categorize) {
+    Map<String, String> stream = labels(entry);
+    if (!selectorMatches(ql.selector(), stream)) {
+      return false;
+    }
+    String text = LogJson.line(entry);
+    LineLabels labels = lineLabels(entry, stream, text);
+    String line = LogPipeline.apply(ql.stages(), text, labels);
+    if (line == null) {
+      return false;
+    }
+    String ns = Long.toString(entry.timestampNanos());
+    if (categorize) {
+      ObjectNode categories = JSON.objectNode();
+      putUnlessEmpty(categories, "structuredMetadata", labels.structuredMetadata());
+      putUnlessEmpty(categories, "parsed", labels.parsed());
+      streams.computeIfAbsent(labels.stream(), k -> new ArrayList<>()).add(new Object[] {ns, line, categories});
+    } else {
+      streams.computeIfAbsent(new TreeMap<>(labels), k -> new ArrayList<>()).add(new Object[] {ns, line});
+    }
+    return true;
+  }
+
+  /** Collected streams as Loki's {@code result}: {@code [{"stream": {...}, "values": [...]}]}. */
+  static ArrayNode result(Map<Map<String, String>, List<Object[]>> streams) {
+    ArrayNode result = JSON.arrayNode();
     streams.forEach(
         (labels, values) -> {
           ObjectNode stream = result.addObject();
@@ -675,10 +699,7 @@ public final class LokiResource {
             }
           }
         });
-    ObjectNode summary = data.putObject("stats").putObject("summary");
-    summary.put("totalEntriesReturned", found);
-    summary.put("totalLinesProcessed", scanned);
-    return success(data);
+    return result;
   }
 
   private static void putUnlessEmpty(ObjectNode o, String name, Map<String, String> labels) {
@@ -702,7 +723,7 @@ public final class LokiResource {
    * The stream selector as a Lucene query that finds a superset of the matching records (each is
    * checked against the selector afterwards), or null when nothing can match.
    */
-  private String prefilter(List<LogQl.Matcher> selector, Instant s, Instant e) {
+  String prefilter(List<LogQl.Matcher> selector, Instant s, Instant e) {
     StringBuilder q = new StringBuilder("+*:*");
     for (LogQl.Matcher m : selector) {
       List<String> fields = LABEL_FIELDS.get(m.name());
