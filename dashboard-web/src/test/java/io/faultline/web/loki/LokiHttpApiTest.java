@@ -236,8 +236,8 @@ class LokiHttpApiTest {
   }
 
   @Test
-  void endpointsFaultlineDoesNotServeAnswerAPlainNotFound() {
-    for (String path : List.of("detected_labels", "detected_fields", "detected_field/level/values", "patterns", "tail",
+  void endpointsFaultlineDoesNotServeAnswerAPlainNotFoundAndTheTailWantsAWebSocket() {
+    for (String path : List.of("detected_labels", "detected_fields", "detected_field/level/values", "patterns",
         "index/volume", "index/volume_range")) {
       Response r = loki.target("/loki/api/v1/" + path, PAYMENTS).request().get();
       String text = r.readEntity(String.class);
@@ -245,6 +245,10 @@ class LokiHttpApiTest {
       assertThat(r.getMediaType().toString()).startsWith("text/plain");
       assertThat(text).contains(path).contains("not implemented");
     }
+    // the tail is a WebSocket (LokiTail); a plain GET is told so
+    Response tail = loki.target("/loki/api/v1/tail", PAYMENTS).request().get();
+    assertThat(tail.getStatus()).isEqualTo(400);
+    assertThat(tail.readEntity(String.class)).contains("WebSocket");
   }
 
   @Test
