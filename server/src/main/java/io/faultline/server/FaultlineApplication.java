@@ -21,6 +21,7 @@ import io.faultline.collector.otlp.OtlpCollector;
 import io.faultline.collector.otlp.grpc.OtlpGrpcReceiver;
 import io.faultline.collector.otlp.http.OtlpHttpReceiver;
 import io.faultline.collector.prometheus.RemoteWriteLimits;
+import io.faultline.collector.prometheus.ScrapeAccess;
 import io.faultline.collector.prometheus.ScrapeManager;
 import io.faultline.collector.prometheus.ScrapeTarget;
 import io.faultline.core.alert.AlertStatus;
@@ -295,7 +296,13 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
               job.metricsPath,
               job.interval.toJavaDuration(),
               job.timeout.toJavaDuration(),
-              job.labels));
+              job.labels,
+              ScrapeAccess.of(
+                  job.bearerToken,
+                  job.basicAuth == null ? null : job.basicAuth.username,
+                  job.basicAuth == null ? null : job.basicAuth.password,
+                  job.tls.caFile == null ? null : Path.of(job.tls.caFile),
+                  job.tls.insecureSkipVerify)));
     }
     scrapes = ScrapeManager.builder(pipeline).clock(clock).targets(targets).build();
     ScrapeManager scrapeManager = scrapes;

@@ -306,6 +306,31 @@ public final class FaultlineConfiguration extends Configuration {
     @NotNull @JsonProperty public Duration timeout = Duration.seconds(10);
 
     @NotNull @JsonProperty public java.util.Map<String, String> labels = java.util.Map.of();
+
+    /** Sent as {@code Authorization: Bearer <token>} with every scrape (Prometheus' authorization). */
+    @JsonProperty public String bearerToken;
+
+    /** Prometheus' basic_auth: {@code {username: ..., password: ...}}. */
+    @JsonProperty public BasicAuth basicAuth;
+
+    /** For https targets: the CA certificates to trust, or no check at all. */
+    @NotNull @JsonProperty public ScrapeTls tls = new ScrapeTls();
+  }
+
+  /** A scrape job's basic auth. */
+  public static final class BasicAuth {
+    @NotNull @JsonProperty public String username;
+
+    @JsonProperty public String password = "";
+  }
+
+  /** A scrape job's TLS trust (Prometheus' tls_config). */
+  public static final class ScrapeTls {
+    /** PEM file of the CA certificates that sign the targets' certificates. */
+    @JsonProperty public String caFile;
+
+    /** Accept any certificate and host name; for testing only. */
+    @JsonProperty public boolean insecureSkipVerify;
   }
 
   /**

@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -34,20 +36,35 @@ final class HttpFetcher implements Fetcher {
           + "application/openmetrics-text;version=0.0.1;q=0.75,"
           + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
-  private final HttpClient client;
+  /** One client per TLS setting: the JVM's trust, a CA file, or none. */
+  private final Map<ScrapeAccess.Tls, HttpClient> clients = new ConcurrentHashMap<>();
 
-  HttpFetcher() {
-    this.client =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+  HttpFetcher() {}
+
+  private HttpClient client(ScrapeAccess.Tls tls) throws IOException {
+    HttpClient c = clients.get(tls);
+    if (c == null) {
+      HttpClient.Builder b =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .followRedirects(HttpClient.Redirect.NORMAL)
+              .connectTimeout(Duration.ofSeconds(10));
+      if (tls.caFile() != null || tls.insecureSkipVerify()) {
+        b.sslContext(ScrapeTls.context(tls));
+      }
+      c = b.build();
+      HttpClient raced = clients.putIfAbsent(tls, c);
+      if (raced != null) {
+        c = raced;
+      }
+    }
+    return c;
   }
 
   @Override
   public Fetched fetch(ScrapeTarget target, long maxBytes) throws IOException {
-    HttpRequest request =
+    HttpClient client = client(target.access().tls());
+    HttpRequest.Builder builder =
         HttpRequest.newBuilder(target.uri())
             .timeout(target.timeout())
             .header("Accept", ACCEPT)
@@ -58,8 +75,11 @@ final class HttpFetcher implements Fetcher {
                 java.math.BigDecimal.valueOf(target.timeout().toMillis(), 3)
                     .stripTrailingZeros()
                     .toPlainString())
-            .GET()
-            .build();
+            .GET();
+    if (target.access().authorization() != null) {
+      builder.header("Authorization", target.access().authorization());
+    }
+    HttpRequest request = builder.build();
     CompletableFuture<HttpResponse<byte[]>> call =
         client.sendAsync(request, info -> new BoundedBody(maxBytes));
     HttpResponse<byte[]> response;

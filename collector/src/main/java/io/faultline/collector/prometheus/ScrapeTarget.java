@@ -26,6 +26,7 @@ import java.util.TreeMap;
  * @param timeout how long one scrape may take; at most {@code interval}
  * @param labels extra labels for every series; names as Prometheus allows, not {@code job},
  *     {@code instance} or {@code __name__}
+ * @param access credentials and TLS trust for a protected target; null is {@link ScrapeAccess#NONE}
  */
 public record ScrapeTarget(
     String job,
@@ -34,7 +35,8 @@ public record ScrapeTarget(
     String metricsPath,
     Duration interval,
     Duration timeout,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    ScrapeAccess access) {
 
   /** Prometheus' default. */
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(15);
@@ -80,6 +82,7 @@ public record ScrapeTarget(
           "scrape target address must be host:port, got '" + address + "'");
     }
     labels = Map.copyOf(new TreeMap<>(Objects.requireNonNull(labels, "labels")));
+    access = access == null ? ScrapeAccess.NONE : access;
     for (Map.Entry<String, String> e : labels.entrySet()) {
       String name = e.getKey();
       boolean valid = !name.isEmpty();
@@ -97,6 +100,18 @@ public record ScrapeTarget(
       }
       Objects.requireNonNull(e.getValue(), "label value");
     }
+  }
+
+  /** A target that needs no credentials and trusts the JVM's certificates. */
+  public ScrapeTarget(
+      String job,
+      String address,
+      String scheme,
+      String metricsPath,
+      Duration interval,
+      Duration timeout,
+      Map<String, String> labels) {
+    this(job, address, scheme, metricsPath, interval, timeout, labels, ScrapeAccess.NONE);
   }
 
   /** A target with every default: http, /metrics, 15 s, 10 s, no extra labels. */
@@ -117,10 +132,11 @@ public record ScrapeTarget(
       String metricsPath,
       Duration interval,
       Duration timeout,
-      Map<String, String> labels) {
+      Map<String, String> labels,
+      ScrapeAccess access) {
     List<ScrapeTarget> out = new ArrayList<>();
     for (String address : addresses) {
-      out.add(new ScrapeTarget(job, address, scheme, metricsPath, interval, timeout, labels));
+      out.add(new ScrapeTarget(job, address, scheme, metricsPath, interval, timeout, labels, access));
     }
     return List.copyOf(out);
   }
