@@ -35,16 +35,7 @@ class ScrapeAccessIT {
   @Test
   void credentialsGoInTheAuthorizationHeader() throws Exception {
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/metrics", x -> {
-      String auth = x.getRequestHeaders().getFirst("Authorization");
-      boolean ok = "Bearer s3cret".equals(auth) || "Basic cHJvbTpwdw==".equals(auth); // prom:pw
-      x.sendResponseHeaders(ok ? 200 : 401, ok ? BODY.length : -1);
-      if (ok) {
-        x.getResponseBody().write(BODY);
-      }
-      x.close();
-    });
-    server.start();
+    serve(server, auth -> "Bearer s3cret".equals(auth) || "Basic cHJvbTpwdw==".equals(auth)); // prom:pw
     try {
       String address = "127.0.0.1:" + server.getAddress().getPort();
       HttpFetcher fetcher = new HttpFetcher();
@@ -80,12 +71,7 @@ class ScrapeAccessIT {
     ssl.init(kmf.getKeyManagers(), null, null);
     HttpsServer server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(ssl));
-    server.createContext("/metrics", x -> {
-      x.sendResponseHeaders(200, BODY.length);
-      x.getResponseBody().write(BODY);
-      x.close();
-    });
-    server.start();
+    serve(server, auth -> true);
     try {
       String address = "127.0.0.1:" + server.getAddress().getPort();
       HttpFetcher fetcher = new HttpFetcher();
@@ -102,6 +88,19 @@ class ScrapeAccessIT {
     } finally {
       server.stop(0);
     }
+  }
+
+  /** Serves {@link #BODY} at /metrics to requests whose Authorization header passes, 401 to others. */
+  private static void serve(HttpServer server, java.util.function.Predicate<String> allowed) {
+    server.createContext("/metrics", x -> {
+      boolean ok = allowed.test(x.getRequestHeaders().getFirst("Authorization"));
+      x.sendResponseHeaders(ok ? 200 : 401, ok ? BODY.length : -1);
+      if (ok) {
+        x.getResponseBody().write(BODY);
+      }
+      x.close();
+    });
+    server.start();
   }
 
   private static ScrapeTarget target(String address, String scheme, ScrapeAccess access) {
