@@ -102,7 +102,7 @@ final class DemoConfig {
           service: payments
           objective: 95
           window: 7d
-          description: 95 % of card charges go through (the bank declines about 5 %)
+          description: 95 % of card charges go through; the demo bank's declines and slow answers fail about 10 %, so this SLO is overspent and its burn-rate alerts fire
           sli:
             spanName: POST /charges
       """;
