@@ -25,7 +25,6 @@ import io.faultline.collector.prometheus.ScrapeAccess;
 import io.faultline.collector.prometheus.ScrapeManager;
 import io.faultline.collector.prometheus.ScrapeTarget;
 import io.faultline.core.alert.AlertStatus;
-import io.faultline.core.auth.Credentials;
 import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.health.Health;
 import io.faultline.core.ingest.BatchIndexer;
@@ -39,7 +38,6 @@ import io.faultline.trace.derived.DerivedMetricsGenerator;
 import io.faultline.web.alerts.AlertsResource;
 import io.faultline.web.alerts.RulesResource;
 import io.faultline.web.alerts.SloResource;
-import io.faultline.web.auth.FaultlinePrincipal;
 import io.faultline.web.auth.Role;
 import io.faultline.web.auth.SessionStore;
 import io.faultline.web.auth.TokenAuthFilter;
@@ -71,7 +69,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManagerFactory;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
@@ -91,8 +88,8 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
   private volatile OtlpHttpReceiver http;
   private volatile LogstashTcpReceiver logstash;
   private volatile ScrapeManager scrapes;
-  /** Who may read through the endpoints outside Jersey (Loki's tail WebSocket): null when allowed. */
-  private Function<String, LokiTail.Refusal> readers;
+  /** The query API's auth filter; endpoints outside Jersey (Loki's tail WebSocket) ask it too. */
+  private TokenAuthFilter authFilter;
 
   public FaultlineApplication() {
     this(new PrometheusRegistry());
@@ -358,10 +355,12 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
                 metricsConfig.retention.toJavaDuration(),
                 clock,
                 ingestAuth));
-    environment.jersey().register(new LokiResource(logs.queries(), clock, version()));
+    LokiResource loki = new LokiResource(logs.queries(), clock, version());
+    environment.jersey().register(loki);
     ScheduledExecutorService tailPoller = LokiTail.newPoller();
     environment.lifecycle().manage(closing(tailPoller::shutdownNow));
-    new LokiTail(logs.queries(), clock, tailPoller, readers).register(environment.getApplicationContext());
+    new LokiTail(loki, logs.queries(), clock, tailPoller, authFilter::refuseReader)
+        .register(environment.getApplicationContext());
     environment.jersey().register(new LokiReadyResource(logs::check));
 
     environment.healthChecks().register("traces", check(traces::check));
@@ -440,29 +439,15 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
           "authentication is disabled (auth.enabled=false): anyone who can reach port 8080 is an"
               + " admin");
     }
-    environment
-        .jersey()
-        .register(
-            new TokenAuthFilter(
-                config.getAuth().enabled, tokens, sessions, Set.of("api/session", "api/v1/write", "ready")));
+    authFilter =
+        new TokenAuthFilter(
+            config.getAuth().enabled, tokens, sessions, Set.of("api/session", "api/v1/write", "ready"));
+    environment.jersey().register(authFilter);
     environment.jersey().register(RolesAllowedDynamicFeature.class);
     environment.jersey().register(new AuthResource(tokens, sessions));
     if (!config.getAuth().enabled) {
-      readers = authorization -> null;
       return IngestAuthenticator.open();
     }
-    readers =
-        authorization -> {
-          String token = Credentials.token(authorization);
-          var principal = token == null ? Optional.<FaultlinePrincipal>empty() : tokens.authenticateToken(token);
-          if (principal.isEmpty()) {
-            return new LokiTail.Refusal(401, token == null
-                ? "missing credentials: send 'Authorization: Bearer <token>'" : "invalid or expired token");
-          }
-          return principal.get().role().includes(Role.VIEWER)
-              ? null
-              : new LokiTail.Refusal(403, "the token '" + principal.get().name() + "' may send data, not read it");
-        };
     LOG.info(
         tokens.ingestRequiresToken()
             ? "ingest requires a token: OTLP and remote write need an ingest or query token"

@@ -14,6 +14,9 @@ import java.util.Base64;
  * {@code http://user:token@host} URLs, Grafana's and Prometheus' {@code basic_auth}).
  */
 public final class Credentials {
+  /** The {@code WWW-Authenticate} challenge of every 401 Faultline answers. */
+  public static final String CHALLENGE = "Bearer realm=\"faultline\"";
+
   private Credentials() {}
 
   /** The token the header carries, or null when there is none or the header cannot be read. */

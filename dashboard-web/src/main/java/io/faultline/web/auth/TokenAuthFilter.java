@@ -65,36 +65,61 @@ public final class TokenAuthFilter implements ContainerRequestFilter {
       path = path.substring(1);
     }
     Optional<FaultlinePrincipal> principal = authenticate(request);
-    if (principal.isPresent()) {
-      if (!principal.get().role().includes(Role.VIEWER) && !openPaths.contains(path)) {
-        request.abortWith(
-            Response.status(Response.Status.FORBIDDEN)
-                .type(MediaType.APPLICATION_JSON_TYPE)
-                .entity(Map.of("code", 403, "message",
-                    "the token '" + principal.get().name() + "' has the ingest role: it may send data, not read it"))
-                .build());
-        return;
-      }
+    boolean open = openPaths.contains(path);
+    if (principal.isPresent() && (open || principal.get().role().includes(Role.VIEWER))) {
       request.setSecurityContext(new RoleSecurityContext(principal.get(), secure));
       return;
     }
-    if (openPaths.contains(path)) {
+    if (open) {
       return;
     }
-    String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-    String why =
-        header == null && !request.getCookies().containsKey(SESSION_COOKIE)
-            ? "missing credentials: send 'Authorization: Bearer <token>' or basic auth with the"
-                + " token as the password (the admin token is"
-                + " printed at first start and kept in the data directory's auth/tokens.json as a"
-                + " digest; FAULTLINE_ADMIN_TOKEN sets it)"
-            : "invalid or expired token";
-    request.abortWith(
-        Response.status(Response.Status.UNAUTHORIZED)
-            .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"faultline\"")
+    boolean given =
+        request.getHeaderString(HttpHeaders.AUTHORIZATION) != null
+            || request.getCookies().containsKey(SESSION_COOKIE);
+    AccessRefusal refused = refusal(principal, given);
+    Response.ResponseBuilder answer =
+        Response.status(refused.status())
             .type(MediaType.APPLICATION_JSON_TYPE)
-            .entity(Map.of("code", 401, "message", why))
-            .build());
+            .entity(Map.of("code", refused.status(), "message", refused.message()));
+    if (refused.status() == 401) {
+      answer.header(HttpHeaders.WWW_AUTHENTICATE, Credentials.CHALLENGE);
+    }
+    request.abortWith(answer.build());
+  }
+
+  /**
+   * Why a reader with this {@code Authorization} header (or null) is refused, or null when it may
+   * read: the check of this filter for endpoints outside Jersey, such as Loki's tail WebSocket.
+   */
+  public AccessRefusal refuseReader(String authorization) {
+    if (!enabled) {
+      return null;
+    }
+    String token = Credentials.token(authorization);
+    return refusal(
+        token == null ? Optional.empty() : tokens.authenticateToken(token), authorization != null);
+  }
+
+  /** Null for a principal that may read; else 401 (none, {@code given} or not) or 403 (ingest only). */
+  private static AccessRefusal refusal(Optional<FaultlinePrincipal> principal, boolean given) {
+    if (principal.isEmpty()) {
+      return new AccessRefusal(
+          401,
+          given
+              ? "invalid or expired token"
+              : "missing credentials: send 'Authorization: Bearer <token>' or basic auth with the"
+                  + " token as the password (the admin token is printed at first start and kept in"
+                  + " the data directory's auth/tokens.json as a digest; FAULTLINE_ADMIN_TOKEN sets"
+                  + " it)");
+    }
+    if (!principal.get().role().includes(Role.VIEWER)) {
+      return new AccessRefusal(
+          403,
+          "the token '"
+              + principal.get().name()
+              + "' has the ingest role: it may send data, not read it");
+    }
+    return null;
   }
 
   private Optional<FaultlinePrincipal> authenticate(ContainerRequestContext request) {

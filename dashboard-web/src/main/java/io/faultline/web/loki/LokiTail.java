@@ -6,10 +6,12 @@ package io.faultline.web.loki;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.faultline.core.auth.Credentials;
 import io.faultline.core.log.LogEntry;
 import io.faultline.core.log.LogQueries;
 import io.faultline.core.log.LogQuery;
 import io.faultline.core.log.LogQueryException;
+import io.faultline.web.auth.AccessRefusal;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -56,29 +58,28 @@ public final class LokiTail {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private static final Logger LOG = LoggerFactory.getLogger(LokiTail.class);
 
-  /** Why an upgrade request is refused: an HTTP status and its message. */
-  public record Refusal(int status, String message) {}
-
   private final LokiResource loki;
   private final LogQueries queries;
   private final Clock clock;
   private final ScheduledExecutorService poller;
-  private final Function<String, Refusal> authenticate;
+  private final Function<String, AccessRefusal> authenticate;
 
   /**
+   * @param loki the Loki API over the same {@code queries}: its selection and stream shaping
    * @param authenticate the upgrade request's {@code Authorization} header (or null) to a refusal,
    *     or to null when it may read logs
    */
   public LokiTail(
+      LokiResource loki,
       LogQueries queries,
       Clock clock,
       ScheduledExecutorService poller,
-      Function<String, Refusal> authenticate) {
+      Function<String, AccessRefusal> authenticate) {
+    this.loki = Objects.requireNonNull(loki, "loki");
     this.queries = Objects.requireNonNull(queries, "queries");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.poller = Objects.requireNonNull(poller, "poller");
     this.authenticate = Objects.requireNonNull(authenticate, "authenticate");
-    this.loki = new LokiResource(queries, clock);
   }
 
   /** Serves {@link #PATH} as a WebSocket in {@code context} (before it starts). */
@@ -93,9 +94,11 @@ public final class LokiTail {
 
   private Object upgrade(JettyServerUpgradeRequest request, JettyServerUpgradeResponse response)
       throws IOException {
-    Refusal refused = authenticate.apply(request.getHeader("Authorization"));
+    AccessRefusal refused = authenticate.apply(request.getHeader("Authorization"));
     if (refused != null) {
-      response.setHeader("WWW-Authenticate", "Bearer realm=\"faultline\"");
+      if (refused.status() == 401) {
+        response.setHeader("WWW-Authenticate", Credentials.CHALLENGE);
+      }
       response.sendError(refused.status(), refused.message());
       return null;
     }

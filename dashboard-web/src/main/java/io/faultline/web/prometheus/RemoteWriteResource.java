@@ -7,6 +7,7 @@ package io.faultline.web.prometheus;
 import io.faultline.collector.prometheus.RemoteWrite;
 import io.faultline.collector.prometheus.RemoteWriteException;
 import io.faultline.collector.prometheus.RemoteWriteLimits;
+import io.faultline.core.auth.Credentials;
 import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.ingest.TelemetrySink;
@@ -124,7 +125,7 @@ public final class RemoteWriteResource {
       authenticator.authenticate(authorization);
     } catch (IngestAuthenticator.IngestAuthException e) {
       return Response.status(401)
-          .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"faultline\"")
+          .header(HttpHeaders.WWW_AUTHENTICATE, Credentials.CHALLENGE)
           .type(MediaType.TEXT_PLAIN_TYPE)
           .entity(e.getMessage() + "\n")
           .build();

@@ -47,10 +47,8 @@ public final class TargetsResource {
   public Response targets(@QueryParam("state") String state, @QueryParam("scrapePool") String pool) {
     String s = state == null || state.isEmpty() ? "any" : state.toLowerCase(java.util.Locale.ROOT);
     if (!List.of("any", "active", "dropped").contains(s)) {
-      ObjectNode err = JSON.createObjectNode();
-      err.put("status", "error").put("errorType", "bad_data")
-          .put("error", "invalid state '" + state + "': use active, dropped or any");
-      return Response.status(400).entity(err).build();
+      return PrometheusApiResource.error(
+          "bad_data", 400, "invalid state '" + state + "': use active, dropped or any");
     }
     ObjectNode root = JSON.createObjectNode();
     root.put("status", "success");

@@ -13,6 +13,7 @@ import io.faultline.collector.otlp.internal.InvalidRequestException;
 import io.faultline.collector.otlp.internal.OtlpSignal;
 import io.faultline.collector.otlp.internal.OtlpSignals;
 import io.faultline.collector.otlp.internal.Outcome;
+import io.faultline.core.auth.Credentials;
 import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.otlp.OtlpJsonException;
@@ -98,7 +99,7 @@ final class OtlpHttpHandler extends Handler.Abstract {
     try {
       collector.authenticator().authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
     } catch (IngestAuthenticator.IngestAuthException e) {
-      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"faultline\"");
+      response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, Credentials.CHALLENGE);
       reject(request, response, callback, signalName, Outcome.UNAUTHENTICATED, 401, answerIn,
           Code.UNAUTHENTICATED, e.getMessage());
       return;
