@@ -10,6 +10,7 @@ import io.faultline.core.ingest.BatchIndexer;
 import io.faultline.core.ingest.Signal;
 import io.faultline.core.ingest.TelemetryBatch;
 import io.faultline.core.metric.MetricMetadata;
+import io.faultline.core.prometheus.RemoteWriteReader;
 import io.faultline.metric.storage.Labels;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import java.io.BufferedInputStream;

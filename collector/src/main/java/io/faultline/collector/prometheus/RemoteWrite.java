@@ -51,24 +51,27 @@ public final class RemoteWrite {
   /**
    * What decoding kept.
    *
-   * @param request the series to store (labels sorted) and the metadata, as sent otherwise
-   * @param series series in {@code request}
-   * @param samples float samples and native histogram samples in {@code request}
+   * @param request the series to store (labels sorted) and the metadata, as sent otherwise; null
+   *     when the body was checked in its wire form and is stored as sent ({@code raw})
+   * @param series series to store
+   * @param samples float samples and native histogram samples to store
+   * @param metadata metadata entries to store
    * @param rejectedSeries series left out
    * @param problem why series or samples were left out, for a 400 answer; empty when none was
-   * @param raw {@code request}'s protobuf encoding when it is the body as sent, else null
+   * @param raw the protobuf encoding of what is stored when it is the body as sent, else null
    */
   public record Decoded(
       WriteRequest request,
       int series,
       long samples,
+      int metadata,
       int rejectedSeries,
       String problem,
       byte[] raw) {
 
     /** True when there is nothing to store: no series and no metadata. */
     public boolean isEmpty() {
-      return request.getTimeseriesCount() == 0 && request.getMetadataCount() == 0;
+      return series == 0 && metadata == 0;
     }
 
     /** The batch for the sink, reusing the decompressed bytes when nothing was changed. */
@@ -76,6 +79,11 @@ public final class RemoteWrite {
       return raw != null
           ? new TelemetryBatch(Signal.PROMETHEUS_WRITE, request, raw)
           : TelemetryBatch.of(Signal.PROMETHEUS_WRITE, request);
+    }
+
+    /** The request to store, parsed from {@code raw} when it was checked in its wire form. */
+    public WriteRequest request() {
+      return request != null ? request : (WriteRequest) batch().message();
     }
   }
 
@@ -180,6 +188,12 @@ public final class RemoteWrite {
           "the body is not snappy-compressed (block format, not framed): "
               + abbreviate(String.valueOf(e.getMessage())));
     }
+    Decoded checked = WireCheck.check(raw, limits, window);
+    return checked != null ? checked : parseAndValidate(raw, limits, window);
+  }
+
+  /** The message-by-message path: parses {@code raw} and decides series by series. */
+  static Decoded parseAndValidate(byte[] raw, RemoteWriteLimits limits, TimeWindow window) {
     WriteRequest request;
     try {
       request = WriteRequest.parseFrom(raw);
@@ -191,7 +205,7 @@ public final class RemoteWrite {
     }
     Decoded d = validate(request, limits, window);
     return d.request() == request
-        ? new Decoded(request, d.series(), d.samples(), 0, "", raw)
+        ? new Decoded(request, d.series(), d.samples(), d.metadata(), 0, "", raw)
         : d;
   }
 
@@ -269,7 +283,8 @@ public final class RemoteWrite {
     }
     WriteRequest kept = out == null ? request : out.build();
     if (rejected == 0 && outOfBounds == 0) {
-      return new Decoded(kept, kept.getTimeseriesCount(), samples, 0, "", null);
+      return new Decoded(
+          kept, kept.getTimeseriesCount(), samples, kept.getMetadataCount(), 0, "", null);
     }
     StringBuilder message = new StringBuilder();
     if (rejected > 0) {
@@ -301,7 +316,13 @@ public final class RemoteWrite {
     }
     message.append(rejected > 0 ? ". The other series were stored" : ". The other samples were stored");
     return new Decoded(
-        kept, kept.getTimeseriesCount(), samples, rejected, message.toString(), null);
+        kept,
+        kept.getTimeseriesCount(),
+        samples,
+        kept.getMetadataCount(),
+        rejected,
+        message.toString(),
+        null);
   }
 
   /** The series with only its samples inside the window; the same instance when all are. */

@@ -5,13 +5,8 @@
 package io.faultline.core.ingest;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import io.faultline.core.health.Health;
-import io.faultline.core.prometheus.WriteRequest;
 import io.faultline.core.wal.WriteAheadLog;
-import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -131,7 +126,7 @@ final class IndexerLane {
       return null;
     }
     try {
-      return new TelemetryBatch(signal, parse(signal, payload), payload);
+      return new TelemetryBatch(signal, TelemetryBatch.parse(signal, payload), payload);
     } catch (InvalidProtocolBufferException e) {
       log.error(
           "Write-ahead log record at position {} ({}) is not a valid {} request; store {} skips"
@@ -145,14 +140,6 @@ final class IndexerLane {
     }
   }
 
-  static Message parse(Signal signal, byte[] payload) throws InvalidProtocolBufferException {
-    return switch (signal) {
-      case TRACES -> ExportTraceServiceRequest.parseFrom(payload);
-      case LOGS -> ExportLogsServiceRequest.parseFrom(payload);
-      case METRICS -> ExportMetricsServiceRequest.parseFrom(payload);
-      case PROMETHEUS_WRITE -> WriteRequest.parseFrom(payload);
-    };
-  }
 
   /** Commits on the calling thread; only while no batch is being applied. */
   void commit() {

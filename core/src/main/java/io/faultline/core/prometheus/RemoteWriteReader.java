@@ -2,26 +2,29 @@
  * Copyright The Faultline Authors
  * SPDX-License-Identifier: Apache-2.0
  */
-package io.faultline.metric;
+package io.faultline.core.prometheus;
 
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.util.Arrays;
 
 /**
  * Walks a remote-write 1.0 {@code WriteRequest} in its wire encoding without building messages or
- * strings: for each time series it hands over the labels encoded exactly as {@link
- * SeriesId#encode} would encode them (when they arrive sorted by name, as every sender sorts them)
- * and the float samples. A known series then costs a hash lookup instead of a {@code Labels} built
- * from decoded strings; for a new series the receiver decodes {@link #labelName} and {@link
- * #labelValue}.
+ * strings: for each time series it hands over the labels as they are encoded in the request, the
+ * same labels laid out as one key ({@link #key}: the label count, then each name and value, each
+ * a varint length and its bytes, in the order received: the metric store's series encoding when
+ * they arrive sorted by name, as every sender sorts them) and the float samples. A known series
+ * then costs a hash lookup instead of labels built from decoded strings; for a new series the
+ * receiver decodes {@link #labelName} and {@link #labelValue}. Native histograms and exemplars are
+ * not read, only counted ({@link #otherFields}).
  *
  * <p>Not thread-safe; reuses its buffers across calls.
  */
-final class RemoteWriteReader {
+public final class RemoteWriteReader {
   /** Receives the request's parts in order. */
-  interface Visitor {
+  public interface Visitor {
     /**
      * One time series.
      *
@@ -47,12 +50,18 @@ final class RemoteWriteReader {
   /** Per label: name offset, name length, value offset, value length (into {@link #buf}). */
   private int[] labels = new int[64];
   private int labelCount;
+  private int otherFields;
   private byte[] key = new byte[256];
   private int keyLength;
   private long[] ts = new long[4];
   private double[] vs = new double[4];
 
-  void read(byte[] request, Visitor visitor) throws IOException {
+  /**
+   * Hands {@code request}'s series and metadata to {@code visitor} in order.
+   *
+   * @throws IOException when the request is truncated or not protobuf where this reader looks
+   */
+  public void read(byte[] request, Visitor visitor) throws IOException {
     this.buf = request;
     CodedInputStream in = CodedInputStream.newInstance(request);
     while (true) {
@@ -76,21 +85,30 @@ final class RemoteWriteReader {
           in.skipRawBytes(len);
           visitor.metadata(request, start, len);
         }
-      } else if (!in.skipField(tag)) {
-        return;
+      } else {
+        skip(in, tag);
       }
+    }
+  }
+
+  /** Skips a field as protobuf's parser does, refusing what it refuses: a stray end-group tag. */
+  private static void skip(CodedInputStream in, int tag) throws IOException {
+    if (!in.skipField(tag)) {
+      throw new InvalidProtocolBufferException("an end-group tag outside a group");
     }
   }
 
   private void timeSeries(CodedInputStream in, Visitor visitor) throws IOException {
     labelCount = 0;
+    otherFields = 0;
     int samples = 0;
     while (!in.isAtEnd()) {
       int tag = in.readTag();
       int field = WireFormat.getTagFieldNumber(tag);
       if (WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED
           || (field != TS_LABELS && field != TS_SAMPLES)) {
-        in.skipField(tag);
+        otherFields++;
+        skip(in, tag);
         continue;
       }
       int len = in.readRawVarint32();
@@ -132,7 +150,7 @@ final class RemoteWriteReader {
           valueLen = len;
         }
       } else {
-        in.skipField(tag);
+        skip(in, tag);
       }
     }
     int k = labelCount * 4;
@@ -158,7 +176,7 @@ final class RemoteWriteReader {
       } else if (field == SAMPLE_TIMESTAMP && type == WireFormat.WIRETYPE_VARINT) {
         t = in.readInt64();
       } else {
-        in.skipField(tag);
+        skip(in, tag);
       }
     }
     ts[i] = t;
@@ -166,9 +184,9 @@ final class RemoteWriteReader {
   }
 
   /**
-   * The labels in {@link SeriesId#encode}'s layout, in the order received: equal to a stored
-   * series' encoding exactly when they arrive sorted, valid and without empty values (as senders
-   * send them); anything else misses and takes the validating path.
+   * The labels in the metric store's series layout ({@link #key}), in the order received: equal to
+   * a stored series' encoding exactly when they arrive sorted, valid and without empty values (as
+   * senders send them); anything else misses and takes the validating path.
    */
   private void buildKey() {
     keyLength = 0;
@@ -203,24 +221,53 @@ final class RemoteWriteReader {
   }
 
   /** The encoded labels of the current series; valid until the next series. */
-  byte[] key() {
+  public byte[] key() {
     return key;
   }
 
-  int keyLength() {
+  public int keyLength() {
     return keyLength;
   }
 
-  int labelCount() {
+  public int labelCount() {
     return labelCount;
   }
 
-  String labelName(int i) {
+  /**
+   * Fields of the current series other than labels and float samples: native histograms,
+   * exemplars, fields of newer versions. The reader skips them unchecked.
+   */
+  public int otherFields() {
+    return otherFields;
+  }
+
+  public String labelName(int i) {
     return string(labels[i * 4], labels[i * 4 + 1]);
   }
 
-  String labelValue(int i) {
+  public String labelValue(int i) {
     return string(labels[i * 4 + 2], labels[i * 4 + 3]);
+  }
+
+  /** The request being read; label {@code i}'s name is at {@link #nameOffset}. */
+  public byte[] buffer() {
+    return buf;
+  }
+
+  public int nameOffset(int i) {
+    return labels[i * 4];
+  }
+
+  public int nameLength(int i) {
+    return labels[i * 4 + 1];
+  }
+
+  public int valueOffset(int i) {
+    return labels[i * 4 + 2];
+  }
+
+  public int valueLength(int i) {
+    return labels[i * 4 + 3];
   }
 
   private String string(int off, int len) {
