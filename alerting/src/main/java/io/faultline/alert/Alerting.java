@@ -478,7 +478,7 @@ public final class Alerting implements AlertStatus, Closeable {
 
   private static Duration duration(String s, String field) {
     try {
-      return PromDuration.parse(s);
+      return PromDurations.parse(s);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("alerting." + field + ": " + e.getMessage(), e);
     }

@@ -4,6 +4,7 @@
  */
 package io.faultline.alert;
 
+import io.faultline.core.metric.PromDurations;
 import java.io.Reader;
 import java.io.StringReader;
 import java.time.Duration;
@@ -287,7 +288,7 @@ final class RuleFileParser {
   private static Duration duration(String file, Node v, String field, List<String> errors) {
     String s = scalar(v);
     try {
-      return PromDuration.parse(s);
+      return PromDurations.parse(s);
     } catch (IllegalArgumentException | ArithmeticException e) {
       errors.add(at(file, v) + field + ": " + e.getMessage());
       return Duration.ZERO;

@@ -148,7 +148,7 @@ final class SloFiles {
     Duration window = Duration.ofDays(28);
     if (f.containsKey("window")) {
       try {
-        window = PromDuration.parse(text(f.get("window")));
+        window = PromDurations.parse(text(f.get("window")));
         if (window.compareTo(Duration.ofHours(1)) < 0) {
           errors.add(where + "'window' must be at least 1h, got " + text(f.get("window")));
         }
@@ -231,7 +231,7 @@ final class SloFiles {
     String raw = f.get("latencyThreshold");
     try {
       threshold = raw.matches("[0-9.]+") ? Double.parseDouble(raw)
-          : PromDuration.parse(raw).toMillis() / 1000.0;
+          : PromDurations.parse(raw).toMillis() / 1000.0;
     } catch (IllegalArgumentException e) {
       errors.add(where + "sli: latencyThreshold: " + e.getMessage() + " (use e.g. 800ms or 0.8)");
       return "";

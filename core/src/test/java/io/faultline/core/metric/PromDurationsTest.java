@@ -5,6 +5,7 @@
 package io.faultline.core.metric;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -24,5 +25,22 @@ class PromDurationsTest {
     assertThat(PromDurations.format(Duration.ofDays(365))).isEqualTo("1y");
     assertThat(PromDurations.format(Duration.ofDays(366))).isEqualTo("366d");
     assertThat(PromDurations.format(Duration.ofDays(7).plusHours(1))).isEqualTo("7d1h");
+  }
+
+  @Test
+  void parsesPrometheusDurationsAndReadsBackWhatItPrints() {
+    assertThat(PromDurations.parse("0")).isEqualTo(Duration.ZERO);
+    assertThat(PromDurations.parse("1h30m")).isEqualTo(Duration.ofMinutes(90));
+    assertThat(PromDurations.parse("7d")).isEqualTo(Duration.ofDays(7));
+    assertThat(PromDurations.parse("1w3d")).isEqualTo(Duration.ofDays(10));
+    assertThat(PromDurations.parse("1s500ms")).isEqualTo(Duration.ofMillis(1500));
+    for (long ms : new long[] {1, 999, 60_000, 5_400_000, 864_000_000, 31_536_000_000L}) {
+      Duration d = Duration.ofMillis(ms);
+      assertThat(PromDurations.parse(PromDurations.format(d))).isEqualTo(d);
+    }
+    assertThatThrownBy(() -> PromDurations.parse("")).hasMessage("empty duration string");
+    assertThatThrownBy(() -> PromDurations.parse("1.5h"))
+        .hasMessage("not a valid duration string: \"1.5h\"");
+    assertThatThrownBy(() -> PromDurations.parse("30m1h")).hasMessageContaining("not a valid");
   }
 }

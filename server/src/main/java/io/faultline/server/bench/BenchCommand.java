@@ -47,9 +47,16 @@ public final class BenchCommand extends Command {
         .help("metrics: comma-separated series counts, one run each");
     subparser
         .addArgument("--samples-per-series")
-        .type(Integer.class)
         .setDefault(MetricBench.DEFAULT_SAMPLES_PER_SERIES)
-        .help("metrics: samples per series, spread evenly over the 7 days before the run");
+        .help(
+            "metrics: samples per series, spread evenly over --history; one count, or one per"
+                + " --series count (default: one a minute)");
+    subparser
+        .addArgument("--history")
+        .setDefault(MetricBench.DEFAULT_HISTORY)
+        .help(
+            "metrics: how far back each series' samples start, as Prometheus durations; one, or"
+                + " one per --series count");
     subparser
         .addArgument("--peers")
         .choices("true", "false")
@@ -119,7 +126,8 @@ public final class BenchCommand extends Command {
           new MetricBench(
                   new MetricBench.Options(
                       MetricBench.parseSeries(namespace.getString("series")),
-                      namespace.getInt("samples_per_series"),
+                      MetricBench.parseCounts(namespace.getString("samples_per_series")),
+                      MetricBench.parseHistory(namespace.getString("history")),
                       options.clients(),
                       batch(namespace, 2000),
                       Math.min(options.queries(), 50),

@@ -27,16 +27,25 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import io.faultline.core.metric.PromDurations;
 
 /**
  * The {@code metrics} workload: the same remote-write load (every series, one step after the other,
- * from seven days ago up to now) into Faultline, Prometheus and VictoriaMetrics, one at a time,
- * then the same PromQL battery against each.
+ * over the history before now) into Faultline, Prometheus and VictoriaMetrics, one at a time, then
+ * the same PromQL battery against each.
+ *
+ * <p>The defaults scrape every series once a minute, Prometheus' default interval: 10,000 series
+ * over 7 days and 100,000 series over one day (a week of them would take hours per server). Bytes
+ * per sample only mean something for series sampled as densely as a scrape samples them; a sample
+ * every few hours leaves each series' index entries and chunk headers to a handful of samples.
  */
 final class MetricBench {
   static final String DEFAULT_SERIES = "10000,100000";
-  static final int DEFAULT_SAMPLES_PER_SERIES = 84;
-  static final Duration HISTORY = Duration.ofDays(7);
+  static final String DEFAULT_SAMPLES_PER_SERIES = "10080,1440";
+  static final String DEFAULT_HISTORY = "7d,1d";
+
+  /** The range the range query of the battery covers, whatever the history holds. */
+  static final Duration RANGE = Duration.ofDays(7);
   static final Path PROMETHEUS = Path.of("/usr/bin/prometheus");
   static final Path VICTORIA_METRICS = Path.of("/usr/bin/victoria-metrics");
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,10 +58,10 @@ final class MetricBench {
    * battery asks about the steady state a dashboard sees, not a cold start. At least {@value
    * #MIN_WARMUPS} runs, then until {@link #WARMUP_BUDGET} or {@value #MAX_WARMUPS} runs.
    */
-  private static final Duration WARMUP_BUDGET = Duration.ofSeconds(3);
+  private static final Duration WARMUP_BUDGET = Duration.ofSeconds(10);
 
   private static final int MIN_WARMUPS = 2;
-  private static final int MAX_WARMUPS = 300;
+  private static final int MAX_WARMUPS = 5_000;
 
   /** A server that cannot take one request within this long is reported as failing the load. */
   private static final Duration MAX_BACKOFF = Duration.ofMinutes(2);
@@ -75,9 +84,16 @@ final class MetricBench {
           "metadata",
           "queries.active");
 
+  /**
+   * What the bench runs.
+   *
+   * @param samplesPerSeries one count for every series count, or one per series count
+   * @param history how far back the samples of each series start: one, or one per series count
+   */
   record Options(
       List<Integer> series,
-      int samplesPerSeries,
+      List<Integer> samplesPerSeries,
+      List<Duration> history,
       int clients,
       int batch,
       int queries,
@@ -85,9 +101,35 @@ final class MetricBench {
       Path out,
       long seed) {
     Options {
-      if (samplesPerSeries < 4) {
+      for (int n : samplesPerSeries) {
+        if (n < 4) {
+          throw new IllegalArgumentException("--samples-per-series must be at least 4, got " + n);
+        }
+      }
+      if (samplesPerSeries.size() != 1 && samplesPerSeries.size() != series.size()) {
         throw new IllegalArgumentException(
-            "--samples-per-series must be at least 4, got " + samplesPerSeries);
+            "--samples-per-series takes one count or one per --series count ("
+                + series.size()
+                + "), got "
+                + samplesPerSeries.size());
+      }
+      if (history.size() != 1 && history.size() != series.size()) {
+        throw new IllegalArgumentException(
+            "--history takes one duration or one per --series count ("
+                + series.size()
+                + "), got "
+                + history.size());
+      }
+      for (int i = 0; i < series.size(); i++) {
+        long interval = of(history, i).toMillis() / of(samplesPerSeries, i);
+        if (interval < 1_000) {
+          throw new IllegalArgumentException(
+              "--history "
+                  + PromDurations.format(of(history, i))
+                  + " holds "
+                  + of(samplesPerSeries, i)
+                  + " samples less than a second apart; the bench samples at most once a second");
+        }
       }
       if (clients < 1 || clients > 64) {
         throw new IllegalArgumentException("--clients must be between 1 and 64, got " + clients);
@@ -97,14 +139,25 @@ final class MetricBench {
       }
     }
 
+    int samplesFor(int seriesIndex) {
+      return of(samplesPerSeries, seriesIndex);
+    }
+
+    Duration historyFor(int seriesIndex) {
+      return of(history, seriesIndex);
+    }
+
+    private static <T> T of(List<T> values, int i) {
+      return values.size() == 1 ? values.get(0) : values.get(i);
+    }
+
     String commandLine() {
-      StringBuilder s = new StringBuilder("./faultline bench metrics --series ");
-      for (int i = 0; i < series.size(); i++) {
-        s.append(i == 0 ? "" : ",").append(series.get(i));
-      }
-      return s
+      return "./faultline bench metrics --series "
+          + join(series, String::valueOf)
           + " --samples-per-series "
-          + samplesPerSeries
+          + join(samplesPerSeries, String::valueOf)
+          + " --history "
+          + join(history, PromDurations::format)
           + " --clients "
           + clients
           + " --batch "
@@ -118,6 +171,45 @@ final class MetricBench {
           + " --seed "
           + seed;
     }
+  }
+
+  private static <T> String join(List<T> values, java.util.function.Function<T, String> format) {
+    return values.stream().map(format).collect(java.util.stream.Collectors.joining(","));
+  }
+
+  /** {@code --samples-per-series}: comma-separated counts. */
+  static List<Integer> parseCounts(String text) {
+    List<Integer> counts = new ArrayList<>();
+    for (String part : text.split(",")) {
+      try {
+        counts.add(Integer.parseInt(part.trim()));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "--samples-per-series takes comma-separated counts such as 10080,1440; got '"
+                + text
+                + "'");
+      }
+    }
+    return List.copyOf(counts);
+  }
+
+  /** {@code --history}: comma-separated Prometheus durations such as {@code 7d,1d}. */
+  static List<Duration> parseHistory(String text) {
+    List<Duration> out = new ArrayList<>();
+    for (String part : text.split(",")) {
+      Duration d;
+      try {
+        d = PromDurations.parse(part.trim());
+      } catch (IllegalArgumentException e) {
+        d = null;
+      }
+      if (d == null || d.isZero() || d.isNegative()) {
+        throw new IllegalArgumentException(
+            "--history takes comma-separated durations such as 7d,1d; got '" + text + "'");
+      }
+      out.add(d);
+    }
+    return List.copyOf(out);
   }
 
   static List<Integer> parseSeries(String text) {
@@ -227,17 +319,14 @@ final class MetricBench {
     Instant began = run.began();
     String stamp = run.stamp();
     Path dir = run.dir();
-    long intervalMillis = (HISTORY.toMillis() / options.samplesPerSeries() + 999) / 1000 * 1000;
     // the last scrape ends two minutes before the run, so no server sees samples from its future
     long endMillis = (began.toEpochMilli() - 120_000) / 60_000 * 60_000;
-    long firstMillis = endMillis - (options.samplesPerSeries() - 1) * intervalMillis - 15_000;
-    List<Query> battery = battery(intervalMillis);
     out.printf(
-        "bench metrics: series %s, %d samples per series every %d s (7 days), batches of %d"
-            + " from %d clients; seed %d%n",
+        "bench metrics: series %s, samples per series %s over %s, batches of %d from %d clients;"
+            + " seed %d%n",
         options.series(),
         options.samplesPerSeries(),
-        intervalMillis / 1000,
+        join(options.history(), PromDurations::format),
         options.batch(),
         options.clients(),
         options.seed());
@@ -252,23 +341,19 @@ final class MetricBench {
             Locale.ROOT,
             "- workload: 16 series per endpoint (http_requests_total by code, a 12-bucket"
                 + " http_request_duration_seconds histogram with _sum and _count), 20 jobs x 50"
-                + " instances; %d samples per series, one every %d s over the 7 days before the"
-                + " run, sent step by step (every series at one time, then the next) as remote"
-                + " write 1.0 with one sample per series per request, %d series per request, %d"
-                + " concurrent senders; servers run one after the other%n",
-            options.samplesPerSeries(),
-            intervalMillis / 1000,
+                + " instances; the samples of each series evenly spread over the history before"
+                + " the run (see each size), sent step by step (every series at one time, then the"
+                + " next) as remote write 1.0 with one sample per series per request, %d series"
+                + " per request, %d concurrent senders; servers run one after the other%n",
             options.batch(),
             options.clients()));
-    md.append("- battery (rate window ")
-        .append(rateWindow(intervalMillis))
-        .append(", three sample intervals): ");
-    for (Query q : battery) {
+    md.append("- battery (the rate window holds at least three sample intervals): ");
+    for (Query q : battery(60_000)) {
       md.append(q.name())
           .append(" `")
           .append(q.promql())
           .append('`')
-          .append(q.range() ? " over 7 days at step 5m" : " at the last sample")
+          .append(q.range() ? " over the 7 days before the last sample at step 5m" : " at the last sample")
           .append("; ");
     }
     md.append("each ")
@@ -287,8 +372,23 @@ final class MetricBench {
         .append(new java.util.TreeSet<>(NOT_SAMPLES))
         .append(" (Faultline's WAL, Prometheus' WAL and head chunks included)\n\n");
     try (ChildProcesses children = new ChildProcesses()) {
-      for (int series : options.series()) {
-        out.printf("%n=== %,d series ===%n", series);
+      for (int i = 0; i < options.series().size(); i++) {
+        int series = options.series().get(i);
+        int samplesPerSeries = options.samplesFor(i);
+        long intervalMillis =
+            (options.historyFor(i).toMillis() / samplesPerSeries + 999) / 1000 * 1000;
+        long firstMillis = endMillis - (samplesPerSeries - 1) * intervalMillis - 15_000;
+        List<Query> battery = battery(intervalMillis);
+        String workload =
+            String.format(
+                Locale.ROOT,
+                "%,d series, %,d samples per series, one every %s over %s; rate window %s",
+                series,
+                samplesPerSeries,
+                PromDurations.format(Duration.ofMillis(intervalMillis)),
+                PromDurations.format(options.historyFor(i)),
+                rateWindow(intervalMillis));
+        out.printf("%n=== %s ===%n", workload);
         List<Measured> results = new ArrayList<>();
         Path faultlineLog = dir.resolve("faultline-metrics-" + series + "-" + stamp + ".log");
         results.add(
@@ -296,10 +396,7 @@ final class MetricBench {
                 Path.of(System.getProperty("java.home"), "bin", "java"),
                 "Faultline",
                 () -> MetricTarget.faultline(children, serverJar, faultlineLog),
-                series,
-                firstMillis,
-                intervalMillis,
-                endMillis,
+                new Load(series, samplesPerSeries, firstMillis, intervalMillis, endMillis),
                 battery));
         if (options.peers()) {
           results.add(
@@ -309,10 +406,7 @@ final class MetricBench {
                   () ->
                       MetricTarget.prometheus(
                           children, PROMETHEUS, dir.resolve("prometheus-" + stamp + ".log")),
-                  series,
-                  firstMillis,
-                  intervalMillis,
-                  endMillis,
+                  new Load(series, samplesPerSeries, firstMillis, intervalMillis, endMillis),
                   battery));
           results.add(
               peer(
@@ -323,13 +417,10 @@ final class MetricBench {
                           children,
                           VICTORIA_METRICS,
                           dir.resolve("victoria-metrics-" + stamp + ".log")),
-                  series,
-                  firstMillis,
-                  intervalMillis,
-                  endMillis,
+                  new Load(series, samplesPerSeries, firstMillis, intervalMillis, endMillis),
                   battery));
         }
-        table(md, series, results, battery);
+        table(md, workload, results, battery);
       }
     }
     String report = md.toString();
@@ -345,17 +436,14 @@ final class MetricBench {
       Path binary,
       String name,
       Callable<MetricTarget> target,
-      int series,
-      long firstMillis,
-      long intervalMillis,
-      long endMillis,
+      Load load,
       List<Query> battery) {
     if (!Files.isExecutable(binary)) {
       out.printf("  %s: n/a, %s is not installed%n", name, binary);
       return Measured.failed(name, binary + " is not installed");
     }
     try {
-      return measure(target.call(), series, firstMillis, intervalMillis, endMillis, battery);
+      return measure(target.call(), load, battery);
     } catch (Exception e) {
       out.printf("  %s failed: %s%n", name, e.getMessage());
       String why = String.valueOf(e.getMessage());
@@ -364,14 +452,14 @@ final class MetricBench {
     }
   }
 
-  private Measured measure(
-      MetricTarget target,
-      int series,
-      long firstMillis,
-      long intervalMillis,
-      long endMillis,
-      List<Query> battery)
+  /** What one size sends: {@code samplesPerSeries} steps of every series, the last at the end. */
+  private record Load(
+      int series, int samplesPerSeries, long firstMillis, long intervalMillis, long endMillis) {}
+
+  private Measured measure(MetricTarget target, Load load, List<Query> battery)
       throws Exception {
+    int series = load.series();
+    long endMillis = load.endMillis();
     out.printf("%n== %s ==%n", target.name());
     ExecutorService senders = Executors.newFixedThreadPool(options.clients());
     try {
@@ -379,13 +467,13 @@ final class MetricBench {
       long pid = target.pid();
       out.printf("  started (pid %d); writing...%n", pid);
       MetricGenerator generator =
-          new MetricGenerator(options.seed(), series, firstMillis, intervalMillis);
+          new MetricGenerator(options.seed(), series, load.firstMillis(), load.intervalMillis());
       AtomicLong retries = new AtomicLong();
       long samples = 0;
       double cpuStart = proc.cpuSeconds(pid);
       long start = System.nanoTime();
       long lastReport = start;
-      for (int step = 0; step < options.samplesPerSeries(); step++) {
+      for (int step = 0; step < load.samplesPerSeries(); step++) {
         generator.advance();
         List<Callable<Void>> batches = new ArrayList<>();
         for (int from = 0; from < series; from += options.batch()) {
@@ -407,7 +495,7 @@ final class MetricBench {
           lastReport = System.nanoTime();
           out.printf(
               "  step %d of %d, %,.0f samples/s%n",
-              step + 1, options.samplesPerSeries(), samples / ((lastReport - start) / 1e9));
+              step + 1, load.samplesPerSeries(), samples / ((lastReport - start) / 1e9));
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
@@ -564,7 +652,7 @@ final class MetricBench {
           "/api/v1/query_range?query="
               + query
               + "&start="
-              + (end - HISTORY.toSeconds())
+              + (end - RANGE.toSeconds())
               + "&end="
               + end
               + "&step=300");
@@ -589,8 +677,9 @@ final class MetricBench {
     return JSON.readTree(response.body());
   }
 
-  private void table(StringBuilder md, int series, List<Measured> results, List<Query> battery) {
-    md.append(String.format(Locale.ROOT, "### %,d series%n%n", series));
+  private void table(
+      StringBuilder md, String workload, List<Measured> results, List<Query> battery) {
+    md.append("### ").append(workload).append("\n\n");
     Measured f = results.get(0);
     List<Measured> peers = results.subList(1, results.size());
     md.append("| figure | Faultline");

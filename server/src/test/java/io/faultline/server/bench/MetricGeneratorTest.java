@@ -83,4 +83,36 @@ class MetricGeneratorTest {
     assertThat(MetricBench.rateWindow(7_200_000)).isEqualTo("360m");
     assertThat(MetricBench.battery(60_000)).hasSize(5).anyMatch(MetricBench.Query::range);
   }
+
+  @Test
+  void takesOneDensityForEverySizeOrOnePerSize() {
+    List<Integer> series = MetricBench.parseSeries(MetricBench.DEFAULT_SERIES);
+    MetricBench.Options defaults =
+        options(
+            series,
+            MetricBench.parseCounts(MetricBench.DEFAULT_SAMPLES_PER_SERIES),
+            MetricBench.parseHistory(MetricBench.DEFAULT_HISTORY));
+    // the defaults sample once a minute, as Prometheus scrapes by default
+    for (int i = 0; i < series.size(); i++) {
+      assertThat(defaults.historyFor(i).toMillis() / defaults.samplesFor(i)).isEqualTo(60_000);
+    }
+    assertThat(defaults.commandLine())
+        .contains("--series 10000,100000 --samples-per-series 10080,1440 --history 1w,1d");
+    MetricBench.Options one = options(series, List.of(84), List.of(java.time.Duration.ofDays(7)));
+    assertThat(one.samplesFor(1)).isEqualTo(84);
+    assertThat(one.historyFor(1)).isEqualTo(java.time.Duration.ofDays(7));
+    assertThatThrownBy(() -> options(series, List.of(10, 20, 30), List.of(java.time.Duration.ofDays(1))))
+        .hasMessageContaining("--samples-per-series takes one count or one per --series count");
+    assertThatThrownBy(() -> options(series, List.of(100_000), List.of(java.time.Duration.ofHours(1))))
+        .hasMessageContaining("less than a second apart");
+    assertThatThrownBy(() -> MetricBench.parseHistory("7 days")).hasMessageContaining("--history");
+    assertThatThrownBy(() -> MetricBench.parseHistory("0s")).hasMessageContaining("--history");
+    assertThatThrownBy(() -> MetricBench.parseCounts("many")).hasMessageContaining("--samples-per-series");
+  }
+
+  private static MetricBench.Options options(
+      List<Integer> series, List<Integer> samples, List<java.time.Duration> history) {
+    return new MetricBench.Options(
+        series, samples, history, 2, 2000, 9, true, java.nio.file.Path.of("out"), 42);
+  }
 }
