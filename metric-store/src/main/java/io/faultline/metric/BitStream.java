@@ -56,16 +56,22 @@ final class BitStream {
 
     /** Writes the low {@code n} bits of {@code v}, {@code 0 <= n <= 64}. */
     void bits(long v, int n) {
-      ensure(n);
-      while (n > 0) {
-        int pos = (int) (bitLen >>> 3);
-        int free = 8 - (int) (bitLen & 7);
-        int take = Math.min(free, n);
-        int chunk = (int) (v >>> (n - take)) & ((1 << take) - 1);
-        buf[pos] |= (byte) (chunk << (free - take));
-        bitLen += take;
-        n -= take;
+      if (n > 56) {
+        // a word holds at most 56 bits after the bit offset within its first byte
+        bits(v >>> 32, n - 32);
+        n = 32;
       }
+      if (n == 0) {
+        return;
+      }
+      // one word: the 64 bits from the current byte on (the buffer keeps 8 bytes of room)
+      ensure(n + 64);
+      int pos = (int) (bitLen >>> 3);
+      int off = (int) (bitLen & 7);
+      long low = v & (-1L >>> (64 - n));
+      long word = (long) BIG_ENDIAN_LONG.get(buf, pos);
+      BIG_ENDIAN_LONG.set(buf, pos, word | (low << (64 - off - n)));
+      bitLen += n;
     }
 
     /** The written bytes, the last one padded with zero bits. */

@@ -305,11 +305,8 @@ final class Head {
     EncodedKey(byte[] buf, int len) {
       this.buf = buf;
       this.len = len;
-      int h = 1;
-      for (int i = 0; i < len; i++) {
-        h = 31 * h + buf[i];
-      }
-      this.hash = h;
+      // four bytes a step: the labels are ~100 bytes, hashed for every sample remote write sends
+      this.hash = org.apache.lucene.util.StringHelper.murmurhash3_x86_32(buf, 0, len, 0x9747b28c);
     }
 
     @Override
