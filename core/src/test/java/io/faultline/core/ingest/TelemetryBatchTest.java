@@ -41,4 +41,15 @@ class TelemetryBatchTest {
     assertThatThrownBy(() -> batch.messageAs(ExportTraceServiceRequest.getDefaultInstance()))
         .isInstanceOf(InvalidProtocolBufferException.class);
   }
+
+  @Test
+  void aBatchOfBytesAloneParsesThemWhenItsMessageIsAskedFor() throws Exception {
+    TelemetryBatch batch = TelemetryBatch.encoded(Signal.TRACES, TRACES.toByteArray());
+    assertThat(batch.message()).isEqualTo(TRACES);
+    assertThat(batch.messageAs(ExportTraceServiceRequest.getDefaultInstance())).isEqualTo(TRACES);
+    TelemetryBatch broken = TelemetryBatch.encoded(Signal.TRACES, new byte[] {(byte) 0xff});
+    assertThatThrownBy(broken::message)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("TRACES batch holds bytes that are not its request");
+  }
 }

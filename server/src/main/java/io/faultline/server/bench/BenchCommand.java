@@ -4,7 +4,7 @@
  */
 package io.faultline.server.bench;
 
-import io.dropwizard.core.cli.Command;
+import io.faultline.server.OptionCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -17,7 +17,7 @@ import net.sourceforge.argparse4j.inf.Subparser;
  * child processes, drives them with a realistic load, and prints and writes a table of ingest rate,
  * server CPU per million items, query latencies, bytes on disk and peak memory.
  */
-public final class BenchCommand extends Command {
+public final class BenchCommand extends OptionCommand {
   static final String TRACES = "traces";
   static final String LOGS = "logs";
   static final String METRICS = "metrics";
@@ -47,16 +47,14 @@ public final class BenchCommand extends Command {
         .help("metrics: comma-separated series counts, one run each");
     subparser
         .addArgument("--samples-per-series")
-        .setDefault(MetricBench.DEFAULT_SAMPLES_PER_SERIES)
         .help(
             "metrics: samples per series, spread evenly over --history; one count, or one per"
                 + " --series count (default: one a minute)");
     subparser
         .addArgument("--history")
-        .setDefault(MetricBench.DEFAULT_HISTORY)
         .help(
-            "metrics: how far back each series' samples start, as Prometheus durations; one, or"
-                + " one per --series count");
+            "metrics: how far back each series' samples start, as Prometheus durations (7d, 1d);"
+                + " one, or one per --series count (default: 7d, and 1d beyond 10000 series)");
     subparser
         .addArgument("--peers")
         .choices("true", "false")

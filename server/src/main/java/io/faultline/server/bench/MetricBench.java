@@ -34,15 +34,16 @@ import io.faultline.core.metric.PromDurations;
  * over the history before now) into Faultline, Prometheus and VictoriaMetrics, one at a time, then
  * the same PromQL battery against each.
  *
- * <p>The defaults scrape every series once a minute, Prometheus' default interval: 10,000 series
- * over 7 days and 100,000 series over one day (a week of them would take hours per server). Bytes
- * per sample only mean something for series sampled as densely as a scrape samples them; a sample
- * every few hours leaves each series' index entries and chunk headers to a handful of samples.
+ * <p>By default every series is sampled once a minute, Prometheus' default scrape interval, over
+ * the 7 days before the run, or over one day beyond {@value #WEEK_OF_HISTORY_UP_TO} series (a week
+ * of 100,000 series would take hours per server). Bytes per sample only mean something for series
+ * sampled as densely as a scrape samples them; a sample every few hours leaves each series' index
+ * entries and chunk headers to a handful of samples.
  */
 final class MetricBench {
   static final String DEFAULT_SERIES = "10000,100000";
-  static final String DEFAULT_SAMPLES_PER_SERIES = "10080,1440";
-  static final String DEFAULT_HISTORY = "7d,1d";
+  static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(1);
+  static final int WEEK_OF_HISTORY_UP_TO = 10_000;
 
   /** The range the range query of the battery covers, whatever the history holds. */
   static final Duration RANGE = Duration.ofDays(7);
@@ -87,8 +88,11 @@ final class MetricBench {
   /**
    * What the bench runs.
    *
-   * @param samplesPerSeries one count for every series count, or one per series count
-   * @param history how far back the samples of each series start: one, or one per series count
+   * @param samplesPerSeries one count for every series count, one per series count, or none for
+   *     one sample a minute over the history; one per series count once constructed
+   * @param history how far back the samples of each series start: one, one per series count, or
+   *     none for 7 days (1 day beyond {@value #WEEK_OF_HISTORY_UP_TO} series); one per series count
+   *     once constructed
    */
   record Options(
       List<Integer> series,
@@ -101,33 +105,47 @@ final class MetricBench {
       Path out,
       long seed) {
     Options {
-      for (int n : samplesPerSeries) {
-        if (n < 4) {
-          throw new IllegalArgumentException("--samples-per-series must be at least 4, got " + n);
-        }
-      }
-      if (samplesPerSeries.size() != 1 && samplesPerSeries.size() != series.size()) {
-        throw new IllegalArgumentException(
-            "--samples-per-series takes one count or one per --series count ("
-                + series.size()
-                + "), got "
-                + samplesPerSeries.size());
-      }
-      if (history.size() != 1 && history.size() != series.size()) {
+      if (history.size() > 1 && history.size() != series.size()) {
         throw new IllegalArgumentException(
             "--history takes one duration or one per --series count ("
                 + series.size()
                 + "), got "
                 + history.size());
       }
+      if (samplesPerSeries.size() > 1 && samplesPerSeries.size() != series.size()) {
+        throw new IllegalArgumentException(
+            "--samples-per-series takes one count or one per --series count ("
+                + series.size()
+                + "), got "
+                + samplesPerSeries.size());
+      }
+      List<Duration> resolvedHistory = new ArrayList<>();
+      List<Integer> resolvedSamples = new ArrayList<>();
       for (int i = 0; i < series.size(); i++) {
-        long interval = of(history, i).toMillis() / of(samplesPerSeries, i);
+        resolvedHistory.add(
+            history.isEmpty()
+                ? Duration.ofDays(series.get(i) <= WEEK_OF_HISTORY_UP_TO ? 7 : 1)
+                : of(history, i));
+        resolvedSamples.add(
+            samplesPerSeries.isEmpty()
+                ? (int) (resolvedHistory.get(i).toMillis() / DEFAULT_INTERVAL.toMillis())
+                : of(samplesPerSeries, i));
+      }
+      history = List.copyOf(resolvedHistory);
+      samplesPerSeries = List.copyOf(resolvedSamples);
+      for (int n : samplesPerSeries) {
+        if (n < 4) {
+          throw new IllegalArgumentException("--samples-per-series must be at least 4, got " + n);
+        }
+      }
+      for (int i = 0; i < series.size(); i++) {
+        long interval = history.get(i).toMillis() / samplesPerSeries.get(i);
         if (interval < 1_000) {
           throw new IllegalArgumentException(
               "--history "
-                  + PromDurations.format(of(history, i))
+                  + PromDurations.format(history.get(i))
                   + " holds "
-                  + of(samplesPerSeries, i)
+                  + samplesPerSeries.get(i)
                   + " samples less than a second apart; the bench samples at most once a second");
         }
       }
@@ -140,11 +158,11 @@ final class MetricBench {
     }
 
     int samplesFor(int seriesIndex) {
-      return of(samplesPerSeries, seriesIndex);
+      return samplesPerSeries.get(seriesIndex);
     }
 
     Duration historyFor(int seriesIndex) {
-      return of(history, seriesIndex);
+      return history.get(seriesIndex);
     }
 
     private static <T> T of(List<T> values, int i) {
@@ -177,9 +195,12 @@ final class MetricBench {
     return values.stream().map(format).collect(java.util.stream.Collectors.joining(","));
   }
 
-  /** {@code --samples-per-series}: comma-separated counts. */
+  /** {@code --samples-per-series}: comma-separated counts; none when absent. */
   static List<Integer> parseCounts(String text) {
     List<Integer> counts = new ArrayList<>();
+    if (text == null) {
+      return List.of();
+    }
     for (String part : text.split(",")) {
       try {
         counts.add(Integer.parseInt(part.trim()));
@@ -193,9 +214,12 @@ final class MetricBench {
     return List.copyOf(counts);
   }
 
-  /** {@code --history}: comma-separated Prometheus durations such as {@code 7d,1d}. */
+  /** {@code --history}: comma-separated Prometheus durations such as {@code 7d,1d}; none when absent. */
   static List<Duration> parseHistory(String text) {
     List<Duration> out = new ArrayList<>();
+    if (text == null) {
+      return List.of();
+    }
     for (String part : text.split(",")) {
       Duration d;
       try {

@@ -4,8 +4,7 @@
  */
 package io.faultline.server.demo;
 
-import io.dropwizard.core.cli.Cli;
-import io.dropwizard.core.cli.Command;
+import io.faultline.server.OptionCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -24,7 +23,7 @@ import net.sourceforge.argparse4j.inf.Subparser;
  * (through {@code dw.*} properties) or the usual ones; the admin token to {@code
  * FAULTLINE_ADMIN_TOKEN}, else one generated at the first run and kept in the data directory.
  */
-public final class DemoCommand extends Command {
+public final class DemoCommand extends OptionCommand {
   static final String DEFAULT_DATA_DIR = "./demo-data";
   static final String TOKEN_FILE = "demo-admin-token";
 
@@ -50,15 +49,6 @@ public final class DemoCommand extends Command {
     p.addArgument("--chaos-password").setDefault("chaos-demo").help("password of the services' 'chaos' user (Chaos Monkey endpoints)");
   }
 
-  @Override
-  public void onError(Cli cli, Namespace namespace, Throwable e) {
-    if (e instanceof IllegalArgumentException) {
-      // a bad option or setting: its message says which and why; a stack trace would bury it
-      cli.getStdErr().println("faultline demo: " + e.getMessage());
-      return;
-    }
-    super.onError(cli, namespace, e);
-  }
 
   @Override
   public void run(Bootstrap<?> bootstrap, Namespace ns) throws Exception {

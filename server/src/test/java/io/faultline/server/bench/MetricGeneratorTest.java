@@ -88,10 +88,7 @@ class MetricGeneratorTest {
   void takesOneDensityForEverySizeOrOnePerSize() {
     List<Integer> series = MetricBench.parseSeries(MetricBench.DEFAULT_SERIES);
     MetricBench.Options defaults =
-        options(
-            series,
-            MetricBench.parseCounts(MetricBench.DEFAULT_SAMPLES_PER_SERIES),
-            MetricBench.parseHistory(MetricBench.DEFAULT_HISTORY));
+        options(series, MetricBench.parseCounts(null), MetricBench.parseHistory(null));
     // the defaults sample once a minute, as Prometheus scrapes by default
     for (int i = 0; i < series.size(); i++) {
       assertThat(defaults.historyFor(i).toMillis() / defaults.samplesFor(i)).isEqualTo(60_000);
@@ -101,6 +98,10 @@ class MetricGeneratorTest {
     MetricBench.Options one = options(series, List.of(84), List.of(java.time.Duration.ofDays(7)));
     assertThat(one.samplesFor(1)).isEqualTo(84);
     assertThat(one.historyFor(1)).isEqualTo(java.time.Duration.ofDays(7));
+    // a count alone spreads over the default history, as before --history existed
+    MetricBench.Options spread = options(List.of(10_000), List.of(336), List.of());
+    assertThat(spread.historyFor(0).toMillis() / spread.samplesFor(0)).isEqualTo(1_800_000);
+    assertThat(spread.commandLine()).contains("--samples-per-series 336 --history 1w ");
     assertThatThrownBy(() -> options(series, List.of(10, 20, 30), List.of(java.time.Duration.ofDays(1))))
         .hasMessageContaining("--samples-per-series takes one count or one per --series count");
     assertThatThrownBy(() -> options(series, List.of(100_000), List.of(java.time.Duration.ofHours(1))))
