@@ -197,63 +197,53 @@ final class MetricBench {
 
   /** {@code --samples-per-series}: comma-separated counts; none when absent. */
   static List<Integer> parseCounts(String text) {
-    List<Integer> counts = new ArrayList<>();
-    if (text == null) {
-      return List.of();
-    }
-    for (String part : text.split(",")) {
-      try {
-        counts.add(Integer.parseInt(part.trim()));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(
-            "--samples-per-series takes comma-separated counts such as 10080,1440; got '"
-                + text
-                + "'");
-      }
-    }
-    return List.copyOf(counts);
+    return text == null
+        ? List.of()
+        : parseList(text, "--samples-per-series", "counts such as 10080,1440", Integer::parseInt);
   }
 
   /** {@code --history}: comma-separated Prometheus durations such as {@code 7d,1d}; none when absent. */
   static List<Duration> parseHistory(String text) {
-    List<Duration> out = new ArrayList<>();
-    if (text == null) {
-      return List.of();
-    }
-    for (String part : text.split(",")) {
-      Duration d;
-      try {
-        d = PromDurations.parse(part.trim());
-      } catch (IllegalArgumentException e) {
-        d = null;
-      }
-      if (d == null || d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException(
-            "--history takes comma-separated durations such as 7d,1d; got '" + text + "'");
-      }
-      out.add(d);
-    }
-    return List.copyOf(out);
+    return text == null
+        ? List.of()
+        : parseList(
+            text,
+            "--history",
+            "durations such as 7d,1d",
+            part -> {
+              Duration d = PromDurations.parse(part);
+              if (d.isZero()) {
+                throw new IllegalArgumentException("an empty history");
+              }
+              return d;
+            });
   }
 
   static List<Integer> parseSeries(String text) {
-    List<Integer> series = new ArrayList<>();
-    for (String part : text.split(",")) {
-      try {
-        int n = Integer.parseInt(part.trim());
-        if (n < 16 || n > 10_000_000) {
-          throw new IllegalArgumentException(
-              "--series: each count must be between 16 and 10000000, got " + n);
-        }
-        series.add(n);
-      } catch (NumberFormatException e) {
+    List<Integer> series =
+        parseList(text, "--series", "series counts such as 10000,100000", Integer::parseInt);
+    for (int n : series) {
+      if (n < 16 || n > 10_000_000) {
         throw new IllegalArgumentException(
-            "--series takes comma-separated series counts such as 10000,100000; got '"
-                + text
-                + "'");
+            "--series: each count must be between 16 and 10000000, got " + n);
       }
     }
-    return List.copyOf(series);
+    return series;
+  }
+
+  /** A comma-separated option; any value {@code parse} refuses fails the whole option. */
+  private static <T> List<T> parseList(
+      String text, String option, String expected, java.util.function.Function<String, T> parse) {
+    List<T> out = new ArrayList<>();
+    for (String part : text.split(",")) {
+      try {
+        out.add(parse.apply(part.trim()));
+      } catch (IllegalArgumentException e) { // NumberFormatException included
+        throw new IllegalArgumentException(
+            option + " takes comma-separated " + expected + "; got '" + text + "'");
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** One query of the battery: an instant query at the end, or a range over the whole history. */
