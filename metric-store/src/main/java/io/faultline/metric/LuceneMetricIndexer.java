@@ -162,7 +162,7 @@ final class LuceneMetricIndexer implements BatchIndexer {
         @Override
         public void dropped(String reason) {
           counters.invalid.increment();
-          LOG.debug("dropped an OTLP metric point: {}", reason);
+          LOG.debug("dropped a metric point: {}", reason);
         }
       };
 
@@ -173,6 +173,9 @@ final class LuceneMetricIndexer implements BatchIndexer {
         @Override
         public void series(RemoteWriteReader r, long[] timestamps, double[] values, int samples)
             throws IOException {
+          if (r.histogramCount() > 0) {
+            nativeHistograms(r);
+          }
           if (samples == 0) {
             return;
           }
@@ -208,6 +211,21 @@ final class LuceneMetricIndexer implements BatchIndexer {
           }
         }
       };
+
+  /** A series' native histograms, stored as classic {@code _bucket}, {@code _count}, {@code _sum}. */
+  private void nativeHistograms(RemoteWriteReader r) throws IOException {
+    Labels labels = remoteWriteLabels(r);
+    if (labels == null) {
+      counters.invalid.add(r.histogramCount());
+      return;
+    }
+    for (int i = 0; i < r.histogramCount(); i++) {
+      io.faultline.core.prometheus.Histogram h =
+          io.faultline.core.prometheus.Histogram.parseFrom(
+              java.nio.ByteBuffer.wrap(r.buffer(), r.histogramOffset(i), r.histogramLength(i)));
+      translator.nativeHistogram(labels, h, output); // apply() unwraps its UncheckedIOException
+    }
+  }
 
   private void remoteWrite(byte[] request) throws IOException {
     try {

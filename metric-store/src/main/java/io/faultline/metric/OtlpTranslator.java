@@ -268,6 +268,77 @@ final class OtlpTranslator {
         t, p.getCount(), stale, delta, out);
   }
 
+  /**
+   * A Prometheus native histogram sample (remote write) as the classic series this store keeps:
+   * {@code _bucket} with {@code le} at every populated bucket's upper bound and {@code +Inf}, {@code
+   * _count} and {@code _sum}, converted through the same path as an OTLP exponential histogram
+   * (Prometheus' bucket {@code i} is OTLP's {@code i - 1}: both schemas use base {@code
+   * 2^(2^-schema)}, Prometheus counting upper bounds, OTLP lower ones). Float histograms (from
+   * recording rules) and custom-bucket schemas are counted as dropped.
+   */
+  void nativeHistogram(Labels series, io.faultline.core.prometheus.Histogram h, Output out) {
+    String name = series.get(Labels.METRIC_NAME);
+    if (h.getCountCase() == io.faultline.core.prometheus.Histogram.CountCase.COUNT_FLOAT
+        || h.getZeroCountCase() == io.faultline.core.prometheus.Histogram.ZeroCountCase.ZERO_COUNT_FLOAT
+        || h.getPositiveCountsCount() > 0
+        || h.getNegativeCountsCount() > 0) {
+      out.dropped("float native histogram " + name + " (only integer histograms are converted)");
+      return;
+    }
+    if (h.getSchema() < -4 || h.getSchema() > 8) {
+      out.dropped(
+          "native histogram " + name + " with schema " + h.getSchema() + " (custom buckets)");
+      return;
+    }
+    ExponentialHistogramDataPoint.Builder p =
+        ExponentialHistogramDataPoint.newBuilder()
+            .setTimeUnixNano(h.getTimestamp() * 1_000_000L)
+            .setScale(h.getSchema())
+            .setSum(h.getSum())
+            .setCount(h.getCountInt())
+            .setZeroThreshold(h.getZeroThreshold())
+            .setZeroCount(h.getZeroCountInt());
+    if (Double.doubleToRawLongBits(h.getSum()) == Double.doubleToRawLongBits(Series.STALE_NAN)) {
+      p.setFlags(NO_RECORDED_VALUE);
+    }
+    p.setPositive(buckets(h.getPositiveSpansList(), h.getPositiveDeltasList()));
+    p.setNegative(buckets(h.getNegativeSpansList(), h.getNegativeDeltasList()));
+    Map<String, String> labels = new HashMap<>();
+    for (int i = 0; i < series.size(); i++) {
+      if (!series.name(i).equals(Labels.METRIC_NAME)) {
+        labels.put(series.name(i), series.value(i));
+      }
+    }
+    exponential(name, p.build(), labels, false, new long[] {Long.MAX_VALUE, Long.MIN_VALUE}, out);
+  }
+
+  /** Spans and delta-coded counts as OTLP's dense buckets from the first populated one. */
+  private static ExponentialHistogramDataPoint.Buckets buckets(
+      List<io.faultline.core.prometheus.BucketSpan> spans, List<Long> deltas) {
+    ExponentialHistogramDataPoint.Buckets.Builder b =
+        ExponentialHistogramDataPoint.Buckets.newBuilder();
+    if (spans.isEmpty()) {
+      return b.build();
+    }
+    int first = spans.get(0).getOffset();
+    int d = 0;
+    long count = 0;
+    for (int s = 0; s < spans.size(); s++) {
+      io.faultline.core.prometheus.BucketSpan span = spans.get(s);
+      if (s > 0) {
+        for (int gap = 0; gap < span.getOffset(); gap++) {
+          b.addBucketCounts(0);
+        }
+      }
+      for (int i = 0; i < span.getLength() && d < deltas.size(); i++) {
+        count += deltas.get(d++);
+        b.addBucketCounts(count);
+      }
+    }
+    // Prometheus' bucket i is (base^(i-1), base^i]; OTLP's k is (base^k, base^(k+1)]
+    return b.setOffset(first - 1).build();
+  }
+
   private static List<Long> downscale(List<Long> buckets, int[] offset) {
     if (buckets.isEmpty()) {
       offset[0] = offset[0] >> 1;

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
@@ -61,6 +62,62 @@ class LuceneMetricStoreTest extends MetricStoreContract {
     assertThat(lucene().activeSeries()).isEqualTo(1_000);
     assertThat(lucene().samplesRejected()).containsEntry("series_limit", 5L);
     assertThat(vector("count(boom)").values()).containsExactly(1000.0);
+  }
+
+  @Test
+  void remoteWrittenNativeHistogramsBecomeClassicBuckets() throws IOException {
+    long t = nowMs() - 1000;
+    // schema 0 (base 2): Prometheus bucket i is (2^(i-1), 2^i]; populated 1, 2 and 4 (3 empty),
+    // counts 3, 5, 2 as deltas; negative bucket 0 is [-1, -0.5) with 1; the zero bucket holds 4
+    io.faultline.core.prometheus.Histogram h =
+        io.faultline.core.prometheus.Histogram.newBuilder()
+            .setTimestamp(t)
+            .setSchema(0)
+            .setCountInt(15)
+            .setSum(42)
+            .setZeroThreshold(0.001)
+            .setZeroCountInt(4)
+            .addPositiveSpans(span(1, 2))
+            .addPositiveSpans(span(1, 1))
+            .addAllPositiveDeltas(List.of(3L, 2L, -3L))
+            .addNegativeSpans(span(0, 1))
+            .addNegativeDeltas(1)
+            .build();
+    io.faultline.core.prometheus.Histogram floats =
+        h.toBuilder().clearCountInt().setCountFloat(15).build();
+    apply(
+        WriteRequest.newBuilder()
+            .addTimeseries(
+                io.faultline.core.prometheus.TimeSeries.newBuilder()
+                    .addLabels(label("__name__", "rpc_seconds"))
+                    .addLabels(label("job", "api"))
+                    .addHistograms(h))
+            .addTimeseries(
+                io.faultline.core.prometheus.TimeSeries.newBuilder()
+                    .addLabels(label("__name__", "from_a_rule"))
+                    .addHistograms(floats))
+            .build());
+    commit();
+    Map<String, Double> buckets = new java.util.TreeMap<>();
+    vector("rpc_seconds_bucket").forEach((labels, v) -> buckets.put(labels.get("le"), v));
+    assertThat(buckets)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("-0.5", 1.0, "0.001", 5.0, "2", 8.0, "4", 13.0, "8", 13.0, "16", 15.0, "+Inf", 15.0));
+    assertThat(vector("rpc_seconds_count")).containsExactly(Map.entry(Map.of("__name__", "rpc_seconds_count", "job", "api"), 15.0));
+    assertThat(vector("rpc_seconds_sum").values()).containsExactly(42.0);
+    // rank 7.5 of 15 falls in (0.001, 2], which holds the 6th to 8th observation
+    assertThat(vector("histogram_quantile(0.5, rpc_seconds_bucket)").values())
+        .containsExactly(0.001 + (2 - 0.001) * (7.5 - 5) / 3);
+    // float histograms are counted as invalid, not stored as something else
+    assertThat(instant("{__name__=~\"from_a_rule.*\"}", nowMs()).series()).isEmpty();
+  }
+
+  private static io.faultline.core.prometheus.BucketSpan span(int offset, int length) {
+    return io.faultline.core.prometheus.BucketSpan.newBuilder().setOffset(offset).setLength(length).build();
+  }
+
+  private static io.faultline.core.prometheus.Label label(String name, String value) {
+    return io.faultline.core.prometheus.Label.newBuilder().setName(name).setValue(value).build();
   }
 
   @Test

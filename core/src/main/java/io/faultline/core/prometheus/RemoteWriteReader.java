@@ -17,8 +17,9 @@ import java.util.Arrays;
  * a varint length and its bytes, in the order received: the metric store's series encoding when
  * they arrive sorted by name, as every sender sorts them) and the float samples. A known series
  * then costs a hash lookup instead of labels built from decoded strings; for a new series the
- * receiver decodes {@link #labelName} and {@link #labelValue}. Native histograms and exemplars are
- * not read, only counted ({@link #otherFields}).
+ * receiver decodes {@link #labelName} and {@link #labelValue}. Native histograms are handed over
+ * still encoded ({@link #histogramCount}); exemplars and unknown fields are skipped. Every field but
+ * labels and float samples is counted in {@link #otherFields}.
  *
  * <p>Not thread-safe; reuses its buffers across calls.
  */
@@ -41,6 +42,7 @@ public final class RemoteWriteReader {
   private static final int METADATA = 3;
   private static final int TS_LABELS = 1;
   private static final int TS_SAMPLES = 2;
+  private static final int TS_HISTOGRAMS = 4;
   private static final int LABEL_NAME = 1;
   private static final int LABEL_VALUE = 2;
   private static final int SAMPLE_VALUE = 1;
@@ -51,6 +53,9 @@ public final class RemoteWriteReader {
   private int[] labels = new int[64];
   private int labelCount;
   private int otherFields;
+  /** Per native histogram of the current series: offset, length (into {@link #buf}). */
+  private int[] histograms = new int[8];
+  private int histogramCount;
   private byte[] key = new byte[256];
   private int keyLength;
   private long[] ts = new long[4];
@@ -101,6 +106,7 @@ public final class RemoteWriteReader {
   private void timeSeries(CodedInputStream in, Visitor visitor) throws IOException {
     labelCount = 0;
     otherFields = 0;
+    histogramCount = 0;
     int samples = 0;
     while (!in.isAtEnd()) {
       int tag = in.readTag();
@@ -108,7 +114,20 @@ public final class RemoteWriteReader {
       if (WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED
           || (field != TS_LABELS && field != TS_SAMPLES)) {
         otherFields++;
-        skip(in, tag);
+        if (field == TS_HISTOGRAMS
+            && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+          int len = in.readRawVarint32();
+          int off = in.getTotalBytesRead();
+          in.skipRawBytes(len);
+          if (histogramCount * 2 + 2 > histograms.length) {
+            histograms = Arrays.copyOf(histograms, histograms.length * 2);
+          }
+          histograms[histogramCount * 2] = off;
+          histograms[histogramCount * 2 + 1] = len;
+          histogramCount++;
+        } else {
+          skip(in, tag);
+        }
         continue;
       }
       int len = in.readRawVarint32();
@@ -239,6 +258,19 @@ public final class RemoteWriteReader {
    */
   public int otherFields() {
     return otherFields;
+  }
+
+  /** Native histograms of the current series, still encoded ({@code Histogram} messages). */
+  public int histogramCount() {
+    return histogramCount;
+  }
+
+  public int histogramOffset(int i) {
+    return histograms[i * 2];
+  }
+
+  public int histogramLength(int i) {
+    return histograms[i * 2 + 1];
   }
 
   public String labelName(int i) {
