@@ -105,20 +105,8 @@ final class MetricBench {
       Path out,
       long seed) {
     Options {
-      if (history.size() > 1 && history.size() != series.size()) {
-        throw new IllegalArgumentException(
-            "--history takes one duration or one per --series count ("
-                + series.size()
-                + "), got "
-                + history.size());
-      }
-      if (samplesPerSeries.size() > 1 && samplesPerSeries.size() != series.size()) {
-        throw new IllegalArgumentException(
-            "--samples-per-series takes one count or one per --series count ("
-                + series.size()
-                + "), got "
-                + samplesPerSeries.size());
-      }
+      onePerSize(history, series, "--history takes one duration");
+      onePerSize(samplesPerSeries, series, "--samples-per-series takes one count");
       List<Duration> resolvedHistory = new ArrayList<>();
       List<Integer> resolvedSamples = new ArrayList<>();
       for (int i = 0; i < series.size(); i++) {
@@ -154,6 +142,17 @@ final class MetricBench {
       }
       if (batch < 1 || batch > 100_000) {
         throw new IllegalArgumentException("--batch must be between 1 and 100000, got " + batch);
+      }
+    }
+
+    private static void onePerSize(List<?> values, List<Integer> series, String takesOne) {
+      if (values.size() > 1 && values.size() != series.size()) {
+        throw new IllegalArgumentException(
+            takesOne
+                + " or one per --series count ("
+                + series.size()
+                + "), got "
+                + values.size());
       }
     }
 
