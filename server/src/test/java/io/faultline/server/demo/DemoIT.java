@@ -62,6 +62,7 @@ class DemoIT {
   static int base;
   static double startSeconds;
   static final Random RANDOM = new Random();
+  private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
   static long seed;
 
   @BeforeAll
@@ -356,28 +357,46 @@ class DemoIT {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
+  /**
+   * A free loopback port below the kernel's ephemeral range. A port the kernel hands out for
+   * {@code new ServerSocket(0)} lies inside that range, where any outgoing connection of the demo's
+   * processes may take it before the service meant to listen on it starts (CI once saw the gateway
+   * fail with "Port 33604 was already in use").
+   */
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return freeRange(1);
   }
 
-  /** The first of {@code n} consecutive free loopback ports. */
+  /** The first of {@code n} consecutive free loopback ports, below the ephemeral range. */
   static int freeRange(int n) throws IOException {
+    int below = ephemeralLow();
     for (int attempt = 0; attempt < 50; attempt++) {
-      int first = 20000 + RANDOM.nextInt(30000);
+      int first = 10000 + RANDOM.nextInt(Math.max(1, below - 10000 - n));
       boolean free = true;
       for (int p = first; p < first + n && free; p++) {
         try (ServerSocket s = new ServerSocket(p, 1, java.net.InetAddress.getLoopbackAddress())) {
-          free = true;
+          free = !GIVEN.contains(p); // nor handed out before in this JVM, for a service yet to start
         } catch (IOException taken) {
           free = false;
         }
       }
       if (free) {
+        for (int p = first; p < first + n; p++) {
+          GIVEN.add(p);
+        }
         return first;
       }
     }
     throw new IOException("no " + n + " consecutive free ports found");
+  }
+
+  /** The first port of Linux's ephemeral range, 32768 when it cannot be read. */
+  private static int ephemeralLow() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Math.max(11000, Integer.parseInt(range.split("\\s+")[0]));
+    } catch (IOException | RuntimeException e) {
+      return 32768;
+    }
   }
 }
