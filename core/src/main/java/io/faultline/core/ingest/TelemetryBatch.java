@@ -18,7 +18,7 @@ import java.util.Objects;
  * OTLP classes directly.
  *
  * <p>A receiver that checked a request in its wire form without building messages (remote write,
- * whose store reads the wire bytes) hands over the bytes alone ({@link #encoded}); {@link
+ * whose store reads the wire bytes) hands over the bytes alone, with a null message; {@link
  * #message()} then parses them when someone asks.
  *
  * @param signal what the message holds
@@ -71,11 +71,6 @@ public record TelemetryBatch(Signal signal, Message message, byte[] bytes) {
   /** A batch whose bytes are computed from the message. */
   public static TelemetryBatch of(Signal signal, Message message) {
     return new TelemetryBatch(signal, message, message.toByteArray());
-  }
-
-  /** A batch of bytes already checked to be a valid request of {@code signal}, not decoded. */
-  public static TelemetryBatch encoded(Signal signal, byte[] bytes) {
-    return new TelemetryBatch(signal, null, bytes);
   }
 
   /** Parses a request of {@code signal}. */

@@ -44,10 +44,10 @@ class TelemetryBatchTest {
 
   @Test
   void aBatchOfBytesAloneParsesThemWhenItsMessageIsAskedFor() throws Exception {
-    TelemetryBatch batch = TelemetryBatch.encoded(Signal.TRACES, TRACES.toByteArray());
+    TelemetryBatch batch = new TelemetryBatch(Signal.TRACES, null, TRACES.toByteArray());
     assertThat(batch.message()).isEqualTo(TRACES);
     assertThat(batch.messageAs(ExportTraceServiceRequest.getDefaultInstance())).isEqualTo(TRACES);
-    TelemetryBatch broken = TelemetryBatch.encoded(Signal.TRACES, new byte[] {(byte) 0xff});
+    TelemetryBatch broken = new TelemetryBatch(Signal.TRACES, null, new byte[] {(byte) 0xff});
     assertThatThrownBy(broken::message)
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("TRACES batch holds bytes that are not its request");
