@@ -144,7 +144,7 @@ public final class LuceneTraceStore implements TraceStore {
               .retention(retention)
               .refreshInterval(refreshInterval)
               .indexSort(SpanDocuments.NEWEST_FIRST)
-              .compression(PartitionedIndex.Compression.BEST_COMPRESSION)
+              .compression(PartitionedIndex.Compression.ZSTD)
               .clock(clock)
               .build();
       return new LuceneTraceStore(index);
