@@ -116,8 +116,8 @@ public final class PartitionedIndex implements Closeable {
     /** Faster to read and write, larger (LZ4). */
     BEST_SPEED,
     /**
-     * About as small as {@link #BEST_COMPRESSION} and several times faster to write: Zstandard in
-     * the same chunk layout ({@link FaultlineCodec}).
+     * Nearly as small as {@link #BEST_COMPRESSION} and cheaper to write: Zstandard in the same
+     * chunk layout ({@link FaultlineCodec}).
      */
     ZSTD
   }
