@@ -8,6 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,6 +37,7 @@ import org.apache.lucene.store.ByteBuffersDirectory;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.util.BytesRef;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class FaultlineCodecTest {
   private final Random random = new Random(20261125L);
@@ -60,6 +64,34 @@ class FaultlineCodecTest {
   @Test
   void itsNativeLibraryLoadsHere() {
     assertThat(FaultlineCodec.unavailable()).isNull();
+  }
+
+  /**
+   * Where the native library cannot load (here: zstd-jni told to unpack it into a directory that
+   * does not exist, as with an unwritable temporary directory), the index still takes documents,
+   * written with DEFLATE, and knows why (the reason its log gives).
+   */
+  @Test
+  void withoutItsNativeLibraryTheIndexWritesDeflateAndSaysWhy(@TempDir Path dir) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-DZstdTempFolder=" + dir.resolve("no-such-directory"),
+                ZstdFallbackMain.class.getName(),
+                dir.resolve("index").toString())
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(output).isZero();
+    assertThat(output)
+        .contains("codec Lucene912")
+        .doesNotContain("codec " + FaultlineCodec.NAME)
+        .contains("found 1")
+        .containsPattern("unavailable \\S+")
+        .doesNotContain("unavailable null");
   }
 
   @Test
