@@ -33,7 +33,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,14 +46,20 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.ToIntFunction;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Loki's read API, enough for Grafana's Loki data source to browse labels and run log and metric
- * queries: {@code GET /loki/api/v1/query_range}, {@code /query}, {@code /labels} and {@code
- * /label/{name}/values}, answering in Loki's envelope ({@code {"status":"success","data":...}}, log
+ * queries, and for Grafana's Logs Drilldown app: {@code GET /loki/api/v1/query_range}, {@code
+ * /query}, {@code /labels}, {@code /label/{name}/values}, {@code /series}, {@code /index/stats},
+ * {@code /index/volume} and {@code /index/volume_range} (bytes per series, as Loki's volume
+ * answers), {@code /detected_labels}, {@code /detected_fields} and {@code
+ * /detected_field/{name}/values} (what Drilldown offers to filter on), answering in Loki's envelope ({@code {"status":"success","data":...}}, log
  * results as {@code resultType: "streams"} with {@code [["<ns>", "<line>"]]} values, metric results
  * as {@code matrix} (range) or {@code vector}/{@code scalar} (instant) with {@code [<unix seconds>,
  * "<value>"]} samples).
@@ -77,6 +85,10 @@ public final class LokiResource {
   static final Duration DEFAULT_LABEL_RANGE = Duration.ofHours(6);
   static final Duration MAX_RANGE = Duration.ofDays(31);
   private static final int PAGE = 1000;
+  /** Loki's default {@code detected_fields} limit, of fields. */
+  static final int DEFAULT_FIELD_LIMIT = 1000;
+  /** Loki's default {@code volume_max_series}, per time bucket of a volume request. */
+  static final int MAX_VOLUME_SERIES = 1000;
   /** The Loki version whose HTTP API this resource answers like, reported by {@code buildinfo}. */
   static final String COMPATIBLE_VERSION = "3.0.0";
   /** Loki's default {@code max_chunk_age}, the base of {@code index/stats}' chunk estimate. */
@@ -202,6 +214,72 @@ public final class LokiResource {
     return indexStats(params(uri, form));
   }
 
+  @GET
+  @Path("index/volume")
+  public ObjectNode volume(@Context UriInfo uri) {
+    return volume(params(uri, null), false);
+  }
+
+  @POST
+  @Path("index/volume")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public ObjectNode volumePost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return volume(params(uri, form), false);
+  }
+
+  @GET
+  @Path("index/volume_range")
+  public ObjectNode volumeRange(@Context UriInfo uri) {
+    return volume(params(uri, null), true);
+  }
+
+  @POST
+  @Path("index/volume_range")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public ObjectNode volumeRangePost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return volume(params(uri, form), true);
+  }
+
+  @GET
+  @Path("detected_labels")
+  public ObjectNode detectedLabels(@Context UriInfo uri) {
+    return detectedLabels(params(uri, null));
+  }
+
+  @POST
+  @Path("detected_labels")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public ObjectNode detectedLabelsPost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return detectedLabels(params(uri, form));
+  }
+
+  @GET
+  @Path("detected_fields")
+  public ObjectNode detectedFields(@Context UriInfo uri) {
+    return detectedFields(null, params(uri, null));
+  }
+
+  @POST
+  @Path("detected_fields")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public ObjectNode detectedFieldsPost(@Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return detectedFields(null, params(uri, form));
+  }
+
+  @GET
+  @Path("detected_field/{name}/values")
+  public ObjectNode detectedFieldValues(@PathParam("name") String name, @Context UriInfo uri) {
+    return detectedFields(name, params(uri, null));
+  }
+
+  @POST
+  @Path("detected_field/{name}/values")
+  @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+  public ObjectNode detectedFieldValuesPost(
+      @PathParam("name") String name, @Context UriInfo uri, MultivaluedMap<String, String> form) {
+    return detectedFields(name, params(uri, form));
+  }
+
   /** Loki's build information (not in the status envelope, as Loki answers it), naming Faultline. */
   @GET
   @Path("status/buildinfo")
@@ -217,12 +295,12 @@ public final class LokiResource {
   }
 
   /**
-   * Loki endpoints Faultline does not serve answer 404 with a message, as Loki answers {@code
-   * patterns} when its pattern ingester is off, so clients such as Grafana treat the feature as
-   * absent instead of failing.
+   * {@code patterns} answers 404 with a message, as Loki answers it when its pattern ingester is
+   * off, so clients such as Grafana's Logs Drilldown treat the feature as absent instead of
+   * failing; a plain request for the {@code tail} WebSocket is told to upgrade.
    */
   @GET
-  @Path("{endpoint: detected_labels|detected_fields|detected_field/.+|patterns|tail|index/volume|index/volume_range}")
+  @Path("{endpoint: patterns|tail}")
   @Produces(MediaType.TEXT_PLAIN)
   public Response unsupported(@PathParam("endpoint") String endpoint) {
     if (endpoint.equals("tail")) {
@@ -235,7 +313,7 @@ public final class LokiResource {
   }
 
   @POST
-  @Path("{endpoint: detected_labels|detected_fields|detected_field/.+|patterns|tail|index/volume|index/volume_range}")
+  @Path("{endpoint: patterns|tail}")
   @Produces(MediaType.TEXT_PLAIN)
   public Response unsupportedPost(@PathParam("endpoint") String endpoint) {
     return unsupported(endpoint);
@@ -295,14 +373,24 @@ public final class LokiResource {
       Instant start, Instant end, int limit, LogQuery.Direction direction, long stepNanos) {}
 
   private RangeRequest rangeRequest(LokiParams p) {
+    return rangeRequest(p, LokiResource::limit);
+  }
+
+  /** {@link #rangeRequest(LokiParams)} with the {@code limit} read by {@code limitOf}. */
+  private RangeRequest rangeRequest(LokiParams p, ToIntFunction<LokiParams> limitOf) {
     Instant[] bounds = p.bounds(clock.instant(), DEFAULT_RANGE);
     Instant s = bounds[0];
     Instant e = bounds[1];
     if (e.isBefore(s)) {
       throw new LogQueryException(END_BEFORE_START);
     }
-    int limit = limit(p);
+    int limit = limitOf.applyAsInt(p);
     LogQuery.Direction direction = direction(p);
+    return new RangeRequest(s, e, limit, direction, step(p, s, e));
+  }
+
+  /** The {@code step} of a range request over {@code [s, e]}, checked as Loki checks it. */
+  private static long step(LokiParams p, Instant s, Instant e) {
     String stepText = p.value("step");
     long span = nanos(e) - nanos(s);
     long stepNanos;
@@ -319,24 +407,31 @@ public final class LokiResource {
     if (span / stepNanos > MetricEngine.MAX_POINTS_PER_SERIES) {
       throw new LogQueryException(STEP_TOO_SMALL);
     }
-    return new RangeRequest(s, e, limit, direction, stepNanos);
+    return stepNanos;
   }
 
   private static int limit(LokiParams p) {
-    String text = p.value("limit");
-    if (text == null || text.isEmpty()) {
-      return DEFAULT_LIMIT;
-    }
-    int n;
-    try {
-      n = Integer.parseInt(text);
-    } catch (NumberFormatException e) {
-      throw new LogQueryException("strconv.Atoi: parsing \"" + text + "\": invalid syntax");
-    }
+    return positive(p.value("limit"), DEFAULT_LIMIT);
+  }
+
+  /** A positive count parameter as Loki reads {@code limit}: {@code fallback} when absent. */
+  private static int positive(String text, int fallback) {
+    int n = integer(text, fallback);
     if (n <= 0) {
       throw new LogQueryException("limit must be a positive value");
     }
     return n;
+  }
+
+  private static int integer(String text, int fallback) {
+    if (text == null || text.isEmpty()) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new LogQueryException("strconv.Atoi: parsing \"" + text + "\": invalid syntax");
+    }
   }
 
   /** The entry limit of a log query, within Loki's default {@code max_entries_limit_per_query}. */
@@ -464,6 +559,411 @@ public final class LokiResource {
           o.put("bytes", entriesAndBytes[1]);
           return o;
         });
+  }
+
+  /**
+   * Loki's log volume ({@code index/volume}, {@code index/volume_range}): the bytes of the lines of
+   * the streams matching a stream selector, summed per series of the selector's label names (or of
+   * {@code targetLabels}; {@code aggregateBy=labels} sums per label name instead, the metric being
+   * {@code {"<name>": ""}}). Each time bucket keeps its {@code limit} largest series (ties by
+   * name), as Loki's volume accumulator does, and the series are ordered by their first sample,
+   * largest first. Buckets are Loki's {@code util.ForInterval} splits: the instant endpoint has one,
+   * stamped {@code end}; the range endpoint cuts at multiples of {@code step} since the epoch, each
+   * stamped at its end (1ms before the cut, the last one {@code end}). As in Loki the answer is a
+   * {@code vector} unless some series has more than one sample, then a {@code matrix}; a series has
+   * no sample in a bucket where it had no bytes. Loki reads sizes from its index (whole chunks, in
+   * KiB); Faultline counts the UTF-8 bytes of each line in {@code [start, end)} exactly, as {@code
+   * index/stats} does.
+   */
+  private ObjectNode volume(LokiParams p, boolean range) {
+    return run(
+        () -> {
+          int limit = volumeLimit(p);
+          Instant s;
+          Instant e;
+          long stepNanos = 0;
+          if (range) {
+            RangeRequest r = rangeRequest(p, LokiResource::volumeLimit);
+            s = r.start();
+            e = r.end();
+            stepNanos = r.stepNanos();
+          } else {
+            // Loki parses the volume request as an instant query first, then reads its bounds
+            p.param("time", clock.instant());
+            direction(p);
+            Instant[] bounds = p.bounds(clock.instant(), DEFAULT_RANGE);
+            s = bounds[0];
+            e = bounds[1];
+            if (e.isBefore(s)) {
+              throw new LogQueryException(END_BEFORE_START);
+            }
+          }
+          boolean bySeries = aggregateBySeries(p);
+          List<String> targets = targetLabels(p);
+          List<LogQl.Matcher> selector = matchers(p.value("query"));
+          if (selector == null) {
+            throw new LogQueryException(ONLY_MATCHERS);
+          }
+          checkRange(s, e);
+          return volume(selector, s, e, stepNanos, limit, bySeries, targets);
+        });
+  }
+
+  private ObjectNode volume(
+      List<LogQl.Matcher> selector,
+      Instant s,
+      Instant e,
+      long stepNanos,
+      int limit,
+      boolean bySeries,
+      List<String> targets) {
+    // Loki's PrepareLabelsAndMatchers: target labels the selector does not name must be non-empty
+    List<LogQl.Matcher> matchers = new ArrayList<>(selector);
+    Set<String> groupBy = new TreeSet<>(targets);
+    if (targets.isEmpty()) {
+      selector.forEach(m -> groupBy.add(m.name()));
+    } else {
+      for (String target : targets) {
+        if (selector.stream().noneMatch(m -> m.name().equals(target))) {
+          matchers.add(new LogQl.Matcher(target, LogQl.Op.RE, ".+", Pattern.compile("(?s).+")));
+        }
+      }
+    }
+    long startNanos = nanos(s);
+    long endNanos = nanos(e);
+    long alignedStart = stepNanos == 0 ? startNanos : startNanos - startNanos % stepNanos;
+    List<Map<String, long[]>> buckets = new ArrayList<>();
+    Map<String, Map<String, String>> metrics = new HashMap<>();
+    eachRecord(
+        matchers,
+        s,
+        e,
+        MetricEngine.MAX_RECORDS,
+        "the volume request",
+        (entry, labels) -> {
+          int bucket = stepNanos == 0 ? 0 : (int) ((entry.timestampNanos() - alignedStart) / stepNanos);
+          while (buckets.size() <= bucket) {
+            buckets.add(new HashMap<>());
+          }
+          long bytes = LogJson.line(entry).getBytes(StandardCharsets.UTF_8).length;
+          Map<String, long[]> volumes = buckets.get(bucket);
+          if (bySeries) {
+            Map<String, String> series = new TreeMap<>();
+            labels.forEach((k, v) -> {
+              if (groupBy.contains(k) && !v.isEmpty()) {
+                series.put(k, v);
+              }
+            });
+            String name = seriesName(series);
+            metrics.putIfAbsent(name, series);
+            volumes.computeIfAbsent(name, k -> new long[1])[0] += bytes;
+          } else {
+            labels.forEach((k, v) -> {
+              if ((targets.isEmpty() || targets.contains(k)) && !v.isEmpty()) {
+                metrics.putIfAbsent(k, Map.of(k, ""));
+                volumes.computeIfAbsent(k, n -> new long[1])[0] += bytes;
+              }
+            });
+          }
+          if (volumes.size() > MAX_VOLUME_SERIES) {
+            throw new LogQueryException(
+                "the query hit the max number of series limit (limit: " + MAX_VOLUME_SERIES + " series)");
+          }
+        });
+    // every bucket's largest series, then per series its samples in time order
+    Map<String, List<long[]>> samples = new HashMap<>();
+    for (int b = 0; b < buckets.size(); b++) {
+      long bucketEnd = alignedStart + (b + 1) * stepNanos;
+      long stamp = stepNanos == 0 || bucketEnd >= endNanos ? endNanos : bucketEnd - 1_000_000L;
+      List<Map.Entry<String, long[]>> top = new ArrayList<>(buckets.get(b).entrySet());
+      top.sort(VOLUME_ORDER);
+      for (Map.Entry<String, long[]> v : top.subList(0, Math.min(limit, top.size()))) {
+        samples.computeIfAbsent(v.getKey(), k -> new ArrayList<>()).add(new long[] {stamp, v.getValue()[0]});
+      }
+    }
+    List<Map.Entry<String, long[]>> order = new ArrayList<>();
+    samples.forEach((name, points) -> order.add(Map.entry(name, new long[] {points.get(0)[1]})));
+    order.sort(VOLUME_ORDER);
+    boolean matrix = samples.values().stream().anyMatch(points -> points.size() > 1);
+    ObjectNode data = JSON.objectNode();
+    data.put("resultType", matrix ? "matrix" : "vector");
+    ArrayNode result = data.putArray("result");
+    for (Map.Entry<String, long[]> series : order) {
+      ObjectNode o = result.addObject();
+      ObjectNode metric = o.putObject("metric");
+      metrics.get(series.getKey()).forEach(metric::put);
+      List<long[]> points = samples.get(series.getKey());
+      if (matrix) {
+        ArrayNode values = o.putArray("values");
+        points.forEach(pt -> values.addArray().add(time(pt[0])).add(LokiFormat.value(pt[1])));
+      } else {
+        o.putArray("value").add(time(points.get(0)[0])).add(LokiFormat.value(points.get(0)[1]));
+      }
+    }
+    return success(data);
+  }
+
+  /** Largest volume first, then by name, as Loki's {@code MapToVolumeResponse} sorts. */
+  private static final Comparator<Map.Entry<String, long[]>> VOLUME_ORDER =
+      Comparator.<Map.Entry<String, long[]>>comparingLong(v -> -v.getValue()[0]).thenComparing(Map.Entry::getKey);
+
+  /** A label set as Prometheus' {@code Labels.String} writes it, the name Loki sorts series by. */
+  private static String seriesName(Map<String, String> sortedLabels) {
+    StringBuilder b = new StringBuilder("{");
+    sortedLabels.forEach((k, v) -> {
+      if (b.length() > 1) {
+        b.append(", ");
+      }
+      b.append(k).append("=\"").append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+    });
+    return b.append('}').toString();
+  }
+
+  /** Loki's {@code volumeLimit}: {@value #DEFAULT_LIMIT} when absent or 0, else positive. */
+  private static int volumeLimit(LokiParams p) {
+    int n = integer(p.value("limit"), DEFAULT_LIMIT);
+    if (n == 0) {
+      return DEFAULT_LIMIT;
+    }
+    if (n < 0) {
+      throw new LogQueryException("limit must be a positive value");
+    }
+    return n;
+  }
+
+  private static boolean aggregateBySeries(LokiParams p) {
+    String by = p.value("aggregateBy");
+    if (by == null || by.isEmpty() || by.equals("series")) {
+      return true;
+    }
+    if (by.equals("labels")) {
+      return false;
+    }
+    throw new LogQueryException("invalid aggregation option");
+  }
+
+  /** Loki's {@code targetLabels}: the comma-separated names, none when the parameter is empty. */
+  private static List<String> targetLabels(LokiParams p) {
+    String text = p.value("targetLabels");
+    if (text == null || text.isEmpty()) {
+      return List.of();
+    }
+    return List.of(text.split(",", -1));
+  }
+
+  /**
+   * The stream labels of the streams matching {@code query} (every stream without one) in {@code
+   * [start, end)}, each with its number of distinct values, as Loki's {@code detected_labels}
+   * answers Logs Drilldown: {@code {"detectedLabels":[{"label":"level","cardinality":3}]}}, sorted
+   * by label here (Loki's order is its map's). Loki leaves out a label whose values are all IDs
+   * ({@link DetectedValues#rejectLabel}) unless it is one of {@link DetectedValues#STATIC_LABELS},
+   * and leaves {@code detectedLabels} out of the object when no label is left. Loki estimates the
+   * cardinality with a HyperLogLog sketch, exact at these sizes; Faultline counts.
+   */
+  private ObjectNode detectedLabels(LokiParams p) {
+    return run(
+        () -> {
+          Instant[] range = p.bounds(clock.instant(), DEFAULT_RANGE);
+          if (range[1].isBefore(range[0])) {
+            throw new LogQueryException(END_BEFORE_START);
+          }
+          List<LogQl.Matcher> selector = matchers(p.value("query"));
+          checkRange(range[0], range[1]);
+          Map<String, Set<String>> values = new TreeMap<>();
+          if (selector == null) {
+            for (String name : queries.labelNames(range[0], range[1])) {
+              values.put(name, new TreeSet<>(queries.labelValues(name, range[0], range[1])));
+            }
+          } else {
+            for (Map<String, String> labels : streamsOf(List.of(selector), range[0], range[1], "the detected labels request")) {
+              labels.forEach((k, v) -> {
+                if (!v.isEmpty()) {
+                  values.computeIfAbsent(k, n -> new TreeSet<>()).add(v);
+                }
+              });
+            }
+          }
+          ObjectNode o = JSON.objectNode();
+          values.forEach(
+              (label, vs) -> {
+                if (DetectedValues.STATIC_LABELS.contains(label) || !DetectedValues.rejectLabel(vs)) {
+                  ArrayNode a = o.has("detectedLabels") ? (ArrayNode) o.get("detectedLabels") : o.putArray("detectedLabels");
+                  a.addObject().put("label", label).put("cardinality", vs.size());
+                }
+              });
+          return o;
+        });
+  }
+
+  /** A sampled line of {@code detected_fields}: its stream labels and labels after the pipeline. */
+  private record SampledLine(Map<String, String> stream, LineLabels labels, String line) {}
+
+  /**
+   * Loki's {@code detected_fields} (name null) and {@code detected_field/{name}/values}: the query
+   * (a log query, pipeline allowed) is run backward for at most {@code line_limit} (default {@value
+   * #DEFAULT_LIMIT}) lines, and each line's fields are its structured metadata, the labels its
+   * pipeline parsed, and what Loki's json parser finds in the line, or its logfmt parser when the
+   * line is not JSON ({@code parsers} names which; {@code null} for metadata). At most {@code limit}
+   * (or the older {@code field_limit}, default {@value #DEFAULT_FIELD_LIMIT}) fields, the first
+   * found. The answer is Loki's {@code {"fields":[{"label":"user_id","type":"string",
+   * "cardinality":1,"parsers":["logfmt"]}],"limit":1000}}, sorted by label here; a field's type is
+   * {@link DetectedValues#type} of its value in the last line read, as Loki re-detects it per line.
+   * The values endpoint answers {@code {"values":[...],"limit":N}} with the field's distinct values
+   * (byte sizes respelled by {@link DetectedValues#fieldValue}), sorted, stopping once {@code
+   * limit} are found. Both answer {@code {}} when nothing is found, as Loki leaves out empty
+   * fields.
+   */
+  private ObjectNode detectedFields(String name, LokiParams p) {
+    return run(
+        () -> {
+          // ParseDetectedFieldsQuery's order, then the query frontend's checks
+          Instant[] range = p.bounds(clock.instant(), DEFAULT_RANGE);
+          if (range[1].isBefore(range[0])) {
+            throw new LogQueryException(END_BEFORE_START);
+          }
+          int lineLimit = positive(p.value("line_limit"), DEFAULT_LIMIT);
+          String limitText = p.value("limit");
+          int limit = positive(limitText == null || limitText.isEmpty() ? p.value("field_limit") : limitText, DEFAULT_FIELD_LIMIT);
+          step(p, range[0], range[1]);
+          LogQlExpr expr = LogQl.parseExpr(p.value("query"));
+          if (!(expr instanceof LogQlExpr.Logs logs)) {
+            throw new LogQueryException("only log selector is supported");
+          }
+          entriesLimit(lineLimit);
+          checkRange(range[0], range[1]);
+          LogQl ql = logs.query();
+          Map<Map<String, String>, List<SampledLine>> streams = new LinkedHashMap<>();
+          eachLine(
+              ql.selector(),
+              range[0],
+              range[1],
+              lineLimit,
+              LogQuery.Direction.BACKWARD,
+              entry -> {
+                Map<String, String> stream = labels(entry);
+                if (!selectorMatches(ql.selector(), stream)) {
+                  return false;
+                }
+                String text = LogJson.line(entry);
+                LineLabels labels = lineLabels(entry, stream, text);
+                String line = LogPipeline.apply(ql.stages(), text, labels);
+                if (line == null) {
+                  return false;
+                }
+                streams.computeIfAbsent(labels.stream(), k -> new ArrayList<>()).add(new SampledLine(stream, labels, line));
+                return true;
+              });
+          return name == null ? fields(streams, limit) : fieldValues(streams, limit, name);
+        });
+  }
+
+  /** What Loki keeps of one field while reading the sampled lines. */
+  private static final class Field {
+    final Set<String> values = new HashSet<>();
+    final List<String> parsers;
+    String type = "string";
+
+    Field(List<String> parsers) {
+      this.parsers = new ArrayList<>(parsers);
+    }
+
+    void add(Collection<String> vs) {
+      type = DetectedValues.type(vs.iterator().next());
+      values.addAll(vs);
+    }
+  }
+
+  private static ObjectNode fields(Map<Map<String, String>, List<SampledLine>> streams, int limit) {
+    Map<String, Field> fields = new TreeMap<>();
+    for (List<SampledLine> lines : streams.values()) {
+      for (SampledLine l : lines) {
+        l.labels().structuredMetadata().forEach((k, v) -> {
+          if (fields.containsKey(k) || fields.size() < limit) {
+            fields.computeIfAbsent(k, n -> new Field(List.of())).add(List.of(v));
+          }
+        });
+        List<String> parsers = new ArrayList<>();
+        parsedFields(l, parsers).forEach((k, vs) -> {
+          if (fields.containsKey(k) || fields.size() < limit) {
+            Field f = fields.computeIfAbsent(k, n -> new Field(parsers));
+            parsers.stream().filter(x -> !f.parsers.contains(x)).forEach(f.parsers::add);
+            f.add(vs);
+          }
+        });
+      }
+    }
+    ObjectNode o = JSON.objectNode();
+    if (fields.isEmpty()) {
+      return o;
+    }
+    ArrayNode a = o.putArray("fields");
+    fields.forEach((label, f) -> {
+      ObjectNode field = a.addObject();
+      field.put("label", label);
+      field.put("type", f.type);
+      field.put("cardinality", f.values.size());
+      if (f.parsers.isEmpty()) {
+        field.putNull("parsers");
+      } else {
+        f.parsers.forEach(field.withArray("parsers")::add);
+      }
+    });
+    o.put("limit", limit);
+    return o;
+  }
+
+  private static ObjectNode fieldValues(Map<Map<String, String>, List<SampledLine>> streams, int limit, String name) {
+    Set<String> values = new TreeSet<>();
+    for (List<SampledLine> lines : streams.values()) {
+      for (SampledLine l : lines) {
+        if (values.size() >= limit) {
+          break;
+        }
+        String metadata = l.labels().structuredMetadata().get(name);
+        if (metadata != null) {
+          values.add(metadata);
+        }
+        Set<String> parsed = parsedFields(l, new ArrayList<>()).get(name);
+        if (parsed != null) {
+          parsed.forEach(v -> values.add(DetectedValues.fieldValue(v)));
+        }
+      }
+    }
+    ObjectNode o = JSON.objectNode();
+    if (!values.isEmpty()) {
+      values.forEach(o.putArray("values")::add);
+      o.put("limit", limit);
+    }
+    return o;
+  }
+
+  private static final List<LogQl.Stage> JSON_PARSER = List.of(new LogQl.Parser("json"));
+  private static final List<LogQl.Stage> LOGFMT_PARSER = List.of(new LogQl.LogfmtParser(false, false, List.of()));
+  private static final Set<String> ERROR_LABELS = Set.of("__error__", "__error_details__", "__preserve_error__");
+
+  /**
+   * Loki's {@code parseEntry}: the labels the query's pipeline parsed, and those Loki's json parser
+   * finds in the line over its stream labels, or its logfmt parser's when json fails (adding {@code
+   * "json"} or {@code "logfmt"} to {@code parsers}); error labels left out.
+   */
+  private static Map<String, Set<String>> parsedFields(SampledLine l, List<String> parsers) {
+    Map<String, Set<String>> parsed = new TreeMap<>();
+    Map<String, String> fromQuery = l.labels().parsed();
+    fromQuery.forEach((k, v) -> parsed.computeIfAbsent(k, n -> new TreeSet<>()).add(v));
+    Map<String, String> stream = new LinkedHashMap<>(l.stream());
+    stream.keySet().removeAll(fromQuery.keySet());
+    LineLabels auto = new LineLabels(stream, Map.of());
+    LogPipeline.apply(JSON_PARSER, l.line(), auto);
+    String parser = "json";
+    if (auto.containsKey("__error__")) {
+      auto = new LineLabels(stream, Map.of());
+      LogPipeline.apply(LOGFMT_PARSER, l.line(), auto);
+      parser = "logfmt";
+    }
+    parsers.add(parser);
+    auto.parsed().forEach((k, v) -> parsed.computeIfAbsent(k, n -> new TreeSet<>()).add(v));
+    parsed.keySet().removeAll(ERROR_LABELS);
+    return parsed;
   }
 
   /** A stream selector without pipeline, as Loki's {@code ParseMatchers}; null when absent. */
@@ -623,25 +1123,10 @@ public final class LokiResource {
   ObjectNode streams(
       LogQl ql, Instant s, Instant e, int limit, LogQuery.Direction direction, boolean categorize) {
     Map<Map<String, String>, List<Object[]>> streams = new LinkedHashMap<>();
-    int found = 0;
-    int scanned = 0;
-    String lucene = prefilter(ql.selector(), s, e);
-    if (lucene != null) {
-      LogQuery q = new LogQuery(lucene, s, e, direction, PAGE, null);
-      while (found < limit && scanned < MAX_SCANNED) {
-        LogPage page = queries.search(q);
-        for (LogEntry entry : page.logs()) {
-          scanned++;
-          if (collect(ql, entry, streams, categorize) && ++found == limit) {
-            break;
-          }
-        }
-        if (page.nextCursor() == null) {
-          break;
-        }
-        q = q.next(page.nextCursor());
-      }
-    }
+    int[] foundAndScanned =
+        eachLine(ql.selector(), s, e, limit, direction, entry -> collect(ql, entry, streams, categorize));
+    int found = foundAndScanned[0];
+    int scanned = foundAndScanned[1];
     ObjectNode data = JSON.objectNode();
     data.put("resultType", "streams");
     if (categorize) {
@@ -652,6 +1137,40 @@ public final class LokiResource {
     summary.put("totalEntriesReturned", found);
     summary.put("totalLinesProcessed", scanned);
     return success(data);
+  }
+
+  /**
+   * Offers the records of {@code selector}'s prefilter in {@code [s, e)} to {@code keep}, in
+   * {@code direction}, until it has kept {@code limit} of them or {@value #MAX_SCANNED} were read:
+   * {@code {kept, read}}.
+   */
+  private int[] eachLine(
+      List<LogQl.Matcher> selector,
+      Instant s,
+      Instant e,
+      int limit,
+      LogQuery.Direction direction,
+      Predicate<LogEntry> keep) {
+    int found = 0;
+    int scanned = 0;
+    String lucene = prefilter(selector, s, e);
+    if (lucene != null) {
+      LogQuery q = new LogQuery(lucene, s, e, direction, PAGE, null);
+      while (found < limit && scanned < MAX_SCANNED) {
+        LogPage page = queries.search(q);
+        for (LogEntry entry : page.logs()) {
+          scanned++;
+          if (keep.test(entry) && ++found == limit) {
+            break;
+          }
+        }
+        if (page.nextCursor() == null) {
+          break;
+        }
+        q = q.next(page.nextCursor());
+      }
+    }
+    return new int[] {found, scanned};
   }
 
   /**
