@@ -52,6 +52,7 @@ import io.faultline.web.prometheus.PrometheusApiResource;
 import io.faultline.web.prometheus.RemoteWriteResource;
 import io.faultline.web.prometheus.TargetsResource;
 import io.faultline.web.resources.AuthResource;
+import io.faultline.web.resources.JaegerMetricsResource;
 import io.faultline.web.resources.JaegerQueryResource;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
@@ -341,6 +342,8 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
     // Jaeger's dependencies come from stored spans, as Jaeger computes them (exact counts, real
     // services only); the dashboard's service map reads the service-graph series itself.
     environment.jersey().register(new JaegerQueryResource(traces.queries(), clock));
+    // Jaeger's Monitor tab (SPM): the span metrics derived above, through the PromQL engine
+    environment.jersey().register(new JaegerMetricsResource(metrics.queries(), clock));
     environment.jersey().register(new LogsResource(logs.queries(), clock));
     environment.jersey().register(new ChaosResource(chaos, clock));
     environment

@@ -18,9 +18,10 @@ import java.util.Map;
  * {@code pcommon.Value.AsString} writes them with Go's {@code encoding/json}: map keys sorted,
  * bytes as base64, {@code <>&} escaped, floats in Go's shortest form ({@code 1}, {@code 0.5},
  * {@code 1e+21}). Jaeger shows such attributes as string tags holding this text, so tag search
- * compares against the same text.
+ * compares against the same text. {@link #appendString} serves every other answer that must
+ * read as Go writes JSON (Jaeger's metrics).
  */
-final class GoJson {
+public final class GoJson {
 
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -106,7 +107,8 @@ final class GoJson {
     out.append(GoFloats.json(d));
   }
 
-  private static void appendString(StringBuilder out, String s) {
+  /** A JSON string as Go's {@code encoding/json} writes it ({@code <>&} escaped). */
+  public static void appendString(StringBuilder out, String s) {
     out.append('"');
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

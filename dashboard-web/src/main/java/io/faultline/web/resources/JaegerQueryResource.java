@@ -393,11 +393,13 @@ public final class JaegerQueryResource {
         + "); see the server log";
   }
 
-  private static Response badRequest(String message) {
+  /** Jaeger's error envelope with status 400 (also for {@link JaegerMetricsResource}). */
+  static Response badRequest(String message) {
     return error(Response.Status.BAD_REQUEST, message);
   }
 
-  private static Response error(Response.Status status, String message) {
+  /** Jaeger's error envelope: {@code {"data":null,...,"errors":[{"code":N,"msg":...}]}}. */
+  static Response error(Response.Status status, String message) {
     return Response.status(status)
         .type(MediaType.APPLICATION_JSON_TYPE)
         .entity(JaegerResponse.error(status.getStatusCode(), message))
