@@ -97,8 +97,12 @@ public final class GoJson {
     }
   }
 
-  /** Go's float encoder: %f between 1e-6 and 1e21, else shortest %e with a compact exponent. */
-  static void appendDouble(StringBuilder out, double d) {
+  /**
+   * Go's float encoder: %f between 1e-6 and 1e21, else shortest %e with a compact exponent; NaN and
+   * the infinities as the strings {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"} (as
+   * protobuf's JSON writes them).
+   */
+  public static void appendDouble(StringBuilder out, double d) {
     if (Double.isNaN(d) || Double.isInfinite(d)) {
       // Go's encoder refuses these; a quoted name keeps the text valid JSON and readable.
       appendString(out, Double.toString(d));

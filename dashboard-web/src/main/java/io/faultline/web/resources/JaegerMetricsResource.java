@@ -4,7 +4,6 @@
  */
 package io.faultline.web.resources;
 
-import io.faultline.core.metric.GoFloats;
 import io.faultline.core.metric.MetricQueries;
 import io.faultline.core.metric.MetricQueryException;
 import io.faultline.core.metric.PromqlResult;
@@ -117,17 +116,7 @@ public final class JaegerMetricsResource {
     Family family =
         p.family("service_latencies", q + "th quantile latency, grouped by service");
     String expr =
-        "histogram_quantile("
-            + q
-            + ", sum(rate("
-            + LATENCY_BUCKETS
-            + "{"
-            + p.filter()
-            + "}["
-            + p.rate()
-            + "])) by ("
-            + p.groupBy()
-            + ",le))";
+        "histogram_quantile(" + q + ", " + p.sumRate(LATENCY_BUCKETS, p.filter(), p.groupBy() + ",le") + ")";
     try {
       // seconds in Faultline's buckets, milliseconds in Jaeger's answer
       return ok(family.render(run(expr, p), v -> v * 1000));
@@ -166,15 +155,7 @@ public final class JaegerMetricsResource {
             "service_error_rate",
             "error rate, computed as a fraction of errors/sec over calls/sec, grouped by service");
     String errorCalls =
-        "sum(rate("
-            + CALLS
-            + "{"
-            + p.filter("status_code = \"STATUS_CODE_ERROR\"")
-            + "}["
-            + p.rate()
-            + "])) by ("
-            + p.groupBy()
-            + ")";
+        p.sumRate(CALLS, p.filter("status_code = \"STATUS_CODE_ERROR\""), p.groupBy());
     List<PromqlResult.Series> errorSeries;
     try {
       errorSeries = run(errorCalls + " / " + callsExpr(p), p);
@@ -206,15 +187,7 @@ public final class JaegerMetricsResource {
   }
 
   private static String callsExpr(Params p) {
-    return "sum(rate("
-        + CALLS
-        + "{"
-        + p.filter()
-        + "}["
-        + p.rate()
-        + "])) by ("
-        + p.groupBy()
-        + ")";
+    return p.sumRate(CALLS, p.filter(), p.groupBy());
   }
 
   private List<PromqlResult.Series> run(String expr, Params p) throws Failure {
@@ -297,6 +270,11 @@ public final class JaegerMetricsResource {
           : new Family(name, help);
     }
 
+    /** Jaeger's {@code sum(rate(metric{filter}[ratePer])) by (groups)}. */
+    String sumRate(String metric, String filter, String groups) {
+      return "sum(rate(" + metric + "{" + filter + "}[" + rate() + "])) by (" + groups + ")";
+    }
+
     String groupBy() {
       return groupByOperation ? "service,span_name" : "service";
     }
@@ -332,7 +310,6 @@ public final class JaegerMetricsResource {
     return v == null ? "" : v;
   }
 
-  /** A time or duration in milliseconds, wrapping on overflow as Go's {@code time.Duration} does. */
   /**
    * A step or rate window of at least a millisecond. Jaeger passes a zero or negative one on to
    * Prometheus and answers its refusal with a 500; it is the request's mistake, so it gets a 400.
@@ -344,6 +321,7 @@ public final class JaegerMetricsResource {
     return ms;
   }
 
+  /** A time or duration in milliseconds, read as Go's {@code strconv.ParseInt} reads it. */
   private static long millis(MultivaluedMap<String, String> query, String name, long dflt)
       throws BadParam {
     String v = first(query, name);
@@ -504,23 +482,12 @@ public final class JaegerMetricsResource {
             out.append(',');
           }
           out.append("{\"gaugeValue\":{\"doubleValue\":");
-          number(out, value.apply(v[j]));
+          GoJson.appendDouble(out, value.apply(v[j]));
           out.append("},\"timestamp\":\"").append(timestamp(t[j])).append("\"}");
         }
         out.append("]}");
       }
       return out.append("]}").toString();
-    }
-  }
-
-  /** jsonpb's float: encoding/json's form, NaN and infinities as strings. */
-  private static void number(StringBuilder out, double v) {
-    if (Double.isNaN(v)) {
-      out.append("\"NaN\"");
-    } else if (Double.isInfinite(v)) {
-      out.append(v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-    } else {
-      out.append(GoFloats.json(v));
     }
   }
 
