@@ -28,7 +28,6 @@ import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -550,7 +549,7 @@ public final class LokiResource {
                 streams.add(labels);
                 chunks.add(List.of(labels, Math.floorDiv(entry.timestampNanos(), CHUNK_AGE_NANOS)));
                 entriesAndBytes[0]++;
-                entriesAndBytes[1] += LogJson.line(entry).getBytes(StandardCharsets.UTF_8).length;
+                entriesAndBytes[1] += MetricEngine.utf8Length(LogJson.line(entry));
               });
           ObjectNode o = JSON.objectNode();
           o.put("streams", streams.size());
@@ -645,7 +644,7 @@ public final class LokiResource {
           while (buckets.size() <= bucket) {
             buckets.add(new HashMap<>());
           }
-          long bytes = LogJson.line(entry).getBytes(StandardCharsets.UTF_8).length;
+          long bytes = MetricEngine.utf8Length(LogJson.line(entry));
           Map<String, long[]> volumes = buckets.get(bucket);
           if (bySeries) {
             Map<String, String> series = new TreeMap<>();
