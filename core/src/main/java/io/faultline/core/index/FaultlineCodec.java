@@ -30,28 +30,27 @@ public final class FaultlineCodec extends FilterCodec {
       new Lucene90CompressingStoredFieldsFormat(
           "FaultlineZstdStoredFields", new ZstdCompressionMode(LEVEL), 10 * 48 * 1024, 4096, 10);
 
-  private static volatile String unavailable;
-  private static volatile boolean probed;
-
   /**
    * Why Zstandard cannot be used in this process (its native library, which zstd-jni unpacks into
    * {@code java.io.tmpdir} or the directory in the {@code ZstdTempFolder} system property, did not
    * load), or null when it can.
    */
   static String unavailable() {
-    if (!probed) {
-      synchronized (FaultlineCodec.class) {
-        if (!probed) {
-          try {
-            com.github.luben.zstd.util.Native.load();
-          } catch (LinkageError | RuntimeException e) {
-            unavailable = e.toString();
-          }
-          probed = true;
-        }
+    return NativeLibrary.UNAVAILABLE;
+  }
+
+  /** Tries the native library once, on first use (class initialisation is the lock). */
+  private static final class NativeLibrary {
+    static final String UNAVAILABLE = load();
+
+    private static String load() {
+      try {
+        com.github.luben.zstd.util.Native.load();
+        return null;
+      } catch (LinkageError | RuntimeException e) {
+        return e.toString();
       }
     }
-    return unavailable;
   }
 
   public FaultlineCodec() {
