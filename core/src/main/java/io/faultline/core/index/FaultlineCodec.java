@@ -4,6 +4,7 @@
  */
 package io.faultline.core.index;
 
+import io.faultline.core.compress.ZstdLibrary;
 import org.apache.lucene.codecs.FilterCodec;
 import org.apache.lucene.codecs.StoredFieldsFormat;
 import org.apache.lucene.codecs.lucene90.compressing.Lucene90CompressingStoredFieldsFormat;
@@ -31,26 +32,10 @@ public final class FaultlineCodec extends FilterCodec {
           "FaultlineZstdStoredFields", new ZstdCompressionMode(LEVEL), 10 * 48 * 1024, 4096, 10);
 
   /**
-   * Why Zstandard cannot be used in this process (its native library, which zstd-jni unpacks into
-   * {@code java.io.tmpdir} or the directory in the {@code ZstdTempFolder} system property, did not
-   * load), or null when it can.
+   * Why Zstandard cannot be used in this process (see {@link ZstdLibrary}), or null when it can.
    */
   static String unavailable() {
-    return NativeLibrary.UNAVAILABLE;
-  }
-
-  /** Tries the native library once, on first use (class initialisation is the lock). */
-  private static final class NativeLibrary {
-    static final String UNAVAILABLE = load();
-
-    private static String load() {
-      try {
-        com.github.luben.zstd.util.Native.load();
-        return null;
-      } catch (LinkageError | RuntimeException e) {
-        return e.toString();
-      }
-    }
+    return ZstdLibrary.unavailable();
   }
 
   public FaultlineCodec() {

@@ -21,14 +21,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OTLP/gRPC receiver: the standard {@code TraceService} (and, answering UNIMPLEMENTED until
- * they are supported, {@code LogsService} and {@code MetricsService}) on grpc-java's Netty server.
+ * The OTLP/gRPC receiver: the standard {@code TraceService}, {@code MetricsService} and {@code
+ * LogsService} on grpc-java's Netty server.
  *
  * <p>Status codes follow the OTLP specification: OK (with {@code partialSuccess} when items were
  * rejected) only after the sink made the accepted items durable; INVALID_ARGUMENT for an
  * undecodable request or one with nothing valid (do not retry); RESOURCE_EXHAUSTED with a {@code
  * google.rpc.RetryInfo} detail when the platform applies backpressure, and UNAVAILABLE (also with
- * RetryInfo) when storing failed (retry both). Gzip-compressed requests are accepted; a message
+ * RetryInfo) when storing failed (retry both). Requests compressed with gzip, zstd or snappy are
+ * accepted ({@link GrpcDecompressors}); a message
  * over {@link io.faultline.collector.otlp.IngestLimits#maxRequestBytes()}, compressed or not, gets
  * RESOURCE_EXHAUSTED without retry info.
  *
@@ -71,6 +72,7 @@ public final class OtlpGrpcReceiver implements AutoCloseable {
                     address,
                     TlsServerCredentials.newBuilder().keyManager(tls.getKeyManagers()).build()))
             .maxInboundMessageSize((int) collector.limits().maxRequestBytes())
+            .decompressorRegistry(GrpcDecompressors.registry())
             .addStreamTracerFactory(new BytesTracerFactory(collector));
     for (OtlpSignal<?, ?> signal : OtlpSignals.supported()) {
       builder.addService(GrpcBindings.bind(collector, signal));

@@ -24,8 +24,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.server.Handler;
@@ -112,24 +110,19 @@ final class OtlpHttpHandler extends Handler.Abstract {
       return;
     }
     String contentEncoding = request.getHeaders().get(HttpHeader.CONTENT_ENCODING);
-    boolean gzip;
-    if (contentEncoding == null || contentEncoding.isBlank()
-        || contentEncoding.trim().equalsIgnoreCase("identity")) {
-      gzip = false;
-    } else if (contentEncoding.trim().equalsIgnoreCase("gzip")) {
-      gzip = true;
-    } else {
+    ContentEncoding compression = ContentEncoding.of(contentEncoding);
+    if (compression == null) {
       reject(request, response, callback, signalName, Outcome.UNSUPPORTED_MEDIA_TYPE, 415, encoding,
           Code.INVALID_ARGUMENT,
-          "unsupported Content-Encoding '" + contentEncoding + "'; use gzip or none");
+          "unsupported Content-Encoding '" + contentEncoding + "'; use " + ContentEncoding.ACCEPTED);
       return;
     }
-    handleExport(signal, request, response, callback, encoding, gzip);
+    handleExport(signal, request, response, callback, encoding, compression);
   }
 
   private <Q extends Message, R extends Message> void handleExport(
       OtlpSignal<Q, R> signal, Request request, Response response, Callback callback,
-      HttpEncoding encoding, boolean gzip) {
+      HttpEncoding encoding, ContentEncoding compression) {
     String name = signal.name();
     long length = request.getLength();
     if (length > limits.maxRequestBytes()) {
@@ -153,12 +146,16 @@ final class OtlpHttpHandler extends Handler.Abstract {
     byte[] raw = null;
     try {
       InputStream body = wire;
-      if (gzip) {
-        inflated = new BoundedInputStream(new GZIPInputStream(wire), limits.maxDecompressedBytes());
+      boolean compressed = compression != ContentEncoding.IDENTITY;
+      if (compressed) {
+        inflated =
+            new BoundedInputStream(
+                compression.decode(wire, limits.maxDecompressedBytes()),
+                limits.maxDecompressedBytes());
         body = inflated;
       }
       if (encoding.keepsBody()) {
-        raw = gzip || length < 0 ? body.readAllBytes() : readExactly(body, (int) length);
+        raw = compressed || length < 0 ? body.readAllBytes() : readExactly(body, (int) length);
         message = encoding.parse(raw, signal.requestPrototype());
       } else {
         message = encoding.parse(body, signal.requestPrototype());
@@ -170,14 +167,16 @@ final class OtlpHttpHandler extends Handler.Abstract {
         reject(request, response, callback, name, Outcome.TOO_LARGE, 413, encoding, Code.INVALID_ARGUMENT,
             "the body is over the limit of " + limits.maxRequestBytes()
                 + " bytes as sent. Send smaller batches (lower the exporter's batch size).");
-      } else if (inflated != null && inflated.exceeded()) {
+      } else if ((inflated != null && inflated.exceeded())
+          || e instanceof ContentEncoding.DecodedTooLargeException) {
         response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE);
         reject(request, response, callback, name, Outcome.TOO_LARGE, 413, encoding, Code.INVALID_ARGUMENT,
-            "the gzip body inflates to more than " + limits.maxDecompressedBytes()
+            "the " + compression.token() + " body decodes to more than "
+                + limits.maxDecompressedBytes()
                 + " bytes, the limit once decompressed. Send smaller batches.");
       } else {
         reject(request, response, callback, name, Outcome.INVALID, 400, encoding, Code.INVALID_ARGUMENT,
-            undecodable(e, signal, encoding, gzip));
+            undecodable(e, signal, encoding));
       }
       return;
     }
@@ -218,13 +217,16 @@ final class OtlpHttpHandler extends Handler.Abstract {
     }
   }
 
-  private static String undecodable(Exception e, OtlpSignal<?, ?> signal, HttpEncoding encoding, boolean gzip) {
+  private static String undecodable(Exception e, OtlpSignal<?, ?> signal, HttpEncoding encoding) {
     Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
+    while (true) {
+      if (root instanceof ContentEncoding.DecodingException) {
+        return root.getMessage();
+      }
+      if (root.getCause() == null || root.getCause() == root) {
+        break;
+      }
       root = root.getCause();
-    }
-    if (gzip && (root instanceof ZipException || root instanceof EOFException)) {
-      return "the body is not valid gzip or is truncated (" + root.getMessage() + ")";
     }
     String type = signal.requestPrototype().getDescriptorForType().getName();
     if (e instanceof OtlpJsonException) {

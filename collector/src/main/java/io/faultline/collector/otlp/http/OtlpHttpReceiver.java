@@ -23,11 +23,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The OTLP/HTTP receiver: {@code POST /v1/traces} on its own Jetty server ({@code /v1/logs} and
- * {@code /v1/metrics} answer 501 until they are supported).
+ * The OTLP/HTTP receiver: {@code POST /v1/traces}, {@code /v1/metrics} and {@code /v1/logs} on its
+ * own Jetty server.
  *
  * <p>Requests are {@code application/x-protobuf} or {@code application/json} (OTLP/JSON), plain or
- * {@code Content-Encoding: gzip}, with a {@code Content-Length} or chunked. Answers, each in the
+ * compressed as any OpenTelemetry Collector exporter compresses them ({@code Content-Encoding}
+ * gzip, zstd, deflate, zlib, snappy or x-snappy-framed: {@link ContentEncoding}), with a {@code
+ * Content-Length} or chunked. Answers, each in the
  * request's encoding (JSON when that is unknown): 200 with the {@code Export*ServiceResponse}
  * (with {@code partialSuccess} when items were rejected) only once the accepted items are durable;
  * 400 with a {@code google.rpc.Status} for an undecodable body or one with nothing valid; 413 for a
