@@ -58,6 +58,11 @@ public final class LuceneLogStore implements LogStore {
   }
 
   /** Searchable records. */
+  /** See {@link PartitionedIndex#droppedUnindexable()}. */
+  public long droppedUnindexable() {
+    return index.droppedUnindexable();
+  }
+
   /** See {@link PartitionedIndex#refreshLagMillis()}. */
   public long refreshLagMillis() {
     return index.refreshLagMillis();

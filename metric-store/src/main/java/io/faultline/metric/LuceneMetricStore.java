@@ -133,6 +133,11 @@ public final class LuceneMetricStore implements MetricStore {
     return index.diskBytesByPartition();
   }
 
+  /** See {@link PartitionedIndex#droppedUnindexable()}. */
+  public long droppedUnindexable() {
+    return index.droppedUnindexable();
+  }
+
   /** See {@link PartitionedIndex#refreshLagMillis()}. */
   public long refreshLagMillis() {
     return index.refreshLagMillis();

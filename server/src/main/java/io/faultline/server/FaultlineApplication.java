@@ -187,10 +187,17 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
         registry,
         List.of(
             new StoreMetrics.Store(
-                "traces", traces::diskBytesByPartition, traces::refreshLagMillis),
-            new StoreMetrics.Store("logs", logs::diskBytesByPartition, logs::refreshLagMillis),
+                "traces",
+                traces::diskBytesByPartition,
+                traces::refreshLagMillis,
+                traces::droppedUnindexable),
             new StoreMetrics.Store(
-                "metrics", metrics::diskBytesByPartition, metrics::refreshLagMillis)));
+                "logs", logs::diskBytesByPartition, logs::refreshLagMillis, logs::droppedUnindexable),
+            new StoreMetrics.Store(
+                "metrics",
+                metrics::diskBytesByPartition,
+                metrics::refreshLagMillis,
+                metrics::droppedUnindexable)));
     StoreMetrics.registerMetricSamplesRejected(registry, metrics::samplesRejected);
 
     IngestPipeline pipeline =

@@ -14,13 +14,17 @@ import java.util.function.Supplier;
 
 /**
  * Self-metrics every store exposes on the admin port: what it keeps on disk per time partition,
- * and how long new data waits before queries see it.
+ * how long new data waits before queries see it, and what it could not index.
  */
 final class StoreMetrics {
   private StoreMetrics() {}
 
   /** One store as the metrics see it. */
-  record Store(String name, Supplier<Map<String, Long>> diskBytesByPartition, LongSupplier refreshLagMillis) {}
+  record Store(
+      String name,
+      Supplier<Map<String, Long>> diskBytesByPartition,
+      LongSupplier refreshLagMillis,
+      LongSupplier droppedUnindexable) {}
 
   static void register(PrometheusRegistry registry, List<Store> stores) {
     GaugeWithCallback.builder()
@@ -41,6 +45,14 @@ final class StoreMetrics {
         .labelNames("store")
         .callback(
             cb -> stores.forEach(s -> cb.call(s.refreshLagMillis().getAsLong() / 1000.0, s.name())))
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("faultline_store_unindexable_documents_total")
+        .help(
+            "Documents a store dropped because Lucene refused them (a term over 32,766 bytes),"
+                + " while it went on indexing the rest; the server log names the first")
+        .labelNames("store")
+        .callback(cb -> stores.forEach(s -> cb.call(s.droppedUnindexable().getAsLong(), s.name())))
         .register(registry);
   }
 

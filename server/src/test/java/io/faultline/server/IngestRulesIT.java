@@ -211,6 +211,37 @@ class IngestRulesIT {
     });
   }
 
+  @Test
+  void aLabelLuceneCannotIndexIsDroppedAndTheMetricStoreGoesOnIndexing() throws Exception {
+    // peer.service becomes the service graph's server label: 40,000 bytes are over Lucene's
+    // 32,766-byte term limit, which used to stop the metric store for good (replay included)
+    FaultlineApplication app = APP.getApplication();
+    String httpUrl = "http://127.0.0.1:" + app.otlpHttpPort() + "/v1/traces";
+    SdkTracerProvider provider = SdkTracerProvider.builder()
+        .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "immense-caller")))
+        .addSpanProcessor(SimpleSpanProcessor.create(OtlpHttpSpanExporter.builder().setEndpoint(httpUrl)
+            .addHeader("Authorization", "Bearer " + ADMIN).build()))
+        .build();
+    provider.get("ingest-rules-it").spanBuilder("call").setSpanKind(io.opentelemetry.api.trace.SpanKind.CLIENT)
+        .setAttribute("peer.service", "p".repeat(40_000)).startSpan().end();
+    assertThat(provider.forceFlush().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+    provider.shutdown().join(10, TimeUnit.SECONDS);
+    String admin = "http://127.0.0.1:" + APP.getAdminPort();
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(admin + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body())
+            .containsPattern("faultline_store_unindexable_documents_total\\{store=\"metrics\"} [1-9]"));
+
+    long now = System.currentTimeMillis();
+    assertThat(write("Bearer " + ADMIN, series("after_immense_label", now, 7)).statusCode()).isEqualTo(204);
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+        assertThat(JSON.readTree(get("/api/v1/query?query=after_immense_label&time=" + now / 1000.0,
+            "Bearer " + ADMIN).body()).at("/data/result/0/value/1").asText()).isEqualTo("7"));
+    HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(admin + "/healthcheck")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+  }
+
   private static byte[] series(String name, long t, double v) throws Exception {
     return Snappy.compress(WriteRequest.newBuilder().addTimeseries(TimeSeries.newBuilder()
             .addLabels(Label.newBuilder().setName("__name__").setValue(name))

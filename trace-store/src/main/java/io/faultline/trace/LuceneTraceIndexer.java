@@ -78,10 +78,12 @@ final class LuceneTraceIndexer implements BatchIndexer {
           // the resource document goes into the partition before its first span there, so that
           // no refresh shows the span without it; a span dropped for its age, or skipped on
           // replay because its partition has it committed already, needs none
+          ResourceInPartition written =
+              new ResourceInPartition(index.partitionStartOf(millis), resource.key);
           if (index.accepts(position, millis)
-              && resourcesWritten.add(
-                  new ResourceInPartition(index.partitionStartOf(millis), resource.key))) {
-            index.add(position, millis, resource.document());
+              && resourcesWritten.add(written)
+              && !index.add(position, millis, resource.document())) {
+            resourcesWritten.remove(written); // refused by Lucene: the next span tries again
           }
           index.add(
               position,

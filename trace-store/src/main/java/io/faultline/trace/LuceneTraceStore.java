@@ -59,6 +59,11 @@ public final class LuceneTraceStore implements TraceStore {
     return index.diskBytesByPartition();
   }
 
+  /** See {@link PartitionedIndex#droppedUnindexable()}. */
+  public long droppedUnindexable() {
+    return index.droppedUnindexable();
+  }
+
   /** See {@link PartitionedIndex#refreshLagMillis()}. */
   public long refreshLagMillis() {
     return index.refreshLagMillis();

@@ -158,10 +158,23 @@ final class Partition implements Closeable {
       if (w == null) {
         return Outcome.CLOSED;
       }
-      w.addDocument(doc);
+      try {
+        w.addDocument(doc);
+      } catch (IllegalArgumentException e) {
+        // Lucene refused this one document (an immense term, a field indexed against its
+        // schema) and left the writer as it was: the document is lost, the index is not
+        throw new UnindexableDocumentException(e);
+      }
       return Outcome.ADDED;
     } finally {
       lifecycle.readLock().unlock();
+    }
+  }
+
+  /** A document Lucene refused to index, while the partition's writer stays usable. */
+  static final class UnindexableDocumentException extends IllegalArgumentException {
+    UnindexableDocumentException(IllegalArgumentException cause) {
+      super(cause.getMessage(), cause);
     }
   }
 

@@ -61,7 +61,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Adds</b> go to the partition of the document's timestamp. A document whose partition has
  *       already committed a write-ahead-log position greater than the document's position is
  *       skipped: this is how a replay after a crash indexes nothing twice. Documents older than
- *       {@code now - retention} are dropped and counted ({@link #droppedExpired()}).
+ *       {@code now - retention} are dropped and counted ({@link #droppedExpired()}). A document
+ *       Lucene refuses (a term over 32,766 bytes) is dropped, counted ({@link
+ *       #droppedUnindexable()}) and logged, and indexing goes on: one bad item never stops a store.
  *   <li><b>Visibility</b>: added documents become searchable within the refresh interval (at most
  *       one second), committed or not; {@link #commit} and {@link #refreshNow()} make them
  *       searchable at once.
@@ -142,6 +144,9 @@ public final class PartitionedIndex implements Closeable {
   private final LongAdder skippedReplayed = new LongAdder();
   private final LongAdder droppedExpired = new LongAdder();
   private final LongAdder droppedFuture = new LongAdder();
+  private final LongAdder droppedUnindexable = new LongAdder();
+  private final AtomicLong lastUnindexableLog = new AtomicLong(Long.MIN_VALUE);
+  private static final long UNINDEXABLE_LOG_INTERVAL_MILLIS = 60_000;
   private final long maxFutureMillis;
   private final Object commitLock = new Object();
   private volatile long checkpoint;
@@ -246,7 +251,14 @@ public final class PartitionedIndex implements Closeable {
       return false;
     }
     Partition p = partitionFor(timestampMillis);
-    switch (p.add(walPosition, doc)) {
+    Partition.Outcome outcome;
+    try {
+      outcome = p.add(walPosition, doc);
+    } catch (Partition.UnindexableDocumentException e) {
+      unindexable(e);
+      return false;
+    }
+    switch (outcome) {
       case ADDED:
         added.increment();
         if (unrefreshedSince.get() < 0) {
@@ -398,6 +410,35 @@ public final class PartitionedIndex implements Closeable {
   /** Documents skipped because their partition had already committed them (replay). */
   public long skippedReplayed() {
     return skippedReplayed.sum();
+  }
+
+  /**
+   * Documents Lucene refused to index (a term over its 32,766-byte limit, a field against the
+   * index's schema): dropped, while the store goes on indexing everything else.
+   */
+  public long droppedUnindexable() {
+    return droppedUnindexable.sum();
+  }
+
+  /**
+   * Counts a refused document and says so in the log: the first time, then at most once a minute
+   * with how many followed. A replay after a restart refuses the same documents again, so it
+   * never stops a store: that would leave everything acknowledged after it unindexed.
+   */
+  private void unindexable(Partition.UnindexableDocumentException e) {
+    droppedUnindexable.increment();
+    long now = clock.millis();
+    long last = lastUnindexableLog.get();
+    if ((last == Long.MIN_VALUE || now - last >= UNINDEXABLE_LOG_INTERVAL_MILLIS)
+        && lastUnindexableLog.compareAndSet(last, now)) {
+      LOG.warn(
+          "{}: dropped a document Lucene cannot index ({}); {} so far since start. The rest of"
+              + " the data is indexed. Such an item got past the receivers' limits: report it"
+              + " with this message.",
+          directory,
+          e.getMessage(),
+          droppedUnindexable.sum());
+    }
   }
 
   /** Documents dropped because they were older than the retention when they arrived. */

@@ -109,6 +109,30 @@ class PartitionedIndexTest {
   }
 
   @Test
+  void aDocumentLuceneRefusesIsDroppedAndCountedWhileTheRestIsIndexedAndCommitted()
+      throws IOException {
+    PartitionedIndex index = open();
+    long now = NOW.toEpochMilli();
+    String immense = "x".repeat(40_000); // over Lucene's 32,766-byte term limit
+    index.add(1, now, doc("before", now));
+
+    assertThat(index.add(2, now, doc(immense, now))).isFalse();
+    assertThat(index.add(3, now, doc(immense, now))).isFalse();
+    assertThat(index.add(4, now, doc("after", now))).isTrue();
+    index.commit(5);
+
+    assertThat(index.droppedUnindexable()).isEqualTo(2);
+    assertThat(countId(index, "before")).isEqualTo(1);
+    assertThat(countId(index, "after")).isEqualTo(1);
+    assertThat(count(index, Long.MIN_VALUE, Long.MAX_VALUE)).isEqualTo(2);
+    index.close();
+    opened.remove(index);
+    PartitionedIndex reopened = open();
+    assertThat(reopened.checkpoint()).isEqualTo(5);
+    assertThat(count(reopened, Long.MIN_VALUE, Long.MAX_VALUE)).isEqualTo(2);
+  }
+
+  @Test
   void acceptsSaysWhatAddWouldDoWithoutCountingAnything() throws IOException {
     PartitionedIndex index = open();
     long now = NOW.toEpochMilli();
