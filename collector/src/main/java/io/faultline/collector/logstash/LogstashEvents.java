@@ -16,6 +16,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
 import io.opentelemetry.proto.logs.v1.LogRecord;
 import io.opentelemetry.proto.logs.v1.SeverityNumber;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -43,6 +44,13 @@ import java.util.Map;
  */
 final class LogstashEvents {
   static final String UNKNOWN_SERVICE = "unknown_service";
+
+  /**
+   * The longest service name taken from an event, in UTF-8 bytes: the log store indexes the service
+   * as one Lucene term (at most 32766 bytes), and would drop a record with a longer one. A longer
+   * value is kept as an attribute, as a non-string one is.
+   */
+  static final int MAX_SERVICE_BYTES = 16_000;
 
   private static final ObjectMapper JSON =
       JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
@@ -95,7 +103,10 @@ final class LogstashEvents {
           r.setSeverityNumber(severity(level));
         }
         case "service", "service.name" -> {
-          if (value.isTextual() && !value.asText().isEmpty() && service == null) {
+          if (value.isTextual()
+              && !value.asText().isEmpty()
+              && value.asText().getBytes(StandardCharsets.UTF_8).length <= MAX_SERVICE_BYTES
+              && service == null) {
             service = value.asText();
           } else {
             r.addAttributes(attribute(key, value));

@@ -17,8 +17,8 @@ import java.util.Objects;
  *       at once when {@code Content-Length} is larger, and stops reading a chunked body at the
  *       limit (413). On OTLP/gRPC it is the server's maximum inbound message size, which grpc-java
  *       applies to the message both as sent and decompressed (RESOURCE_EXHAUSTED).
- *   <li>{@link #maxDecompressedBytes()}: a gzip body is inflated only up to this many bytes; a
- *       larger one (a gzip bomb) gets 413 and is never fully inflated.
+ *   <li>{@link #maxDecompressedBytes()}: a compressed body is decoded only up to this many bytes;
+ *       a larger one (a compression bomb) gets 413 and is never fully decoded.
  *   <li>{@link #maxSpansPerRequest()}: the spans after the first {@code maxSpansPerRequest} of a
  *       request are rejected (reason {@code too_many_spans}) and reported in {@code
  *       partialSuccess}; the others are stored.
@@ -29,6 +29,13 @@ import java.util.Objects;
  *   <li>{@link #maxAttributeValueBytes()}: the UTF-8 length of an attribute key or string value, or
  *       the length of a bytes value, including values nested in arrays and key-value lists. A span
  *       carrying a longer one is rejected whole (reason {@code attribute_value_too_long}).
+ *       Strings that the stores index as one term are held to at most 16000 bytes whatever this
+ *       limit (Lucene refuses a term over 32766 bytes, so a store would drop the item after it was
+ *       acknowledged): a span
+ *       name or a resource's {@code service.name} over it rejects the item (reason {@code
+ *       name_too_long}), so does a metric attribute (every one becomes a label) or resource
+ *       attribute of a metric ({@code attribute_value_too_long}) or a metric name ({@code
+ *       invalid_metric}).
  *   <li>{@link #spanRetention()}: a span that started longer ago than the trace store keeps spans
  *       would be deleted at once, so it is rejected (reason {@code span_too_old}) and reported in
  *       {@code partialSuccess} rather than acknowledged and dropped; {@link Duration#ZERO} turns

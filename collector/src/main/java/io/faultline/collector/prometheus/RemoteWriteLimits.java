@@ -35,8 +35,12 @@ public record RemoteWriteLimits(
   /** 1 KiB per label name. */
   public static final int DEFAULT_MAX_LABEL_NAME_BYTES = 1024;
 
-  /** 64 KiB per label value, as the OTLP receivers' attribute value limit. */
-  public static final int DEFAULT_MAX_LABEL_VALUE_BYTES = 64 << 10;
+  /**
+   * 16000 bytes per label value, as the OTLP receivers allow for a metric label. The metric store
+   * indexes {@code name\0value} as one Lucene term, which may not exceed 32766 bytes: it would drop
+   * a series with a longer one after the sample was acknowledged.
+   */
+  public static final int DEFAULT_MAX_LABEL_VALUE_BYTES = 16_000;
 
   private static final RemoteWriteLimits DEFAULTS =
       new RemoteWriteLimits(

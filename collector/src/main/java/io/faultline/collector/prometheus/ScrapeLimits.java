@@ -34,7 +34,11 @@ public record ScrapeLimits(
 
   public static final int DEFAULT_LABEL_NAME_LENGTH_LIMIT = 1024;
 
-  public static final int DEFAULT_LABEL_VALUE_LENGTH_LIMIT = 64 << 10;
+  /**
+   * 5000 characters, at most 15000 UTF-8 bytes: the metric store indexes {@code name\0value} as one
+   * Lucene term, which may not exceed 32766 bytes, and it would drop a series with a longer one.
+   */
+  public static final int DEFAULT_LABEL_VALUE_LENGTH_LIMIT = 5_000;
 
   private static final ScrapeLimits DEFAULTS =
       new ScrapeLimits(

@@ -76,6 +76,17 @@ class LogstashEventsTest {
   }
 
   @Test
+  void aServiceTooLongToIndexStaysAnAttribute() throws Exception {
+    // the log store indexes the service as one Lucene term of at most 32766 bytes; a longer one
+    // would have the record dropped there
+    String huge = "s".repeat(40_000);
+    LogstashEvents.Event e =
+        LogstashEvents.parse("{\"message\":\"x\",\"service\":\"" + huge + "\"}", "default", OBSERVED);
+    assertThat(e.service()).isEqualTo("default");
+    assertThat(attributes(e.record()).get("service").getStringValue()).isEqualTo(huge);
+  }
+
+  @Test
   void levelsMapToSeverityNumbers() {
     assertThat(LogstashEvents.severity("TRACE")).isEqualTo(SeverityNumber.SEVERITY_NUMBER_TRACE);
     assertThat(LogstashEvents.severity("debug")).isEqualTo(SeverityNumber.SEVERITY_NUMBER_DEBUG);

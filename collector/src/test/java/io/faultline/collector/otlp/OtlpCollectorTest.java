@@ -242,6 +242,27 @@ class OtlpCollectorTest {
   }
 
   @Test
+  void namesTooLongToIndexRejectTheSpanEvenUnderTheAttributeLimit() {
+    // Lucene refuses a term over 32766 bytes: a store handed one drops the span after it was
+    // acknowledged, so the default attribute limit (64 KiB) must not let such a name through
+    String huge = "n".repeat(40_000);
+    Span longName = spans.span(huge).build();
+    Span inLongService = spans.span("in-long-service").build();
+    Span fine = spans.span("fine").build();
+    ExportTraceServiceRequest r =
+        request(resourceSpans("a", longName, fine), resourceSpans(huge, inLongService));
+    OtlpCollector c = OtlpCollector.builder(sink).build();
+
+    ExportTraceServiceResponse response = c.export("test", OtlpSignals.traces(), r, 1).join();
+
+    assertThat(response.getPartialSuccess().getRejectedSpans()).isEqualTo(2);
+    assertThat(response.getPartialSuccess().getErrorMessage())
+        .contains("2 name_too_long (first: span 'nnnn")
+        .contains("has a name of 40000 bytes; the limit is 16000 bytes");
+    assertThat(sink.spans()).containsExactly(fine);
+  }
+
+  @Test
   void spansOlderThanTheTraceRetentionAreRejectedInPartialSuccessNotDroppedSilently() {
     long now = TestSpans.NOW_NANOS / 1_000_000;
     Clock clock = Clock.fixed(Instant.ofEpochMilli(now), ZoneOffset.UTC);

@@ -185,6 +185,21 @@ class RemoteWriteTest {
   }
 
   @Test
+  void labelValuesTooLongForTheStoresIndexAreRejectedByDefault() {
+    // the metric store indexes name\0value as one Lucene term of at most 32766 bytes; a longer one
+    // would be dropped there after its 204, so the default limit must reject it here
+    WriteRequest w =
+        WriteRequest.newBuilder()
+            .addTimeseries(series(new double[] {1}, "__name__", "m", "a", "x".repeat(40_000)))
+            .addTimeseries(series(new double[] {1}, "__name__", "m".repeat(40_000)))
+            .addTimeseries(series(new double[] {1}, "__name__", "m", "b", "y".repeat(16_000)))
+            .build();
+    RemoteWrite.Decoded d = RemoteWrite.validate(w, LIMITS);
+    assertThat(d.rejectedSeries()).isEqualTo(2);
+    assertThat(d.problem()).contains("value of 40000 bytes");
+  }
+
+  @Test
   void headersAreChecked() {
     RemoteWrite.checkHeaders(null, null);
     RemoteWrite.checkHeaders("application/x-protobuf", "snappy");

@@ -181,6 +181,20 @@ class ScrapeLoopTest {
   }
 
   @Test
+  void labelValuesAndNamesTooLongForTheStoresIndexFailTheScrapeByDefault() {
+    // the metric store indexes name\0value as one Lucene term of at most 32766 bytes; a longer
+    // one would be dropped there
+    loop = new ScrapeLoop(TARGET, fetcher, sink, clock, ScrapeLimits.defaults());
+    fetcher.body = "m{a=\"" + "€".repeat(12_000) + "\"} 1\n";
+    loop.scrape();
+    assertThat(loop.status().lastError()).startsWith("label_value_length_limit exceeded");
+    fetcher.body = "m" + "x".repeat(40_000) + " 1\n";
+    loop.scrape();
+    assertThat(loop.status().lastError()).startsWith("label_value_length_limit exceeded");
+    assertThat(value(byKey(lastWrite()), "up")).isZero();
+  }
+
+  @Test
   void stoppingMarksEverySeriesAndTheReportSeriesStale() {
     fetcher.body = "a 1\n";
     loop.scrape();

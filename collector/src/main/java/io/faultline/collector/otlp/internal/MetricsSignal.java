@@ -117,6 +117,11 @@ final class MetricsSignal
         new Verdicts(total, maxDataPoints, RejectReason.TOO_MANY_DATA_POINTS, itemName());
     for (ResourceMetrics rm : request.getResourceMetricsList()) {
       Problem resourceProblem = AttributeCheck.resource(rm.getResource(), limits);
+      if (resourceProblem == null) {
+        // the resource's attributes are target_info's labels
+        resourceProblem =
+            AttributeCheck.labels(rm.getResource().getAttributesList(), limits, "a resource");
+      }
       for (ScopeMetrics sm : rm.getScopeMetricsList()) {
         Problem scopeProblem = AttributeCheck.scope(sm.getScope(), resourceProblem, limits);
         for (Metric m : sm.getMetricsList()) {
@@ -270,6 +275,9 @@ final class MetricsSignal
         return inherited;
       }
       Problem p = AttributeCheck.check(attributes, limits, "a data point of " + owner);
+      if (p == null) {
+        p = AttributeCheck.labels(attributes, limits, "a data point of " + owner);
+      }
       for (int i = 0; p == null && i < exemplars.size(); i++) {
         p =
             AttributeCheck.check(
@@ -283,12 +291,12 @@ final class MetricsSignal
         return "a metric has an empty name; every OTLP metric needs one";
       }
       int nameBytes = metric.getNameBytes().size();
-      if (nameBytes > limits.maxAttributeValueBytes()) {
+      if (nameBytes > AttributeCheck.indexedLimit(limits)) {
         return owner
             + " has a name of "
             + nameBytes
             + " bytes; the limit is "
-            + limits.maxAttributeValueBytes()
+            + AttributeCheck.indexedLimit(limits)
             + " bytes";
       }
       AggregationTemporality temporality;

@@ -21,6 +21,7 @@ public enum RejectReason {
   TOO_MANY_LOG_RECORDS("too_many_log_records", false),
   TOO_MANY_ATTRIBUTES("too_many_attributes", false),
   ATTRIBUTE_VALUE_TOO_LONG("attribute_value_too_long", false),
+  NAME_TOO_LONG("name_too_long", false),
   SPAN_TOO_OLD("span_too_old", false),
   SPAN_TOO_NEW("span_too_new", false),
   POINT_TOO_OLD("point_too_old", false),

@@ -137,7 +137,10 @@ final class TraceSignal implements OtlpSignal<ExportTraceServiceRequest, ExportT
                 + " a link to an invalid span context)");
       }
     }
-    Problem p = AttributeCheck.check(span.getAttributesList(), limits, owner);
+    Problem p = AttributeCheck.indexed(span.getName(), limits, owner, "a name");
+    if (p == null) {
+      p = AttributeCheck.check(span.getAttributesList(), limits, owner);
+    }
     for (int i = 0; p == null && i < span.getEventsCount(); i++) {
       Span.Event event = span.getEvents(i);
       p =

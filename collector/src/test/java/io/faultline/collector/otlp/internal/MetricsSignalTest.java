@@ -255,6 +255,56 @@ class MetricsSignalTest {
   }
 
   @Test
+  void labelsAndNamesTooLongToIndexAreRejectedUnderTheDefaultLimits() {
+    // every attribute of a point or of its resource becomes a label, indexed as one term of at
+    // most 32766 bytes; the metric store would drop a longer one after it was acknowledged
+    String huge = "v".repeat(40_000);
+    NumberDataPoint longLabel =
+        NumberDataPoint.newBuilder().setTimeUnixNano(1).setAsInt(1).addAttributes(kv("k", huge)).build();
+    NumberDataPoint longArray =
+        NumberDataPoint.newBuilder()
+            .setTimeUnixNano(1)
+            .setAsInt(1)
+            .addAttributes(
+                KeyValue.newBuilder()
+                    .setKey("a")
+                    .setValue(
+                        AnyValue.newBuilder()
+                            .setArrayValue(
+                                io.opentelemetry.proto.common.v1.ArrayValue.newBuilder()
+                                    .addValues(AnyValue.newBuilder().setStringValue(huge.substring(20_000)))
+                                    .addValues(AnyValue.newBuilder().setStringValue(huge.substring(20_000))))))
+            .build();
+    Metric points =
+        Metric.newBuilder()
+            .setName("m")
+            .setGauge(Gauge.newBuilder().addDataPoints(longLabel).addDataPoints(longArray))
+            .build();
+    ExportMetricsServiceRequest r =
+        ExportMetricsServiceRequest.newBuilder()
+            .addResourceMetrics(
+                ResourceMetrics.newBuilder()
+                    .addScopeMetrics(
+                        ScopeMetrics.newBuilder().addMetrics(points).addMetrics(gauge("n" + huge, 1))))
+            .addResourceMetrics(
+                ResourceMetrics.newBuilder()
+                    .setResource(Resource.newBuilder().addAttributes(kv("host.name", huge)))
+                    .addScopeMetrics(ScopeMetrics.newBuilder().addMetrics(gauge("on_long_resource", 1))))
+            .addResourceMetrics(
+                ResourceMetrics.newBuilder()
+                    .setResource(Resource.newBuilder().addAttributes(kv("service.name", "s".repeat(16_000))))
+                    .addScopeMetrics(ScopeMetrics.newBuilder().addMetrics(gauge("kept", 1))))
+            .build();
+
+    Validation<ExportMetricsServiceRequest> v = MetricsSignal.INSTANCE.validate(r, LIMITS);
+
+    assertThat(v.rejected())
+        .containsExactlyInAnyOrderEntriesOf(
+            java.util.Map.of(RejectReason.ATTRIBUTE_VALUE_TOO_LONG, 3L, RejectReason.INVALID_METRIC, 1L));
+    assertThat(names(v.request())).containsExactly("kept");
+  }
+
+  @Test
   void partialSuccessCountsDataPoints() {
     assertThat(MetricsSignal.INSTANCE.partialSuccess(3, "why").getPartialSuccess().getRejectedDataPoints())
         .isEqualTo(3);
