@@ -311,6 +311,7 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
     }
     scrapes = ScrapeManager.builder(pipeline).clock(clock).targets(targets).build();
     ScrapeManager scrapeManager = scrapes;
+    environment.jersey().register(new BodyEncodingExceptionMapper());
     environment.jersey().register(new TargetsResource(scrapeManager::status));
     environment.lifecycle().manage(new Managed() {
       @Override

@@ -242,6 +242,22 @@ class IngestRulesIT {
     assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
   }
 
+  @Test
+  void aBodyThatIsNotTheGzipItsContentEncodingSaysIs400NotAServerError() throws Exception {
+    for (String path : new String[] {"/api/v1/write", "/api/session"}) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(path))
+          .header("Authorization", "Bearer " + ADMIN)
+          .header("Content-Type", path.endsWith("write") ? "application/x-protobuf" : "application/json")
+          .header("Content-Encoding", "gzip")
+          .POST(HttpRequest.BodyPublishers.ofString("not gzip at all")).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(400);
+      assertThat(r.body()).contains("not valid gzip");
+    }
+    HttpResponse<String> unknown = get("/api/no-such-endpoint", "Bearer " + ADMIN);
+    assertThat(unknown.statusCode()).as("other errors keep their answers").isEqualTo(404);
+    assertThat(JSON.readTree(unknown.body()).path("code").asInt()).isEqualTo(404);
+  }
+
   private static byte[] series(String name, long t, double v) throws Exception {
     return Snappy.compress(WriteRequest.newBuilder().addTimeseries(TimeSeries.newBuilder()
             .addLabels(Label.newBuilder().setName("__name__").setValue(name))
