@@ -24,6 +24,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.server.Handler;
@@ -229,6 +230,10 @@ final class OtlpHttpHandler extends Handler.Abstract {
       root = root.getCause();
     }
     String type = signal.requestPrototype().getDescriptorForType().getName();
+    if (root instanceof TimeoutException) {
+      return "the body stopped arriving before it was complete (shorter than its Content-Length, or"
+          + " the client stalled past the idle timeout)";
+    }
     if (e instanceof OtlpJsonException) {
       return "the body is not a valid OTLP/JSON " + type + ": " + e.getMessage();
     }
