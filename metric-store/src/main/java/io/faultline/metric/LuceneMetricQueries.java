@@ -106,7 +106,7 @@ final class LuceneMetricQueries implements MetricQueries {
     if (endMs < startMs) {
       throw new InvalidQueryException("end timestamp must not be before start time");
     }
-    if ((endMs - startMs) / stepMs > MAX_POINTS_PER_SERIES) {
+    if (span(startMs, endMs) / stepMs > MAX_POINTS_PER_SERIES) {
       throw new InvalidQueryException(
           "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query"
               + " resolution (?step=XX)");
@@ -237,13 +237,22 @@ final class LuceneMetricQueries implements MetricQueries {
     if (endMs < startMs) {
       throw new InvalidQueryException("end timestamp must not be before start time");
     }
-    if (endMs - startMs > maxRangeMillis) {
+    if (span(startMs, endMs) > maxRangeMillis) {
       throw new InvalidQueryException(
           "the query time range of "
-              + Duration.ofMillis(endMs - startMs)
+              + Duration.ofMillis(span(startMs, endMs))
               + " exceeds the limit of "
               + Duration.ofMillis(maxRangeMillis)
               + "; narrow start and end");
+    }
+  }
+
+  /** {@code end - start}, saturated at the int64 maximum as Go's {@code time.Time.Sub} is. */
+  private static long span(long startMs, long endMs) {
+    try {
+      return Math.subtractExact(endMs, startMs);
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
     }
   }
 

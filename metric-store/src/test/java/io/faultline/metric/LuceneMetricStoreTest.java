@@ -8,7 +8,10 @@ import static io.faultline.store.MetricTestData.nowMs;
 import static io.faultline.store.MetricTestData.series;
 import static io.faultline.store.MetricTestData.write;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.faultline.core.metric.InvalidQueryException;
 import io.faultline.core.metric.MetricStore;
 import io.faultline.core.metric.PromqlResult;
 import io.faultline.core.metric.QueryOptions;
@@ -48,6 +51,25 @@ class LuceneMetricStoreTest extends MetricStoreContract {
 
   private LuceneMetricStore lucene() {
     return (LuceneMetricStore) store;
+  }
+
+  @Test
+  void aRangeWiderThanInt64MillisecondsIsTooManyPoints() {
+    // end - start overflowed to a negative span, passed both limits and ran the heap out
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () ->
+            assertThatThrownBy(
+                    () ->
+                        store.queries()
+                            .rangeQuery(
+                                "1",
+                                -9223309901257974000L,
+                                9223309901257974999L,
+                                100_000_000,
+                                QueryOptions.DEFAULTS))
+                .isInstanceOf(InvalidQueryException.class)
+                .hasMessageStartingWith("exceeded maximum resolution of 11,000 points"));
   }
 
   @Test

@@ -34,9 +34,13 @@ import java.util.Set;
  * associative); unary minus binds like {@code *}.
  */
 final class Parser {
+  /** The deepest nesting of expressions accepted. */
+  static final int MAX_DEPTH = 500;
+
   private final String in;
   private final List<Token> toks;
   private int i;
+  private int depth;
 
   private Parser(String in) {
     this.in = in;
@@ -142,7 +146,23 @@ final class Parser {
     return t == T.LAND || t == T.LOR || t == T.LUNLESS;
   }
 
+  /**
+   * Every nesting level (parentheses, arguments, unary signs, the right side of {@code ^}) is one
+   * more {@link #parseExpr} on the stack; Prometheus (Go's growing stacks) sets no limit, here a
+   * deeper expression is refused before it overflows the thread's stack.
+   */
   private Expr parseExpr(int minPrec) {
+    if (++depth > MAX_DEPTH) {
+      throw err(peek().pos, "the expression nests more than " + MAX_DEPTH + " levels deep");
+    }
+    try {
+      return parseBinary(minPrec);
+    } finally {
+      depth--;
+    }
+  }
+
+  private Expr parseBinary(int minPrec) {
     Expr lhs = parseUnary();
     while (true) {
       Token op = peek();

@@ -89,6 +89,12 @@ public final class PromqlEngine {
     if (endMs < startMs) {
       throw new ParseException("end timestamp must not be before start time");
     }
+    if (endMs > Long.MAX_VALUE - stepMs) {
+      // the evaluation steps past end; beyond int64 milliseconds it would wrap and never stop
+      throw new ParseException(
+          "end timestamp plus the step overflows int64 milliseconds; use an earlier end or a"
+              + " smaller step");
+    }
     return exec(query, startMs, endMs, stepMs, true);
   }
 

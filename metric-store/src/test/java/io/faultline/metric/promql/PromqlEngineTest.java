@@ -6,6 +6,7 @@ package io.faultline.metric.promql;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.faultline.metric.storage.InMemorySeriesSource;
 import io.faultline.metric.storage.Labels;
@@ -69,6 +70,24 @@ class PromqlEngineTest {
   }
 
   @Test
+  void expressionsNestedTooDeeplyAreBadDataNotAStackOverflow() {
+    String deep = "(".repeat(5000) + "1" + ")".repeat(5000);
+    assertThatThrownBy(() -> engine().instantQuery(deep, 0))
+        .isInstanceOf(ParseException.class)
+        .hasMessage("1:501: parse error: the expression nests more than 500 levels deep");
+    assertThatThrownBy(() -> engine().instantQuery("sum(".repeat(3000) + "req_total" + ")".repeat(3000), 0))
+        .isInstanceOf(ParseException.class)
+        .hasMessageContaining("nests more than 500 levels deep");
+    assertThatThrownBy(() -> engine().instantQuery("-".repeat(100_000) + "1", 0))
+        .isInstanceOf(ParseException.class)
+        .hasMessageContaining("nests more than 500 levels deep");
+    // up to the limit they parse and evaluate
+    assertThat(engine().instantQuery("(".repeat(499) + "1" + ")".repeat(499), 0).scalar()).isEqualTo(1);
+    assertThat(engine().instantQuery("sum(".repeat(499) + "req_total" + ")".repeat(499), 600_000).vector())
+        .hasSize(1);
+  }
+
+  @Test
   void executionErrorsAreExecutionType() {
     assertThatThrownBy(() -> engine().instantQuery("req_total + on() req_total", 600_000))
         .isInstanceOf(QueryExecutionException.class)
@@ -79,6 +98,18 @@ class PromqlEngineTest {
         .hasMessage("Scalar value 1e+19 overflows int64");
     // Prometheus 3 returns nothing for k < 1 before checking its range (2.42 still refused it)
     assertThat(engine().instantQuery("topk(-1e19, vector(1))", 0).vector()).isEmpty();
+  }
+
+  @Test
+  void aRangeWhoseStepsPassTheLastTimestampIsRefused() {
+    // stepping past end wrapped around int64 and evaluated until the heap ran out
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(10),
+        () ->
+            assertThatThrownBy(
+                    () -> engine().rangeQuery("1", Long.MAX_VALUE - 3_600_000, Long.MAX_VALUE - 1000, 5000))
+                .isInstanceOf(ParseException.class)
+                .hasMessageContaining("overflows int64"));
   }
 
   @Test
