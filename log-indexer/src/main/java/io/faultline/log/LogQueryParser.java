@@ -305,12 +305,19 @@ final class LogQueryParser extends QueryParser {
 
   @Override
   protected Query getRegexpQuery(String field, String termStr) throws ParseException {
-    return switch (kind(field)) {
-      case TEXT -> super.getRegexpQuery(field, termStr);
-      case EXACT -> new RegexpQuery(new Term(field, termStr));
-      case LOWERCASE_EXACT -> new RegexpQuery(new Term(field, termStr.toLowerCase(Locale.ROOT)));
-      default -> throw notText(field, "regular expressions");
-    };
+    try {
+      return switch (kind(field)) {
+        case TEXT -> super.getRegexpQuery(field, termStr);
+        case EXACT -> new RegexpQuery(new Term(field, termStr));
+        case LOWERCASE_EXACT -> new RegexpQuery(new Term(field, termStr.toLowerCase(Locale.ROOT)));
+        default -> throw notText(field, "regular expressions");
+      };
+    } catch (LogQueryException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      // Lucene's RegExp refuses a malformed expression (or one too complex to run) this way
+      throw new ParseException("invalid regular expression /" + termStr + "/: " + e.getMessage());
+    }
   }
 
   @Override

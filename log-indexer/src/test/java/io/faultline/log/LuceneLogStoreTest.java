@@ -5,7 +5,9 @@
 package io.faultline.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.faultline.core.log.LogQueryException;
 import io.faultline.core.log.LogStore;
 import io.faultline.store.LogStoreContract;
 import io.faultline.store.LogTestData;
@@ -32,6 +34,21 @@ class LuceneLogStoreTest {
 
     private LuceneLogStore lucene() {
       return (LuceneLogStore) store;
+    }
+
+    @Test
+    void anInvalidRegularExpressionIsExplained() throws IOException {
+      writeCanned();
+      // Lucene's IllegalArgumentException escaped the parser (a 500 at the API)
+      assertThatThrownBy(() -> bodies("/(/"))
+          .isInstanceOf(LogQueryException.class)
+          .hasMessageContaining("invalid regular expression /(/");
+      assertThatThrownBy(() -> bodies("service:/[/"))
+          .isInstanceOf(LogQueryException.class)
+          .hasMessageContaining("invalid regular expression /[/");
+      assertThatThrownBy(() -> bodies("severity_number:/(/"))
+          .isInstanceOf(LogQueryException.class)
+          .hasMessage("severity_number does not support regular expressions");
     }
 
     @Test
