@@ -75,6 +75,10 @@ public final class ExperimentParser {
   /** Longest trailing window an SLO burn-rate halt condition may look at. */
   public static final Duration MAX_BURN_RATE_WINDOW = Duration.ofDays(90);
 
+  /** Jackson's "[Source: REDACTED (...); line: 1, column: 1]" in a message: only the place matters. */
+  private static final Pattern JACKSON_SOURCE =
+      Pattern.compile("\\[Source: [^;]*; line: (\\d+), column: (\\d+)\\]");
+
   /** Longest experiment source accepted, in characters. */
   public static final int MAX_SOURCE_CHARS = 256 * 1024;
 
@@ -134,7 +138,11 @@ public final class ExperimentParser {
               : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
       throw new ExperimentValidationException(
           List.of(
-              "body: not valid " + format.name() + where + ": " + e.getOriginalMessage()));
+              "body: not valid "
+                  + format.name()
+                  + where
+                  + ": "
+                  + JACKSON_SOURCE.matcher(e.getOriginalMessage()).replaceAll("line $1, column $2")));
     }
     return parse(root);
   }

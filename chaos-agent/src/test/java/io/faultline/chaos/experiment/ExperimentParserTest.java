@@ -193,6 +193,17 @@ class ExperimentParserTest {
   }
 
   @Test
+  void badJsonSaysWhereWithoutJacksonsSourceDescription() {
+    assertThatThrownBy(() -> parser.parse("{\"title\": \"t\"", ExperimentParser.Format.JSON))
+        .isInstanceOfSatisfying(ExperimentValidationException.class,
+            e -> assertThat(e.problems()).singleElement().asString()
+                .startsWith("body: not valid JSON at line 1, column 14: ")
+                .contains("(start marker at line 1, column 1)")
+                .doesNotContain("Source:")
+                .doesNotContain("StreamReadFeature"));
+  }
+
+  @Test
   void blackoutsWrapMidnightOnTheDayTheyStart() {
     Blackout b = new Blackout(java.util.Set.of(java.time.DayOfWeek.SATURDAY), java.time.LocalTime.of(22, 0),
         java.time.LocalTime.of(6, 0), null, null, null);
