@@ -256,8 +256,13 @@ public final class ChaosResource {
     try {
       e = end == null || end.isBlank() ? clock.instant() : time(end);
       s = start == null || start.isBlank() ? e.minus(DEFAULT_ANNOTATION_RANGE) : time(start);
+      // the store compares Unix milliseconds
+      s.toEpochMilli();
+      e.toEpochMilli();
     } catch (IllegalArgumentException ex) {
       return badRequest(ex.getMessage());
+    } catch (ArithmeticException ex) {
+      return badRequest("start and end must be within the range of Unix milliseconds");
     }
     if (e.isBefore(s)) {
       return badRequest("end must not be before start");

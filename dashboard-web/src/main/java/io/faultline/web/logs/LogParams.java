@@ -23,11 +23,25 @@ public final class LogParams {
 
   private LogParams() {}
 
-  /** RFC 3339 or Unix milliseconds; {@code fallback} when absent. */
+  /** The whole seconds that int64 Unix nanoseconds, the log store's timestamps, hold. */
+  static final Instant MIN_TIME = Instant.ofEpochSecond(Long.MIN_VALUE / 1_000_000_000L);
+
+  static final Instant MAX_TIME = Instant.ofEpochSecond(Long.MAX_VALUE / 1_000_000_000L - 1);
+
+  /** RFC 3339 or Unix milliseconds, between 1677 and 2262; {@code fallback} when absent. */
   public static Instant time(String name, String value, Instant fallback) {
     if (value == null || value.isBlank()) {
       return fallback;
     }
+    Instant t = parseTime(name, value);
+    if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
+      throw new LogQueryException(
+          name + " must be between " + MIN_TIME + " and " + MAX_TIME + ", got '" + value + "'");
+    }
+    return t;
+  }
+
+  private static Instant parseTime(String name, String value) {
     String v = value.trim();
     try {
       return Instant.ofEpochMilli(Long.parseLong(v));
@@ -57,10 +71,14 @@ public final class LogParams {
           name + " must be a duration like 30s, 5m or 1h30m, or a number of seconds; got '" + value + "'");
     }
     long millis = 0;
-    for (int i = 0; i < UNIT_MILLIS.length; i++) {
-      if (m.group(i + 1) != null) {
-        millis = Math.addExact(millis, Math.multiplyExact(Long.parseLong(m.group(i + 1)), UNIT_MILLIS[i]));
+    try {
+      for (int i = 0; i < UNIT_MILLIS.length; i++) {
+        if (m.group(i + 1) != null) {
+          millis = Math.addExact(millis, Math.multiplyExact(Long.parseLong(m.group(i + 1)), UNIT_MILLIS[i]));
+        }
       }
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new LogQueryException(name + " is too long to count in milliseconds: '" + value + "'");
     }
     return Duration.ofMillis(millis);
   }

@@ -402,6 +402,9 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
   }
 
   /** A log query or a metric query. */
+  /** The deepest nesting of metric expressions accepted. */
+  static final int MAX_DEPTH = 200;
+
   static LogQlExpr parseExpr(String text) {
     if (text == null || text.isBlank()) {
       throw new LogQueryException("query is empty; write a stream selector such as {service_name=\"payments\"}");
@@ -418,6 +421,7 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
   private static final class ParserState {
     private final String s;
     private int i;
+    private int depth;
 
     ParserState(String s) {
       this.s = s;
@@ -840,7 +844,22 @@ record LogQl(List<Matcher> selector, List<Stage> stages) {
       return null;
     }
 
+    /**
+     * Every nesting level (parentheses, aggregation arguments, signs) passes here once; a query
+     * deeper than {@link #MAX_DEPTH} is refused before it overflows the thread's stack.
+     */
     private LogQlExpr unary() {
+      if (++depth > MAX_DEPTH) {
+        throw error("the query nests more than " + MAX_DEPTH + " levels deep");
+      }
+      try {
+        return signed();
+      } finally {
+        depth--;
+      }
+    }
+
+    private LogQlExpr signed() {
       skip();
       if (take("-")) {
         LogQlExpr e = unary();

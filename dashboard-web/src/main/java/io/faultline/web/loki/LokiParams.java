@@ -29,6 +29,11 @@ final class LokiParams extends GoForm {
   // the decimal forms of Go's strconv.ParseFloat (hexadecimal, Inf and NaN are refused)
   private static final Pattern FLOAT = Pattern.compile("[+-]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][+-]?\\d+)?");
 
+  /** The whole seconds that int64 Unix nanoseconds hold. */
+  private static final Instant MIN_TIME = Instant.ofEpochSecond(Long.MIN_VALUE / 1_000_000_000L);
+
+  private static final Instant MAX_TIME = Instant.ofEpochSecond(Long.MAX_VALUE / 1_000_000_000L - 1);
+
   LokiParams(MultivaluedMap<String, String> query, MultivaluedMap<String, String> form) {
     super(query, form);
   }
@@ -47,14 +52,22 @@ final class LokiParams extends GoForm {
     }
     Instant end = param("end", now);
     Instant endOrNow = end.isAfter(now) ? now : end;
-    Instant start = param("start", endOrNow.minus(since));
+    Instant sinceStart = endOrNow.minus(since);
+    Instant start = param("start", sinceStart.isBefore(MIN_TIME) ? MIN_TIME : sinceStart);
     return new Instant[] {start, end};
   }
 
   /** A time parameter by {@link #timestamp}, with Loki's "could not parse" prefix on failure. */
   Instant param(String name, Instant fallback) {
     try {
-      return timestamp(value(name), fallback);
+      Instant t = timestamp(value(name), fallback);
+      if (t.isBefore(MIN_TIME) || t.isAfter(MAX_TIME)) {
+        // queries work in Unix nanoseconds (Go's UnixNano), which end there
+        throw new LogQueryException(
+            "timestamp \"" + value(name) + "\" is out of range: it must be between " + MIN_TIME
+                + " and " + MAX_TIME);
+      }
+      return t;
     } catch (LogQueryException e) {
       throw new LogQueryException("could not parse '" + name + "' parameter: " + e.getMessage());
     }

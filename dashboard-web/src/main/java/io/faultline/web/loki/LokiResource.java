@@ -504,6 +504,9 @@ public final class LokiResource {
           }
           List<List<LogQl.Matcher>> groups = new ArrayList<>();
           for (String text : texts) {
+            if (text.isEmpty()) {
+              LogQl.parseExpr(text); // an empty match[] is refused as an empty query is
+            }
             groups.add(matchers(text));
           }
           if (groups.isEmpty()) {

@@ -4,6 +4,7 @@
  */
 package io.faultline.web.resources;
 
+import io.faultline.core.metric.InvalidQueryException;
 import io.faultline.core.metric.MetricQueries;
 import io.faultline.core.metric.MetricQueryException;
 import io.faultline.core.metric.PromqlResult;
@@ -121,7 +122,7 @@ public final class JaegerMetricsResource {
       // seconds in Faultline's buckets, milliseconds in Jaeger's answer
       return ok(family.render(run(expr, p), v -> v * 1000));
     } catch (Failure e) {
-      return failed(e.getMessage(), e.getCause());
+      return failed(e.getMessage(), e);
     }
   }
 
@@ -137,7 +138,7 @@ public final class JaegerMetricsResource {
     try {
       return ok(callRates(p).render(run(callsExpr(p), p), Function.identity()));
     } catch (Failure e) {
-      return failed(e.getMessage(), e.getCause());
+      return failed(e.getMessage(), e);
     }
   }
 
@@ -160,7 +161,7 @@ public final class JaegerMetricsResource {
     try {
       errorSeries = run(errorCalls + " / " + callsExpr(p), p);
     } catch (Failure e) {
-      return failed("failed getting error metrics: " + e.getMessage(), e.getCause());
+      return failed("failed getting error metrics: " + e.getMessage(), e);
     }
     if (!errorSeries.isEmpty()) {
       return ok(family.render(errorSeries, Function.identity()));
@@ -170,7 +171,7 @@ public final class JaegerMetricsResource {
     try {
       callSeries = run(callsExpr(p), p);
     } catch (Failure e) {
-      return failed("failed getting call metrics: " + e.getMessage(), e.getCause());
+      return failed("failed getting call metrics: " + e.getMessage(), e);
     }
     return ok(family.render(callSeries, v -> 0.0));
   }
@@ -198,13 +199,16 @@ public final class JaegerMetricsResource {
     } catch (MetricQueryException e) {
       // what Prometheus' Go client reports: "<errorType>: <message>"
       throw new Failure(
-          "failed executing metrics query: " + e.errorType() + ": " + e.getMessage(), e);
+          "failed executing metrics query: " + e.errorType() + ": " + e.getMessage(),
+          e,
+          e instanceof InvalidQueryException);
     } catch (RuntimeException e) {
       throw new Failure(
           "failed executing metrics query: "
               + e.getClass().getSimpleName()
               + (e.getMessage() == null ? "" : ": " + e.getMessage()),
-          e);
+          e,
+          false);
     }
   }
 
@@ -212,8 +216,15 @@ public final class JaegerMetricsResource {
     return Response.ok(json, MediaType.APPLICATION_JSON_TYPE).build();
   }
 
-  private static Response failed(String message, Throwable cause) {
-    LOG.error("HTTP handler, Internal Server Error: {}", message, cause);
+  /**
+   * Jaeger answers every store failure with a 500; a query the engine refuses as {@code bad_data}
+   * (a service name that is no regex, too many points) is the request's mistake, so it gets a 400.
+   */
+  private static Response failed(String message, Failure failure) {
+    if (failure.badRequest) {
+      return JaegerQueryResource.badRequest(message);
+    }
+    LOG.error("HTTP handler, Internal Server Error: {}", message, failure.getCause());
     return JaegerQueryResource.error(Response.Status.INTERNAL_SERVER_ERROR, message);
   }
 
@@ -256,6 +267,13 @@ public final class JaegerMetricsResource {
       long lookback = millis(query, "lookback", DEFAULT_LOOKBACK_MS);
       long step = positive("step", millis(query, "step", DEFAULT_STEP_MS));
       long ratePer = positive("ratePer", millis(query, "ratePer", DEFAULT_RATE_PER_MS));
+      if (ratePer > Long.MAX_VALUE / 1_000_000) {
+        // the rate window is written as a Go duration, int64 nanoseconds
+        throw new BadParam(
+            parseError(
+                "ratePer",
+                "must be at most " + Long.MAX_VALUE / 1_000_000 + " milliseconds, got " + ratePer));
+      }
       if (lookback < 0) {
         throw new BadParam(parseError("lookback", "must not be negative, got " + lookback));
       }
@@ -508,8 +526,11 @@ public final class JaegerMetricsResource {
 
   /** A query the store could not answer; the message is what Jaeger reports. */
   private static final class Failure extends Exception {
-    Failure(String message, Throwable cause) {
+    final boolean badRequest;
+
+    Failure(String message, Throwable cause, boolean badRequest) {
       super(message, cause, false, false);
+      this.badRequest = badRequest;
     }
   }
 }

@@ -323,6 +323,19 @@ public final class JaegerQueryResource {
       if (lookbackMillis < 0) {
         throw new BadParam("lookback", "must not be negative, got " + lookbackMillis);
       }
+      try {
+        // the window [endTs - lookback, endTs] is searched in microseconds
+        Math.multiplyExact(Math.subtractExact(endMillis, lookbackMillis), 1000L);
+        Math.addExact(Math.multiplyExact(endMillis, 1000L), 999L);
+      } catch (ArithmeticException overflow) {
+        throw new BadParam(
+            "endTs",
+            "the window of "
+                + lookbackMillis
+                + " ms before "
+                + endMillis
+                + " is outside the range of microsecond timestamps");
+      }
     } catch (BadParam e) {
       return badRequest(e.getMessage());
     }

@@ -213,6 +213,17 @@ class ChaosResourceTest {
   }
 
   @Test
+  void annotationTimesBeyondUnixMillisecondsAre400() throws IOException {
+    // these overflowed Instant.toEpochMilli in the store and were a 500
+    for (String query : new String[] {"end=-9223372036854775808", "end=-9223372036854775809"}) {
+      Response r = as(VIEWER, "/api/chaos/annotations?" + query).get();
+      assertThat(r.getStatus()).as(query).isEqualTo(400);
+      assertThat(json(r).path("message").asText())
+          .isEqualTo("start and end must be within the range of Unix milliseconds");
+    }
+  }
+
+  @Test
   void killSwitchNeedsAnOperator() throws IOException {
     Response on = as(OPERATOR, "/api/chaos/switch").post(Entity.json("{\"engaged\":true,\"reason\":\"test\"}"));
     assertThat(on.getStatus()).isEqualTo(200);

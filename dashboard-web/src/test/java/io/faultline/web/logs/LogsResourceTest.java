@@ -175,4 +175,19 @@ class LogsResourceTest {
     assertThat(get(target("/api/logs/histogram?step=fortnight"), 400).get("error").asText()).contains("step");
     assertThat(get(target("/api/logs/histogram?step=1ms"), 400).get("error").asText()).contains("buckets");
   }
+
+  @Test
+  void timesAndStepsBeyondTheStoresNanosecondsAre400() {
+    // these were a 500: NegativeArraySizeException, OutOfMemoryError, ArithmeticException
+    assertThat(get(target("/api/logs/histogram?end=9223372036854775807"), 400).get("error").asText())
+        .isEqualTo(
+            "end must be between 1677-09-21T00:12:44Z and 2262-04-11T23:47:15Z, got"
+                + " '9223372036854775807'");
+    assertThat(get(target("/api/logs/histogram?end=9999-12-31T23:59:59Z"), 400).get("error").asText())
+        .startsWith("end must be between");
+    assertThat(get(target("/api/logs?start=-9223372036854775808"), 400).get("error").asText())
+        .startsWith("start must be between");
+    assertThat(get(target("/api/logs/histogram?step=1000000000y"), 400).get("error").asText())
+        .isEqualTo("step is too long to count in milliseconds: '1000000000y'");
+  }
 }

@@ -191,6 +191,9 @@ class LokiHttpApiTest {
     assertThat(all.get("data").size()).isGreaterThan(3);
     assertThat(error(loki.target("/loki/api/v1/series").queryParam("match[]", encoded("{service_name=\"x\""))))
         .isNotBlank();
+    // an empty match[] was a 500 (NullPointerException)
+    assertThat(error(loki.target("/loki/api/v1/series").queryParam("match[]", "")))
+        .startsWith("query is empty");
   }
 
   @Test
@@ -272,5 +275,25 @@ class LokiHttpApiTest {
         .isEqualTo("exceeded maximum resolution of 11,000 points per time series. Try increasing the value of the step parameter");
     assertThat(error(loki.query("rate(" + PAYMENTS + "[1m])").queryParam("time", "later")))
         .startsWith("could not parse 'time' parameter: ");
+  }
+
+  @Test
+  void timesBeyondUnixNanosecondsAre400() {
+    // these overflowed int64 nanoseconds and were a 500 (ArithmeticException)
+    String end = ns(NOW);
+    assertThat(error(range(PAYMENTS, "-9223372036854775808", end)))
+        .isEqualTo(
+            "could not parse 'start' parameter: timestamp \"-9223372036854775808\" is out of range:"
+                + " it must be between 1677-09-21T00:12:44Z and 2262-04-11T23:47:15Z");
+    assertThat(error(range(PAYMENTS, null, "9999-12-31T23:59:59Z")))
+        .startsWith("could not parse 'end' parameter: timestamp \"9999-12-31T23:59:59Z\" is out of range");
+    assertThat(error(loki.target("/loki/api/v1/index/volume").queryParam("query", encoded(PAYMENTS))
+            .queryParam("end", "-9223372036854775808")))
+        .startsWith("could not parse 'end' parameter: ");
+    assertThat(error(loki.query("rate(" + PAYMENTS + "[1m])").queryParam("time", "99999999999.5")))
+        .startsWith("could not parse 'time' parameter: ");
+    // a since reaching before 1677 is the widest range, refused as too wide
+    assertThat(error(range(PAYMENTS, null, end).queryParam("since", "500y")))
+        .startsWith("the query time range exceeds the limit");
   }
 }

@@ -330,4 +330,17 @@ class LokiMetricQueryTest {
     assertThat(bad(instant("{service_name=\"x\"} | unwrap n"))).contains("unwrap");
     assertThat(bad(instant("sum({service_name=\"x\"})"))).contains("range aggregation");
   }
+
+  @Test
+  void queriesNestedTooDeeplyAre400NotAStackOverflow() {
+    String rate = "rate({service_name=\"x\"}[5m])";
+    assertThat(bad(instant("(".repeat(5000) + rate + ")".repeat(5000))))
+        .isEqualTo("parse error at line 1, col 201 near '((((((((((((((((((((': the query nests more than 200 levels deep");
+    assertThat(bad(instant("sum(".repeat(3000) + rate + ")".repeat(3000))))
+        .contains("nests more than 200 levels deep");
+    assertThat(bad(instant("-".repeat(100_000) + rate))).contains("nests more than 200 levels deep");
+    assertThat(vector(ok(instant("(".repeat(198) + "sum(count_over_time({service_name=\"bulk\"} | logfmt [1h]))"
+            + ")".repeat(198)))))
+        .containsExactly(Map.entry("{}", "501"));
+  }
 }

@@ -296,7 +296,8 @@ class JaegerMetricsResourceTest {
   }
 
   @Test
-  void aQueryTheEngineRefusesIs500() {
+  void aQueryTheEngineRefusesAsBadDataIs400() {
+    // Jaeger answers these with a 500; they are the request's mistake
     Response r =
         resources
             .target("/api/metrics/calls")
@@ -306,9 +307,26 @@ class JaegerMetricsResourceTest {
             .request()
             .get();
     String body = r.readEntity(String.class);
-    assertThat(r.getStatus()).as(body).isEqualTo(500);
+    assertThat(r.getStatus()).as(body).isEqualTo(400);
     assertThat(body)
-        .startsWith("{\"data\":null,\"total\":0,\"limit\":0,\"offset\":0,\"errors\":[{\"code\":500,\"msg\":\"failed executing metrics query: bad_data: ");
+        .startsWith("{\"data\":null,\"total\":0,\"limit\":0,\"offset\":0,\"errors\":[{\"code\":400,\"msg\":\"failed executing metrics query: bad_data: exceeded maximum resolution");
+    // the service names are a regex
+    assertThat(get(metrics("errors").queryParam("service", "("), 400))
+        .contains("failed getting error metrics: failed executing metrics query: bad_data: ")
+        .contains("error parsing regexp");
+    // an end so late that stepping past it overflows int64 milliseconds
+    assertThat(
+            get(
+                resources
+                    .target("/api/metrics/latencies")
+                    .queryParam("service", "frontend")
+                    .queryParam("quantile", "0.95")
+                    .queryParam("endTs", Long.MAX_VALUE),
+                400))
+        .contains("bad_data: end timestamp plus the step overflows int64");
+    assertBad(
+        resources.target("/api/metrics/calls").queryParam("service", "frontend").queryParam("ratePer", Long.MAX_VALUE),
+        "unable to parse param 'ratePer': must be at most 9223372036854 milliseconds, got 9223372036854775807");
   }
 
   @Test

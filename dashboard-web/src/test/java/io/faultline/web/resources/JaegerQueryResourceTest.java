@@ -543,6 +543,16 @@ class JaegerQueryResourceTest {
     assertError(resources.target("/api/dependencies").queryParam("endTs", "now"), 400, "endTs");
     assertError(
         resources.target("/api/dependencies").queryParam("lookback", "-5"), 400, "lookback");
+    // windows beyond the store's microseconds were a 500 (long overflow)
+    assertError(
+        resources.target("/api/dependencies").queryParam("endTs", Long.MAX_VALUE),
+        400,
+        "unable to parse param 'endTs': the window of 86400000 ms before 9223372036854775807 is"
+            + " outside the range of microsecond timestamps");
+    assertError(
+        resources.target("/api/dependencies").queryParam("endTs", Long.MIN_VALUE), 400, "endTs");
+    assertError(
+        resources.target("/api/dependencies").queryParam("lookback", Long.MAX_VALUE), 400, "endTs");
   }
 
   /** Braces are URI template syntax to the JAX-RS client, so JSON goes in percent-encoded. */
