@@ -26,6 +26,7 @@ import io.faultline.collector.prometheus.ScrapeManager;
 import io.faultline.collector.prometheus.ScrapeTarget;
 import io.faultline.core.alert.AlertStatus;
 import io.faultline.core.auth.IngestAuthenticator;
+import io.faultline.core.auth.TenantMetrics;
 import io.faultline.core.health.Health;
 import io.faultline.core.ingest.BatchIndexer;
 import io.faultline.core.ingest.IngestPipeline;
@@ -239,8 +240,14 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
             .pointRetention(config.getMetrics().retention.toJavaDuration())
             .logRetention(config.getLogs().retention.toJavaDuration())
             .build();
+    TenantMetrics tenantMetrics = TenantMetrics.prometheus(registry);
     OtlpCollector collector =
-        OtlpCollector.builder(pipeline).limits(limits).registry(registry).authenticator(ingestAuth).build();
+        OtlpCollector.builder(pipeline)
+            .limits(limits)
+            .registry(registry)
+            .authenticator(ingestAuth)
+            .tenantMetrics(tenantMetrics)
+            .build();
     grpc =
         OtlpGrpcReceiver.builder(collector)
             .host(config.getOtlp().bindHost)
@@ -365,7 +372,8 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
                 RemoteWriteLimits.defaults(),
                 metricsConfig.retention.toJavaDuration(),
                 clock,
-                ingestAuth));
+                ingestAuth,
+                tenantMetrics));
     LokiResource loki = new LokiResource(logs.queries(), clock, version());
     environment.jersey().register(loki);
     ScheduledExecutorService tailPoller = LokiTail.newPoller();

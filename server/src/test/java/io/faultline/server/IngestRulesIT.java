@@ -73,6 +73,8 @@ class IngestRulesIT {
     FaultlineApplication app = APP.getApplication();
     String grpc = "http://127.0.0.1:" + app.otlpGrpcPort();
     String httpUrl = "http://127.0.0.1:" + app.otlpHttpPort() + "/v1/traces";
+    double teamA = tenantItems("traces", "team-a");
+    double admin = tenantItems("traces", "admin");
 
     assertThat(export(OtlpGrpcSpanExporter.builder().setEndpoint(grpc).build(), "anon-grpc")).isFalse();
     assertThat(export(OtlpHttpSpanExporter.builder().setEndpoint(httpUrl).build(), "anon-http")).isFalse();
@@ -104,6 +106,9 @@ class IngestRulesIT {
         "http://127.0.0.1:" + APP.getAdminPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
     assertThat(metrics).containsPattern("faultline_receiver_requests_total\\{[^}]*outcome=\"unauthenticated\"[^}]*transport=\"grpc\"")
         .containsPattern("faultline_receiver_requests_total\\{[^}]*outcome=\"unauthenticated\"[^}]*transport=\"http\"");
+    // what each tenant stored: team-a one span over gRPC and one over HTTP, admin one
+    assertThat(tenantItems("traces", "team-a")).isEqualTo(teamA + 2);
+    assertThat(tenantItems("traces", "admin")).isEqualTo(admin + 1);
   }
 
   @Test
@@ -199,7 +204,9 @@ class IngestRulesIT {
   @Test
   void aRemoteWrittenSampleAnHourLateIsAcknowledgedAndKept() throws Exception {
     long now = System.currentTimeMillis();
-    assertThat(write("Bearer " + ADMIN, series("late_sample_test", now, 1)).statusCode()).isEqualTo(204);
+    double before = tenantItems("metrics", "team-a");
+    assertThat(write("Bearer " + TEAM_A, series("late_sample_test", now, 1)).statusCode()).isEqualTo(204);
+    assertThat(tenantItems("metrics", "team-a")).as("the sample counts for its tenant").isEqualTo(before + 1);
     assertThat(write("Bearer " + ADMIN, series("late_sample_test", now - 3_600_000, 2)).statusCode()).isEqualTo(204);
     String at = Double.toString((now - 3_600_000) / 1000.0);
     await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
@@ -256,6 +263,15 @@ class IngestRulesIT {
     HttpResponse<String> unknown = get("/api/no-such-endpoint", "Bearer " + ADMIN);
     assertThat(unknown.statusCode()).as("other errors keep their answers").isEqualTo(404);
     assertThat(JSON.readTree(unknown.body()).path("code").asInt()).isEqualTo(404);
+  }
+
+  /** {@code faultline_ingest_tenant_items_total} of a tenant and signal on the admin port; 0 when absent. */
+  private double tenantItems(String signal, String tenant) throws Exception {
+    String metrics = http.send(HttpRequest.newBuilder(URI.create(
+        "http://127.0.0.1:" + APP.getAdminPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    String prefix = "faultline_ingest_tenant_items_total{signal=\"" + signal + "\",tenant=\"" + tenant + "\"} ";
+    return metrics.lines().filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length()))).findFirst().orElse(0);
   }
 
   private static byte[] series(String name, long t, double v) throws Exception {

@@ -12,6 +12,7 @@ import io.faultline.collector.otlp.internal.ReceiverMetrics;
 import io.faultline.collector.otlp.internal.RejectReason;
 import io.faultline.collector.otlp.internal.Validation;
 import io.faultline.core.auth.IngestAuthenticator;
+import io.faultline.core.auth.TenantMetrics;
 import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.ingest.TelemetryBatch;
 import io.faultline.core.ingest.TelemetrySink;
@@ -48,9 +49,11 @@ public final class OtlpCollector {
   private final ReceiverMetrics metrics;
   private final Duration retryAfter;
   private final IngestAuthenticator authenticator;
+  private final TenantMetrics tenantMetrics;
 
   private OtlpCollector(Builder b) {
     this.authenticator = b.authenticator;
+    this.tenantMetrics = b.tenantMetrics;
     this.sink = b.sink;
     this.limits = b.limits;
     this.metrics = b.metrics;
@@ -120,6 +123,21 @@ public final class OtlpCollector {
    */
   public <Q extends Message, R extends Message> CompletableFuture<R> export(
       String transport, OtlpSignal<Q, R> signal, Q request, long requestBytes, byte[] encoded) {
+    return export(
+        transport, signal, request, requestBytes, encoded, IngestAuthenticator.ANONYMOUS);
+  }
+
+  /**
+   * As {@link #export(String, OtlpSignal, Message, long, byte[])}, counting what is stored for
+   * {@code tenant} (what {@link IngestAuthenticator#authenticate} named).
+   */
+  public <Q extends Message, R extends Message> CompletableFuture<R> export(
+      String transport,
+      OtlpSignal<Q, R> signal,
+      Q request,
+      long requestBytes,
+      byte[] encoded,
+      String tenant) {
     String name = signal.name();
     if (!hasRoomFor(requestBytes)) {
       metrics.request(transport, name, Outcome.BACKPRESSURE);
@@ -165,6 +183,7 @@ public final class OtlpCollector {
         (ok, error) -> {
           if (error == null) {
             metrics.accepted(name, accepted);
+            tenantMetrics.accepted(tenant, name, accepted);
             metrics.request(transport, name, success);
             return response;
           }
@@ -202,6 +221,7 @@ public final class OtlpCollector {
     private ReceiverMetrics metrics = ReceiverMetrics.noop();
     private Duration retryAfter = DEFAULT_RETRY_AFTER;
     private IngestAuthenticator authenticator = IngestAuthenticator.open();
+    private TenantMetrics tenantMetrics = TenantMetrics.NOOP;
 
     private Builder(TelemetrySink sink) {
       this.sink = Objects.requireNonNull(sink, "sink");
@@ -221,6 +241,12 @@ public final class OtlpCollector {
     /** Who may export; default {@link IngestAuthenticator#open()}. */
     public Builder authenticator(IngestAuthenticator authenticator) {
       this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /** Where stored items are counted per tenant; default none. */
+    public Builder tenantMetrics(TenantMetrics tenantMetrics) {
+      this.tenantMetrics = Objects.requireNonNull(tenantMetrics, "tenantMetrics");
       return this;
     }
 

@@ -9,6 +9,7 @@ import io.faultline.collector.prometheus.RemoteWriteException;
 import io.faultline.collector.prometheus.RemoteWriteLimits;
 import io.faultline.core.auth.Credentials;
 import io.faultline.core.auth.IngestAuthenticator;
+import io.faultline.core.auth.TenantMetrics;
 import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.ingest.TelemetrySink;
 import jakarta.ws.rs.Consumes;
@@ -63,6 +64,7 @@ public final class RemoteWriteResource {
   private final Duration retention;
   private final Clock clock;
   private final IngestAuthenticator authenticator;
+  private final TenantMetrics tenantMetrics;
 
   /** A resource that stores samples of any time (the store decides what it keeps). */
   public RemoteWriteResource(TelemetrySink sink, RemoteWriteLimits limits) {
@@ -87,6 +89,20 @@ public final class RemoteWriteResource {
       Duration retention,
       Clock clock,
       IngestAuthenticator authenticator) {
+    this(sink, limits, retention, clock, authenticator, TenantMetrics.NOOP);
+  }
+
+  /**
+   * @param tenantMetrics counts the samples stored for the tenant the request's credentials name
+   */
+  public RemoteWriteResource(
+      TelemetrySink sink,
+      RemoteWriteLimits limits,
+      Duration retention,
+      Clock clock,
+      IngestAuthenticator authenticator,
+      TenantMetrics tenantMetrics) {
+    this.tenantMetrics = Objects.requireNonNull(tenantMetrics, "tenantMetrics");
     this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
     this.sink = Objects.requireNonNull(sink, "sink");
     this.limits = Objects.requireNonNull(limits, "limits");
@@ -121,8 +137,9 @@ public final class RemoteWriteResource {
       @HeaderParam(HttpHeaders.CONTENT_LENGTH) String contentLength,
       @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
       InputStream body) {
+    String tenant;
     try {
-      authenticator.authenticate(authorization);
+      tenant = authenticator.authenticate(authorization);
     } catch (IngestAuthenticator.IngestAuthException e) {
       return Response.status(401)
           .header(HttpHeaders.WWW_AUTHENTICATE, Credentials.CHALLENGE)
@@ -155,6 +172,7 @@ public final class RemoteWriteResource {
     // container; the sink bounds what is in flight.
     try {
       sink.accept(decoded.batch()).get(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      tenantMetrics.accepted(tenant, "metrics", decoded.samples());
       return answer(decoded);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

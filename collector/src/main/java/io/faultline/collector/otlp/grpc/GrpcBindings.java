@@ -15,6 +15,8 @@ import io.faultline.collector.otlp.internal.OtlpSignal;
 import io.faultline.collector.otlp.internal.Outcome;
 import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.ingest.BackpressureException;
+import io.grpc.Context;
+import io.grpc.Contexts;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -74,7 +76,14 @@ final class GrpcBindings {
     return ServerInterceptors.intercept(definition, new Authenticating(collector, signal));
   }
 
-  /** Closes a call the ingest authenticator refuses with UNAUTHENTICATED, before its message is read. */
+  /** The tenant the call's credentials name, for the handler (set by {@link Authenticating}). */
+  private static final Context.Key<String> TENANT =
+      Context.keyWithDefault("faultline-tenant", IngestAuthenticator.ANONYMOUS);
+
+  /**
+   * Closes a call the ingest authenticator refuses with UNAUTHENTICATED, before its message is
+   * read; passes the tenant of any other on to the handler.
+   */
   private static final class Authenticating implements ServerInterceptor {
     private static final Metadata.Key<String> AUTHORIZATION =
         Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
@@ -90,14 +99,16 @@ final class GrpcBindings {
     @Override
     public <A, B> ServerCall.Listener<A> interceptCall(
         ServerCall<A, B> call, Metadata headers, ServerCallHandler<A, B> next) {
+      String tenant;
       try {
-        collector.authenticator().authenticate(headers.get(AUTHORIZATION));
+        tenant = collector.authenticator().authenticate(headers.get(AUTHORIZATION));
       } catch (IngestAuthenticator.IngestAuthException e) {
         collector.metrics().request(TRANSPORT, signal.name(), Outcome.UNAUTHENTICATED);
         call.close(Status.UNAUTHENTICATED.withDescription(e.getMessage()), new Metadata());
         return new ServerCall.Listener<>() {};
       }
-      return next.startCall(call, headers);
+      return Contexts.interceptCall(
+          Context.current().withValue(TENANT, tenant), call, headers, next);
     }
   }
 
@@ -126,7 +137,13 @@ final class GrpcBindings {
       Decoded<Q> request,
       StreamObserver<R> observer) {
     collector
-        .export(TRANSPORT, signal, request.message(), request.bytes().length, request.bytes())
+        .export(
+            TRANSPORT,
+            signal,
+            request.message(),
+            request.bytes().length,
+            request.bytes(),
+            TENANT.get())
         .whenComplete(
             (response, error) -> {
               try {

@@ -95,8 +95,10 @@ final class OtlpHttpHandler extends Handler.Abstract {
           Code.UNIMPLEMENTED, "OTLP/HTTP accepts only POST on " + path + ", not " + request.getMethod());
       return;
     }
+    String tenant;
     try {
-      collector.authenticator().authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
+      tenant =
+          collector.authenticator().authenticate(request.getHeaders().get(HttpHeader.AUTHORIZATION));
     } catch (IngestAuthenticator.IngestAuthException e) {
       response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, Credentials.CHALLENGE);
       reject(request, response, callback, signalName, Outcome.UNAUTHENTICATED, 401, answerIn,
@@ -118,12 +120,12 @@ final class OtlpHttpHandler extends Handler.Abstract {
           "unsupported Content-Encoding '" + contentEncoding + "'; use " + ContentEncoding.ACCEPTED);
       return;
     }
-    handleExport(signal, request, response, callback, encoding, compression);
+    handleExport(signal, request, response, callback, encoding, compression, tenant);
   }
 
   private <Q extends Message, R extends Message> void handleExport(
       OtlpSignal<Q, R> signal, Request request, Response response, Callback callback,
-      HttpEncoding encoding, ContentEncoding compression) {
+      HttpEncoding encoding, ContentEncoding compression, String tenant) {
     String name = signal.name();
     long length = request.getLength();
     if (length > limits.maxRequestBytes()) {
@@ -184,7 +186,12 @@ final class OtlpHttpHandler extends Handler.Abstract {
     collector.metrics().requestBytes(TRANSPORT, wire.count());
     collector
         .export(
-            TRANSPORT, signal, message, raw != null ? raw.length : message.getSerializedSize(), raw)
+            TRANSPORT,
+            signal,
+            message,
+            raw != null ? raw.length : message.getSerializedSize(),
+            raw,
+            tenant)
         .whenComplete(
             (answer, error) -> {
               if (error == null) {
