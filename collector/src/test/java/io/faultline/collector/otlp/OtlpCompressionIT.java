@@ -75,8 +75,8 @@ class OtlpCompressionIT {
     grpc.start();
     http.start();
     CompressorRegistry compressors = CompressorRegistry.getDefaultInstance();
-    compressors.register(new ZstdCompressor());
-    compressors.register(new SnappyCompressor());
+    compressors.register(new Named("zstd", ZstdOutputStreamNoFinalizer::new));
+    compressors.register(new Named("snappy", SnappyFramedOutputStream::new));
     channel =
         NettyChannelBuilder.forAddress("127.0.0.1", grpc.port())
             .usePlaintext()
@@ -229,30 +229,19 @@ class OtlpCompressionIT {
     }
   }
 
-  /** What the Collector's gRPC exporters send with {@code compression: zstd}. */
-  private static final class ZstdCompressor implements Compressor {
-    @Override
-    public String getMessageEncoding() {
-      return "zstd";
-    }
-
-    @Override
-    public OutputStream compress(OutputStream os) throws IOException {
-      return new ZstdOutputStreamNoFinalizer(os);
-    }
+  /** Opens a compressing stream over the wire. */
+  private interface Encoder {
+    OutputStream open(OutputStream wire) throws IOException;
   }
 
-  /** The Collector's gRPC {@code snappy}: the snappy framing format. */
-  private static final class SnappyCompressor implements Compressor {
-    @Override
-    public String getMessageEncoding() {
-      return "snappy";
-    }
-
+  /**
+   * What the Collector's gRPC exporters send with {@code compression: zstd}, or {@code snappy}
+   * (the snappy framing format).
+   */
+  private record Named(String getMessageEncoding, Encoder encoder) implements Compressor {
     @Override
     public OutputStream compress(OutputStream os) throws IOException {
-      return new SnappyFramedOutputStream(os);
+      return encoder.open(os);
     }
   }
-
 }

@@ -24,31 +24,22 @@ final class GrpcDecompressors {
 
   static DecompressorRegistry registry() {
     DecompressorRegistry registry =
-        DecompressorRegistry.getDefaultInstance().with(new Snappy(), true);
-    return ZstdLibrary.unavailable() == null ? registry.with(new Zstd(), true) : registry;
+        DecompressorRegistry.getDefaultInstance()
+            .with(new Named("snappy", SnappyFramedInputStream::new), true);
+    return ZstdLibrary.unavailable() == null
+        ? registry.with(new Named("zstd", ZstdInputStreamNoFinalizer::new), true)
+        : registry;
   }
 
-  private static final class Zstd implements Decompressor {
-    @Override
-    public String getMessageEncoding() {
-      return "zstd";
-    }
-
-    @Override
-    public InputStream decompress(InputStream is) throws IOException {
-      return new ZstdInputStreamNoFinalizer(is);
-    }
+  /** Opens a decoding stream over the compressed one. */
+  private interface Decoder {
+    InputStream open(InputStream compressed) throws IOException;
   }
 
-  private static final class Snappy implements Decompressor {
-    @Override
-    public String getMessageEncoding() {
-      return "snappy";
-    }
-
+  private record Named(String getMessageEncoding, Decoder decoder) implements Decompressor {
     @Override
     public InputStream decompress(InputStream is) throws IOException {
-      return new SnappyFramedInputStream(is);
+      return decoder.open(is);
     }
   }
 }
