@@ -8,6 +8,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.faultline.core.health.Health;
 import io.faultline.core.wal.WriteAheadLog;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
@@ -18,14 +19,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.lucene.store.AlreadyClosedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One store's side of the pipeline: a single thread that applies durable batches to its {@link
- * BatchIndexer} in log order and commits it. After a failed apply the lane applies and commits
- * nothing more, so the store's checkpoint never passes the failed batch and the next start replays
- * it.
+ * BatchIndexer} in log order and commits it. After an apply that failed on the store's storage (an
+ * I/O error, a closed index) the lane applies and commits nothing more, so the store's checkpoint
+ * never passes the failed batch and the next start replays it. A batch whose data trips a bug
+ * (any other runtime exception) would fail the same way on every replay, so it is skipped,
+ * counted ({@link #skipped()}) and logged, and the store goes on.
  */
 final class IndexerLane {
   private static final Logger log = LoggerFactory.getLogger(IndexerLane.class);
@@ -43,6 +48,9 @@ final class IndexerLane {
   private volatile String failure;
   private volatile String commitFailure;
   private volatile long busySinceMillis = IDLE;
+  private final AtomicLong skipped = new AtomicLong();
+  private volatile long lastSkipLogMillis;
+  private static final long SKIP_LOG_INTERVAL_MILLIS = 60_000;
 
   /** Stops a replay after the lane failed; the failure is already logged. */
   private static final class StopReplay extends RuntimeException {
@@ -212,6 +220,13 @@ final class IndexerLane {
     try {
       indexer.apply(position, nextPosition, batch);
       return true;
+    } catch (RuntimeException e) {
+      if (storageTrouble(e)) {
+        fail("failed to apply the batch at write-ahead log position " + position, e);
+        return false;
+      }
+      skip(position, e);
+      return true;
     } catch (Throwable t) {
       fail("failed to apply the batch at write-ahead log position " + position, t);
       if (t instanceof VirtualMachineError e) {
@@ -221,6 +236,51 @@ final class IndexerLane {
     } finally {
       busySinceMillis = IDLE;
     }
+  }
+
+  /**
+   * Whether an exception from applying a batch comes from the store's storage (its disk, a closed
+   * index), which a restart after the fix can get past, rather than from the batch's data meeting
+   * a bug, which would fail the same way on every replay.
+   */
+  private static boolean storageTrouble(RuntimeException e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof IOException
+          || t instanceof UncheckedIOException
+          || t instanceof AlreadyClosedException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Goes on past a batch whose data trips a bug in the store: stopping would leave everything
+   * acknowledged after it unindexed, and the replay after a restart would trip over it again.
+   * What the store had not indexed of the batch is lost to it; the error log says so, in full the
+   * first time and then at most once a minute.
+   */
+  private void skip(long position, RuntimeException e) {
+    long n = skipped.incrementAndGet();
+    long now = clock.millis();
+    if (n == 1 || now - lastSkipLogMillis >= SKIP_LOG_INTERVAL_MILLIS) {
+      lastSkipLogMillis = now;
+      log.error(
+          "Store {} could not apply the batch at write-ahead log position {} ({}); {} batch(es)"
+              + " skipped so far. The batch's data trips a bug, not a disk problem, so the store"
+              + " goes on with the next batches and loses what it had not indexed of this one."
+              + " Report it with this stack trace.",
+          name,
+          position,
+          e.toString(),
+          n,
+          e);
+    }
+  }
+
+  /** Batches skipped because their data tripped a bug in the store. */
+  long skipped() {
+    return skipped.get();
   }
 
   private void fail(String what, Throwable cause) {

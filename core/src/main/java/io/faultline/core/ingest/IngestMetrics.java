@@ -5,6 +5,7 @@
 package io.faultline.core.ingest;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.List;
@@ -37,6 +38,19 @@ interface IngestMetrics {
             cb -> {
               for (IndexerLane lane : lanes) {
                 cb.call(lane.queued(), lane.name());
+              }
+            })
+        .register(registry);
+    CounterWithCallback.builder()
+        .name("faultline_ingest_batches_skipped_total")
+        .help(
+            "Batches a store skipped because their data tripped a bug in it (the server log has"
+                + " the stack trace); the store went on with the next ones")
+        .labelNames("store")
+        .callback(
+            cb -> {
+              for (IndexerLane lane : lanes) {
+                cb.call(lane.skipped(), lane.name());
               }
             })
         .register(registry);

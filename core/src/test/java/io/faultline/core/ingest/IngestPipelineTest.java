@@ -305,6 +305,30 @@ class IngestPipelineTest {
   }
 
   @Test
+  void aBatchWhoseDataTripsABugIsSkippedAndTheStoreGoesOn() throws Exception {
+    List<TelemetryBatch> sent = List.of(traces("ok"), traces("trips a bug"), traces("later"));
+    RecordingIndexer buggy = indexer("buggy", Signal.TRACES);
+    buggy.failOn = b -> b.equals(sent.get(1));
+    buggy.bug = new IllegalArgumentException("a bug meeting this data (test)");
+    PrometheusRegistry registry = new PrometheusRegistry();
+    try (IngestPipeline pipeline = pipeline(buggy).registry(registry).build()) {
+      pipeline.start();
+      for (TelemetryBatch b : sent) {
+        pipeline.accept(b).join();
+      }
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(buggy.applied).hasSize(2));
+      assertThat(buggy.applied)
+          .extracting(a -> a.batch().message())
+          .containsExactly(sent.get(0).message(), sent.get(2).message());
+      assertThat(pipeline.check().isHealthy()).isTrue();
+      pipeline.commitNow();
+      assertThat(buggy.checkpoint()).isEqualTo(buggy.applied.get(1).next());
+      assertThat(labelled(registry, "faultline_ingest_batches_skipped", "store", "buggy"))
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
   void anIndexerBusyTooLongIsReportedStuck() throws Exception {
     MutableClock clock = new MutableClock();
     RecordingIndexer slow = indexer("slow", Signal.TRACES);
@@ -428,6 +452,8 @@ class IngestPipelineTest {
     volatile CountDownLatch gate;
     volatile boolean persistCommits = true;
     volatile Predicate<TelemetryBatch> failOn = b -> false;
+    /** What a batch that {@link #failOn} picks throws: a disk problem unless set otherwise. */
+    volatile RuntimeException bug;
     private final String name;
     private final Path checkpointFile;
     private final Set<Signal> signals;
@@ -463,6 +489,9 @@ class IngestPipelineTest {
         }
       }
       if (failOn.test(batch)) {
+        if (bug != null) {
+          throw bug;
+        }
         throw new IOException("disk full (test)");
       }
       assertThat(position).isGreaterThanOrEqualTo(appliedUpTo);
