@@ -20,7 +20,9 @@ import org.xerial.snappy.Snappy;
 /**
  * Decodes and validates Prometheus remote write 1.0 requests: a snappy-compressed (block format)
  * protobuf {@code WriteRequest}. The HTTP resource only moves bytes; everything a sender can get
- * wrong is decided here.
+ * wrong is decided here. Remote write 2.0 requests ({@link Version#V2}, told apart by {@link
+ * #checkHeaders}) are resolved into a 1.0 {@code WriteRequest} by {@link RemoteWriteV2} and
+ * validated by {@link #validate} too.
  *
  * <p>Series rules, as Prometheus' receiver applies them: a series needs a non-empty {@code
  * __name__}; label names are non-empty (any UTF-8, as Prometheus 3 allows); a label name may occur
@@ -87,14 +89,35 @@ public final class RemoteWrite {
     }
   }
 
+  /** The protobuf message a request's {@code Content-Type} names. */
+  public enum Version {
+    /** Remote write 1.0: {@code prometheus.WriteRequest}, also when no {@code proto} is named. */
+    V1(PROTO_V1),
+    /** Remote write 2.0: {@code io.prometheus.write.v2.Request}, decoded by {@link RemoteWriteV2}. */
+    V2(RemoteWriteV2.PROTO);
+
+    private final String proto;
+
+    Version(String proto) {
+      this.proto = proto;
+    }
+
+    /** The fully qualified message name, as in {@code Content-Type}'s {@code proto} parameter. */
+    public String proto() {
+      return proto;
+    }
+  }
+
   /**
-   * Checks the request's headers before its body is read.
+   * Checks the request's headers before its body is read, and tells which message the body holds
+   * (the specification's content negotiation: {@code proto=io.prometheus.write.v2.Request} is 2.0;
+   * no {@code proto} parameter, or {@code proto=prometheus.WriteRequest}, is 1.0).
    *
    * @param contentType may be null (Prometheus takes that as 1.0)
    * @param contentEncoding may be null (taken as snappy, as Prometheus does)
    * @throws RemoteWriteException 415 naming what is accepted
    */
-  public static void checkHeaders(String contentType, String contentEncoding) {
+  public static Version checkHeaders(String contentType, String contentEncoding) {
     if (contentEncoding != null
         && !contentEncoding.isBlank()
         && !contentEncoding.trim().equalsIgnoreCase(CONTENT_ENCODING)) {
@@ -106,7 +129,7 @@ public final class RemoteWrite {
               + " Content-Encoding: snappy");
     }
     if (contentType == null || contentType.isBlank()) {
-      return;
+      return Version.V1;
     }
     String[] parts = contentType.split(";");
     if (!parts[0].trim().equalsIgnoreCase(CONTENT_TYPE)) {
@@ -114,23 +137,32 @@ public final class RemoteWrite {
           415,
           "Content-Type '"
               + abbreviate(contentType)
-              + "' is not accepted; remote write 1.0 sends application/x-protobuf");
+              + "' is not accepted; remote write sends application/x-protobuf (1.0), or"
+              + " application/x-protobuf;proto="
+              + RemoteWriteV2.PROTO
+              + " (2.0)");
     }
     for (int i = 1; i < parts.length; i++) {
       String[] kv = parts[i].split("=", 2);
       if (kv.length == 2 && kv[0].trim().equalsIgnoreCase("proto")) {
         String proto = kv[1].trim().replace("\"", "");
-        if (!proto.equals(PROTO_V1)) {
-          throw new RemoteWriteException(
-              415,
-              "proto="
-                  + abbreviate(proto)
-                  + " is not accepted; this server takes remote write 1.0 ("
-                  + PROTO_V1
-                  + ") only");
+        for (Version v : Version.values()) {
+          if (proto.equals(v.proto())) {
+            return v;
+          }
         }
+        throw new RemoteWriteException(
+            415,
+            "proto="
+                + abbreviate(proto)
+                + " is not accepted; this server takes "
+                + PROTO_V1
+                + " (remote write 1.0) and "
+                + RemoteWriteV2.PROTO
+                + " (remote write 2.0)");
       }
     }
+    return Version.V1;
   }
 
   /**
@@ -163,10 +195,21 @@ public final class RemoteWrite {
    * sender does not retry) while the others are stored: the store would drop them unseen.
    */
   public static Decoded decode(byte[] body, RemoteWriteLimits limits, TimeWindow window) {
+    byte[] raw = decompress(body, limits);
+    Decoded checked = WireCheck.check(raw, limits, window);
+    return checked != null ? checked : parseAndValidate(raw, limits, window);
+  }
+
+  /**
+   * The snappy block {@code body} decompressed, within the limits.
+   *
+   * @throws RemoteWriteException 413 over either size limit (the decompressed one read from
+   *     snappy's header, before decompressing); 400 when the body is not a snappy block
+   */
+  static byte[] decompress(byte[] body, RemoteWriteLimits limits) {
     if (body.length > limits.maxRequestBytes()) {
       throw tooLarge(limits);
     }
-    byte[] raw;
     try {
       long length = declaredLength(body);
       if (length > limits.maxDecompressedBytes()) {
@@ -178,7 +221,7 @@ public final class RemoteWrite {
                 + limits.maxDecompressedBytes()
                 + " bytes. Lower the sender's queue_config.max_samples_per_send");
       }
-      raw = Snappy.uncompress(body);
+      return Snappy.uncompress(body);
     } catch (IOException | RuntimeException e) {
       if (e instanceof RemoteWriteException rwe) {
         throw rwe;
@@ -188,8 +231,6 @@ public final class RemoteWrite {
           "the body is not snappy-compressed (block format, not framed): "
               + abbreviate(String.valueOf(e.getMessage())));
     }
-    Decoded checked = WireCheck.check(raw, limits, window);
-    return checked != null ? checked : parseAndValidate(raw, limits, window);
   }
 
   /** The message-by-message path: parses {@code raw} and decides series by series. */
@@ -425,7 +466,7 @@ public final class RemoteWrite {
   }
 
   /** The series as {@code name{a="b",...}}, cut short. */
-  private static String describe(TimeSeries ts) {
+  static String describe(TimeSeries ts) {
     StringBuilder sb = new StringBuilder("series {");
     String sep = "";
     for (Label l : ts.getLabelsList()) {
@@ -452,11 +493,11 @@ public final class RemoteWrite {
     return tooLarge(limits);
   }
 
-  private static String quote(String s) {
+  static String quote(String s) {
     return "'" + abbreviate(s) + "'";
   }
 
-  private static String abbreviate(String s) {
+  static String abbreviate(String s) {
     return (s.length() > 64 ? s.substring(0, 64) + "…" : s).replace('\n', ' ');
   }
 }

@@ -201,15 +201,23 @@ class RemoteWriteTest {
 
   @Test
   void headersAreChecked() {
-    RemoteWrite.checkHeaders(null, null);
-    RemoteWrite.checkHeaders("application/x-protobuf", "snappy");
-    RemoteWrite.checkHeaders("application/x-protobuf;proto=prometheus.WriteRequest", "SNAPPY");
+    assertThat(RemoteWrite.checkHeaders(null, null)).isEqualTo(RemoteWrite.Version.V1);
+    assertThat(RemoteWrite.checkHeaders("application/x-protobuf", "snappy")).isEqualTo(RemoteWrite.Version.V1);
+    assertThat(RemoteWrite.checkHeaders("application/x-protobuf;proto=prometheus.WriteRequest", "SNAPPY"))
+        .isEqualTo(RemoteWrite.Version.V1);
+    assertThat(RemoteWrite.checkHeaders("application/x-protobuf;proto=io.prometheus.write.v2.Request", "snappy"))
+        .isEqualTo(RemoteWrite.Version.V2);
+    assertThat(RemoteWrite.checkHeaders("application/x-protobuf; proto=\"io.prometheus.write.v2.Request\"", null))
+        .isEqualTo(RemoteWrite.Version.V2);
     assertThatThrownBy(() -> RemoteWrite.checkHeaders("application/json", "snappy"))
         .isInstanceOfSatisfying(RemoteWriteException.class, e -> assertThat(e.httpStatus()).isEqualTo(415));
     assertThatThrownBy(() -> RemoteWrite.checkHeaders("application/x-protobuf", "gzip"))
         .isInstanceOfSatisfying(RemoteWriteException.class, e -> assertThat(e.httpStatus()).isEqualTo(415));
-    assertThatThrownBy(() -> RemoteWrite.checkHeaders("application/x-protobuf;proto=io.prometheus.write.v2.Request", null))
-        .hasMessageContaining("remote write 1.0");
+    assertThatThrownBy(() -> RemoteWrite.checkHeaders("application/x-protobuf;proto=io.prometheus.write.v3.Request", null))
+        .isInstanceOfSatisfying(RemoteWriteException.class, e -> assertThat(e.httpStatus()).isEqualTo(415))
+        .hasMessageContaining("io.prometheus.write.v3.Request is not accepted")
+        .hasMessageContaining("prometheus.WriteRequest (remote write 1.0)")
+        .hasMessageContaining("io.prometheus.write.v2.Request (remote write 2.0)");
   }
 
   static TimeSeries series(double[] values, String... labels) {

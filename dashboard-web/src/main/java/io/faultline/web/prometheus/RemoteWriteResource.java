@@ -7,6 +7,7 @@ package io.faultline.web.prometheus;
 import io.faultline.collector.prometheus.RemoteWrite;
 import io.faultline.collector.prometheus.RemoteWriteException;
 import io.faultline.collector.prometheus.RemoteWriteLimits;
+import io.faultline.collector.prometheus.RemoteWriteV2;
 import io.faultline.core.auth.Credentials;
 import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.auth.TenantMetrics;
@@ -35,12 +36,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /api/v1/write}: Prometheus remote write 1.0 (snappy-compressed protobuf {@code
- * WriteRequest}). Answers as Prometheus' own receiver does: 204 once the samples are durable, 400
- * with the reason for an undecodable body, invalid series or samples out of bounds (older than
- * the retention or more than a day ahead; the valid rest of the request is stored), 413 for a body over the limits (never fully read or decompressed), 415 for another
- * content type or encoding, 429 with {@code Retry-After} when the ingest pipeline is full and 503
- * when storing failed (both retried by Prometheus). Decoding and validation live in {@link
- * RemoteWrite}; this resource only moves bytes.
+ * WriteRequest}) and 2.0 (snappy-compressed protobuf {@code io.prometheus.write.v2.Request}), told
+ * apart by {@code Content-Type} as the 2.0 specification negotiates: {@code
+ * application/x-protobuf;proto=io.prometheus.write.v2.Request} is 2.0; {@code
+ * application/x-protobuf} without {@code proto}, with {@code proto=prometheus.WriteRequest}, or no
+ * {@code Content-Type} at all, is 1.0; any other {@code proto} gets 415 naming the two accepted.
+ *
+ * <p>Answers as Prometheus' own receiver does: 204 once the samples are durable, 400 with the
+ * reason for an undecodable body, invalid series or samples out of bounds (older than the
+ * retention or more than a day ahead; the valid rest of the request is stored), 413 for a body
+ * over the limits (never fully read or decompressed), 415 for another content type or encoding,
+ * 429 with {@code Retry-After} when the ingest pipeline is full and 503 when storing failed (both
+ * retried by Prometheus; nothing of the request is stored then). A 2.0 request is resolved into
+ * the 1.0 form ({@link RemoteWriteV2}) and stored through the same validation, limits, retention
+ * window and write-ahead log; every 2.0 answer after the content type was accepted carries {@code
+ * X-Prometheus-Remote-Write-Samples-Written}, {@code -Histograms-Written} and {@code
+ * -Exemplars-Written} with what was stored (also on a 400 for a partly invalid request, 0 on
+ * errors that store nothing), as the 2.0 specification requires. Decoding and validation live in
+ * {@link RemoteWrite} and {@link RemoteWriteV2}; this resource only moves bytes.
  *
  * <p>Ingest, not query: the auth filter lists {@code api/v1/write} among its open paths, and this
  * resource asks its {@link IngestAuthenticator} (open until ingest tokens exist; then a 401
@@ -147,55 +160,94 @@ public final class RemoteWriteResource {
           .entity(e.getMessage() + "\n")
           .build();
     }
+    RemoteWrite.Version version = RemoteWrite.Version.V1;
     RemoteWrite.Decoded decoded;
+    RemoteWriteV2.Written written = RemoteWriteV2.Written.NONE;
     try {
-      RemoteWrite.checkHeaders(contentType, contentEncoding);
+      version = RemoteWrite.checkHeaders(contentType, contentEncoding);
       long declared = parseLength(contentLength);
       if (declared > limits.maxRequestBytes()) {
         throw RemoteWrite.bodyTooLarge(limits);
       }
       if (!sink.hasRoomFor(Math.max(declared, 0))) {
-        return backpressure(
-            "the ingest pipeline is full (too many bytes in flight); retry later",
-            DEFAULT_RETRY_AFTER);
+        return written(
+            backpressure(
+                "the ingest pipeline is full (too many bytes in flight); retry later",
+                DEFAULT_RETRY_AFTER),
+            version,
+            RemoteWriteV2.Written.NONE);
       }
-      decoded = RemoteWrite.decode(read(body), limits, window());
+      if (version == RemoteWrite.Version.V2) {
+        RemoteWriteV2.Result result = RemoteWriteV2.decode(read(body), limits, window());
+        decoded = result.decoded();
+        written = result.written();
+      } else {
+        decoded = RemoteWrite.decode(read(body), limits, window());
+      }
     } catch (RemoteWriteException e) {
-      return text(e.httpStatus(), e.getMessage());
+      return written(text(e.httpStatus(), e.getMessage()), version, RemoteWriteV2.Written.NONE);
     } catch (IOException e) {
-      return text(400, "reading the request body failed: " + e.getMessage());
+      return written(
+          text(400, "reading the request body failed: " + e.getMessage()),
+          version,
+          RemoteWriteV2.Written.NONE);
     }
     if (decoded.isEmpty()) {
-      return answer(decoded);
+      return written(answer(decoded), version, written);
     }
     // Waiting here (group commit, milliseconds) keeps the resource usable in every Jersey
     // container; the sink bounds what is in flight.
+    Response failed;
     try {
       sink.accept(decoded.batch()).get(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
       tenantMetrics.accepted(tenant, "metrics", decoded.samples());
-      return answer(decoded);
+      return written(answer(decoded), version, written);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return text(503, "interrupted while storing the samples; retry");
+      failed = text(503, "interrupted while storing the samples; retry");
     } catch (TimeoutException e) {
-      return text(503, "storing the samples took longer than " + STORE_TIMEOUT.toSeconds() + " s; retry");
+      failed =
+          text(
+              503,
+              "storing the samples took longer than " + STORE_TIMEOUT.toSeconds() + " s; retry");
     } catch (ExecutionException | RuntimeException e) {
       Throwable cause = unwrap(e);
       if (cause instanceof BackpressureException b) {
-        return backpressure(
-            b.getMessage(), b.retryAfter() != null ? b.retryAfter() : DEFAULT_RETRY_AFTER);
+        failed =
+            backpressure(
+                b.getMessage(), b.retryAfter() != null ? b.retryAfter() : DEFAULT_RETRY_AFTER);
+      } else {
+        LOG.warn(
+            "storing a remote write request ({} series) failed; the sender is told to retry"
+                + " (503). Check the write-ahead log's disk and the server log above.",
+            decoded.series(),
+            cause);
+        failed = text(503, "storing the samples failed; retry: " + cause.getMessage());
       }
-      LOG.warn(
-          "storing a remote write request ({} series) failed; the sender is told to retry"
-              + " (503). Check the write-ahead log's disk and the server log above.",
-          decoded.series(),
-          cause);
-      return text(503, "storing the samples failed; retry: " + cause.getMessage());
     }
+    // nothing of the request is stored: the sender retries it whole
+    return written(failed, version, RemoteWriteV2.Written.NONE);
   }
 
   private static Response answer(RemoteWrite.Decoded decoded) {
     return decoded.problem().isEmpty() ? Response.noContent().build() : text(400, decoded.problem());
+  }
+
+  /**
+   * A 2.0 answer with the {@code X-Prometheus-Remote-Write-*-Written} headers the specification
+   * requires once the content type is negotiated (on errors too, with what was stored: 0 unless
+   * part of the request was); a 1.0 answer as it is.
+   */
+  private static Response written(
+      Response response, RemoteWrite.Version version, RemoteWriteV2.Written written) {
+    if (version != RemoteWrite.Version.V2) {
+      return response;
+    }
+    return Response.fromResponse(response)
+        .header(RemoteWriteV2.SAMPLES_WRITTEN_HEADER, Long.toString(written.samples()))
+        .header(RemoteWriteV2.HISTOGRAMS_WRITTEN_HEADER, Long.toString(written.histograms()))
+        .header(RemoteWriteV2.EXEMPLARS_WRITTEN_HEADER, Long.toString(written.exemplars()))
+        .build();
   }
 
   private byte[] read(InputStream in) throws IOException {
