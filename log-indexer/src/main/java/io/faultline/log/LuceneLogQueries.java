@@ -24,6 +24,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.LongSupplier;
@@ -414,20 +415,83 @@ final class LuceneLogQueries implements LogQueries {
 
   @Override
   public List<String> labelNames(Instant start, Instant end) {
-    List<String> names = new ArrayList<>();
-    for (String label : new TreeSet<>(LABEL_TERMS.keySet())) {
+    TreeSet<String> names = new TreeSet<>();
+    for (String label : LABEL_TERMS.keySet()) {
       if (!labelValues(label, start, end).isEmpty()) {
         names.add(label);
       }
     }
-    return names;
+    names.addAll(pushedLabelNames(start, end));
+    return List.copyOf(names);
+  }
+
+  /**
+   * The names of the labels of streams pushed through Loki's push API: resource attributes named
+   * like a Loki label ({@link LogEntry#isStreamLabelKey}) with a non-empty string value somewhere,
+   * found in the facet field, which records each value's type ({@code resource.<key> \0 s<value>}),
+   * one seek per attribute key.
+   */
+  private Set<String> pushedLabelNames(Instant start, Instant end) {
+    return search(
+        start,
+        end,
+        s -> {
+          Set<String> names = new TreeSet<>();
+          byte[] prefix = LogDocuments.RESOURCE_PREFIX.getBytes(StandardCharsets.UTF_8);
+          for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+            SortedSetDocValues facets = leaf.reader().getSortedSetDocValues(LogDocuments.FACET);
+            if (facets == null) {
+              continue;
+            }
+            TermsEnum te = facets.termsEnum();
+            if (te.seekCeil(new BytesRef(prefix)) == TermsEnum.SeekStatus.END) {
+              continue;
+            }
+            BytesRef t = te.term();
+            while (t != null && startsWith(t, prefix)) {
+              int sep = -1;
+              for (int i = prefix.length; i < t.length; i++) {
+                if (t.bytes[t.offset + i] == LogDocuments.SEPARATOR) {
+                  sep = i;
+                  break;
+                }
+              }
+              if (sep < 0) {
+                t = te.next();
+                continue;
+              }
+              String key =
+                  new String(
+                      t.bytes, t.offset + prefix.length, sep - prefix.length, StandardCharsets.UTF_8);
+              if (LogEntry.isStreamLabelKey(key)
+                  && !LABEL_TERMS.containsKey(key)
+                  && !names.contains(key)) {
+                // a non-empty string value of this key: "resource.<key>\0s" and at least one byte
+                byte[] typed =
+                    (LogDocuments.RESOURCE_PREFIX + key + LogDocuments.SEPARATOR + "s")
+                        .getBytes(StandardCharsets.UTF_8);
+                if (te.seekCeil(new BytesRef(typed)) != TermsEnum.SeekStatus.END) {
+                  BytesRef v = te.term();
+                  if (startsWith(v, typed) && v.length > typed.length) {
+                    names.add(key);
+                  }
+                }
+              }
+              // past every value of this key: "resource.<key>\1"
+              byte[] next =
+                  (LogDocuments.RESOURCE_PREFIX + key + '\u0001').getBytes(StandardCharsets.UTF_8);
+              t = te.seekCeil(new BytesRef(next)) == TermsEnum.SeekStatus.END ? null : te.term();
+            }
+          }
+          return names;
+        });
   }
 
   @Override
   public List<String> labelValues(String label, Instant start, Instant end) {
     List<String> sources = LABEL_TERMS.get(label);
     if (sources == null) {
-      return List.of();
+      return LogEntry.isStreamLabelKey(label) ? pushedLabelValues(label, start, end) : List.of();
     }
     return search(
         start,
@@ -453,6 +517,40 @@ final class LuceneLogQueries implements LogQueries {
                 continue;
               }
               for (BytesRef t = te.term(); t != null && startsWith(t, prefix); t = te.next()) {
+                values.add(
+                    new String(
+                        t.bytes,
+                        t.offset + prefix.length,
+                        t.length - prefix.length,
+                        StandardCharsets.UTF_8));
+              }
+            }
+          }
+          return List.copyOf(values);
+        });
+  }
+
+  /** The non-empty string values of resource attribute {@code label}, from the facet field. */
+  private List<String> pushedLabelValues(String label, Instant start, Instant end) {
+    byte[] prefix =
+        (LogDocuments.RESOURCE_PREFIX + label + LogDocuments.SEPARATOR + "s")
+            .getBytes(StandardCharsets.UTF_8);
+    return search(
+        start,
+        end,
+        s -> {
+          TreeSet<String> values = new TreeSet<>();
+          for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+            SortedSetDocValues facets = leaf.reader().getSortedSetDocValues(LogDocuments.FACET);
+            if (facets == null) {
+              continue;
+            }
+            TermsEnum te = facets.termsEnum();
+            if (te.seekCeil(new BytesRef(prefix)) == TermsEnum.SeekStatus.END) {
+              continue;
+            }
+            for (BytesRef t = te.term(); t != null && startsWith(t, prefix); t = te.next()) {
+              if (t.length > prefix.length) {
                 values.add(
                     new String(
                         t.bytes,

@@ -16,6 +16,7 @@ import io.faultline.chaos.ChaosSettings;
 import io.faultline.chaos.fault.FaultInjector;
 import io.faultline.chaos.fault.InjectorRegistry;
 import io.faultline.collector.logstash.LogstashTcpReceiver;
+import io.faultline.collector.loki.LokiPushLimits;
 import io.faultline.collector.otlp.IngestLimits;
 import io.faultline.collector.otlp.OtlpCollector;
 import io.faultline.collector.otlp.grpc.OtlpGrpcReceiver;
@@ -46,6 +47,7 @@ import io.faultline.web.auth.TokenStore;
 import io.faultline.web.chaos.ChaosResource;
 import io.faultline.web.dashboard.DashboardBundle;
 import io.faultline.web.logs.LogsResource;
+import io.faultline.web.loki.LokiPushResource;
 import io.faultline.web.loki.LokiReadyResource;
 import io.faultline.web.loki.LokiResource;
 import io.faultline.web.loki.LokiTail;
@@ -374,6 +376,11 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
                 clock,
                 ingestAuth,
                 tenantMetrics));
+    environment
+        .jersey()
+        .register(
+            new LokiPushResource(
+                pipeline, LokiPushLimits.defaults(), limits, ingestAuth, tenantMetrics));
     LokiResource loki = new LokiResource(logs.queries(), clock, version());
     environment.jersey().register(loki);
     ScheduledExecutorService tailPoller = LokiTail.newPoller();
@@ -460,7 +467,10 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
     }
     authFilter =
         new TokenAuthFilter(
-            config.getAuth().enabled, tokens, sessions, Set.of("api/session", "api/v1/write", "ready"));
+            config.getAuth().enabled,
+            tokens,
+            sessions,
+            Set.of("api/session", "api/v1/write", "loki/api/v1/push", "ready"));
     environment.jersey().register(authFilter);
     environment.jersey().register(RolesAllowedDynamicFeature.class);
     environment.jersey().register(new AuthResource(tokens, sessions));

@@ -85,6 +85,29 @@ public record LogEntry(ResourceLogs resourceLogs) {
     };
   }
 
+  /**
+   * Whether a resource attribute named {@code key} is one of Loki's stream labels when its value
+   * is a non-empty string: a name Loki allows for a label ({@code [a-zA-Z_][a-zA-Z0-9_]*}, not
+   * starting with {@code __}, which Loki reserves). Loki's push API stores each stream label as a
+   * resource attribute of that name, so the read side gives such attributes back as labels;
+   * OpenTelemetry's own resource attributes ({@code service.name}, {@code host.name}, …) contain
+   * dots and are never labels this way.
+   */
+  public static boolean isStreamLabelKey(String key) {
+    if (key.isEmpty() || key.startsWith("__")) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      boolean ok =
+          c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || i > 0 && c >= '0' && c <= '9';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** The value of a string resource attribute, or null. */
   public String resourceString(String key) {
     for (KeyValue kv : resource().getAttributesList()) {

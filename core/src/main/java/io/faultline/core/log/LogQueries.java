@@ -58,7 +58,9 @@ public interface LogQueries {
   /**
    * The stream label names in Loki's terms that occur among records in {@code [start, end)}
    * (whole time partitions may be considered): of {@code service_name}, {@code
-   * service_namespace}, {@code deployment_environment} and {@code level}, sorted.
+   * service_namespace}, {@code deployment_environment} and {@code level}, and the names of
+   * resource attributes that are labels of streams pushed through Loki's push API (a string value,
+   * a name {@link LogEntry#isStreamLabelKey} accepts), sorted.
    */
   List<String> labelNames(Instant start, Instant end);
 

@@ -23,10 +23,12 @@ final class LineLabels extends LinkedHashMap<String, String> {
 
   private final transient Set<String> metadata = new HashSet<>();
   private final transient Set<String> parsed = new HashSet<>();
+  private final transient Set<String> streamNames;
   private final boolean sealed;
 
   LineLabels(Map<String, String> stream, Map<String, String> structuredMetadata) {
     super(stream);
+    streamNames = Set.copyOf(stream.keySet());
     structuredMetadata.forEach(
         (name, value) -> {
           String n = stream.containsKey(name) ? name + "_extracted" : name;
@@ -75,6 +77,11 @@ final class LineLabels extends LinkedHashMap<String, String> {
       }
     });
     return out;
+  }
+
+  /** Whether {@code name} was one of the line's stream labels (it may have been replaced since). */
+  boolean isStreamLabel(String name) {
+    return streamNames.contains(name);
   }
 
   private boolean isParsed(String name) {

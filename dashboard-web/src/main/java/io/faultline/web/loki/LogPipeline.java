@@ -225,7 +225,7 @@ final class LogPipeline {
     Map<String, String> byKey = new java.util.HashMap<>();
     for (LogQl.Extraction e : x.extractions()) {
       byKey.putIfAbsent(e.expression(), e.label());
-      if (!labels.containsKey(e.label()) || !LokiResource.LABEL_FIELDS.containsKey(e.label())) {
+      if (!labels.containsKey(e.label()) || !streamLabel(labels, e.label())) {
         labels.put(e.label(), "");
       }
     }
@@ -414,10 +414,17 @@ final class LogPipeline {
     if (key.isEmpty()) {
       return;
     }
-    if (labels.containsKey(key) && LokiResource.LABEL_FIELDS.containsKey(key)) {
+    if (labels.containsKey(key) && streamLabel(labels, key)) {
       key = key + "_extracted";
     }
     labels.put(key, value);
+  }
+
+  /** Whether {@code key} is one of the line's stream labels (pushed labels included). */
+  private static boolean streamLabel(Map<String, String> labels, String key) {
+    return labels instanceof LineLabels l
+        ? l.isStreamLabel(key)
+        : LokiResource.LABEL_FIELDS.containsKey(key);
   }
 
   /**

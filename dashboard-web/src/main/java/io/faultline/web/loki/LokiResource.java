@@ -14,6 +14,7 @@ import io.faultline.core.log.LogQueries;
 import io.faultline.core.log.LogQuery;
 import io.faultline.core.log.LogQueryException;
 import io.faultline.web.logs.LogJson;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -64,7 +65,9 @@ import org.slf4j.LoggerFactory;
  * "<value>"]} samples).
  *
  * <p>Stream labels are {@code service_name}, {@code service_namespace}, {@code
- * deployment_environment} (from resource attributes) and {@code level}; after the stream selector
+ * deployment_environment} (from resource attributes) and {@code level}, and the labels of streams
+ * pushed through Loki's push API ({@link LokiPushResource}): every resource attribute with a
+ * non-empty string value whose name is a Loki label name ({@link LogEntry#isStreamLabelKey}); after the stream selector
  * every line also carries its {@link StructuredMetadata} and {@code detected_level} ({@link
  * LevelDetection}), and the parsers
  * ({@code | json}, {@code | logfmt}, {@code | unpack}, {@code | regexp}, {@code | pattern}) add the
@@ -1247,7 +1250,7 @@ public final class LokiResource {
   String prefilter(List<LogQl.Matcher> selector, Instant s, Instant e) {
     StringBuilder q = new StringBuilder("+*:*");
     for (LogQl.Matcher m : selector) {
-      List<String> fields = LABEL_FIELDS.get(m.name());
+      List<String> fields = labelFields(m.name());
       if (fields == null) {
         if (!m.matches("")) {
           return null; // an unknown label is empty on every record
@@ -1319,7 +1322,29 @@ public final class LokiResource {
       labels.put("deployment_environment", env);
     }
     labels.put("level", e.level());
+    // the labels of streams pushed through Loki's push API (LokiPushResource), kept as resource
+    // attributes of the same name; the labels above win over a pushed label of the same name
+    for (KeyValue kv : e.resource().getAttributesList()) {
+      if (kv.getValue().hasStringValue()
+          && !kv.getValue().getStringValue().isEmpty()
+          && LogEntry.isStreamLabelKey(kv.getKey())) {
+        labels.putIfAbsent(kv.getKey(), kv.getValue().getStringValue());
+      }
+    }
     return labels;
+  }
+
+  /**
+   * The index fields a stream label is looked up in: the fixed labels' ({@link #LABEL_FIELDS}),
+   * else {@code resource.<name>} for a label pushed through Loki's push API; null for a name that
+   * cannot be a stream label.
+   */
+  static List<String> labelFields(String name) {
+    List<String> fields = LABEL_FIELDS.get(name);
+    if (fields == null && LogEntry.isStreamLabelKey(name)) {
+      return List.of("resource." + name);
+    }
+    return fields;
   }
 
   private static ArrayNode strings(List<String> values) {

@@ -31,7 +31,8 @@ import java.util.Set;
  *       all-zero id, or one of the wrong length, is left out, as Loki leaves out pdata's empty
  *       ids);
  *   <li>the resource attributes that are not stream labels here: all but {@code service.name},
- *       {@code service.namespace} and {@code deployment.environment[.name]} (Loki would index
+ *       {@code service.namespace}, {@code deployment.environment[.name]} and the labels of pushed
+ *       streams (string attributes named like a label, {@code app}, {@code job}) (Loki would index
  *       {@code k8s.pod.name} and its other default labels as stream labels; Faultline keeps them
  *       as metadata, so label filters on them work alike);
  *   <li>scope attributes, {@code scope_name}, {@code scope_version}, {@code
@@ -76,7 +77,7 @@ final class StructuredMetadata {
       m.put("span_id", OtlpIds.toHex(r.getSpanId()));
     }
     for (KeyValue kv : e.resource().getAttributesList()) {
-      if (!STREAM_RESOURCE_ATTRIBUTES.contains(kv.getKey())) {
+      if (!STREAM_RESOURCE_ATTRIBUTES.contains(kv.getKey()) && !streamLabel(kv)) {
         attribute(m, kv.getKey(), kv.getValue(), "");
       }
     }
@@ -94,6 +95,13 @@ final class StructuredMetadata {
       m.put("scope_dropped_attributes_count", Integer.toUnsignedString(scope.getDroppedAttributesCount()));
     }
     return m;
+  }
+
+  /** A resource attribute that {@link LokiResource#labels} makes a stream label (a pushed label). */
+  private static boolean streamLabel(KeyValue kv) {
+    return kv.getValue().hasStringValue()
+        && !kv.getValue().getStringValue().isEmpty()
+        && LogEntry.isStreamLabelKey(kv.getKey());
   }
 
   // Loki's attributeToLabels: a map's entries become labels named prefix_key, recursively.
