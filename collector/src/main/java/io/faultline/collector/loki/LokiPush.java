@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
+import io.faultline.collector.SnappyBlocks;
 import io.faultline.collector.otlp.IngestLimits;
 import io.faultline.collector.otlp.internal.OtlpSignals;
 import io.faultline.collector.otlp.internal.Validation;
@@ -256,7 +257,7 @@ public final class LokiPush {
 
   private static byte[] snappy(byte[] body, LokiPushLimits limits, String what) {
     try {
-      long length = declaredLength(body);
+      long length = SnappyBlocks.declaredLength(body);
       if (length > limits.maxDecompressedBytes()) {
         throw decompressedTooLarge(limits, length + " bytes");
       }
@@ -274,25 +275,6 @@ public final class LokiPush {
               + ". The protobuf form is snappy-compressed; send JSON with Content-Type: "
               + JSON_TYPE);
     }
-  }
-
-  /** The uncompressed length a snappy block declares (a varint of at most 32 bits). */
-  private static long declaredLength(byte[] body) throws IOException {
-    long length = 0;
-    for (int i = 0; i < 5; i++) {
-      if (i >= body.length) {
-        throw new IOException("truncated length header");
-      }
-      int b = body[i] & 0xff;
-      length |= (long) (b & 0x7f) << (7 * i);
-      if ((b & 0x80) == 0) {
-        if (length > 0xffffffffL) {
-          throw new IOException("invalid length header");
-        }
-        return length;
-      }
-    }
-    throw new IOException("invalid length header");
   }
 
   // ---- protobuf

@@ -6,6 +6,7 @@ package io.faultline.collector.prometheus;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.faultline.collector.SnappyBlocks;
 import io.faultline.core.ingest.Signal;
 import io.faultline.core.ingest.TelemetryBatch;
 import io.faultline.core.prometheus.Label;
@@ -211,7 +212,7 @@ public final class RemoteWrite {
       throw tooLarge(limits);
     }
     try {
-      long length = declaredLength(body);
+      long length = SnappyBlocks.declaredLength(body);
       if (length > limits.maxDecompressedBytes()) {
         throw new RemoteWriteException(
             413,
@@ -248,28 +249,6 @@ public final class RemoteWrite {
     return d.request() == request
         ? new Decoded(request, d.series(), d.samples(), d.metadata(), 0, "", raw)
         : d;
-  }
-
-  /**
-   * The uncompressed length a snappy block declares in its header (a little-endian base-128
-   * varint of at most 32 bits), read without touching the data behind it.
-   */
-  private static long declaredLength(byte[] body) throws IOException {
-    long length = 0;
-    for (int i = 0; i < 5; i++) {
-      if (i >= body.length) {
-        throw new IOException("truncated length header");
-      }
-      int b = body[i] & 0xff;
-      length |= (long) (b & 0x7f) << (7 * i);
-      if ((b & 0x80) == 0) {
-        if (length > 0xffffffffL) {
-          throw new IOException("invalid length header");
-        }
-        return length;
-      }
-    }
-    throw new IOException("invalid length header");
   }
 
   /** Validates an already parsed request; see the class comment. */

@@ -5,6 +5,7 @@
 package io.faultline.collector.otlp.http;
 
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import io.faultline.collector.SnappyBlocks;
 import io.faultline.core.compress.ZstdLibrary;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
@@ -120,10 +121,7 @@ enum ContentEncoding {
   }
 
   private static InputStream snappyBlock(byte[] block, long maxDecoded) throws IOException {
-    int length = Snappy.uncompressedLength(block);
-    if (length < 0) {
-      throw new IOException("the snappy block's length header is invalid");
-    }
+    long length = SnappyBlocks.declaredLength(block);
     if (length > maxDecoded) {
       throw new DecodedTooLargeException(length);
     }
