@@ -8,11 +8,10 @@ import io.faultline.collector.loki.LokiPush;
 import io.faultline.collector.loki.LokiPushException;
 import io.faultline.collector.loki.LokiPushLimits;
 import io.faultline.collector.otlp.IngestLimits;
-import io.faultline.core.auth.Credentials;
 import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.auth.TenantMetrics;
-import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.ingest.TelemetrySink;
+import io.faultline.web.IngestRequests;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -20,15 +19,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,11 +50,6 @@ import org.slf4j.LoggerFactory;
  */
 @Path("/loki/api/v1/push")
 public final class LokiPushResource {
-  /** How long a client is told to wait when the sink names no delay. */
-  static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
-
-  /** A request whose batch is not durable by then gets 503 (the sink is stuck; retry). */
-  static final Duration STORE_TIMEOUT = Duration.ofSeconds(30);
 
   private static final Logger LOG = LoggerFactory.getLogger(LokiPushResource.class);
 
@@ -107,108 +95,46 @@ public final class LokiPushResource {
     try {
       tenant = authenticator.authenticate(authorization);
     } catch (IngestAuthenticator.IngestAuthException e) {
-      return Response.status(401)
-          .header(HttpHeaders.WWW_AUTHENTICATE, Credentials.CHALLENGE)
-          .type(MediaType.TEXT_PLAIN_TYPE)
-          .entity(e.getMessage() + "\n")
-          .build();
+      return IngestRequests.unauthorized(e);
     }
     LokiPush.Decoded decoded;
     try {
       LokiPush.checkHeaders(contentType, contentEncoding);
-      long declared = parseLength(contentLength);
+      long declared = IngestRequests.contentLength(contentLength);
       if (declared > limits.maxRequestBytes()) {
         throw LokiPush.bodyTooLarge(limits);
       }
       if (!sink.hasRoomFor(Math.max(declared, 0))) {
-        return backpressure(
-            "the ingest pipeline is full (too many bytes in flight); retry later",
-            DEFAULT_RETRY_AFTER);
+        return IngestRequests.pipelineFull();
       }
-      decoded = LokiPush.decode(read(body), contentType, contentEncoding, limits, ingestLimits);
+      byte[] bytes =
+          IngestRequests.read(body, limits.maxRequestBytes(), () -> LokiPush.bodyTooLarge(limits));
+      decoded = LokiPush.decode(bytes, contentType, contentEncoding, limits, ingestLimits);
     } catch (LokiPushException e) {
-      return text(e.httpStatus(), e.getMessage());
+      return IngestRequests.text(e.httpStatus(), e.getMessage());
     } catch (IOException e) {
-      return text(400, "reading the request body failed: " + e.getMessage());
+      return IngestRequests.text(400, "reading the request body failed: " + e.getMessage());
     }
     if (decoded.isEmpty()) {
       return answer(decoded);
     }
-    try {
-      sink.accept(decoded.batch()).get(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      tenantMetrics.accepted(tenant, "logs", decoded.records());
-      return answer(decoded);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return text(503, "interrupted while storing the lines; retry");
-    } catch (TimeoutException e) {
-      return text(
-          503, "storing the lines took longer than " + STORE_TIMEOUT.toSeconds() + " s; retry");
-    } catch (ExecutionException | RuntimeException e) {
-      Throwable cause = unwrap(e);
-      if (cause instanceof BackpressureException b) {
-        return backpressure(
-            b.getMessage(), b.retryAfter() != null ? b.retryAfter() : DEFAULT_RETRY_AFTER);
-      }
-      LOG.warn(
-          "storing a Loki push request ({} lines) failed; the sender is told to retry (503)."
-              + " Check the write-ahead log's disk and the server log above.",
-          decoded.records(),
-          cause);
-      return text(503, "storing the lines failed; retry: " + cause.getMessage());
+    Response failed =
+        IngestRequests.awaitDurable(
+            sink,
+            decoded.batch(),
+            "the lines",
+            "a Loki push request (" + decoded.records() + " lines)",
+            LOG);
+    if (failed != null) {
+      return failed;
     }
+    tenantMetrics.accepted(tenant, "logs", decoded.records());
+    return answer(decoded);
   }
 
   private static Response answer(LokiPush.Decoded decoded) {
     return decoded.problem().isEmpty()
         ? Response.noContent().build()
-        : text(400, decoded.problem());
-  }
-
-  private byte[] read(InputStream in) throws IOException {
-    long max = limits.maxRequestBytes();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buf = new byte[64 * 1024];
-    long total = 0;
-    for (int n; (n = in.read(buf)) > 0; ) {
-      total += n;
-      if (total > max) {
-        throw LokiPush.bodyTooLarge(limits);
-      }
-      out.write(buf, 0, n);
-    }
-    return out.toByteArray();
-  }
-
-  /** -1 when absent (a chunked upload); a malformed header is treated as absent. */
-  private static long parseLength(String header) {
-    if (header == null || header.isBlank()) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(header.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  private static Response backpressure(String message, Duration retryAfter) {
-    return Response.status(429)
-        .header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())))
-        .type(MediaType.TEXT_PLAIN_TYPE)
-        .entity(message + "\n")
-        .build();
-  }
-
-  private static Response text(int status, String message) {
-    return Response.status(status).type(MediaType.TEXT_PLAIN_TYPE).entity(message + "\n").build();
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+        : IngestRequests.text(400, decoded.problem());
   }
 }

@@ -8,11 +8,10 @@ import io.faultline.collector.prometheus.RemoteWrite;
 import io.faultline.collector.prometheus.RemoteWriteException;
 import io.faultline.collector.prometheus.RemoteWriteLimits;
 import io.faultline.collector.prometheus.RemoteWriteV2;
-import io.faultline.core.auth.Credentials;
 import io.faultline.core.auth.IngestAuthenticator;
 import io.faultline.core.auth.TenantMetrics;
-import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.ingest.TelemetrySink;
+import io.faultline.web.IngestRequests;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -20,17 +19,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,11 +55,6 @@ import org.slf4j.LoggerFactory;
  */
 @Path("/api/v1/write")
 public final class RemoteWriteResource {
-  /** How long a client is told to wait when the sink names no delay. */
-  static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
-
-  /** A request whose batch is not durable by then gets 503 (the sink is stuck; retry). */
-  static final Duration STORE_TIMEOUT = Duration.ofSeconds(30);
 
   private static final Logger LOG = LoggerFactory.getLogger(RemoteWriteResource.class);
 
@@ -154,83 +143,63 @@ public final class RemoteWriteResource {
     try {
       tenant = authenticator.authenticate(authorization);
     } catch (IngestAuthenticator.IngestAuthException e) {
-      return Response.status(401)
-          .header(HttpHeaders.WWW_AUTHENTICATE, Credentials.CHALLENGE)
-          .type(MediaType.TEXT_PLAIN_TYPE)
-          .entity(e.getMessage() + "\n")
-          .build();
+      return IngestRequests.unauthorized(e);
     }
     RemoteWrite.Version version = RemoteWrite.Version.V1;
     RemoteWrite.Decoded decoded;
     RemoteWriteV2.Written written = RemoteWriteV2.Written.NONE;
     try {
       version = RemoteWrite.checkHeaders(contentType, contentEncoding);
-      long declared = parseLength(contentLength);
+      long declared = IngestRequests.contentLength(contentLength);
       if (declared > limits.maxRequestBytes()) {
         throw RemoteWrite.bodyTooLarge(limits);
       }
       if (!sink.hasRoomFor(Math.max(declared, 0))) {
-        return written(
-            backpressure(
-                "the ingest pipeline is full (too many bytes in flight); retry later",
-                DEFAULT_RETRY_AFTER),
-            version,
-            RemoteWriteV2.Written.NONE);
+        return written(IngestRequests.pipelineFull(), version, RemoteWriteV2.Written.NONE);
       }
+      byte[] bytes =
+          IngestRequests.read(
+              body, limits.maxRequestBytes(), () -> RemoteWrite.bodyTooLarge(limits));
       if (version == RemoteWrite.Version.V2) {
-        RemoteWriteV2.Result result = RemoteWriteV2.decode(read(body), limits, window());
+        RemoteWriteV2.Result result = RemoteWriteV2.decode(bytes, limits, window());
         decoded = result.decoded();
         written = result.written();
       } else {
-        decoded = RemoteWrite.decode(read(body), limits, window());
+        decoded = RemoteWrite.decode(bytes, limits, window());
       }
     } catch (RemoteWriteException e) {
-      return written(text(e.httpStatus(), e.getMessage()), version, RemoteWriteV2.Written.NONE);
+      return written(
+          IngestRequests.text(e.httpStatus(), e.getMessage()),
+          version,
+          RemoteWriteV2.Written.NONE);
     } catch (IOException e) {
       return written(
-          text(400, "reading the request body failed: " + e.getMessage()),
+          IngestRequests.text(400, "reading the request body failed: " + e.getMessage()),
           version,
           RemoteWriteV2.Written.NONE);
     }
     if (decoded.isEmpty()) {
       return written(answer(decoded), version, written);
     }
-    // Waiting here (group commit, milliseconds) keeps the resource usable in every Jersey
-    // container; the sink bounds what is in flight.
-    Response failed;
-    try {
-      sink.accept(decoded.batch()).get(STORE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      tenantMetrics.accepted(tenant, "metrics", decoded.samples());
-      return written(answer(decoded), version, written);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      failed = text(503, "interrupted while storing the samples; retry");
-    } catch (TimeoutException e) {
-      failed =
-          text(
-              503,
-              "storing the samples took longer than " + STORE_TIMEOUT.toSeconds() + " s; retry");
-    } catch (ExecutionException | RuntimeException e) {
-      Throwable cause = unwrap(e);
-      if (cause instanceof BackpressureException b) {
-        failed =
-            backpressure(
-                b.getMessage(), b.retryAfter() != null ? b.retryAfter() : DEFAULT_RETRY_AFTER);
-      } else {
-        LOG.warn(
-            "storing a remote write request ({} series) failed; the sender is told to retry"
-                + " (503). Check the write-ahead log's disk and the server log above.",
-            decoded.series(),
-            cause);
-        failed = text(503, "storing the samples failed; retry: " + cause.getMessage());
-      }
+    Response failed =
+        IngestRequests.awaitDurable(
+            sink,
+            decoded.batch(),
+            "the samples",
+            "a remote write request (" + decoded.series() + " series)",
+            LOG);
+    if (failed != null) {
+      // nothing of the request is stored: the sender retries it whole
+      return written(failed, version, RemoteWriteV2.Written.NONE);
     }
-    // nothing of the request is stored: the sender retries it whole
-    return written(failed, version, RemoteWriteV2.Written.NONE);
+    tenantMetrics.accepted(tenant, "metrics", decoded.samples());
+    return written(answer(decoded), version, written);
   }
 
   private static Response answer(RemoteWrite.Decoded decoded) {
-    return decoded.problem().isEmpty() ? Response.noContent().build() : text(400, decoded.problem());
+    return decoded.problem().isEmpty()
+        ? Response.noContent().build()
+        : IngestRequests.text(400, decoded.problem());
   }
 
   /**
@@ -248,52 +217,5 @@ public final class RemoteWriteResource {
         .header(RemoteWriteV2.HISTOGRAMS_WRITTEN_HEADER, Long.toString(written.histograms()))
         .header(RemoteWriteV2.EXEMPLARS_WRITTEN_HEADER, Long.toString(written.exemplars()))
         .build();
-  }
-
-  private byte[] read(InputStream in) throws IOException {
-    long max = limits.maxRequestBytes();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    byte[] buf = new byte[64 * 1024];
-    long total = 0;
-    for (int n; (n = in.read(buf)) > 0; ) {
-      total += n;
-      if (total > max) {
-        throw RemoteWrite.bodyTooLarge(limits);
-      }
-      out.write(buf, 0, n);
-    }
-    return out.toByteArray();
-  }
-
-  /** -1 when absent (a chunked upload); a malformed header is treated as absent. */
-  private static long parseLength(String header) {
-    if (header == null || header.isBlank()) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(header.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
-  private static Response backpressure(String message, Duration retryAfter) {
-    return Response.status(429)
-        .header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, retryAfter.toSeconds())))
-        .type(MediaType.TEXT_PLAIN_TYPE)
-        .entity(message + "\n")
-        .build();
-  }
-
-  private static Response text(int status, String message) {
-    return Response.status(status).type(MediaType.TEXT_PLAIN_TYPE).entity(message + "\n").build();
-  }
-
-  private static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }
