@@ -325,6 +325,7 @@ public final class ChaosAgent implements Closeable {
     store.requestAbort(runId, reason);
     RunExecution local = active.get(runId);
     if (local != null && !local.ending()) {
+      local.abortQueued();
       aborter.execute(() -> local.abort(reason));
     }
     return true;

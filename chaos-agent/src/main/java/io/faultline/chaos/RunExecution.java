@@ -70,6 +70,8 @@ final class RunExecution {
   private final ObjectNode results = MAPPER.createObjectNode();
   private Phase phase = Phase.BEFORE;
   private volatile boolean ending;
+  /** An abort was handed to another thread: ticks leave the run to it (see {@link #abortQueued}). */
+  private volatile boolean abortQueued;
   private Instant startedAt;
   private Instant faultStart;
   private Instant faultEnd;
@@ -110,7 +112,7 @@ final class RunExecution {
    * once while the run is ending (reverting faults, running rollbacks).
    */
   void tick() {
-    if (ending) {
+    if (ending || abortQueued) {
       return;
     }
     synchronized (this) {
@@ -140,6 +142,16 @@ final class RunExecution {
         finish(RunStatus.ABORTED, reason);
       }
     }
+  }
+
+  /**
+   * Says that {@link #abort} is about to run on another thread, before it is handed over: a tick
+   * from then on returns at once instead of seeing the abort request itself and reverting the
+   * faults and running the (possibly slow) rollbacks on the ticking thread, or waiting behind the
+   * abort that does.
+   */
+  void abortQueued() {
+    abortQueued = true;
   }
 
   /** Whether the run is ending or over: no tick or abort changes it any more. */
