@@ -29,8 +29,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,6 +122,19 @@ final class GrpcBindings {
       return sre;
     }
     collector.metrics().request(TRANSPORT, signal.name(), Outcome.INVALID);
+    if (failure instanceof UncheckedIOException e) {
+      // a decoder's message (zlib's, snappy's, zstd's) names the damage; an EOF has none
+      String why =
+          e.getCause() instanceof EOFException
+              ? "the compressed bytes end early"
+              : e.getCause().getMessage() != null ? e.getCause().getMessage() : "corrupt data";
+      return Status.INVALID_ARGUMENT
+          .withDescription(
+              "the request is not a valid stream of its grpc-encoding (decompressing failed: "
+                  + why
+                  + ")")
+          .asRuntimeException();
+    }
     Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
     return Status.INVALID_ARGUMENT
         .withDescription(
@@ -223,8 +238,8 @@ final class GrpcBindings {
       } catch (InvalidProtocolBufferException e) {
         return new Decoded<>(null, null, new IllegalArgumentException(e.getMessage(), e));
       } catch (IOException e) {
-        return new Decoded<>(
-            null, null, Status.INVALID_ARGUMENT.withCause(e).asRuntimeException());
+        // only the grpc-encoding's decompressor reads with IOExceptions: bytes it cannot decode
+        return new Decoded<>(null, null, new UncheckedIOException(e));
       } catch (RuntimeException e) {
         return new Decoded<>(null, null, e);
       }
