@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,6 +38,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * The dashboard in a headless Chromium against the whole {@link FaultlineApplication}, seeded
@@ -402,6 +404,124 @@ class DashboardIT {
     } finally {
       worker.destroyForcibly();
     }
+  }
+
+  // --- errors and odd values, as a user meets them
+
+  @Test
+  void badTraceFiltersAreShownByTheFilters() throws Exception {
+    // a duration the client cannot read: named and marked by the filters, not below the chart
+    open("#/traces?service=shop-web&minDuration=abc&" + RANGE);
+    assertThat(waitFor(By.cssSelector("#trace-search .state.error")).getText()).contains("'minDuration'", "\"abc\" is not a duration");
+    assertThat(driver.findElement(By.id("f-min")).getAttribute("aria-invalid")).isEqualTo("true");
+    // an unbalanced quote in the tags used to be read as part of the value
+    open("#/traces?service=shop-web&tags=" + enc("error=\"true") + "&" + RANGE);
+    assertThat(waitFor(By.cssSelector("#trace-search .state.error")).getText()).contains("cannot read the tags filter");
+    // what only the server refuses (min above max) is shown by the filters too
+    open("#/traces?service=shop-web&minDuration=5s&maxDuration=1s&" + RANGE);
+    assertThat(waitFor(By.cssSelector("#trace-search .state.error")).getText()).contains("HTTP 400", "maxDuration");
+    assertThat(driver.findElements(By.cssSelector("#trace-results .state.error"))).isEmpty();
+    screenshot("traces-bad-filters");
+  }
+
+  @Test
+  void aSessionEndedElsewhereIsExplainedOnTheSignInPage() throws Exception {
+    open("#/logs?" + RANGE);
+    waitFor(By.cssSelector("#log-results h2"));
+    // as if signed out in another tab: the cookie this page holds is no longer a session
+    ((JavascriptExecutor) driver).executeAsyncScript(
+        "const done = arguments[0]; fetch('/api/session', {method: 'DELETE'}).then(() => done(), () => done());");
+    driver.findElement(By.id("search-logs")).click();
+    assertThat(waitFor(By.id("signin-notice")).getText()).contains("Your session has ended", "Sign in again");
+    screenshot("session-ended");
+    waitFor(By.id("token")).sendKeys(TOKEN, Keys.ENTER);
+    await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("#/logs"));
+    waitFor(By.cssSelector("#log-results h2"));
+  }
+
+  @Test
+  void anUnreachableServerIsNotBlamedOnTheQuery() throws Exception {
+    ChromeDriver chrome = (ChromeDriver) driver;
+    chrome.executeCdpCommand("Network.enable", Map.of());
+    chrome.executeCdpCommand("Network.setCacheDisabled", Map.of("cacheDisabled", true));
+    try {
+      chrome.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of("*/api/logs*", "*/js/pages/map.js")));
+      open("#/logs?query=" + enc("severity:ERROR") + "&" + RANGE);
+      assertThat(waitFor(By.cssSelector("#log-error .state.error")).getText()).contains("Searching logs failed", "cannot reach the Faultline server");
+      assertThat(driver.findElement(By.id("log-results")).getText()).doesNotContain("Fix the query");
+      assertThat(driver.findElement(By.id("log-query")).getAttribute("aria-invalid")).isNull();
+      screenshot("logs-server-down");
+      // a page whose code cannot be fetched says the server is unreachable, not a module URL
+      ((JavascriptExecutor) driver).executeScript("location.hash = '#/map?" + RANGE + "';");
+      assertThat(waitFor(By.cssSelector("#main .state.error")).getText()).contains("cannot load this page from the Faultline server");
+    } finally {
+      chrome.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of()));
+      chrome.executeCdpCommand("Network.setCacheDisabled", Map.of("cacheDisabled", false));
+    }
+  }
+
+  @Test
+  void anUnknownServiceIsSaidToBeUnknown() throws Exception {
+    open("#/service/no-such-service?" + RANGE);
+    assertThat(waitFor(By.cssSelector("#service-known .state")).getText())
+        .contains("No service named \"no-such-service\" has sent spans", "shop-web");
+    // a known one shows no such note
+    open("#/service/orders?" + RANGE);
+    waitFor(By.cssSelector("#operations table"));
+    assertThat(driver.findElement(By.id("service-known")).getText()).isEmpty();
+  }
+
+  @Test
+  void longNamesAndMarkupWrapAsTextWithoutWideningThePage() throws Exception {
+    String service = "<b>x</b>&\"'";
+    String longName = "op-" + "L".repeat(1997);
+    String longLine = "Z".repeat(5000);
+    String traceId = "7f" + "0".repeat(28) + "01";
+    long now = System.currentTimeMillis() * 1_000_000L;
+    String resource = "{\"attributes\": [{\"key\": \"service.name\", \"value\": {\"stringValue\": " + JSON.writeValueAsString(service) + "}}]}";
+    postOtlp("/v1/traces", "{\"resourceSpans\": [{\"resource\": " + resource + ", \"scopeSpans\": [{\"spans\": [{"
+        + "\"traceId\": \"" + traceId + "\", \"spanId\": \"00000000000000a1\", \"name\": \"" + longName + "\", \"kind\": 2,"
+        + "\"startTimeUnixNano\": \"" + now + "\", \"endTimeUnixNano\": \"" + (now + 250_000_000L) + "\"}]}]}]}");
+    postOtlp("/v1/logs", "{\"resourceLogs\": [{\"resource\": " + resource + ", \"scopeLogs\": [{\"logRecords\": [{"
+        + "\"timeUnixNano\": \"" + now + "\", \"severityText\": \"INFO\", \"body\": {\"stringValue\": \"" + longLine + "\"},"
+        + "\"traceId\": \"" + traceId + "\", \"spanId\": \"00000000000000a1\"}]}]}]}");
+    await().atMost(PAGE_WAIT).until(() -> get("/api/traces/" + traceId).statusCode() == 200);
+
+    open("#/trace/" + traceId);
+    waitFor(By.cssSelector("#waterfall .wf-row")).click();
+    waitFor(By.cssSelector("#waterfall .span-detail"));
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElements(By.cssSelector("#trace-logs tr.log-row"))).hasSize(1));
+    // the service name is text, not markup
+    assertThat(driver.findElement(By.cssSelector("#main h1")).getText()).startsWith(service + ": op-LLL");
+    assertNoHorizontalScroll("trace page");
+    screenshot("long-names-trace");
+
+    open("#/traces?service=" + enc(service) + "&" + RANGE);
+    waitFor(By.cssSelector("#trace-results tr[data-trace='" + traceId + "']"));
+    await().atMost(PAGE_WAIT).until(() -> driver.findElements(By.cssSelector("#f-operation option")).size() > 1);
+    assertNoHorizontalScroll("trace search");
+    open("#/service?name=" + enc(service) + "&" + RANGE);
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElement(By.id("operations")).getText()).contains("op-LLL"));
+    assertNoHorizontalScroll("service page");
+    screenshot("long-names-service");
+  }
+
+  private static void assertNoHorizontalScroll(String where) {
+    Object widths = ((JavascriptExecutor) driver).executeScript(
+        "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];");
+    @SuppressWarnings("unchecked")
+    List<Long> w = (List<Long>) widths;
+    assertThat(w.get(0)).as("page width of the " + where + " (window " + w.get(1) + ")").isLessThanOrEqualTo(w.get(1));
+  }
+
+  private static void postOtlp(String path, String json) throws IOException, InterruptedException {
+    HttpResponse<String> r = HTTP.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ((FaultlineApplication) APP.getApplication()).otlpHttpPort() + path))
+            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(path + " -> " + r.body()).isEqualTo(200);
   }
 
   // --- helpers

@@ -22,6 +22,7 @@ const REFRESH = [['', 'Auto-refresh off'], ['10s', 'Every 10 s'], ['30s', 'Every
 const main = document.getElementById('main');
 let user = null;
 let current = null; // {controller, cleanups, timer}
+let endedBecause = null; // why a signed-in session ended, for the sign-in page to say
 
 /** The current route: {page, arg, params}. */
 export function currentRoute() {
@@ -105,15 +106,17 @@ async function render() {
   try {
     mod = await import(def.module);
   } catch (e) {
-    replace(main, errorBox(e, 'Loading this page'));
+    // the browser's own message names a module URL; what the user needs is that the server is gone
+    replace(main, errorBox(new Error(`cannot load this page from the Faultline server (${e.message}); is it running? `
+      + 'Try again once it is.'), 'Loading this page'));
     return;
   }
   if (current !== state) return;
   const ctx = {
     root: main, arg: route.arg, params: route.params, range, signal: state.controller.signal,
-    user, href, update, onCleanup: (fn) => state.cleanups.push(fn),
+    user, href, update, onCleanup: (fn) => state.cleanups.push(fn), notice: route.page === 'signin' ? endedBecause : null,
     go: (path, params) => setHash(href(path, params)),
-    signedIn: (u) => { user = u; drawChrome(currentRoute()); },
+    signedIn: (u) => { user = u; endedBecause = null; drawChrome(currentRoute()); },
   };
   try {
     await mod.render(ctx);
@@ -192,6 +195,9 @@ async function signOut() {
 
 window.addEventListener('faultline:unauthorized', () => {
   if (currentRoute().page === 'signin') return;
+  // the server's 401 message is about API headers; the user needs to know why the page changed
+  if (user) endedBecause = 'Your session has ended: the server no longer accepts this sign-in (signed out elsewhere, '
+    + 'or the server restarted or its tokens changed). Sign in again to go back to where you were.';
   user = null;
   setHash(href('signin', { next: location.hash }), false);
 });

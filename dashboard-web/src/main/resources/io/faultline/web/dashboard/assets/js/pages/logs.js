@@ -38,14 +38,19 @@ export async function render(ctx) {
     const e = logs.reason;
     if (e.unavailable) {
       replace(msg, errorBox(e, 'Searching logs'));
-      replace(hist); replace(facets, h('h2', null, 'Fields')); replace(results, empty('No logs to show.'));
+      hist.remove(); replace(facets, h('h2', null, 'Fields')); replace(results, empty('No logs to show.'));
       return;
     }
     // A query syntax error comes back as 400 with the parser's message: show it by the query box.
-    replace(msg, errorBox(e, e.status === 400 ? 'The query' : 'Searching logs'));
-    input.setAttribute('aria-invalid', 'true');
-    input.focus();
-    replace(hist); replace(facets, h('h2', null, 'Fields')); replace(results, empty('Fix the query above to see logs.'));
+    // Anything else (the server down, a 500) is not the query's fault: do not send the user to fix it.
+    const badQuery = e.status === 400;
+    replace(msg, errorBox(e, badQuery ? 'The query' : 'Searching logs'));
+    if (badQuery) {
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+    }
+    hist.remove(); replace(facets, h('h2', null, 'Fields'));
+    replace(results, empty(badQuery ? 'Fix the query above to see logs.' : 'No logs to show: the search failed (see above).'));
     return;
   }
   const body = logs.value || {};

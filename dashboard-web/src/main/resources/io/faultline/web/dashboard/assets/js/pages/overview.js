@@ -81,7 +81,7 @@ function fallbackTable(ctx, names) {
       .then((b) => { ops.textContent = String((b.data || []).length); }, () => { ops.textContent = '?'; });
     return h('tr', { ...rowLink(ctx.href('service', { name })), dataset: { service: name } },
       h('td', null, h('span', { class: 'health none' }), h('a', { href: ctx.href('service', { name }) }, name)), ops,
-      h('td', null, h('a', { href: ctx.href('traces', { service: name }) }, 'traces'), ' · ',
+      h('td', { class: 'nowrap' }, h('a', { href: ctx.href('traces', { service: name }) }, 'traces'), ' · ',
         h('a', { href: ctx.href('traces', { service: name, tags: 'error=true' }) }, 'error traces'), ' · ',
         h('a', { href: ctx.href('logs', { query: `service:"${name}"` }) }, 'logs')));
   });

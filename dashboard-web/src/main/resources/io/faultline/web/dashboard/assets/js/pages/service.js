@@ -22,6 +22,7 @@ export async function render(ctx) {
   const charts = { rate: h('div', { class: 'chart', id: 'chart-rate' }, loading()), errors: h('div', { class: 'chart', id: 'chart-errors' }, loading()), latency: h('div', { class: 'chart', id: 'chart-latency' }, loading()) };
   const ops = h('div', { class: 'panel', id: 'operations' }, h('h2', null, 'Operations'), loading());
   const faultNote = h('div', { id: 'fault-windows' });
+  const known = h('div', { id: 'service-known' });
   const q = {
     rate: `sum by (status_code) (rate(${red.CALLS}{${red.sel(svc)}}[${win}]))`,
     errors: red.errorRatio('service', win, svc),
@@ -29,6 +30,7 @@ export async function render(ctx) {
   };
   replace(ctx.root,
     h('h1', null, 'Service ', h('span', { id: 'service-name' }, name)),
+    known,
     h('div', { class: 'row small', style: 'margin-bottom: 10px' },
       h('a', { href: ctx.href('traces', { service: name }) }, 'All traces'),
       h('a', { href: ctx.href('traces', { service: name, tags: 'error=true' }) }, 'Traces with errors'),
@@ -43,6 +45,7 @@ export async function render(ctx) {
     faultNote,
     ops);
 
+  checkKnown(ctx, name, known);
   const faults = faultBands(range, signal).catch(() => ({ bands: [], error: null }));
   const [rate, errors, p50, p95, p99] = await settle([q.rate, q.errors, q.p50, q.p95, q.p99].map((x) => promRange(x, range, step, signal)));
   if (signal.aborted) return;
@@ -65,6 +68,18 @@ export async function render(ctx) {
     await draw(charts.latency, lat, { yFormat: fmtSeconds });
   }
   operations(ctx, name, svc, whole, ops, rate.error);
+}
+
+/** A name no span ever carried (a typo, an old link) is said so, rather than left as empty charts. */
+async function checkKnown(ctx, name, box) {
+  try {
+    const body = await api('/api/services', { signal: ctx.signal, what: 'The trace API' });
+    const names = body.data || [];
+    if (names.includes(name)) return;
+    replace(box, h('div', { class: 'state unavailable', role: 'status' },
+      `No service named "${name}" has sent spans to this server. Check the name, or pick a service on the `,
+      h('a', { href: ctx.href('') }, 'overview'), names.length ? ` (known: ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', …' : ''}).` : '.'));
+  } catch (e) { /* the charts and the operations report an unreachable server */ }
 }
 
 async function operations(ctx, name, svc, whole, box, metricsError) {
@@ -95,7 +110,7 @@ async function operations(ctx, name, svc, whole, box, metricsError) {
     h('tbody', null, names.map((op) => h('tr', null,
       h('td', null, h('span', { class: `health ${healthOf(e.get(op))}` }), op), h('td', { class: 'num' }, fmtNum(r.get(op), '/s')),
       h('td', { class: 'num' }, fmtPct(e.get(op))), h('td', { class: 'num' }, fmtSeconds(l.get(op))),
-      h('td', null, h('a', { href: ctx.href('traces', { service: name, operation: op }) }, 'traces'), ' · ',
+      h('td', { class: 'nowrap' }, h('a', { href: ctx.href('traces', { service: name, operation: op }) }, 'traces'), ' · ',
         h('a', { href: ctx.href('traces', { service: name, operation: op, tags: 'error=true' }) }, 'errors'))))))
     : empty(`No server or consumer spans of ${name} in this time range.`));
 }

@@ -32,6 +32,7 @@ export function render(ctx) {
   msg);
   replace(ctx.root, h('div', { class: 'signin panel' },
     h('h1', null, 'Sign in to Faultline'),
+    ctx.notice ? h('div', { class: 'state unavailable', role: 'status', id: 'signin-notice' }, ctx.notice) : null,
     h('p', { class: 'muted small' }, 'Paste an access token. The admin token is printed when the server first starts (or set with FAULTLINE_ADMIN_TOKEN); admins create more tokens for viewers and operators.'),
     form));
   token.focus();

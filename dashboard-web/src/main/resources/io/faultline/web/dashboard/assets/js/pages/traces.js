@@ -22,7 +22,7 @@ export async function render(ctx) {
     class: 'panel', id: 'trace-search',
     onsubmit: (e) => {
       e.preventDefault();
-      try { parseTags(tags.value); } catch (ex) { replace(formMsg, errorBox(ex)); return; }
+      try { checkFilters(tags.value, minD.value, maxD.value); } catch (ex) { showInvalid(ex); return; }
       if (!service.value) {
         // trace search, as Jaeger's, is per service
         replace(formMsg, errorBox(new Error('Choose a service to search its traces.')));
@@ -39,6 +39,15 @@ export async function render(ctx) {
     h('label', null, 'Min duration', minD), h('label', null, 'Max duration', maxD), h('label', null, 'Limit', limit),
     h('label', null, 'Sort', sort), h('button', { class: 'primary', type: 'submit', id: 'find-traces' }, 'Find traces')),
   formMsg);
+  // an error of the filters is shown under them, and the fields it names are marked
+  const fields = { tags, minDuration: minD, maxDuration: maxD };
+  function showInvalid(err, what) {
+    replace(formMsg, errorBox(err, what));
+    for (const [name, el] of Object.entries(fields)) {
+      if (err.field === name || (err.message || '').includes(`'${name}'`)) el.setAttribute('aria-invalid', 'true');
+      else el.removeAttribute('aria-invalid');
+    }
+  }
   const chart = h('div', { class: 'chart', id: 'trace-scatter' });
   const results = h('div', { id: 'trace-results' }, loading('Searching traces…'));
   replace(ctx.root, h('h1', null, 'Traces'), form,
@@ -55,7 +64,15 @@ export async function render(ctx) {
     return;
   }
   let tagQuery = '';
-  try { tagQuery = p('tags') ? JSON.stringify(parseTags(p('tags'))) : ''; } catch (e) { replace(results, errorBox(e, 'Reading the tags filter')); replace(chart); return; }
+  try {
+    checkFilters(p('tags'), p('minDuration'), p('maxDuration'));
+    tagQuery = p('tags') ? JSON.stringify(parseTags(p('tags'))) : '';
+  } catch (e) {
+    showInvalid(e);
+    replace(results, empty('Fix the filters above to search traces.'));
+    replace(chart, h('p', { class: 'muted small' }, 'Nothing to plot.'));
+    return;
+  }
   let body;
   try {
     body = await api('/api/traces', {
@@ -65,7 +82,11 @@ export async function render(ctx) {
     });
   } catch (e) {
     if (e.name === 'AbortError') return;
-    replace(results, errorBox(e, 'Searching traces'));
+    if (e.status === 400) {
+      // a filter the server refuses (a duration, min above max): say so by the filters
+      showInvalid(e, 'The filters');
+      replace(results, empty('Fix the filters above to search traces.'));
+    } else replace(results, errorBox(e, 'Searching traces'));
     replace(chart, h('p', { class: 'muted small' }, 'No chart: the search failed.'));
     return;
   }
@@ -90,7 +111,7 @@ export async function render(ctx) {
         h('td', null, [...t.services].map(([svc, n]) => h('span', { class: 'badge', style: `border-left: 3px solid ${colorFor(svc)}` }, `${svc} ${n}`))),
         h('td', { class: 'num' }, t.spanCount),
         h('td', { class: 'num' }, t.errors ? h('span', { class: 'badge bad' }, t.errors) : '0'),
-        h('td', null, fmtTime(t.start / 1000)),
+        h('td', { class: 'nowrap' }, fmtTime(t.start / 1000)),
         h('td', { class: 'num' }, fmtDuration(t.duration),
           h('div', { style: `height: 4px; background: #b7c8f0; width: ${Math.max(2, (100 * t.duration) / maxDur)}%; margin-left: auto` }))))))));
   try {
@@ -103,10 +124,26 @@ export async function render(ctx) {
   }
 }
 
+/** Throws an Error naming the field (err.field) when the tags or a duration cannot be read. */
+function checkFilters(tags, minDuration, maxDuration) {
+  try { parseTags(tags || ''); } catch (e) { e.field = 'tags'; throw e; }
+  for (const [name, value] of [['minDuration', minDuration], ['maxDuration', maxDuration]]) {
+    const v = (value || '').trim();
+    if (v && !DURATION.test(v)) {
+      const e = new Error(`'${name}': "${v}" is not a duration: write a number and a unit, e.g. 250ms, 1.5s, 2m or 1h30m`);
+      e.field = name;
+      throw e;
+    }
+  }
+}
+
+const DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+
 /** "a=b c=\"d e\"" to {a: "b", c: "d e"}. */
 export function parseTags(text) {
   const out = {};
-  const re = /\s*([^\s=]+)=("([^"]*)"|\S*)/y;
+  // a value is quoted ("d e") or a run of non-space characters that does not start with a quote
+  const re = /\s*([^\s="]+)=("([^"]*)"(?=\s|$)|(?!")\S*)/y;
   let m, pos = 0;
   const t = text.trim();
   re.lastIndex = 0;
