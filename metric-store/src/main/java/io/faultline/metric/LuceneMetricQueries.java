@@ -7,6 +7,7 @@ package io.faultline.metric;
 import io.faultline.core.metric.InvalidQueryException;
 import io.faultline.core.metric.MetricMetadata;
 import io.faultline.core.metric.MetricQueries;
+import io.faultline.core.metric.PromDurations;
 import io.faultline.core.metric.PromqlResult;
 import io.faultline.core.metric.QueryFailedException;
 import io.faultline.core.metric.QueryOptions;
@@ -240,9 +241,9 @@ final class LuceneMetricQueries implements MetricQueries {
     if (span(startMs, endMs) > maxRangeMillis) {
       throw new InvalidQueryException(
           "the query time range of "
-              + Duration.ofMillis(span(startMs, endMs))
+              + PromDurations.format(Duration.ofMillis(span(startMs, endMs)))
               + " exceeds the limit of "
-              + Duration.ofMillis(maxRangeMillis)
+              + PromDurations.format(Duration.ofMillis(maxRangeMillis))
               + "; narrow start and end");
     }
   }

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.faultline.core.metric.InvalidQueryException;
 import io.faultline.core.metric.MetricStore;
+import io.faultline.core.metric.PromDurations;
 import io.faultline.core.metric.PromqlResult;
 import io.faultline.core.metric.QueryOptions;
 import io.faultline.core.prometheus.WriteRequest;
@@ -70,6 +71,19 @@ class LuceneMetricStoreTest extends MetricStoreContract {
                                 QueryOptions.DEFAULTS))
                 .isInstanceOf(InvalidQueryException.class)
                 .hasMessageStartingWith("exceeded maximum resolution of 11,000 points"));
+  }
+
+  @Test
+  void aRangeOverTheLimitSaysBothInPrometheusDurations() {
+    long end = nowMs();
+    long start = end - Duration.ofDays(3650).toMillis();
+    assertThatThrownBy(
+            () -> store.queries().rangeQuery("1", start, end, 86_400_000, QueryOptions.DEFAULTS))
+        .isInstanceOf(InvalidQueryException.class)
+        .hasMessage(
+            "the query time range of 10y exceeds the limit of "
+                + PromDurations.format(LuceneMetricStore.DEFAULT_MAX_QUERY_RANGE)
+                + "; narrow start and end");
   }
 
   @Test
