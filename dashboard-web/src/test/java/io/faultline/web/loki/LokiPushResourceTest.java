@@ -18,10 +18,10 @@ import io.faultline.core.auth.TenantMetrics;
 import io.faultline.core.ingest.BackpressureException;
 import io.faultline.core.ingest.Signal;
 import io.faultline.core.ingest.TelemetryBatch;
-import io.faultline.core.ingest.TelemetrySink;
 import io.faultline.core.loki.EntryAdapter;
 import io.faultline.core.loki.PushRequest;
 import io.faultline.core.loki.StreamAdapter;
+import io.faultline.web.prometheus.CollectingSink;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import jakarta.ws.rs.client.Entity;
 import jakarta.ws.rs.core.Response;
@@ -35,11 +35,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,7 +52,7 @@ import org.xerial.snappy.Snappy;
 class LokiPushResourceTest {
   private static final Instant NOW = Instant.parse("2026-11-25T00:00:00Z");
   private static final long T = (NOW.getEpochSecond() - 60) * 1_000_000_000L;
-  private static final Sink SINK = new Sink();
+  private static final CollectingSink SINK = new CollectingSink();
   private static final Map<String, Long> COUNTED = new ConcurrentHashMap<>();
   private static final IngestLimits INGEST =
       IngestLimits.builder().logRetention(Duration.ofDays(7)).clock(Clock.fixed(NOW, ZoneOffset.UTC)).build();
@@ -253,27 +250,5 @@ class LokiPushResourceTest {
         guarded.target("/loki/api/v1/push").request().header("Authorization", "Bearer good")
             .post(Entity.entity(body, "application/json"));
     assertThat(ok.getStatus()).isEqualTo(204);
-  }
-
-  /** Keeps what it accepted, or fails every call with {@link #failure}. */
-  static final class Sink implements TelemetrySink {
-    final List<TelemetryBatch> batches = new CopyOnWriteArrayList<>();
-    volatile RuntimeException failure;
-    volatile boolean room = true;
-
-    @Override
-    public CompletableFuture<Void> accept(TelemetryBatch batch) {
-      RuntimeException f = failure;
-      if (f != null) {
-        return CompletableFuture.failedFuture(f);
-      }
-      batches.add(batch);
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public boolean hasRoomFor(long bytes) {
-      return room;
-    }
   }
 }

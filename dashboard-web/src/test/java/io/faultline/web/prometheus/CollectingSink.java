@@ -12,11 +12,14 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A sink for tests: keeps what it accepted, or fails every call with the given exception. */
-final class CollectingSink implements TelemetrySink {
-  final List<TelemetryBatch> batches = new CopyOnWriteArrayList<>();
-  volatile RuntimeException failure;
-  volatile boolean room = true;
+/**
+ * A sink for tests of the ingest resources: keeps what it accepted, or fails every call with the
+ * given exception.
+ */
+public final class CollectingSink implements TelemetrySink {
+  public final List<TelemetryBatch> batches = new CopyOnWriteArrayList<>();
+  public volatile RuntimeException failure;
+  public volatile boolean room = true;
 
   @Override
   public CompletableFuture<Void> accept(TelemetryBatch batch) {
