@@ -24,6 +24,7 @@ import io.faultline.core.loki.LabelPairAdapter;
 import io.faultline.core.loki.PushRequest;
 import io.faultline.core.loki.StreamAdapter;
 import io.faultline.core.otlp.OtlpIds;
+import io.faultline.core.otlp.OtlpValues;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -577,7 +578,7 @@ public final class LokiPush {
 
     /** Null for an entry to keep; else Loki's message, {@code %s} standing for the stream. */
     private String check(Entry e) {
-      int bytes = utf8Length(e.line(), limits.maxLineBytes());
+      int bytes = OtlpValues.utf8Length(e.line(), limits.maxLineBytes());
       if (bytes > limits.maxLineBytes()) {
         return "max entry size '"
             + limits.maxLineBytes()
@@ -748,29 +749,6 @@ public final class LokiPush {
       return d.toHours() + (d.toHours() == 1 ? " hour" : " hours");
     }
     return d.toString();
-  }
-
-  private static int utf8Length(String s, int limit) {
-    if ((long) s.length() * 3 <= limit) {
-      return s.length();
-    }
-    int bytes = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        bytes += 1;
-      } else if (c < 0x800) {
-        bytes += 2;
-      } else if (Character.isHighSurrogate(c)
-          && i + 1 < s.length()
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 3;
-      }
-    }
-    return bytes;
   }
 
   /** The 413 for a body over {@code maxRequestBytes}, known before or while it is read. */

@@ -142,4 +142,34 @@ public final class OtlpValues {
     }
     out.append('"');
   }
+
+  /**
+   * The UTF-8 length of {@code s}, exact whenever it may exceed {@code limit} (else at most {@code
+   * limit}). The parsed message holds its strings decoded (protobuf decodes proto3 strings as it
+   * parses), so asking it for their bytes would encode them again and swap the decoded form out for
+   * the next reader; counting is cheaper, and most strings are settled by their length alone.
+   */
+  public static int utf8Length(String s, int limit) {
+    int chars = s.length();
+    if ((long) chars * 3 <= limit) {
+      return chars; // within the limit whatever its characters
+    }
+    int bytes = 0;
+    for (int i = 0; i < chars; i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < chars
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else {
+        bytes += 3; // other characters (a lone surrogate, which no parsed string holds, counts 3)
+      }
+    }
+    return bytes;
+  }
 }

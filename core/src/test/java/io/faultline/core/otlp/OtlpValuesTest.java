@@ -12,6 +12,7 @@ import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.common.v1.KeyValueList;
 import java.nio.charset.StandardCharsets;
+import java.util.Random;
 import java.util.function.DoubleFunction;
 import org.junit.jupiter.api.Test;
 
@@ -72,5 +73,29 @@ class OtlpValuesTest {
 
   private static KeyValue kv(String key, AnyValue value) {
     return KeyValue.newBuilder().setKey(key).setValue(value).build();
+  }
+
+  private static final String[] UTF8_PIECES = {"a", "Z", "é", "ß", "€", "中", "😀", "\u0000", "/"};
+
+  @Test
+  void utf8LengthIsExactWheneverItCouldExceedTheLimit() {
+    long seed = System.nanoTime();
+    Random random = new Random(seed);
+    for (int i = 0; i < 20_000; i++) {
+      StringBuilder b = new StringBuilder();
+      int n = random.nextInt(40);
+      for (int j = 0; j < n; j++) {
+        b.append(UTF8_PIECES[random.nextInt(UTF8_PIECES.length)]);
+      }
+      String s = b.toString();
+      int exact = s.getBytes(StandardCharsets.UTF_8).length;
+      int limit = random.nextInt(120);
+      int counted = OtlpValues.utf8Length(s, limit);
+      if (exact > limit) {
+        assertThat(counted).as("seed %d: %s with limit %d", seed, s, limit).isEqualTo(exact);
+      } else {
+        assertThat(counted).as("seed %d: %s with limit %d", seed, s, limit).isLessThanOrEqualTo(limit);
+      }
+    }
   }
 }

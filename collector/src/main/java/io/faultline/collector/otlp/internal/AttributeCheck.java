@@ -63,7 +63,7 @@ final class AttributeCheck {
    */
   static Problem indexed(String value, IngestLimits limits, String owner, String what) {
     int limit = indexedLimit(limits);
-    int bytes = utf8Length(value, limit);
+    int bytes = OtlpValues.utf8Length(value, limit);
     return bytes > limit
         ? new Problem(
             RejectReason.NAME_TOO_LONG,
@@ -79,17 +79,17 @@ final class AttributeCheck {
   static Problem labels(List<KeyValue> attributes, IngestLimits limits, String owner) {
     int limit = indexedLimit(limits);
     for (KeyValue kv : attributes) {
-      int keyBytes = utf8Length(kv.getKey(), limit);
+      int keyBytes = OtlpValues.utf8Length(kv.getKey(), limit);
       if (keyBytes > limit) {
         return tooLong(owner, "an attribute key", keyBytes, limit);
       }
       AnyValue v = kv.getValue();
       int bytes =
           switch (v.getValueCase()) {
-            case STRING_VALUE -> utf8Length(v.getStringValue(), limit);
+            case STRING_VALUE -> OtlpValues.utf8Length(v.getStringValue(), limit);
             case BYTES_VALUE -> (v.getBytesValue().size() + 2) / 3 * 4; // base64
             case ARRAY_VALUE, KVLIST_VALUE ->
-                utf8Length(OtlpValues.text(v, OtlpValues::javaScriptNumber), limit);
+                OtlpValues.utf8Length(OtlpValues.text(v, OtlpValues::javaScriptNumber), limit);
             default -> 0; // a number or a boolean
           };
       if (bytes > limit) {
@@ -131,7 +131,7 @@ final class AttributeCheck {
   }
 
   private static Problem checkKeyValue(KeyValue kv, IngestLimits limits, String owner) {
-    int keyBytes = utf8Length(kv.getKey(), limits.maxAttributeValueBytes());
+    int keyBytes = OtlpValues.utf8Length(kv.getKey(), limits.maxAttributeValueBytes());
     if (keyBytes > limits.maxAttributeValueBytes()) {
       return tooLong(owner, "an attribute key", keyBytes, limits);
     }
@@ -143,7 +143,7 @@ final class AttributeCheck {
       AnyValue value, IngestLimits limits, String owner, KeyValue kv) {
     switch (value.getValueCase()) {
       case STRING_VALUE:
-        int s = utf8Length(value.getStringValue(), limits.maxAttributeValueBytes());
+        int s = OtlpValues.utf8Length(value.getStringValue(), limits.maxAttributeValueBytes());
         return s > limits.maxAttributeValueBytes()
             ? tooLong(owner, "attribute " + quote(kv.getKey()), s, limits)
             : null;
@@ -171,36 +171,6 @@ final class AttributeCheck {
       default:
         return null;
     }
-  }
-
-  /**
-   * The UTF-8 length of {@code s}, exact whenever it may exceed {@code limit} (else at most {@code
-   * limit}). The parsed message holds its strings decoded (protobuf decodes proto3 strings as it
-   * parses), so asking it for their bytes would encode them again and swap the decoded form out for
-   * the next reader; counting is cheaper, and most strings are settled by their length alone.
-   */
-  static int utf8Length(String s, int limit) {
-    int chars = s.length();
-    if ((long) chars * 3 <= limit) {
-      return chars; // within the limit whatever its characters
-    }
-    int bytes = 0;
-    for (int i = 0; i < chars; i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        bytes += 1;
-      } else if (c < 0x800) {
-        bytes += 2;
-      } else if (Character.isHighSurrogate(c)
-          && i + 1 < chars
-          && Character.isLowSurrogate(s.charAt(i + 1))) {
-        bytes += 4;
-        i++;
-      } else {
-        bytes += 3; // other characters (a lone surrogate, which no parsed string holds, counts 3)
-      }
-    }
-    return bytes;
   }
 
   private static Problem tooLong(String owner, String what, int bytes, IngestLimits limits) {
