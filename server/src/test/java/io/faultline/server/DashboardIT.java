@@ -501,9 +501,15 @@ class DashboardIT {
     waitFor(By.cssSelector("#trace-results tr[data-trace='" + traceId + "']"));
     await().atMost(PAGE_WAIT).until(() -> driver.findElements(By.cssSelector("#f-operation option")).size() > 1);
     assertNoHorizontalScroll("trace search");
-    open("#/service?name=" + enc(service) + "&" + RANGE);
-    await().atMost(PAGE_WAIT).untilAsserted(() ->
-        assertThat(driver.findElement(By.id("operations")).getText()).contains("op-LLL"));
+    // the operations table is a rate of the span metrics, drawn once per page load: it needs a
+    // second emission of the new series, so the page is loaded again until it has one
+    await().atMost(PAGE_WAIT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+      open("#/"); // a new hash, so that the service page renders again
+      open("#/service?name=" + enc(service) + "&" + RANGE);
+      assertThat(waitFor(By.cssSelector("#operations table, #operations .state.empty")).getText())
+          .isNotEmpty();
+      assertThat(driver.findElement(By.id("operations")).getText()).contains("op-LLL");
+    });
     assertNoHorizontalScroll("service page");
     screenshot("long-names-service");
   }
