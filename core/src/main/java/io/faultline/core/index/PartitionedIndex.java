@@ -46,6 +46,7 @@ import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.MultiReader;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Sort;
+import org.apache.lucene.store.AlreadyClosedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -515,7 +516,8 @@ public final class PartitionedIndex implements Closeable {
 
   private void ensureOpen() {
     if (closed) {
-      throw new IllegalStateException("index " + directory + " is closed");
+      // Lucene's own type, so the ingest pipeline takes it for storage trouble, not a data bug
+      throw new AlreadyClosedException("index " + directory + " is closed");
     }
   }
 

@@ -329,6 +329,27 @@ class IngestPipelineTest {
   }
 
   @Test
+  void aClosedIndexStopsTheStoreAsADiskErrorDoesInsteadOfSkippingTheBatch() throws Exception {
+    List<TelemetryBatch> sent = List.of(traces("refused"), traces("later"));
+    RecordingIndexer closed = indexer("closed", Signal.TRACES);
+    closed.failOn = b -> true;
+    closed.bug = new org.apache.lucene.store.AlreadyClosedException("index is closed (test)");
+    PrometheusRegistry registry = new PrometheusRegistry();
+    try (IngestPipeline pipeline = pipeline(closed).registry(registry).build()) {
+      pipeline.start();
+      for (TelemetryBatch b : sent) {
+        pipeline.accept(b).join();
+      }
+      await().atMost(PATIENCE).until(() -> !pipeline.check().isHealthy());
+      assertThat(pipeline.check().message()).contains("closed").contains("stopped indexing");
+      assertThat(labelled(registry, "faultline_ingest_batches_skipped", "store", "closed"))
+          .isZero();
+      pipeline.commitNow();
+      assertThat(closed.checkpoint()).isZero();
+    }
+  }
+
+  @Test
   void anIndexerBusyTooLongIsReportedStuck() throws Exception {
     MutableClock clock = new MutableClock();
     RecordingIndexer slow = indexer("slow", Signal.TRACES);
