@@ -486,6 +486,9 @@ class DashboardIT {
         + "\"timeUnixNano\": \"" + now + "\", \"severityText\": \"INFO\", \"body\": {\"stringValue\": \"" + longLine + "\"},"
         + "\"traceId\": \"" + traceId + "\", \"spanId\": \"00000000000000a1\"}]}]}]}");
     await().atMost(PAGE_WAIT).until(() -> get("/api/traces/" + traceId).statusCode() == 200);
+    // the trace page asks for the trace's logs once, when it is drawn: the line must be searchable
+    await().atMost(PAGE_WAIT).until(() ->
+        api("/api/logs?query=" + enc("trace_id:" + traceId)).path("total").asLong() == 1);
 
     open("#/trace/" + traceId);
     waitFor(By.cssSelector("#waterfall .wf-row")).click();
