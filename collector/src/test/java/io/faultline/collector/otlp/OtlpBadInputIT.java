@@ -35,7 +35,6 @@ import io.opentelemetry.proto.trace.v1.Span;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -374,10 +373,8 @@ class OtlpBadInputIT {
     assertThat(invalid.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(invalid.getStatus().getDescription()).contains("invalid_trace_id");
 
-    MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(TraceServiceGrpc.getExportMethod().getFullMethodName())
-        .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+    MethodDescriptor<byte[], byte[]> raw = ItSupport.rawMethod(
+        TraceServiceGrpc.getExportMethod().getFullMethodName(), MethodDescriptor.MethodType.UNARY);
     assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, raw,
             CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), new byte[] {(byte) 0xFF, 0x01}))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -453,20 +450,4 @@ class OtlpBadInputIT {
     out.write(data);
     out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
   }
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  };
 }

@@ -8,6 +8,7 @@ import static io.faultline.collector.otlp.TestSpans.NOW_NANOS;
 import static io.faultline.collector.otlp.TestSpans.attr;
 import static io.faultline.collector.otlp.TestSpans.request;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import com.google.protobuf.ByteString;
@@ -51,10 +52,8 @@ import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.trace.v1.Span;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -473,7 +472,7 @@ class OtlpGrpcBadInputIT {
   @Test
   void streamingOnAUnaryMethodIsRefusedAndDoesNotBreakTheChannel() throws Exception {
     byte[] valid = request("stream", spans.span("s").build()).toByteArray();
-    MethodDescriptor<byte[], byte[]> streaming = rawMethod(TRACES, MethodDescriptor.MethodType.BIDI_STREAMING);
+    MethodDescriptor<byte[], byte[]> streaming = ItSupport.rawMethod(TRACES, MethodDescriptor.MethodType.BIDI_STREAMING);
 
     // two requests on a unary call
     Recorder two = new Recorder();
@@ -497,7 +496,7 @@ class OtlpGrpcBadInputIT {
   void aCallCancelledWhileTheSinkStoresIsNotAnsweredAndOthersAre() throws Exception {
     SINK.hold();
     ExportTraceServiceRequest r = request("cancel", spans.span("c").build());
-    ClientCall<byte[], byte[]> call = channel.newCall(rawMethod(TRACES, MethodDescriptor.MethodType.UNARY),
+    ClientCall<byte[], byte[]> call = channel.newCall(ItSupport.rawMethod(TRACES, MethodDescriptor.MethodType.UNARY),
         CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
     Recorder cancelled = new Recorder();
     ClientCalls.asyncUnaryCall(call, r.toByteArray(), cancelled);
@@ -505,11 +504,12 @@ class OtlpGrpcBadInputIT {
     for (int i = 0; i < 20; i++) {
       others.add(rawAsync(TRACES, r.toByteArray()));
     }
-    waitFor(() -> SINK.heldCount() == 21);
+    await().atMost(Duration.ofSeconds(10)).until(() -> SINK.heldCount() == 21);
     call.cancel("the client gave up", null);
     assertThat(cancelled.status.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
-    Thread.sleep(100);
-    assertThat(others).noneMatch(CompletableFuture::isDone).as("OK only once durable");
+    // OK only once durable: nothing is answered while the sink still holds the batches
+    await().during(Duration.ofMillis(100)).atMost(Duration.ofSeconds(1))
+        .until(() -> others.stream().noneMatch(CompletableFuture::isDone));
     SINK.release();
     for (CompletableFuture<Answer> f : others) {
       assertThat(f.get(10, TimeUnit.SECONDS).status().getCode()).isEqualTo(Status.Code.OK);
@@ -637,7 +637,7 @@ class OtlpGrpcBadInputIT {
         io.grpc.ClientInterceptors.intercept(ch, MetadataUtils.newAttachHeadersInterceptor(headers));
     Recorder recorder = new Recorder();
     ClientCalls.asyncUnaryCall(
-        intercepted.newCall(rawMethod(method, MethodDescriptor.MethodType.UNARY), options), body, recorder);
+        intercepted.newCall(ItSupport.rawMethod(method, MethodDescriptor.MethodType.UNARY), options), body, recorder);
     try {
       Status s = recorder.status.get(15, TimeUnit.SECONDS);
       TRAILERS.set(recorder.trailers);
@@ -652,7 +652,7 @@ class OtlpGrpcBadInputIT {
 
   private static CompletableFuture<Answer> rawAsync(String method, byte[] body) {
     Recorder recorder = new Recorder();
-    ClientCalls.asyncUnaryCall(channel.newCall(rawMethod(method, MethodDescriptor.MethodType.UNARY),
+    ClientCalls.asyncUnaryCall(channel.newCall(ItSupport.rawMethod(method, MethodDescriptor.MethodType.UNARY),
         CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS)), body, recorder);
     return recorder.status.thenApply(s -> new Answer(s, recorder.trailers));
   }
@@ -674,23 +674,6 @@ class OtlpGrpcBadInputIT {
     @Override
     public void onCompleted() {
       status.complete(Status.OK);
-    }
-  }
-
-  private static MethodDescriptor<byte[], byte[]> rawMethod(String name, MethodDescriptor.MethodType type) {
-    return MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(type)
-        .setFullMethodName(name)
-        .setRequestMarshaller(BYTES)
-        .setResponseMarshaller(BYTES)
-        .build();
-  }
-
-  private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("timed out waiting").isLessThan(deadline);
-      Thread.sleep(5);
     }
   }
 
@@ -810,20 +793,4 @@ class OtlpGrpcBadInputIT {
       return os;
     }
   }
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  };
 }
