@@ -20,6 +20,7 @@ import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.faultline.core.metric.GoFloats;
+import io.faultline.core.prometheus.RemoteWriteReader;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -270,24 +271,45 @@ final class OtlpTranslator {
 
   /**
    * A Prometheus native histogram sample (remote write) as the classic series this store keeps:
-   * {@code _bucket} with {@code le} at every populated bucket's upper bound and {@code +Inf}, {@code
-   * _count} and {@code _sum}, converted through the same path as an OTLP exponential histogram
-   * (Prometheus' bucket {@code i} is OTLP's {@code i - 1}: both schemas use base {@code
-   * 2^(2^-schema)}, Prometheus counting upper bounds, OTLP lower ones). Float histograms (from
-   * recording rules) and custom-bucket schemas are counted as dropped.
+   * {@code _bucket} (cumulative, {@code le} formatted as for every classic histogram, plus {@code
+   * +Inf} = the count), {@code _count} and {@code _sum}. Samples that break {@link
+   * RemoteWriteReader.NativeHistograms}' rules (which the receiver refuses already) are counted as
+   * dropped.
+   *
+   * <ul>
+   *   <li>Exponential schemas (-4 to 8), integer or float: through the same path as an OTLP
+   *       exponential histogram ({@code le} at every bucket boundary from the lowest to the highest
+   *       populated bucket, the zero bucket at {@code le} = zero threshold, negative buckets below
+   *       it, downscaled over {@value #MAX_EXP_BUCKETS} buckets). Prometheus' bucket {@code i} is
+   *       OTLP's {@code i - 1}: both schemas use base {@code 2^(2^-schema)}, Prometheus counting
+   *       upper bounds, OTLP lower ones. Float histograms (absolute counts, as recording rules'
+   *       results come) are converted alike in floating point.
+   *   <li>Custom buckets (schema -53, "NHCB", integer or float): {@code le} at every bound of
+   *       {@code custom_values}, whether populated or not, so that the series are those of the
+   *       classic histogram the buckets came from.
+   * </ul>
+   *
+   * <p>A sum of Prometheus' stale NaN marks every series of the sample stale.
    */
   void nativeHistogram(Labels series, io.faultline.core.prometheus.Histogram h, Output out) {
     String name = series.get(Labels.METRIC_NAME);
-    if (h.getCountCase() == io.faultline.core.prometheus.Histogram.CountCase.COUNT_FLOAT
-        || h.getZeroCountCase() == io.faultline.core.prometheus.Histogram.ZeroCountCase.ZERO_COUNT_FLOAT
-        || h.getPositiveCountsCount() > 0
-        || h.getNegativeCountsCount() > 0) {
-      out.dropped("float native histogram " + name + " (only integer histograms are converted)");
+    String problem = RemoteWriteReader.NativeHistograms.problem(h);
+    if (problem != null) {
+      out.dropped("native histogram " + name + ": " + problem);
       return;
     }
-    if (h.getSchema() < -4 || h.getSchema() > 8) {
-      out.dropped(
-          "native histogram " + name + " with schema " + h.getSchema() + " (custom buckets)");
+    Map<String, String> labels = new HashMap<>();
+    for (int i = 0; i < series.size(); i++) {
+      if (!series.name(i).equals(Labels.METRIC_NAME)) {
+        labels.put(series.name(i), series.value(i));
+      }
+    }
+    if (RemoteWriteReader.NativeHistograms.isCustomBuckets(h)) {
+      customBuckets(name, h, labels, out);
+      return;
+    }
+    if (RemoteWriteReader.NativeHistograms.isFloat(h)) {
+      floatExponential(name, h, labels, out);
       return;
     }
     ExponentialHistogramDataPoint.Builder p =
@@ -298,18 +320,146 @@ final class OtlpTranslator {
             .setCount(h.getCountInt())
             .setZeroThreshold(h.getZeroThreshold())
             .setZeroCount(h.getZeroCountInt());
-    if (Double.doubleToRawLongBits(h.getSum()) == Double.doubleToRawLongBits(Series.STALE_NAN)) {
+    if (staleSum(h)) {
       p.setFlags(NO_RECORDED_VALUE);
     }
     p.setPositive(buckets(h.getPositiveSpansList(), h.getPositiveDeltasList()));
     p.setNegative(buckets(h.getNegativeSpansList(), h.getNegativeDeltasList()));
-    Map<String, String> labels = new HashMap<>();
-    for (int i = 0; i < series.size(); i++) {
-      if (!series.name(i).equals(Labels.METRIC_NAME)) {
-        labels.put(series.name(i), series.value(i));
+    exponential(name, p.build(), labels, false, new long[] {Long.MAX_VALUE, Long.MIN_VALUE}, out);
+  }
+
+  private static boolean staleSum(io.faultline.core.prometheus.Histogram h) {
+    return Double.doubleToRawLongBits(h.getSum()) == Double.doubleToRawLongBits(Series.STALE_NAN);
+  }
+
+  /**
+   * A float histogram of an exponential schema: {@link #exponential}'s conversion with absolute
+   * float counts.
+   */
+  private void floatExponential(
+      String name, io.faultline.core.prometheus.Histogram h, Map<String, String> attrs,
+      Output out) {
+    long t = h.getTimestamp();
+    boolean stale = staleSum(h);
+    emit(with(attrs, Labels.METRIC_NAME, name + "_sum"), t, h.getSum(), stale, false, out);
+    emit(with(attrs, Labels.METRIC_NAME, name + "_count"), t, h.getCountFloat(), stale, false, out);
+    int[] posOffset = {0};
+    int[] negOffset = {0};
+    List<Double> pos = floatBuckets(h.getPositiveSpansList(), h.getPositiveCountsList(), posOffset);
+    List<Double> neg = floatBuckets(h.getNegativeSpansList(), h.getNegativeCountsList(), negOffset);
+    int scale = h.getSchema();
+    while (Math.max(pos.size(), neg.size()) > MAX_EXP_BUCKETS && scale > -10) {
+      pos = downscaleFloat(pos, posOffset);
+      neg = downscaleFloat(neg, negOffset);
+      scale--;
+    }
+    double base2 = Math.pow(2, Math.pow(2, -scale));
+    // bounds ascending: negative buckets from the most negative, then zero, then positive
+    TreeMap<Double, Double> counts = new TreeMap<>();
+    for (int i = neg.size() - 1; i >= 0; i--) {
+      counts.merge(-Math.pow(base2, negOffset[0] + i), neg.get(i), Double::sum);
+    }
+    counts.merge(h.getZeroThreshold(), h.getZeroCountFloat(), Double::sum);
+    for (int i = 0; i < pos.size(); i++) {
+      counts.merge(Math.pow(base2, posOffset[0] + i + 1), pos.get(i), Double::sum);
+    }
+    double cumulative = 0;
+    for (Map.Entry<Double, Double> e : counts.entrySet()) {
+      cumulative += e.getValue();
+      if (Double.isInfinite(e.getKey())) {
+        continue;
+      }
+      Labels l = with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", GoFloats.f(e.getKey()));
+      emit(l, t, cumulative, stale, false, out);
+    }
+    emit(
+        with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", "+Inf"),
+        t, h.getCountFloat(), stale, false, out);
+  }
+
+  /**
+   * Custom buckets: bucket {@code i} (a span index) is {@code (custom_values[i-1],
+   * custom_values[i]]}, the one at {@code custom_values.length} the +Inf bucket.
+   */
+  private void customBuckets(
+      String name, io.faultline.core.prometheus.Histogram h, Map<String, String> attrs,
+      Output out) {
+    long t = h.getTimestamp();
+    boolean stale = staleSum(h);
+    boolean isFloat = RemoteWriteReader.NativeHistograms.isFloat(h);
+    double count = isFloat ? h.getCountFloat() : h.getCountInt();
+    emit(with(attrs, Labels.METRIC_NAME, name + "_sum"), t, h.getSum(), stale, false, out);
+    emit(with(attrs, Labels.METRIC_NAME, name + "_count"), t, count, stale, false, out);
+    List<Double> bounds = h.getCustomValuesList();
+    // per bound (and +Inf last): integer counts stay exact in a long until summed up
+    long[] ints = new long[bounds.size() + 1];
+    double[] floats = new double[bounds.size() + 1];
+    int index = 0;
+    int b = 0;
+    long delta = 0;
+    List<io.faultline.core.prometheus.BucketSpan> spans = h.getPositiveSpansList();
+    for (int s = 0; s < spans.size(); s++) {
+      index += spans.get(s).getOffset();
+      for (int i = 0; i < spans.get(s).getLength(); i++, index++, b++) {
+        if (isFloat) {
+          floats[index] = h.getPositiveCounts(b);
+        } else {
+          delta += h.getPositiveDeltas(b);
+          ints[index] = delta;
+        }
       }
     }
-    exponential(name, p.build(), labels, false, new long[] {Long.MAX_VALUE, Long.MIN_VALUE}, out);
+    long intCumulative = 0;
+    double floatCumulative = 0;
+    for (int i = 0; i < bounds.size(); i++) {
+      intCumulative += ints[i];
+      floatCumulative += floats[i];
+      Labels l = with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", GoFloats.f(bounds.get(i)));
+      emit(l, t, isFloat ? floatCumulative : intCumulative, stale, false, out);
+    }
+    emit(
+        with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", "+Inf"),
+        t, count, stale, false, out);
+  }
+
+  /**
+   * Spans and absolute counts as dense buckets from the first populated one; {@code offset} gets
+   * OTLP's index of the first (Prometheus' minus one), as {@link #buckets} does.
+   */
+  private static List<Double> floatBuckets(
+      List<io.faultline.core.prometheus.BucketSpan> spans, List<Double> counts, int[] offset) {
+    List<Double> out = new ArrayList<>();
+    if (spans.isEmpty()) {
+      return out;
+    }
+    int c = 0;
+    for (int s = 0; s < spans.size(); s++) {
+      io.faultline.core.prometheus.BucketSpan span = spans.get(s);
+      if (s > 0) {
+        for (int gap = 0; gap < span.getOffset(); gap++) {
+          out.add(0.0);
+        }
+      }
+      for (int i = 0; i < span.getLength() && c < counts.size(); i++) {
+        out.add(counts.get(c++));
+      }
+    }
+    offset[0] = spans.get(0).getOffset() - 1;
+    return out;
+  }
+
+  private static List<Double> downscaleFloat(List<Double> buckets, int[] offset) {
+    int newOffset = offset[0] >> 1;
+    List<Double> out = new ArrayList<>();
+    for (int i = 0; i < buckets.size(); i++) {
+      int idx = ((offset[0] + i) >> 1) - newOffset;
+      while (out.size() <= idx) {
+        out.add(0.0);
+      }
+      out.set(idx, out.get(idx) + buckets.get(i));
+    }
+    offset[0] = newOffset;
+    return out;
   }
 
   /** Spans and delta-coded counts as OTLP's dense buckets from the first populated one. */

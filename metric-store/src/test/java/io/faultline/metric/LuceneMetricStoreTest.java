@@ -119,7 +119,8 @@ class LuceneMetricStoreTest extends MetricStoreContract {
             .addNegativeSpans(span(0, 1))
             .addNegativeDeltas(1)
             .build();
-    io.faultline.core.prometheus.Histogram floats =
+    // integer deltas with a float count: malformed, which of them holds is anyone's guess
+    io.faultline.core.prometheus.Histogram mixed =
         h.toBuilder().clearCountInt().setCountFloat(15).build();
     apply(
         WriteRequest.newBuilder()
@@ -131,7 +132,7 @@ class LuceneMetricStoreTest extends MetricStoreContract {
             .addTimeseries(
                 io.faultline.core.prometheus.TimeSeries.newBuilder()
                     .addLabels(label("__name__", "from_a_rule"))
-                    .addHistograms(floats))
+                    .addHistograms(mixed))
             .build());
     commit();
     Map<String, Double> buckets = new java.util.TreeMap<>();
@@ -144,8 +145,79 @@ class LuceneMetricStoreTest extends MetricStoreContract {
     // rank 7.5 of 15 falls in (0.001, 2], which holds the 6th to 8th observation
     assertThat(vector("histogram_quantile(0.5, rpc_seconds_bucket)").values())
         .containsExactly(0.001 + (2 - 0.001) * (7.5 - 5) / 3);
-    // float histograms are counted as invalid, not stored as something else
+    // a malformed histogram is counted as invalid, not stored as something else
     assertThat(instant("{__name__=~\"from_a_rule.*\"}", nowMs()).series()).isEmpty();
+    assertThat(lucene().samplesRejected()).containsEntry("invalid", 1L);
+  }
+
+  @Test
+  void remoteWrittenFloatAndCustomBucketHistogramsBecomeClassicBuckets() throws IOException {
+    long t = nowMs() - 1000;
+    // a recording rule's float histogram of schema 0: positive buckets 1 (1, 2] 1.5 and 3 (4, 8]
+    // 2.5, negative bucket 1 [-2, -1) 0.5, the zero bucket 0.25: count 4.75
+    io.faultline.core.prometheus.Histogram rule =
+        io.faultline.core.prometheus.Histogram.newBuilder()
+            .setTimestamp(t).setSchema(0).setCountFloat(4.75).setSum(14)
+            .setZeroThreshold(0.001).setZeroCountFloat(0.25)
+            .addPositiveSpans(span(1, 1)).addPositiveSpans(span(1, 1)).addAllPositiveCounts(List.of(1.5, 2.5))
+            .addNegativeSpans(span(1, 1)).addNegativeCounts(0.5)
+            .setResetHint(io.faultline.core.prometheus.Histogram.ResetHint.GAUGE)
+            .build();
+    // custom buckets (a classic histogram as Prometheus' NHCB): bounds 0.1, 0.5, 1, 5 holding 2,
+    // 0 (not sent), 3, 1, and 1 above 5; integer deltas, and the same as float counts a minute on
+    io.faultline.core.prometheus.Histogram nhcb =
+        io.faultline.core.prometheus.Histogram.newBuilder()
+            .setTimestamp(t - 60_000).setSchema(-53).setCountInt(7).setSum(9)
+            .addPositiveSpans(span(0, 1)).addPositiveSpans(span(1, 3)).addAllPositiveDeltas(List.of(2L, 1L, -2L, 0L))
+            .addAllCustomValues(List.of(0.1, 0.5, 1.0, 5.0))
+            .build();
+    io.faultline.core.prometheus.Histogram nhcbFloat =
+        nhcb.toBuilder().setTimestamp(t).clearCountInt().setCountFloat(14).setZeroCountFloat(0)
+            .clearPositiveDeltas().addAllPositiveCounts(List.of(4.0, 6.0, 2.0, 2.0)).setSum(18)
+            .build();
+    // a remote-write 1.0 batch: the store reads it in its wire form (RemoteWriteReader)
+    apply(
+        WriteRequest.newBuilder()
+            .addTimeseries(
+                io.faultline.core.prometheus.TimeSeries.newBuilder()
+                    .addLabels(label("__name__", "rule_seconds"))
+                    .addHistograms(rule))
+            .addTimeseries(
+                io.faultline.core.prometheus.TimeSeries.newBuilder()
+                    .addLabels(label("__name__", "nhcb_seconds"))
+                    .addLabels(label("job", "api"))
+                    .addHistograms(nhcb)
+                    .addHistograms(nhcbFloat))
+            .build());
+    commit();
+    Map<String, Double> buckets = new java.util.TreeMap<>();
+    vector("rule_seconds_bucket").forEach((labels, v) -> buckets.put(labels.get("le"), v));
+    assertThat(buckets)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("-1", 0.5, "0.001", 0.75, "2", 2.25, "4", 2.25, "8", 4.75, "+Inf", 4.75));
+    assertThat(vector("rule_seconds_count").values()).containsExactly(4.75);
+    assertThat(vector("rule_seconds_sum").values()).containsExactly(14.0);
+    // rank 2.375 of 4.75 falls in (4, 8], which holds the 2.25th to 4.75th observation
+    assertThat(vector("histogram_quantile(0.5, rule_seconds_bucket)").values())
+        .containsExactly(4 + (8 - 4) * (2.375 - 2.25) / 2.5);
+
+    buckets.clear();
+    vector("nhcb_seconds_bucket").forEach((labels, v) -> buckets.put(labels.get("le"), v));
+    assertThat(buckets)
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of("0.1", 4.0, "0.5", 4.0, "1", 10.0, "5", 12.0, "+Inf", 14.0));
+    assertThat(vector("nhcb_seconds_count"))
+        .containsExactly(Map.entry(Map.of("__name__", "nhcb_seconds_count", "job", "api"), 14.0));
+    // rank 7 of 14 falls in (0.5, 1], which holds the 5th to 10th observation
+    assertThat(vector("histogram_quantile(0.5, nhcb_seconds_bucket)").values())
+        .containsExactly(0.5 + (1 - 0.5) * (7 - 4) / 6.0);
+    // a minute earlier: the integer sample; the increase between the two as a classic histogram's
+    assertThat(vector("nhcb_seconds_count", t - 60_000).values()).containsExactly(7.0);
+    assertThat(vector("histogram_quantile(0.5, nhcb_seconds_bucket)", t - 60_000).values())
+        .containsExactly(0.5 + (1 - 0.5) * (3.5 - 2) / 3.0);
+    assertThat(vector("histogram_quantile(0.5, increase(nhcb_seconds_bucket[2m]))").values())
+        .containsExactly(0.5 + (1 - 0.5) * (3.5 - 2) / 3.0);
+    assertThat(lucene().samplesRejected()).containsEntry("invalid", 0L);
   }
 
   private static io.faultline.core.prometheus.BucketSpan span(int offset, int length) {

@@ -9,7 +9,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.faultline.collector.SnappyBlocks;
 import io.faultline.core.ingest.Signal;
 import io.faultline.core.ingest.TelemetryBatch;
+import io.faultline.core.prometheus.Histogram;
 import io.faultline.core.prometheus.Label;
+import io.faultline.core.prometheus.RemoteWriteReader;
 import io.faultline.core.prometheus.TimeSeries;
 import io.faultline.core.prometheus.WriteRequest;
 import java.io.IOException;
@@ -31,6 +33,12 @@ import org.xerial.snappy.Snappy;
  * a {@link RemoteWriteLimits} label limit is rejected too. Rejected series are reported (400) while
  * the valid ones are stored, as in remote write 2.0's partial writes. NaN, infinite values and
  * Prometheus' stale markers are ordinary samples.
+ *
+ * <p>Native histogram samples, integer or float, of exponential schemas (-4 to 8) or custom buckets
+ * (-53), are stored (the metric store keeps them as classic {@code _bucket}, {@code _count} and
+ * {@code _sum} series); a malformed one (the rules of {@link RemoteWriteReader.NativeHistograms}:
+ * another schema, spans not matching the bucket counts, negative counts, custom bounds not finite
+ * and increasing, ...) is left out and reported (400 naming the problem) while the rest is stored.
  *
  * <p>Stateless and thread-safe.
  */
@@ -260,6 +268,8 @@ public final class RemoteWrite {
     List<String> problems = new ArrayList<>();
     int rejected = 0;
     long samples = 0;
+    long malformed = 0;
+    String malformedExample = null;
     long outOfBounds = 0;
     String outOfBoundsExample = null;
     WriteRequest.Builder out = null;
@@ -277,7 +287,15 @@ public final class RemoteWrite {
           problems.add(problem);
         }
       } else {
-        TimeSeries inWindow = inWindow(keep, window);
+        TimeSeries wellFormed = wellFormedHistograms(keep);
+        if (wellFormed != keep) {
+          malformed += keep.getHistogramsCount() - wellFormed.getHistogramsCount();
+          if (malformedExample == null) {
+            malformedExample = describe(keep) + ": " + firstHistogramProblem(keep);
+          }
+          keep = wellFormed.getSamplesCount() + wellFormed.getHistogramsCount() == 0 ? null : wellFormed;
+        }
+        TimeSeries inWindow = keep == null ? null : inWindow(keep, window);
         if (inWindow != keep) {
           long left = keep.getSamplesCount() + keep.getHistogramsCount();
           long kept = inWindow.getSamplesCount() + inWindow.getHistogramsCount();
@@ -302,7 +320,7 @@ public final class RemoteWrite {
       }
     }
     WriteRequest kept = out == null ? request : out.build();
-    if (rejected == 0 && outOfBounds == 0) {
+    if (rejected == 0 && malformed == 0 && outOfBounds == 0) {
       return new Decoded(
           kept, kept.getTimeseriesCount(), samples, kept.getMetadataCount(), 0, "", null);
     }
@@ -318,6 +336,17 @@ public final class RemoteWrite {
       if (rejected > problems.size()) {
         message.append("; …");
       }
+    }
+    if (malformed > 0) {
+      if (message.length() > 0) {
+        message.append(". ");
+      }
+      message
+          .append("left out ")
+          .append(malformed)
+          .append(malformed == 1 ? " malformed native histogram sample" : " malformed native histogram samples")
+          .append(", e.g. ")
+          .append(malformedExample);
     }
     if (outOfBounds > 0) {
       if (message.length() > 0) {
@@ -343,6 +372,34 @@ public final class RemoteWrite {
         rejected,
         message.toString(),
         null);
+  }
+
+  /**
+   * The series without the native histogram samples that break {@link
+   * RemoteWriteReader.NativeHistograms}' rules; the same instance when none does.
+   */
+  private static TimeSeries wellFormedHistograms(TimeSeries ts) {
+    if (firstHistogramProblem(ts) == null) {
+      return ts;
+    }
+    TimeSeries.Builder b = ts.toBuilder().clearHistograms();
+    for (Histogram h : ts.getHistogramsList()) {
+      if (RemoteWriteReader.NativeHistograms.problem(h) == null) {
+        b.addHistograms(h);
+      }
+    }
+    return b.build();
+  }
+
+  /** Why the series' first malformed native histogram sample is, or null. */
+  private static String firstHistogramProblem(TimeSeries ts) {
+    for (Histogram h : ts.getHistogramsList()) {
+      String problem = RemoteWriteReader.NativeHistograms.problem(h);
+      if (problem != null) {
+        return problem;
+      }
+    }
+    return null;
   }
 
   /** The series with only its samples inside the window; the same instance when all are. */

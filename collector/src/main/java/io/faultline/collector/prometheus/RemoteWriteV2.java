@@ -13,7 +13,6 @@ import io.faultline.core.prometheus.MetricMetadata;
 import io.faultline.core.prometheus.Sample;
 import io.faultline.core.prometheus.TimeSeries;
 import io.faultline.core.prometheus.WriteRequest;
-import io.faultline.core.prometheus.v2.BucketSpan;
 import io.faultline.core.prometheus.v2.Metadata;
 import io.faultline.core.prometheus.v2.Request;
 import java.util.ArrayList;
@@ -36,9 +35,10 @@ import java.util.Set;
  * the other series stored, as the specification's partial writes): {@code labels_refs} of odd
  * length, a reference (label, exemplar label, help or unit) outside {@code symbols}. A request whose
  * non-empty {@code symbols} does not start with the empty string is refused whole (400). Native
- * histogram samples the metric store cannot keep (float histograms, custom buckets, schemas outside
- * -4 to 8, spans that do not match their bucket deltas) are left out and reported rather than
- * acknowledged and dropped. Resolving the symbols may not grow the request over {@link
+ * histograms, integer or float, of exponential schemas or custom buckets, are validated and stored
+ * as in 1.0: {@link RemoteWrite#validate} leaves out and reports the malformed ones ({@link
+ * io.faultline.core.prometheus.RemoteWriteReader.NativeHistograms}). Resolving the symbols may not
+ * grow the request over {@link
  * RemoteWriteLimits#maxDecompressedBytes()} (413). {@code created_timestamp} is read and not used
  * (Prometheus uses it only behind a feature flag).
  *
@@ -214,24 +214,18 @@ public final class RemoteWriteV2 {
     final int total;
     final int rejected;
     final List<String> problems;
-    final long histogramsLeftOut;
-    final String histogramExample;
 
     Converted(
         WriteRequest request,
         Map<ByteString, Candidate> metadata,
         int total,
         int rejected,
-        List<String> problems,
-        long histogramsLeftOut,
-        String histogramExample) {
+        List<String> problems) {
       this.request = request;
       this.metadata = metadata;
       this.total = total;
       this.rejected = rejected;
       this.problems = problems;
-      this.histogramsLeftOut = histogramsLeftOut;
-      this.histogramExample = histogramExample;
     }
 
     /** Empty when nothing was left out. */
@@ -247,17 +241,6 @@ public final class RemoteWriteV2 {
         if (rejected > problems.size()) {
           sb.append("; …");
         }
-      }
-      if (histogramsLeftOut > 0) {
-        if (sb.length() > 0) {
-          sb.append(". ");
-        }
-        sb.append("left out ")
-            .append(histogramsLeftOut)
-            .append(histogramsLeftOut == 1 ? " native histogram sample" : " native histogram samples")
-            .append(" the metric store cannot keep (only integer histograms with exponential")
-            .append(" buckets, schema -4 to 8, are stored), e.g. ")
-            .append(histogramExample);
       }
       return sb.toString();
     }
@@ -283,8 +266,6 @@ public final class RemoteWriteV2 {
     Map<ByteString, Candidate> metadata = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
     int rejected = 0;
-    long histogramsLeftOut = 0;
-    String histogramExample = null;
     for (int i = 0; i < request.getTimeseriesCount(); i++) {
       io.faultline.core.prometheus.v2.TimeSeries ts = request.getTimeseries(i);
       String problem = checkRefs(request, ts, i);
@@ -311,14 +292,7 @@ public final class RemoteWriteV2 {
       }
       size += (long) ts.getSamplesCount() * OVERHEAD_BYTES;
       for (io.faultline.core.prometheus.v2.Histogram h : ts.getHistogramsList()) {
-        String why = unsupported(h);
-        if (why != null) {
-          histogramsLeftOut++;
-          if (histogramExample == null) {
-            histogramExample = RemoteWrite.describe(b.build()) + ": " + why;
-          }
-          continue;
-        }
+        // checked with 1.0's by RemoteWrite.validate
         ByteString encoded = h.toByteString();
         size += encoded.size() + OVERHEAD_BYTES;
         try {
@@ -347,11 +321,6 @@ public final class RemoteWriteV2 {
                 + " bytes once their symbols are resolved (the limit of a decompressed request)."
                 + " Lower the sender's queue_config.max_samples_per_send");
       }
-      if (ts.getSamplesCount() + ts.getHistogramsCount() > 0
-          && b.getSamplesCount() + b.getHistogramsCount() == 0) {
-        // every sample of the series was left out above: nothing to store
-        continue;
-      }
       out.addTimeseries(b);
       if (ts.hasMetadata() && !name.isEmpty()) {
         MetricMetadata md = metadata(request, ts.getMetadata(), name);
@@ -368,9 +337,7 @@ public final class RemoteWriteV2 {
         metadata,
         request.getTimeseriesCount(),
         rejected,
-        problems,
-        histogramsLeftOut,
-        histogramExample);
+        problems);
   }
 
   /** Null when every reference of the series is inside {@code symbols}; else why not. */
@@ -421,36 +388,6 @@ public final class RemoteWriteV2 {
         + ", outside symbols ("
         + symbols
         + (symbols == 1 ? " entry)" : " entries)");
-  }
-
-  /** Null when the metric store keeps the histogram sample; else why it does not. */
-  private static String unsupported(io.faultline.core.prometheus.v2.Histogram h) {
-    if (h.getCountCase() == io.faultline.core.prometheus.v2.Histogram.CountCase.COUNT_FLOAT
-        || h.getZeroCountCase()
-            == io.faultline.core.prometheus.v2.Histogram.ZeroCountCase.ZERO_COUNT_FLOAT
-        || h.getPositiveCountsCount() > 0
-        || h.getNegativeCountsCount() > 0) {
-      return "a float histogram";
-    }
-    if (h.getSchema() < -4 || h.getSchema() > 8) {
-      return h.getSchema() == -53
-          ? "custom buckets (schema -53)"
-          : "schema " + h.getSchema();
-    }
-    String spans = spansMatch(h.getPositiveSpansList(), h.getPositiveDeltasCount(), "positive");
-    return spans != null
-        ? spans
-        : spansMatch(h.getNegativeSpansList(), h.getNegativeDeltasCount(), "negative");
-  }
-
-  private static String spansMatch(List<BucketSpan> spans, int deltas, String which) {
-    long buckets = 0;
-    for (BucketSpan s : spans) {
-      buckets += Integer.toUnsignedLong(s.getLength());
-    }
-    return buckets == deltas
-        ? null
-        : which + " spans cover " + buckets + " buckets but " + deltas + " deltas were sent";
   }
 
   /** The 1.0 metadata of a series named {@code name}; null when it says nothing. */

@@ -130,6 +130,56 @@ class RemoteWriteTest {
   }
 
   @Test
+  void floatAndCustomBucketHistogramsAreKeptAndMalformedOnesLeftOutAndReported() throws IOException {
+    io.faultline.core.prometheus.Histogram mismatched =
+        NativeHistogramRulesTest.floatExponential().toBuilder().setTimestamp(NativeHistogramRulesTest.T + 1)
+            .addPositiveCounts(1).build();
+    WriteRequest good =
+        WriteRequest.newBuilder()
+            .addTimeseries(TimeSeries.newBuilder()
+                .addLabels(label("__name__", "from_a_rule")).addLabels(label("job", "api"))
+                .addHistograms(NativeHistogramRulesTest.floatExponential()))
+            .addTimeseries(TimeSeries.newBuilder()
+                .addLabels(label("__name__", "nhcb"))
+                .addHistograms(NativeHistogramRulesTest.integerCustom())
+                .addHistograms(NativeHistogramRulesTest.floatCustom().toBuilder().setTimestamp(NativeHistogramRulesTest.T + 1)))
+            .build();
+    RemoteWrite.Decoded d = RemoteWrite.decode(Snappy.compress(good.toByteArray()), LIMITS);
+    assertThat(d.problem()).isEmpty();
+    assertThat(d.request()).isEqualTo(good);
+    assertThat(d.samples()).isEqualTo(3);
+
+    WriteRequest mixed =
+        good.toBuilder()
+            .setTimeseries(0, good.getTimeseries(0).toBuilder().addHistograms(mismatched)
+                .addSamples(Sample.newBuilder().setValue(1).setTimestamp(NativeHistogramRulesTest.T)))
+            .addTimeseries(TimeSeries.newBuilder()
+                .addLabels(label("__name__", "broken"))
+                .addHistograms(NativeHistogramRulesTest.integerExponential().toBuilder().setSchema(12)))
+            .build();
+    d = RemoteWrite.decode(Snappy.compress(mixed.toByteArray()), LIMITS);
+    assertThat(d.problem())
+        .isEqualTo("left out 2 malformed native histogram samples, e.g. series {__name__=\"from_a_rule\",job=\"api\"}:"
+            + " positive spans cover 2 buckets but 3 counts were sent. The other samples were stored");
+    assertThat(d.rejectedSeries()).isZero();
+    assertThat(d.samples()).isEqualTo(4);
+    assertThat(d.request().getTimeseriesList()).hasSize(2);
+    assertThat(d.request().getTimeseries(0).getHistogramsList()).containsExactly(NativeHistogramRulesTest.floatExponential());
+    assertThat(d.request().getTimeseries(0).getSamplesCount()).isEqualTo(1);
+    assertThat(d.request().getTimeseries(1)).isEqualTo(good.getTimeseries(1));
+
+    WriteRequest onlyBroken = WriteRequest.newBuilder().addTimeseries(mixed.getTimeseries(2)).build();
+    assertThat(catchThrowableOfType(RemoteWriteException.class,
+            () -> RemoteWrite.decode(Snappy.compress(onlyBroken.toByteArray()), LIMITS)).getMessage())
+        .isEqualTo("left out 1 malformed native histogram sample, e.g. series {__name__=\"broken\"}:"
+            + " schema 12 (exponential schemas are -4 to 8, custom buckets -53)");
+  }
+
+  private static Label label(String name, String value) {
+    return Label.newBuilder().setName(name).setValue(value).build();
+  }
+
+  @Test
   void samplesOutsideTheStoresWindowAreLeftOutAndReported() {
     // series() stamps samples from 1_700_000_000_000 ms on, one millisecond apart
     RemoteWrite.TimeWindow window =

@@ -185,32 +185,48 @@ class RemoteWriteV2Test {
   }
 
   @Test
-  void histogramsTheStoreCannotKeepAreLeftOutAndReported() {
+  void floatAndCustomBucketHistogramsAreStoredAndMalformedOnesLeftOut() throws Exception {
     Symbols s = new Symbols();
-    Histogram floatHistogram =
-        Histogram.newBuilder().setCountFloat(2.5).setSum(1).setSchema(0).setZeroCountFloat(0)
-            .addPositiveSpans(BucketSpan.newBuilder().setOffset(0).setLength(1)).addPositiveCounts(2.5)
-            .setTimestamp(T).build();
-    Histogram custom = integerHistogram(T + 1).toBuilder().setSchema(-53).addCustomValues(0.1).addCustomValues(1).build();
-    Histogram mismatched = integerHistogram(T + 2).toBuilder().addPositiveDeltas(5).build();
+    Histogram floatHistogram = v2(NativeHistogramRulesTest.floatExponential());
+    Histogram custom = v2(NativeHistogramRulesTest.integerCustom()).toBuilder().setTimestamp(T + 1).build();
+    Histogram floatCustom = v2(NativeHistogramRulesTest.floatCustom()).toBuilder().setTimestamp(T + 2).build();
+    Histogram mismatched = integerHistogram(T + 3).toBuilder().addPositiveDeltas(5).build();
+    Histogram unorderedBounds =
+        v2(NativeHistogramRulesTest.integerCustom()).toBuilder().setCustomValues(1, 0.01).build();
     Request r =
         s.request()
-            .addTimeseries(s.series("__name__", "lat").addHistograms(integerHistogram(T)).addHistograms(custom).addHistograms(mismatched))
+            .addTimeseries(s.series("__name__", "lat")
+                .addHistograms(integerHistogram(T)).addHistograms(custom).addHistograms(floatCustom).addHistograms(mismatched))
             .addTimeseries(s.series("__name__", "lat_float").addHistograms(floatHistogram))
+            .addTimeseries(s.series("__name__", "lat_bad").addHistograms(unorderedBounds))
             .addTimeseries(s.series("__name__", "up").addSamples(sample(1, T)))
             .build(s);
     RemoteWriteV2.Result result = decode(r);
     RemoteWrite.Decoded d = result.decoded();
-    assertThat(result.written()).isEqualTo(new RemoteWriteV2.Written(1, 1, 0));
-    assertThat(d.request().getTimeseriesList()).extracting(ts -> ts.getLabels(0).getValue()).containsExactly("lat", "up");
+    // the Histograms-Written header counts what is stored: all but the two malformed samples
+    assertThat(result.written()).isEqualTo(new RemoteWriteV2.Written(1, 4, 0));
+    assertThat(d.request().getTimeseriesList()).extracting(ts -> ts.getLabels(0).getValue())
+        .containsExactly("lat", "lat_float", "up");
+    assertThat(d.request().getTimeseries(0).getHistogramsList())
+        .extracting(io.faultline.core.prometheus.Histogram::getTimestamp).containsExactly(T, T + 1, T + 2);
+    // carried over field by field: float counts, custom bounds
+    assertThat(d.request().getTimeseries(0).getHistograms(2))
+        .isEqualTo(NativeHistogramRulesTest.floatCustom().toBuilder().setTimestamp(T + 2).build());
+    assertThat(d.request().getTimeseries(1).getHistograms(0)).isEqualTo(NativeHistogramRulesTest.floatExponential());
     assertThat(d.problem())
-        .startsWith("left out 3 native histogram samples the metric store cannot keep")
-        .contains("series {__name__=\"lat\"}: custom buckets (schema -53)")
+        .startsWith("left out 2 malformed native histogram samples, e.g. series {__name__=\"lat\"}:"
+            + " positive spans cover 3 buckets but 4 deltas were sent")
         .endsWith("The other samples were stored");
-    assertThat(decode(s.request().addTimeseries(s.series("__name__", "m").addHistograms(mismatched))
-                .addTimeseries(s.series("__name__", "up").addSamples(sample(1, T))).build(s))
-            .decoded().problem())
-        .contains("positive spans cover 3 buckets but 4 deltas were sent");
+    assertThat(catchThrowableOfType(RemoteWriteException.class,
+            () -> decode(s.request().addTimeseries(s.series("__name__", "m").addHistograms(unorderedBounds)).build(s)))
+        .getMessage())
+        .isEqualTo("left out 1 malformed native histogram sample, e.g. series {__name__=\"m\"}: custom buckets"
+            + " (schema -53): custom_values are not strictly increasing (custom_values[1] is 0.01 after 0.1)");
+  }
+
+  /** A 1.0 histogram as 2.0 sends it: the same fields under the same numbers. */
+  private static Histogram v2(io.faultline.core.prometheus.Histogram h) throws IOException {
+    return Histogram.parseFrom(h.toByteString());
   }
 
   @Test

@@ -7,8 +7,10 @@ package io.faultline.core.prometheus;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
+import io.faultline.core.metric.GoFloats;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Walks a remote-write 1.0 {@code WriteRequest} in its wire encoding without building messages or
@@ -19,7 +21,9 @@ import java.util.Arrays;
  * then costs a hash lookup instead of labels built from decoded strings; for a new series the
  * receiver decodes {@link #labelName} and {@link #labelValue}. Native histograms are handed over
  * still encoded ({@link #histogramCount}); exemplars and unknown fields are skipped. Every field but
- * labels and float samples is counted in {@link #otherFields}.
+ * labels and float samples is counted in {@link #otherFields}. {@link NativeHistograms} holds the
+ * rules a native histogram sample must meet to be stored, shared by the receiver and the metric
+ * store.
  *
  * <p>Not thread-safe; reuses its buffers across calls.
  */
@@ -304,5 +308,176 @@ public final class RemoteWriteReader {
 
   private String string(int off, int len) {
     return new String(buf, off, len, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The rules a remote-written native histogram sample (the {@code Histogram} message, the same in
+   * remote write 1.0 and 2.0) must meet to be stored: shared by the receiver, which leaves out and
+   * reports the samples that break them, and the metric store, which converts every other sample to
+   * classic {@code _bucket}, {@code _count} and {@code _sum} series. So what the receiver
+   * acknowledges (and counts in 2.0's {@code X-Prometheus-Remote-Write-Histograms-Written}) is what
+   * the store keeps.
+   *
+   * <p>Kept: integer histograms ({@code count_int}, {@code zero_count_int}, bucket counts as {@code
+   * *_deltas}, each the difference to the previous bucket) and float histograms ({@code
+   * count_float}, {@code zero_count_float}, absolute bucket counts in {@code *_counts}, as
+   * Prometheus sends recording rules' results), each of an exponential schema (-4 to 8: bucket
+   * {@code i} is {@code (base^(i-1), base^i]}, base {@code 2^(2^-schema)}) or of custom buckets
+   * (schema -53: {@code custom_values} are the upper bounds, positive span indexes point into them,
+   * index {@code custom_values.length} being the +Inf bucket; no zero and no negative buckets).
+   * {@code reset_hint} is not needed: a counter reset shows in the classic series as it does in any.
+   *
+   * <p>Refused, following Prometheus' own checks ({@code model/histogram}'s {@code Validate}): a
+   * schema other than those; spans that do not cover as many buckets as deltas (or counts) were
+   * sent; a span after the first with a negative offset; a negative bucket count, {@code
+   * count_float} or {@code zero_count_float}; integer and float fields mixed; with custom buckets
+   * also {@code custom_values} that are not finite and strictly increasing, spans reaching past
+   * the +Inf bucket, a negative first offset, a zero bucket (count or threshold) or negative
+   * buckets; with an exponential schema, {@code custom_values}. Unlike Prometheus, a count that
+   * does not match the buckets' sum is not refused (it becomes the {@code +Inf} bucket and {@code
+   * _count} as sent).
+   */
+  public static final class NativeHistograms {
+    /** Prometheus' schema of native histograms with custom buckets ("NHCB"). */
+    public static final int CUSTOM_BUCKETS_SCHEMA = -53;
+
+    public static final int MIN_EXPONENTIAL_SCHEMA = -4;
+    public static final int MAX_EXPONENTIAL_SCHEMA = 8;
+
+    private NativeHistograms() {}
+
+    /**
+     * True for a float histogram: {@code count_float}, {@code zero_count_float} or absolute bucket
+     * counts. (Prometheus tells them apart by {@code count}; senders always set it.)
+     */
+    public static boolean isFloat(Histogram h) {
+      return h.getCountCase() == Histogram.CountCase.COUNT_FLOAT
+          || h.getZeroCountCase() == Histogram.ZeroCountCase.ZERO_COUNT_FLOAT
+          || h.getPositiveCountsCount() > 0
+          || h.getNegativeCountsCount() > 0;
+    }
+
+    public static boolean isCustomBuckets(Histogram h) {
+      return h.getSchema() == CUSTOM_BUCKETS_SCHEMA;
+    }
+
+    /** Null when the sample is stored; else why not, as one clause for a 400 answer or a log. */
+    public static String problem(Histogram h) {
+      int schema = h.getSchema();
+      boolean custom = schema == CUSTOM_BUCKETS_SCHEMA;
+      if (!custom && (schema < MIN_EXPONENTIAL_SCHEMA || schema > MAX_EXPONENTIAL_SCHEMA)) {
+        return "schema " + schema + " (exponential schemas are " + MIN_EXPONENTIAL_SCHEMA + " to "
+            + MAX_EXPONENTIAL_SCHEMA + ", custom buckets " + CUSTOM_BUCKETS_SCHEMA + ")";
+      }
+      boolean isFloat = isFloat(h);
+      if (isFloat
+          && (h.getCountCase() == Histogram.CountCase.COUNT_INT
+              || h.getZeroCountCase() == Histogram.ZeroCountCase.ZERO_COUNT_INT
+              || h.getPositiveDeltasCount() > 0
+              || h.getNegativeDeltasCount() > 0)) {
+        return "integer fields (count_int, zero_count_int, *_deltas) mixed with float fields"
+            + " (count_float, zero_count_float, *_counts)";
+      }
+      if (isFloat && h.getCountFloat() < 0) {
+        return "count_float is negative (" + GoFloats.g(h.getCountFloat()) + ")";
+      }
+      if (isFloat && h.getZeroCountFloat() < 0) {
+        return "zero_count_float is negative (" + GoFloats.g(h.getZeroCountFloat()) + ")";
+      }
+      String problem =
+          isFloat
+              ? side(h.getPositiveSpansList(), null, h.getPositiveCountsList(), "positive", custom)
+              : side(h.getPositiveSpansList(), h.getPositiveDeltasList(), null, "positive", custom);
+      if (custom) {
+        problem = problem != null ? problem : customBuckets(h, isFloat);
+        return problem == null ? null : "custom buckets (schema " + CUSTOM_BUCKETS_SCHEMA + "): "
+            + problem;
+      }
+      if (problem != null) {
+        return problem;
+      }
+      if (h.getCustomValuesCount() > 0) {
+        return "custom_values were sent with the exponential schema " + schema + " (only schema "
+            + CUSTOM_BUCKETS_SCHEMA + " has custom buckets)";
+      }
+      return isFloat
+          ? side(h.getNegativeSpansList(), null, h.getNegativeCountsList(), "negative", false)
+          : side(h.getNegativeSpansList(), h.getNegativeDeltasList(), null, "negative", false);
+    }
+
+    /** What only custom buckets must meet, past their positive spans and counts. */
+    private static String customBuckets(Histogram h, boolean isFloat) {
+      if (h.getNegativeSpansCount() > 0
+          || h.getNegativeDeltasCount() > 0
+          || h.getNegativeCountsCount() > 0) {
+        return "negative buckets were sent; custom buckets count every observation in the positive"
+            + " ones";
+      }
+      double zeroCount = isFloat ? h.getZeroCountFloat() : h.getZeroCountInt();
+      if (zeroCount != 0) {
+        return "the zero bucket holds " + GoFloats.g(zeroCount) + "; custom buckets have no zero"
+            + " bucket";
+      }
+      if (h.getZeroThreshold() != 0) {
+        return "zero_threshold is " + GoFloats.g(h.getZeroThreshold()) + "; custom buckets have no"
+            + " zero bucket";
+      }
+      List<Double> bounds = h.getCustomValuesList();
+      for (int i = 0; i < bounds.size(); i++) {
+        double b = bounds.get(i);
+        if (Double.isNaN(b) || Double.isInfinite(b)) {
+          return "custom_values[" + i + "] is " + GoFloats.g(b)
+              + "; the bounds are finite, the +Inf bucket is implicit";
+        }
+        if (i > 0 && b <= bounds.get(i - 1)) {
+          return "custom_values are not strictly increasing (custom_values[" + i + "] is "
+              + GoFloats.g(b) + " after " + GoFloats.g(bounds.get(i - 1)) + ")";
+        }
+      }
+      long end = 0;
+      for (BucketSpan s : h.getPositiveSpansList()) {
+        end += s.getOffset() + Integer.toUnsignedLong(s.getLength());
+      }
+      if (end > bounds.size() + 1L) {
+        return "positive spans reach bucket index " + (end - 1) + ", past the +Inf bucket at index "
+            + bounds.size() + " (" + bounds.size()
+            + (bounds.size() == 1 ? " custom value)" : " custom values)");
+      }
+      return null;
+    }
+
+    /**
+     * Null when the spans cover as many buckets as counts were sent (deltas for an integer
+     * histogram, else counts), no span but the first (for custom buckets: none) has a negative
+     * offset and no bucket count is negative; else why not.
+     */
+    private static String side(
+        List<BucketSpan> spans, List<Long> deltas, List<Double> counts, String side, boolean custom) {
+      long covered = 0;
+      for (int i = 0; i < spans.size(); i++) {
+        BucketSpan s = spans.get(i);
+        if (s.getOffset() < 0 && (i > 0 || custom)) {
+          return side + " span " + i + " has the negative offset " + s.getOffset();
+        }
+        covered += Integer.toUnsignedLong(s.getLength());
+      }
+      int sent = deltas != null ? deltas.size() : counts.size();
+      if (covered != sent) {
+        return side + " spans cover " + covered + " buckets but " + sent
+            + (deltas != null ? " deltas" : " counts") + " were sent";
+      }
+      long count = 0;
+      for (int i = 0; i < sent; i++) {
+        if (deltas != null) {
+          count += deltas.get(i);
+          if (count < 0) {
+            return side + " bucket " + i + " has the negative count " + count;
+          }
+        } else if (counts.get(i) < 0) {
+          return side + " bucket " + i + " has the negative count " + GoFloats.g(counts.get(i));
+        }
+      }
+      return null;
+    }
   }
 }
