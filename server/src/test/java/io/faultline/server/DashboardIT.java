@@ -5,6 +5,7 @@
 package io.faultline.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -46,7 +47,9 @@ import org.openqa.selenium.chrome.ChromeDriver;
  * answer, span metrics included; the SLO page shows billing's SLO (declared in {@code
  * slos/dashboard-slos.yml}) from the generated rules and {@code /api/v1/alerts}; the chaos page
  * creates and dry-runs experiments through the real chaos agent, and watches a real run (a process
- * fault on a {@code sleep} the test owns) live, its fault window shaded on the charts. Each page is
+ * fault on a {@code sleep} the test owns) live, its fault window shaded on the charts; lists an
+ * experiment's validation problems one per item, and keeps unsaved editor text across an ended
+ * session. Charts span the chosen time range even for a service seen at one moment. Each page is
  * saved to {@code target/screenshots/server-*.png}. Skipped (not failed) when Debian's {@code
  * chromium} and {@code chromium-driver} are not installed.
  */
@@ -88,6 +91,8 @@ class DashboardIT {
   @BeforeEach
   void signedIn() {
     driver.get(base() + "/#/signin");
+    // every test starts without the unsaved editor drafts an earlier one left in this tab
+    ((JavascriptExecutor) driver).executeScript("sessionStorage.clear();");
     waitFor(By.id("token")).sendKeys(TOKEN, Keys.ENTER);
     waitFor(By.id("who"));
   }
@@ -406,6 +411,168 @@ class DashboardIT {
     }
   }
 
+  @Test
+  void chartsSpanTheChosenRangeForAServiceSeenAtOneMoment() throws Exception {
+    // three traces of a new service, all at the same instant: one moment of data
+    String service = "lone-moment";
+    long at = System.currentTimeMillis() * 1_000_000L;
+    String resource = "{\"attributes\": [{\"key\": \"service.name\", \"value\": {\"stringValue\": \"" + service + "\"}}]}";
+    StringBuilder spans = new StringBuilder();
+    for (int i = 1; i <= 3; i++) {
+      spans.append(i > 1 ? "," : "").append("{\"traceId\": \"5e").append("0".repeat(28)).append('0').append(i)
+          .append("\", \"spanId\": \"00000000000000b").append(i).append("\", \"name\": \"GET /once\", \"kind\": 2,")
+          .append("\"startTimeUnixNano\": \"").append(at).append("\", \"endTimeUnixNano\": \"").append(at + 40_000_000L).append("\"}");
+    }
+    postOtlp("/v1/traces", "{\"resourceSpans\": [{\"resource\": " + resource + ", \"scopeSpans\": [{\"spans\": [" + spans + "]}]}]}");
+    // the pages are opened once their data is there: the traces searchable, and the span metrics'
+    // rate (the service page's query, a 1m window) answering for the service
+    await().atMost(PAGE_WAIT).until(() -> answer("/api/traces?service=" + service).path("data").size() == 3);
+    String rate = "sum by (status_code) (rate(traces_spanmetrics_calls_total{span_kind=~\"SPAN_KIND_SERVER|SPAN_KIND_CONSUMER\", "
+        + "service=\"" + service + "\"}[1m]))";
+    await().atMost(PAGE_WAIT).until(() -> {
+      long now = System.currentTimeMillis() / 1000;
+      return answer("/api/v1/query_range?query=" + enc(rate) + "&start=" + (now - 3600) + "&end=" + now + "&step=10")
+          .at("/data/result").size() > 0;
+    });
+    String lastHour = "from=now-1h&to=now";
+
+    // the service page's charts, the metrics explorer and the trace search's scatter plot
+    // (three points at one time, which uPlot alone stretches to a day) all span the hour asked for
+    assertChartSpansTheLastHour("#/service?name=" + service + "&" + lastHour, "#chart-rate");
+    assertChartSpansTheLastHour("#/metrics?q=" + enc(rate) + "&" + lastHour, "#metrics-chart");
+    assertChartSpansTheLastHour("#/traces?service=" + service + "&" + lastHour, "#trace-scatter");
+    screenshot("one-moment-scatter");
+
+    // the overview's sparkline places the minute-old series at the right end of its cell,
+    // rather than in the middle (one point) or stretched over the whole hour
+    open("#/?" + lastHour);
+    String cell = "#services tbody tr[data-service='" + service + "'] td:nth-child(3) svg.spark";
+    waitFor(By.cssSelector(cell + " path, " + cell + " circle"));
+    @SuppressWarnings("unchecked")
+    List<Number> extent = (List<Number>) ((JavascriptExecutor) driver).executeScript(
+        "const svg = document.querySelector(arguments[0]);"
+            + "const marks = [...svg.querySelectorAll('path, circle')].map(m => m.getBBox());"
+            + "return [Math.min(...marks.map(b => b.x)), svg.viewBox.baseVal.width];", cell);
+    assertThat(extent.get(0).doubleValue()).as("left edge of the sparkline's marks in a %s wide cell", extent.get(1))
+        .isGreaterThan(0.9 * extent.get(1).doubleValue());
+    screenshot("one-moment-overview");
+  }
+
+  /** Opens the page and checks that the chart in css has an x axis of the hour before now. */
+  private static void assertChartSpansTheLastHour(String hash, String css) throws Exception {
+    double before = System.currentTimeMillis() / 1000.0;
+    open(hash);
+    await(css + " drawn").atMost(PAGE_WAIT).until(() -> attribute(css, "data-x-range") != null);
+    double after = System.currentTimeMillis() / 1000.0;
+    JsonNode x = JSON.readTree(attribute(css, "data-x-range"));
+    double min = x.get(0).asDouble();
+    double max = x.get(1).asDouble();
+    assertThat(max).as("end of the x axis of %s on %s", css, hash).isBetween(before - 1, after + 1);
+    assertThat(max - min).as("seconds the x axis of %s spans on %s", css, hash).isCloseTo(3600.0, within(1.0));
+  }
+
+  @Test
+  void experimentValidationProblemsAreListedOnePerItem() throws Exception {
+    String yaml = """
+        title: several problems at once
+        targets:
+          - service: billing
+        steadyState:
+          - name: calls
+            type: graphite
+        method:
+          - name: slow
+            type: teleport
+            target: payments
+            duration: soon
+        colour: red
+        """;
+    // what the server says about it, as the page receives it
+    HttpResponse<String> direct = post("/api/chaos/experiments", yaml, "application/yaml");
+    assertThat(direct.statusCode()).isEqualTo(400);
+    List<String> problems = new ArrayList<>();
+    JSON.readTree(direct.body()).get("errors").forEach(e -> problems.add(e.asText()));
+    assertThat(problems).hasSizeGreaterThanOrEqualTo(4)
+        .contains("method[0].duration: must be a positive duration like 2m (got 'soon')");
+
+    open("#/chaos?" + RANGE);
+    setValue(waitFor(By.id("experiment-yaml")), yaml);
+    driver.findElement(By.id("save-experiment")).click();
+    WebElement box = waitFor(By.cssSelector("#chaos-result .state.error"));
+    assertThat(box.getText()).contains("Validating the experiment failed (HTTP 400): " + problems.size() + " problems");
+    List<WebElement> items = box.findElements(By.cssSelector("ul.problems > li"));
+    assertThat(items).extracting(WebElement::getText).containsExactlyElementsOf(problems);
+    // each keeps the field it is about, set apart from its message
+    assertThat(items).extracting(li -> li.findElement(By.cssSelector("code.problem-at")).getText())
+        .containsExactlyElementsOf(problems.stream().map(p -> p.substring(0, p.indexOf(": "))).toList());
+    assertThat(items).extracting(li -> li.getAttribute("data-where")).contains("method[0].type", "steadyState[0].type", "colour");
+    screenshot("chaos-problem-list");
+
+    // one problem (a YAML syntax error, located by line) stays a sentence, not a list of one
+    setValue(driver.findElement(By.id("experiment-yaml")), "title: [unclosed\n");
+    driver.findElement(By.id("save-experiment")).click();
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElement(By.cssSelector("#chaos-result .state.error")).getText())
+            .contains("Validating the experiment failed (HTTP 400): body: not valid YAML at line"));
+    assertThat(driver.findElements(By.cssSelector("#chaos-result ul.problems"))).isEmpty();
+    assertThat(driver.findElement(By.cssSelector("#chaos-result code.problem-at")).getText()).isEqualTo("body");
+  }
+
+  @Test
+  void anUnsavedExperimentSurvivesAnEndedSession() throws Exception {
+    open("#/chaos?" + RANGE);
+    WebElement editor = waitFor(By.id("experiment-yaml"));
+    String template = editor.getAttribute("value");
+    String draft = template.replace("checkout survives a slow payments service", "drafted before the session ended")
+        .replace("payments", "billing").replace("checkout", "orders");
+    setValue(editor, draft);
+    // as if signed out in another tab; saving then meets a 401 and the sign-in page
+    ((JavascriptExecutor) driver).executeAsyncScript(
+        "const done = arguments[0]; fetch('/api/session', {method: 'DELETE'}).then(() => done(), () => done());");
+    driver.findElement(By.id("save-experiment")).click();
+    WebElement notice = waitFor(By.id("signin-notice"));
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(notice.getText()).contains("Your session has ended", "Unsaved editor changes are kept"));
+    waitFor(By.id("token")).sendKeys(TOKEN, Keys.ENTER);
+    await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("#/chaos"));
+    // back in the editor: the draft, and a note that says so
+    assertThat(waitFor(By.id("draft-restored")).getText()).contains("Restored your unsaved changes", "Discard draft");
+    assertThat(driver.findElement(By.id("experiment-yaml")).getAttribute("value")).isEqualTo(draft);
+    screenshot("chaos-draft-restored");
+
+    // saved, it is gone: the next new experiment starts from the template again
+    driver.findElement(By.id("save-experiment")).click();
+    await().atMost(PAGE_WAIT).until(() -> driver.getCurrentUrl().contains("experiment="));
+    String id = driver.getCurrentUrl().replaceAll(".*experiment=([^&]+).*", "$1");
+    assertThat(api("/api/chaos/experiments/" + id).get("title").asText()).isEqualTo("drafted before the session ended");
+    assertThat(waitFor(By.id("experiment-yaml")).getAttribute("value")).contains("drafted before the session ended");
+    assertThat(driver.findElements(By.id("draft-restored"))).isEmpty();
+    open("#/chaos?" + RANGE);
+    await().atMost(PAGE_WAIT).until(() -> template.equals(editorText()));
+    assertThat(driver.findElements(By.id("draft-restored"))).isEmpty();
+
+    // a draft the user does not want: a reload brings it back, Discard drops it for good
+    setValue(driver.findElement(By.id("experiment-yaml")), template + "# scratch\n");
+    driver.navigate().refresh();
+    waitFor(By.id("discard-draft")).click();
+    assertThat(driver.findElement(By.id("experiment-yaml")).getAttribute("value")).isEqualTo(template);
+    assertThat(driver.findElements(By.id("draft-restored"))).isEmpty();
+    driver.navigate().refresh();
+    assertThat(waitFor(By.id("experiment-yaml")).getAttribute("value")).isEqualTo(template);
+    assertThat(driver.findElements(By.id("draft-restored"))).isEmpty();
+
+    // an explicit sign-out drops every draft: the next user of this tab gets none
+    setValue(driver.findElement(By.id("experiment-yaml")), template + "# left behind\n");
+    await().atMost(PAGE_WAIT).until(() -> Boolean.TRUE.equals(((JavascriptExecutor) driver).executeScript(
+        "return Object.keys(sessionStorage).some(k => k.startsWith('faultline:draft:'))")));
+    driver.findElement(By.id("sign-out")).click();
+    waitFor(By.id("token")).sendKeys(TOKEN, Keys.ENTER);
+    await().atMost(PAGE_WAIT).until(() -> !driver.getCurrentUrl().contains("#/signin"));
+    open("#/chaos?" + RANGE);
+    await().atMost(PAGE_WAIT).until(() -> template.equals(editorText()));
+    assertThat(driver.findElements(By.id("draft-restored"))).isEmpty();
+  }
+
   // --- errors and odd values, as a user meets them
 
   @Test
@@ -552,6 +719,12 @@ class DashboardIT {
     return found.isEmpty() ? null : found.get(0).getAttribute(name);
   }
 
+  /** What the experiment editor holds now, or null while the page has none (read in one step). */
+  private static String editorText() {
+    return (String) ((JavascriptExecutor) driver).executeScript(
+        "const e = document.getElementById('experiment-yaml'); return e ? e.value : null;");
+  }
+
   private static List<String> journalEvents() {
     return driver.findElements(By.cssSelector("#run-journal tr.journal-row")).stream()
         .map(r -> r.getAttribute("data-event")).toList();
@@ -626,6 +799,19 @@ class DashboardIT {
     return HTTP.send(
         HttpRequest.newBuilder(URI.create(base() + pathAndQuery)).header("Authorization", "Bearer " + TOKEN).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> post(String path, String body, String contentType) throws IOException, InterruptedException {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(base() + path)).header("Authorization", "Bearer " + TOKEN)
+            .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The JSON of a 200 answer, else a missing node: for waiting until something is there. */
+  private static JsonNode answer(String pathAndQuery) throws IOException, InterruptedException {
+    HttpResponse<String> r = get(pathAndQuery);
+    return r.statusCode() == 200 ? JSON.readTree(r.body()) : JSON.missingNode();
   }
 
   static JsonNode api(String pathAndQuery) throws IOException, InterruptedException {

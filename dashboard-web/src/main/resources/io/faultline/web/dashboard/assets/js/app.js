@@ -189,6 +189,8 @@ function openPicker(anchor, from, to) {
 
 async function signOut() {
   try { await api('/api/session', { method: 'DELETE' }); } catch (e) { /* signing out of a dead session is fine */ }
+  // unsaved drafts outlive an ended session, not a sign-out: the next user of this tab gets none
+  try { (await import('./drafts.js')).clearAllDrafts(); } catch (e) { /* no drafts module, no drafts */ }
   user = null;
   setHash('#/signin');
 }

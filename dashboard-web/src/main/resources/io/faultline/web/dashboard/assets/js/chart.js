@@ -29,11 +29,35 @@ function follow(el, plot, height) {
 }
 
 /**
+ * The x scale of a time chart: the requested range [startSec, endSec] when given (see xRangeOf),
+ * else uPlot's own from the data, which a single point (or points all at one time) stretches to a
+ * day or more, and a few recent points shrink to a few seconds.
+ */
+function xScale(xRange) {
+  const ok = Array.isArray(xRange) && xRange.length === 2 && isFinite(xRange[0]) && isFinite(xRange[1]) && xRange[0] < xRange[1];
+  return { time: true, ...(ok ? { range: () => [xRange[0], xRange[1]] } : {}) };
+}
+
+/** A page's time range ({start, end} in ms, as ctx.range) as a chart's xRange in seconds. */
+export const xRangeOf = (range) => [range.start / 1000, range.end / 1000];
+
+/**
+ * Leaves the x scale uPlot drew with on el.dataset.xRange as [minSec, maxSec], so the browser
+ * tests can check the axis a chart really has rather than what a page asked for.
+ */
+function noteXScale(u, el) {
+  const { min, max } = u.scales.x;
+  el.dataset.xRange = JSON.stringify([min, max]);
+}
+
+/**
  * Draws time series into el. series: [{label, points: [[sec, value]...], color, dash}]. Points of
- * different series are aligned on the union of their timestamps; gaps stay gaps. yRange is uPlot's
- * y scale range, (u, min, max) => [lo, hi], for charts whose auto-range misleads (e.g. ratios all
- * zero). bands are shaded time windows behind the series (chaos fault windows, see faults.js);
- * xRange [startSec, endSec] fixes the x axis so a window is shown even where no series has points.
+ * different series are aligned on the union of their timestamps; gaps stay gaps. xRange
+ * [startSec, endSec] is the x axis: every page passes its time range (xRangeOf(ctx.range)), so a
+ * chart spans what the user asked for however few points the data has, and a window is shown even
+ * where no series has points. yRange is uPlot's y scale range, (u, min, max) => [lo, hi], for
+ * charts whose auto-range misleads (e.g. ratios all zero). bands are shaded time windows behind
+ * the series (chaos fault windows, see faults.js).
  */
 export async function timeChart(el, series, { height = 220, yFormat = fmtNum, yWidth = 64, yRange, bands = [], xRange, onRangeSelect } = {}) {
   const uPlot = await loadUplot();
@@ -50,7 +74,7 @@ export async function timeChart(el, series, { height = 220, yFormat = fmtNum, yW
     height,
     cursor: { drag: { x: !!onRangeSelect, y: false, setScale: false } },
     legend: { show: series.length <= 12 },
-    scales: { x: { time: true, ...(xRange ? { range: () => xRange } : {}) }, ...(yRange ? { y: { range: yRange } } : {}) },
+    scales: { x: xScale(xRange), ...(yRange ? { y: { range: yRange } } : {}) },
     axes: [{}, { values: (u, vals) => vals.map((v) => yFormat(v)), size: yWidth }],
     series: [{}, ...series.map((s) => ({
       label: s.label, stroke: s.color || colorFor(s.label), width: 1.5, spanGaps: false, dash: s.dash,
@@ -58,6 +82,7 @@ export async function timeChart(el, series, { height = 220, yFormat = fmtNum, yW
     }))],
     hooks: {
       drawClear: [(u) => drawBands(u, bands, el)],
+      draw: [(u) => noteXScale(u, el)],
       setSelect: onRangeSelect ? [(u) => {
         if (u.select.width < 4) return;
         const a = u.posToVal(u.select.left, 'x'), b = u.posToVal(u.select.left + u.select.width, 'x');
@@ -106,10 +131,11 @@ function drawBands(u, bands, el) {
 }
 
 /**
- * A scatter plot of points [{x: sec, y: value, color, id}] (trace durations over time); a click
- * on a point calls onPick(point).
+ * A scatter plot of points [{x: sec, y: value, color, id}] (trace durations over time) over xRange
+ * [startSec, endSec] (the page's time range, as for timeChart); a click on a point calls
+ * onPick(point).
  */
-export async function scatterChart(el, points, { height = 200, yFormat = fmtNum, onPick } = {}) {
+export async function scatterChart(el, points, { height = 200, yFormat = fmtNum, xRange, onPick } = {}) {
   const uPlot = await loadUplot();
   const sorted = [...points].sort((a, b) => a.x - b.x);
   const xs = sorted.map((p) => p.x);
@@ -119,10 +145,11 @@ export async function scatterChart(el, points, { height = 200, yFormat = fmtNum,
   const opts = {
     width: Math.max(200, el.clientWidth || 600),
     height,
-    scales: { x: { time: true } },
+    scales: { x: xScale(xRange) },
     legend: { show: true },
     axes: [{}, { values: (u, vals) => vals.map((v) => yFormat(v)), size: 64 }],
     cursor: { points: { size: 10 } },
+    hooks: { draw: [(u) => noteXScale(u, el)] },
     series: [{}, { label: 'traces', stroke: '#3b6fd8', fill: '#3b6fd855', paths: () => null, points: pointsOnly, value: (u, v) => (v == null ? '—' : yFormat(v)) },
       { label: 'with errors', stroke: '#d1343b', fill: '#d1343b55', paths: () => null, points: pointsOnly, value: (u, v) => (v == null ? '—' : yFormat(v)) }],
   };

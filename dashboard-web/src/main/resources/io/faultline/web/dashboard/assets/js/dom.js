@@ -100,28 +100,40 @@ export function healthOf(errorRatio) {
   return errorRatio >= 0.05 ? 'bad' : errorRatio >= 0.01 ? 'warn' : 'ok';
 }
 
-/** A tiny inline SVG line chart; marks the page's first chart for the performance test. */
-export function sparkline(values, { width = 120, height = 28, color = '#3b6fd8', label = 'trend' } = {}) {
-  const pts = values.filter((v) => v != null && !isNaN(v));
+/**
+ * A tiny inline SVG line chart of points [[sec, value]...] placed by their time within xRange
+ * [startSec, endSec] (the page's time range), so a series that began a minute ago is drawn at the
+ * right end rather than stretched over the whole cell. Points more than 1.5 steps apart are not
+ * joined; a lone point is a dot. Plain values (no times) are spread evenly, as before. Marks the
+ * page's first chart for the performance test.
+ */
+export function sparkline(points, { width = 120, height = 28, color = '#3b6fd8', label = 'trend', xRange, step } = {}) {
+  const all = points.map((p, i) => (Array.isArray(p) ? [Number(p[0]), p[1]] : [i, p]));
+  const pts = all.filter(([t, v]) => v != null && !isNaN(v) && isFinite(t));
   const svg = s('svg', { width, height, class: 'spark', role: 'img', 'aria-label': label, viewBox: `0 0 ${width} ${height}` });
-  if (pts.length === 1) {
-    // a series younger than one step: a dot where its only value is, rather than a blank cell
-    const i = values.findIndex((v) => v != null && !isNaN(v));
-    const x = values.length > 1 ? (i * width) / (values.length - 1) : width / 2;
-    svg.append(s('circle', { cx: Math.min(width - 3, Math.max(3, x)).toFixed(1), cy: height / 2, r: 2.5, fill: color }));
-    return svg;
-  }
-  if (pts.length < 2) return svg;
-  const max = Math.max(...pts), min = Math.min(0, ...pts);
+  if (!pts.length) return svg;
+  const ranged = Array.isArray(xRange) && xRange[1] > xRange[0];
+  const [x0, x1] = ranged ? xRange : [all[0][0], all[all.length - 1][0]];
+  const px = (t) => (x1 > x0 ? Math.min(width, Math.max(0, ((t - x0) / (x1 - x0)) * width)) : width / 2);
+  const max = Math.max(...pts.map((p) => p[1])), min = Math.min(0, ...pts.map((p) => p[1]));
   const span = max - min || 1;
-  const step = width / (values.length - 1);
-  let d = '';
-  values.forEach((v, i) => {
-    if (v == null || isNaN(v)) return;
-    const x = (i * step).toFixed(1), y = (height - 2 - ((v - min) / span) * (height - 4)).toFixed(1);
-    d += (d ? 'L' : 'M') + x + ' ' + y;
-  });
-  svg.append(s('path', { d, fill: 'none', stroke: color, 'stroke-width': 1.5 }));
+  const py = (v) => (height - 2 - ((v - min) / span) * (height - 4));
+  // runs of points without a gap; a gap is a missing step (or, for plain values, a missing value)
+  const gap = ranged && step ? step * 1.5 : ranged ? Infinity : 1.5;
+  const runs = [];
+  for (const p of pts) {
+    const run = runs[runs.length - 1];
+    if (run && p[0] - run[run.length - 1][0] <= gap) run.push(p); else runs.push([p]);
+  }
+  for (const run of runs) {
+    if (run.length === 1) {
+      // a series younger than one step: a dot where (and when) its only value is, not a blank cell
+      svg.append(s('circle', { cx: Math.min(width - 3, Math.max(3, px(run[0][0]))).toFixed(1), cy: py(run[0][1]).toFixed(1), r: 2.5, fill: color }));
+    } else {
+      const d = run.map(([t, v], i) => `${i ? 'L' : 'M'}${px(t).toFixed(1)} ${py(v).toFixed(1)}`).join('');
+      svg.append(s('path', { d, fill: 'none', stroke: color, 'stroke-width': 1.5 }));
+    }
+  }
   markFirstChart();
   return svg;
 }

@@ -5,8 +5,9 @@
 import { h, replace, loading, errorBox, empty, fmtTime, fmtNum, unavailable, colorFor } from '../dom.js';
 import { api, settle } from '../api.js';
 import { stepFor } from '../time.js';
-import { timeChart, seriesLabel, toPoints } from '../chart.js';
+import { timeChart, seriesLabel, toPoints, xRangeOf } from '../chart.js';
 import { runBands, faultLegend } from '../faults.js';
+import { loadDraft, saveDraft, clearDraft } from '../drafts.js';
 import * as red from '../red.js';
 
 // Faults name a registered injector type (proxy-http, proxy-tcp, chaos-monkey, process) and a
@@ -83,25 +84,52 @@ export async function render(ctx) {
 
 function drawEditor(ctx, box, experiment, enabled) {
   const initial = experiment ? (experiment.body && (experiment.body.yaml || experiment.body.source)) || JSON.stringify(experiment.body, null, 2) : TEMPLATE;
-  const editor = h('textarea', { class: 'editor', id: 'experiment-yaml', spellcheck: 'false', 'aria-label': 'Experiment (YAML)', value: initial, disabled: !enabled });
-  const out = h('div', { id: 'chaos-result', 'aria-live': 'polite' });
   const id = experiment && experiment.id;
+  // unsaved text is kept in this tab (drafts.js) as it is typed, so an ended session or a reload
+  // does not lose it; coming back to this editor brings it back, with a note and a way to drop it
+  const draftKey = `chaos-experiment:${id == null ? 'new' : id}`;
+  const draft = enabled ? loadDraft(draftKey) : null;
+  const restored = draft && draft.text !== initial ? draft : null;
+  if (draft && !restored) clearDraft(draftKey); // the same as what is saved: nothing to restore
+  let base = initial; // the text the server has, as far as this editor knows
+  const editor = h('textarea', { class: 'editor', id: 'experiment-yaml', spellcheck: 'false', 'aria-label': 'Experiment (YAML)', value: restored ? restored.text : initial, disabled: !enabled });
+  const keepDraft = () => saveDraft(draftKey, editor.value, base);
+  editor.addEventListener('input', keepDraft);
+  const draftNote = h('div', { id: 'draft-note' });
+  const discard = () => {
+    clearDraft(draftKey);
+    editor.value = base;
+    replace(draftNote);
+    editor.focus();
+  };
+  if (restored) {
+    replace(draftNote, h('div', { class: 'state unavailable draft-restored', role: 'status', id: 'draft-restored' },
+      `Restored your unsaved changes to this ${id == null ? 'new experiment' : 'experiment'} from ${fmtTime(restored.savedAt, false).slice(0, 8)}; they are not saved yet.`,
+      restored.base !== initial && id != null ? ' The saved experiment has changed since you began them: saving replaces it.' : '',
+      ' ', h('button', { type: 'button', id: 'discard-draft', onclick: discard }, 'Discard draft')));
+  }
+  const out = h('div', { id: 'chaos-result', 'aria-live': 'polite' });
   const save = async ({ navigate = true } = {}) => {
     replace(out, loading('Saving…'));
+    const text = editor.value;
     try {
-      const body = await api(id ? `/api/chaos/experiments/${encodeURIComponent(id)}` : '/api/chaos/experiments', { method: id ? 'PUT' : 'POST', body: editor.value, contentType: 'application/yaml', what: 'The chaos API' });
+      const body = await api(id ? `/api/chaos/experiments/${encodeURIComponent(id)}` : '/api/chaos/experiments', { method: id ? 'PUT' : 'POST', body: text, contentType: 'application/yaml', what: 'The chaos API' });
       const newId = id || (body && body.id);
+      // saved: no draft left, unless more was typed while the request was out
+      base = text;
+      if (id) keepDraft(); else clearDraft(draftKey);
+      replace(draftNote);
       replace(out, h('p', { class: 'state empty' }, `Saved${newId ? ` as ${newId}` : ''}.`));
       if (newId && !id && navigate) ctx.update({ experiment: newId });
       return newId;
     } catch (e) {
-      replace(out, errorBox(e, 'Validating the experiment'));
+      replace(out, problemsBox(e, 'Validating the experiment'));
       return null;
     }
   };
   const start = async (dryRun) => {
     // what is in the editor is what runs: unsaved edits are saved (and validated) first
-    const target = id && editor.value === initial ? id : await save({ navigate: false });
+    const target = id && editor.value === base ? id : await save({ navigate: false });
     if (!target) return;
     replace(out, loading(dryRun ? 'Planning a dry run…' : 'Starting the run…'));
     try {
@@ -113,7 +141,7 @@ function drawEditor(ctx, box, experiment, enabled) {
       } else if (runId) ctx.update({ experiment: target, run: runId });
       else if (!id) ctx.update({ experiment: target });
     } catch (e) {
-      replace(out, errorBox(e, dryRun ? 'The dry run' : 'Starting the run'));
+      replace(out, problemsBox(e, dryRun ? 'The dry run' : 'Starting the run'));
       if (e.body && e.body.plan) out.append(planView(e.body.plan));
     }
   };
@@ -133,8 +161,10 @@ function drawEditor(ctx, box, experiment, enabled) {
     editor.setSelectionRange(at, at);
     editor.blur();
     editor.focus();
+    keepDraft();
   };
   replace(box, h('h2', null, id ? `Edit ${experiment.body && experiment.body.title || id}` : 'New experiment'),
+    draftNote,
     editor,
     h('div', { class: 'row', style: 'margin-top: 6px; align-items: center' },
       h('span', { class: 'small muted' }, 'Add a halt condition:'),
@@ -158,6 +188,49 @@ function drawEditor(ctx, box, experiment, enabled) {
       knownBox));
   if (enabled) loadKnown(ctx, known, knownBox);
   return out;
+}
+
+/**
+ * The server's validation problems ({"errors": ["method[0].type: unknown fault type 'teleport'",
+ * ...]} with a 400 or 422, see ChaosResource), each as {where, message}: where is the field path
+ * the server put before the message (or an object problem's path, field or line), null when the
+ * problem names none. Empty when the error carries no list.
+ */
+export function problemsOf(err) {
+  const body = err && err.body;
+  const list = body && (Array.isArray(body.errors) ? body.errors : Array.isArray(body.problems) ? body.problems : null);
+  if (!list) return [];
+  return list.map((p) => {
+    if (typeof p === 'string') {
+      // a field path (method[0].parameters.delayMs, rollbacks[1].headers.X Bad, body), then ": "
+      const m = /^([A-Za-z_$][\w$-]*(?:\[\d+\]|\.[^.:[\n]+)*): ([\s\S]*)$/.exec(p);
+      return m ? { where: m[1], message: m[2] } : { where: null, message: p };
+    }
+    if (p && typeof p === 'object') {
+      const line = p.line != null ? `line ${p.line}${p.column != null ? `, column ${p.column}` : ''}` : null;
+      const where = [p.path || p.field || p.location || null, line].filter(Boolean).join(', ') || null;
+      return { where, message: String(p.message || p.msg || p.error || p.detail || JSON.stringify(p)) };
+    }
+    return { where: null, message: String(p) };
+  }).filter((p) => p.message || p.where);
+}
+
+/**
+ * An error as errorBox shows it, except that a list of problems is a list, one problem per item
+ * with its location first; one problem, or an error that is a single message, stays text.
+ */
+function problemsBox(err, what) {
+  const problems = problemsOf(err);
+  if (!problems.length || (err && err.unavailable)) return errorBox(err, what);
+  const status = err.status ? ` (HTTP ${err.status})` : '';
+  const item = (p) => [p.where ? h('code', { class: 'problem-at' }, p.where) : null, p.where ? ': ' : '', p.message];
+  if (problems.length === 1) {
+    return h('div', { class: 'state error', role: 'alert', id: 'experiment-problems', 'data-count': 1 },
+      `${what} failed${status}: `, item(problems[0]));
+  }
+  return h('div', { class: 'state error', role: 'alert', id: 'experiment-problems', 'data-count': problems.length },
+    `${what} failed${status}: ${problems.length} problems`,
+    h('ul', { class: 'problems' }, problems.map((p) => h('li', { 'data-where': p.where || null }, item(p)))));
 }
 
 /** The SLOs and alerting rules this server knows, for the halt-condition snippets and the reference. */
@@ -453,7 +526,7 @@ async function drawRunCharts(ctx, box, run, dispose, keep) {
     return { p, el, answer: answers[i], panel: h('div', { class: 'panel', style: 'margin: 0' }, h('div', { class: 'chart-title' }, p.name), h('div', { class: 'small mono muted', style: 'margin-bottom: 4px; overflow-wrap: anywhere' }, p.query), el) };
   });
   replace(box, h('div', { class: 'run-charts' }, cells.map((c) => c.panel)), faultLegend(bands, ctx.href));
-  const xRange = [range.start / 1000, range.end / 1000];
+  const xRange = xRangeOf(range);
   for (const { p, el, answer } of cells) {
     if (answer.error) { replace(el, errorBox(answer.error, 'Querying the probe')); continue; }
     const data = answer.value.data || {};

@@ -3,7 +3,7 @@
 import { h, replace, loading, errorBox, empty, fmtNum, colorFor } from '../dom.js';
 import { api } from '../api.js';
 import { stepFor, promDuration } from '../time.js';
-import { timeChart, seriesLabel, toPoints } from '../chart.js';
+import { timeChart, seriesLabel, toPoints, xRangeOf } from '../chart.js';
 import { attachCompletion, loadVocabulary } from '../complete.js';
 import { faultBands, faultLegend } from '../faults.js';
 
@@ -82,7 +82,7 @@ export async function render(ctx) {
   }
   try {
     const dispose = await timeChart(chart, series.slice(0, 60), {
-      height: 300, bands, onRangeSelect: (a, b) => ctx.update({ from: String(a), to: String(b) }),
+      height: 300, bands, xRange: xRangeOf(range), onRangeSelect: (a, b) => ctx.update({ from: String(a), to: String(b) }),
     });
     ctx.onCleanup(dispose);
     const legend = faultLegend(bands, ctx.href);

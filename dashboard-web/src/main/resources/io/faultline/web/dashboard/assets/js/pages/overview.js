@@ -43,7 +43,9 @@ export async function render(ctx) {
   const errs = red.byLabel(errors.value, 'service');
   const q50 = red.byLabel(p50.value, 'service'), q95 = red.byLabel(p95.value, 'service'), q99 = red.byLabel(p99.value, 'service');
   const sRate = red.seriesByLabel(rateS.value, 'service'), sErr = red.seriesByLabel(errS.value, 'service'), sP95 = red.seriesByLabel(p95S.value, 'service');
-  const spark = (m, name, color, lbl) => (m.has(name) ? sparkline(m.get(name).map((p) => p[1]), { color, label: `${lbl} of ${name}` }) : h('span', { class: 'muted' }, '—'));
+  // placed in time over the page's range, so a series that began a minute ago sits at the right end
+  const xRange = [range.start / 1000, range.end / 1000];
+  const spark = (m, name, color, lbl) => (m.has(name) ? sparkline(m.get(name), { color, label: `${lbl} of ${name}`, xRange, step }) : h('span', { class: 'muted' }, '—'));
   const sorted = [...names].sort((a, b) => (errs.get(b) || 0) - (errs.get(a) || 0) || a.localeCompare(b));
   const rows = sorted.map((name) => [
     h('span', null, h('span', { class: `health ${healthOf(errs.get(name))}`, title: 'error ratio' }), h('a', { href: ctx.href('service', { name }) }, name)),

@@ -3,7 +3,7 @@
 import { h, replace, loading, errorBox, empty, fmtNum, fmtPct, fmtSeconds, healthOf, unavailable } from '../dom.js';
 import { api, promInstant, promRange, settle } from '../api.js';
 import { stepFor, promDuration } from '../time.js';
-import { timeChart, toPoints } from '../chart.js';
+import { timeChart, toPoints, xRangeOf } from '../chart.js';
 import * as red from '../red.js';
 import { faultBands, faultLegend } from '../faults.js';
 
@@ -54,7 +54,7 @@ export async function render(ctx) {
   replace(faultNote, faultLegend(bands, ctx.href), faultError ? errorBox(faultError, 'Loading chaos fault windows') : null);
   const draw = async (el, series, opts) => {
     if (!series.some((s) => s.points.length)) { replace(el, empty('No data in this time range.')); return; }
-    try { ctx.onCleanup(await timeChart(el, series, { height: 180, bands, ...opts })); } catch (e) { replace(el, errorBox(e, 'Drawing the chart')); }
+    try { ctx.onCleanup(await timeChart(el, series, { height: 180, bands, xRange: xRangeOf(range), ...opts })); } catch (e) { replace(el, errorBox(e, 'Drawing the chart')); }
   };
   if (rate.error) {
     document.getElementById('charts').replaceWith(rate.error.unavailable

@@ -8,6 +8,13 @@ export function render(ctx) {
   document.body.classList.add('signed-out');
   const token = h('input', { id: 'token', type: 'password', name: 'token', autocomplete: 'current-password', required: true, autofocus: true });
   const msg = h('div', { 'aria-live': 'polite' });
+  const notice = ctx.notice ? h('div', { class: 'state unavailable', role: 'status', id: 'signin-notice' }, ctx.notice) : null;
+  // after a session ended, say that unsaved editor text is kept (drafts.js, loaded only then)
+  if (notice) {
+    import('../drafts.js').then(({ draftCount }) => {
+      if (draftCount()) notice.append(' Unsaved editor changes are kept in this tab and come back when you return to the editor.');
+    }, () => { /* without the module there is nothing to say */ });
+  }
   const submit = h('button', { class: 'primary', type: 'submit', id: 'sign-in' }, 'Sign in');
   const form = h('form', {
     onsubmit: async (e) => {
@@ -32,7 +39,7 @@ export function render(ctx) {
   msg);
   replace(ctx.root, h('div', { class: 'signin panel' },
     h('h1', null, 'Sign in to Faultline'),
-    ctx.notice ? h('div', { class: 'state unavailable', role: 'status', id: 'signin-notice' }, ctx.notice) : null,
+    notice,
     h('p', { class: 'muted small' }, 'Paste an access token. The admin token is printed when the server first starts (or set with FAULTLINE_ADMIN_TOKEN); admins create more tokens for viewers and operators.'),
     form));
   token.focus();

@@ -5,7 +5,7 @@
 import { h, replace, loading, errorBox, empty, fmtPct, fmtTime, rowLink } from '../dom.js';
 import { api, settle } from '../api.js';
 import { stepFor } from '../time.js';
-import { timeChart, toPoints } from '../chart.js';
+import { timeChart, toPoints, xRangeOf } from '../chart.js';
 import { faultBands, faultLegend } from '../faults.js';
 import { esc } from '../red.js';
 
@@ -138,7 +138,7 @@ async function showSlo(ctx, box, slo, firing, range) {
     else {
       const xs = series[0].points.map((p) => p[0]);
       series.push({ label: '1× budget', points: [[range.start / 1000, 1], [range.end / 1000, 1], ...xs.map((x) => [x, 1])], color: '#5d6675', dash: [5, 4] });
-      await drawChart(ctx, burnChart, series, { yFormat: fmtBurn, yWidth: 80, bands, xRange: [range.start / 1000, range.end / 1000] });
+      await drawChart(ctx, burnChart, series, { yFormat: fmtBurn, yWidth: 80, bands, xRange: xRangeOf(range) });
     }
   }
   if (left.error) replace(budgetChart, errorBox(left.error, 'Querying the error budget'));
@@ -146,7 +146,7 @@ async function showSlo(ctx, box, slo, firing, range) {
     const points = ((left.value.data.result || [])[0] || {}).values;
     if (!points || !points.length) replace(budgetChart, empty('No error-budget samples in this time range yet.'));
     else await drawChart(ctx, budgetChart, [{ label: 'budget remaining', points: toPoints(points).filter((p) => isFinite(p[1])), color: '#1f9d55' }],
-      { height: 150, yFormat: fmtBudget, yWidth: 80, bands, xRange: [range.start / 1000, range.end / 1000] });
+      { height: 150, yFormat: fmtBudget, yWidth: 80, bands, xRange: xRangeOf(range) });
   }
 }
 

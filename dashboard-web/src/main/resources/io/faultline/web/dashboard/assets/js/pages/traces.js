@@ -2,7 +2,7 @@
 // Trace search over Jaeger's API: filters, a duration-over-time scatter plot and the result list.
 import { h, replace, loading, errorBox, empty, fmtDuration, fmtTime, colorFor, rowLink } from '../dom.js';
 import { api } from '../api.js';
-import { scatterChart } from '../chart.js';
+import { scatterChart, xRangeOf } from '../chart.js';
 import { summarize } from '../jaeger.js';
 
 const SORTS = { recent: 'Most recent', longest: 'Longest first', shortest: 'Shortest first', spans: 'Most spans', errors: 'Errors first' };
@@ -116,7 +116,7 @@ export async function render(ctx) {
           h('div', { style: `height: 4px; background: #b7c8f0; width: ${Math.max(2, (100 * t.duration) / maxDur)}%; margin-left: auto` }))))))));
   try {
     const dispose = await scatterChart(chart, traces.map((t) => ({ x: t.start / 1e6, y: t.duration / 1000, error: t.errors > 0, id: t.traceID })), {
-      yFormat: (v) => fmtDuration(v * 1000), onPick: (pt) => ctx.go(`trace/${pt.id}`),
+      yFormat: (v) => fmtDuration(v * 1000), xRange: xRangeOf(range), onPick: (pt) => ctx.go(`trace/${pt.id}`),
     });
     ctx.onCleanup(dispose);
   } catch (e) {
