@@ -230,33 +230,46 @@ final class OtlpTranslator {
       emit(with(attrs, Labels.METRIC_NAME, name + "_sum"), t, p.getSum(), stale, delta, out);
     }
     emit(with(attrs, Labels.METRIC_NAME, name + "_count"), t, p.getCount(), stale, delta, out);
-    int scale = p.getScale();
-    List<Long> pos = new ArrayList<>(p.getPositive().getBucketCountsList());
-    List<Long> neg = new ArrayList<>(p.getNegative().getBucketCountsList());
-    int posOffset = p.getPositive().getOffset();
-    int negOffset = p.getNegative().getOffset();
+    exponentialBuckets(
+        name, attrs, t, p.getScale(),
+        doubles(p.getPositive().getBucketCountsList()), p.getPositive().getOffset(),
+        doubles(p.getNegative().getBucketCountsList()), p.getNegative().getOffset(),
+        p.getZeroThreshold(), p.getZeroCount(), p.getCount(), stale, delta, out);
+  }
+
+  /**
+   * The classic {@code _bucket} series of an exponential histogram given as OTLP's dense buckets
+   * ({@code offset} the index of the first; bucket {@code k} is {@code (base^k, base^(k+1)]}, base
+   * {@code 2^(2^-scale)}): {@code le} at every bucket boundary from the lowest to the highest
+   * bucket, the zero bucket at {@code le} = zero threshold, negative buckets below it, downscaled
+   * first over {@value #MAX_EXP_BUCKETS} buckets; {@code +Inf} is {@code count}. Counts are summed
+   * as doubles, exact for integer counts below 2^53.
+   */
+  private void exponentialBuckets(
+      String name, Map<String, String> attrs, long t, int scale,
+      List<Double> pos, int posOffset, List<Double> neg, int negOffset,
+      double zeroThreshold, double zeroCount, double count, boolean stale, boolean delta,
+      Output out) {
+    int[] po = {posOffset};
+    int[] no = {negOffset};
     while (Math.max(pos.size(), neg.size()) > MAX_EXP_BUCKETS && scale > -10) {
-      int[] po = {posOffset};
-      int[] no = {negOffset};
       pos = downscale(pos, po);
       neg = downscale(neg, no);
-      posOffset = po[0];
-      negOffset = no[0];
       scale--;
     }
     double base2 = Math.pow(2, Math.pow(2, -scale));
     // bounds ascending: negative buckets from the most negative, then zero, then positive
-    TreeMap<Double, Long> counts = new TreeMap<>();
+    TreeMap<Double, Double> counts = new TreeMap<>();
     for (int i = neg.size() - 1; i >= 0; i--) {
       // negative bucket index k covers [-base^(k+1), -base^k): its upper bound is -base^k
-      counts.merge(-Math.pow(base2, negOffset + i), neg.get(i), Long::sum);
+      counts.merge(-Math.pow(base2, no[0] + i), neg.get(i), Double::sum);
     }
-    counts.merge(p.getZeroThreshold(), p.getZeroCount(), Long::sum);
+    counts.merge(zeroThreshold, zeroCount, Double::sum);
     for (int i = 0; i < pos.size(); i++) {
-      counts.merge(Math.pow(base2, posOffset + i + 1), pos.get(i), Long::sum);
+      counts.merge(Math.pow(base2, po[0] + i + 1), pos.get(i), Double::sum);
     }
-    long cumulative = 0;
-    for (Map.Entry<Double, Long> e : counts.entrySet()) {
+    double cumulative = 0;
+    for (Map.Entry<Double, Double> e : counts.entrySet()) {
       cumulative += e.getValue();
       if (Double.isInfinite(e.getKey())) {
         continue;
@@ -264,9 +277,15 @@ final class OtlpTranslator {
       Labels l = with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", GoFloats.f(e.getKey()));
       emit(l, t, cumulative, stale, delta, out);
     }
-    emit(
-        with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", "+Inf"),
-        t, p.getCount(), stale, delta, out);
+    emit(with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", "+Inf"), t, count, stale, delta, out);
+  }
+
+  private static List<Double> doubles(List<Long> counts) {
+    List<Double> out = new ArrayList<>(counts.size());
+    for (long c : counts) {
+      out.add((double) c);
+    }
+    return out;
   }
 
   /**
@@ -347,34 +366,9 @@ final class OtlpTranslator {
     int[] negOffset = {0};
     List<Double> pos = floatBuckets(h.getPositiveSpansList(), h.getPositiveCountsList(), posOffset);
     List<Double> neg = floatBuckets(h.getNegativeSpansList(), h.getNegativeCountsList(), negOffset);
-    int scale = h.getSchema();
-    while (Math.max(pos.size(), neg.size()) > MAX_EXP_BUCKETS && scale > -10) {
-      pos = downscaleFloat(pos, posOffset);
-      neg = downscaleFloat(neg, negOffset);
-      scale--;
-    }
-    double base2 = Math.pow(2, Math.pow(2, -scale));
-    // bounds ascending: negative buckets from the most negative, then zero, then positive
-    TreeMap<Double, Double> counts = new TreeMap<>();
-    for (int i = neg.size() - 1; i >= 0; i--) {
-      counts.merge(-Math.pow(base2, negOffset[0] + i), neg.get(i), Double::sum);
-    }
-    counts.merge(h.getZeroThreshold(), h.getZeroCountFloat(), Double::sum);
-    for (int i = 0; i < pos.size(); i++) {
-      counts.merge(Math.pow(base2, posOffset[0] + i + 1), pos.get(i), Double::sum);
-    }
-    double cumulative = 0;
-    for (Map.Entry<Double, Double> e : counts.entrySet()) {
-      cumulative += e.getValue();
-      if (Double.isInfinite(e.getKey())) {
-        continue;
-      }
-      Labels l = with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", GoFloats.f(e.getKey()));
-      emit(l, t, cumulative, stale, false, out);
-    }
-    emit(
-        with(attrs, Labels.METRIC_NAME, name + "_bucket", "le", "+Inf"),
-        t, h.getCountFloat(), stale, false, out);
+    exponentialBuckets(
+        name, attrs, t, h.getSchema(), pos, posOffset[0], neg, negOffset[0],
+        h.getZeroThreshold(), h.getZeroCountFloat(), h.getCountFloat(), stale, false, out);
   }
 
   /**
@@ -448,7 +442,8 @@ final class OtlpTranslator {
     return out;
   }
 
-  private static List<Double> downscaleFloat(List<Double> buckets, int[] offset) {
+  /** Halves the resolution: OTLP buckets 2k and 2k+1 become bucket k of the scale below. */
+  private static List<Double> downscale(List<Double> buckets, int[] offset) {
     int newOffset = offset[0] >> 1;
     List<Double> out = new ArrayList<>();
     for (int i = 0; i < buckets.size(); i++) {
@@ -487,24 +482,6 @@ final class OtlpTranslator {
     }
     // Prometheus' bucket i is (base^(i-1), base^i]; OTLP's k is (base^k, base^(k+1)]
     return b.setOffset(first - 1).build();
-  }
-
-  private static List<Long> downscale(List<Long> buckets, int[] offset) {
-    if (buckets.isEmpty()) {
-      offset[0] = offset[0] >> 1;
-      return buckets;
-    }
-    int newOffset = offset[0] >> 1;
-    List<Long> out = new ArrayList<>();
-    for (int i = 0; i < buckets.size(); i++) {
-      int idx = ((offset[0] + i) >> 1) - newOffset;
-      while (out.size() <= idx) {
-        out.add(0L);
-      }
-      out.set(idx, out.get(idx) + buckets.get(i));
-    }
-    offset[0] = newOffset;
-    return out;
   }
 
   private void summary(
