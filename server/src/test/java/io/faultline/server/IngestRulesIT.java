@@ -250,6 +250,21 @@ class IngestRulesIT {
   }
 
   @Test
+  void aCharsetTheServerDoesNotKnowIs415NotAServerError() throws Exception {
+    for (String path : new String[] {"/api/chaos/experiments", "/api/chaos/switch"}) {
+      for (String charset : new String[] {"nope", "\"a b\""}) {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(path))
+            .header("Authorization", "Bearer " + ADMIN)
+            .header("Content-Type", "application/json; charset=" + charset)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"engaged\": false}")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(415);
+        assertThat(r.body()).contains("unsupported charset").doesNotContain("Exception");
+      }
+    }
+  }
+
+  @Test
   void aBodyThatIsNotTheGzipItsContentEncodingSaysIs400NotAServerError() throws Exception {
     for (String path : new String[] {"/api/v1/write", "/api/session"}) {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(path))

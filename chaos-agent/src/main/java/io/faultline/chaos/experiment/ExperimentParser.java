@@ -72,12 +72,21 @@ public final class ExperimentParser {
   /** Default window of trace probes. */
   public static final Duration DEFAULT_TRACE_WINDOW = Duration.ofMinutes(1);
 
+  /** Longest window a trace probe may look at. */
+  public static final Duration MAX_TRACE_WINDOW = Duration.ofDays(90);
+
   /** Longest trailing window an SLO burn-rate halt condition may look at. */
   public static final Duration MAX_BURN_RATE_WINDOW = Duration.ofDays(90);
 
   /** Jackson's "[Source: REDACTED (...); line: 1, column: 1]" in a message: only the place matters. */
   private static final Pattern JACKSON_SOURCE =
       Pattern.compile("\\[Source: [^;]*; line: (\\d+), column: (\\d+)\\]");
+
+  /**
+   * Jackson's pointer to its own configuration in a limit's message ("exceeds the maximum allowed
+   * (1000, from `StreamReadConstraints.getMaxNestingDepth()`)"): a class name the client cannot act on.
+   */
+  private static final Pattern JACKSON_INTERNALS = Pattern.compile(",? from `[A-Za-z]+\\.[A-Za-z]+\\(\\)`");
 
   /** Longest experiment source accepted, in characters. */
   public static final int MAX_SOURCE_CHARS = 256 * 1024;
@@ -129,8 +138,19 @@ public final class ExperimentParser {
           List.of("body: the experiment is longer than " + MAX_SOURCE_CHARS + " characters"));
     }
     JsonNode root;
-    try {
-      root = (format == Format.JSON ? JSON : YAML).readTree(source);
+    ObjectMapper mapper = format == Format.JSON ? JSON : YAML;
+    try (com.fasterxml.jackson.core.JsonParser p = mapper.createParser(source)) {
+      root = mapper.readTree(p);
+      // a second YAML document or JSON value would otherwise be dropped without a word
+      if (p.nextToken() != null) {
+        com.fasterxml.jackson.core.JsonLocation at = p.currentTokenLocation();
+        throw new ExperimentValidationException(
+            List.of(
+                "body: more than one "
+                    + (format == Format.JSON ? "JSON value" : "YAML document")
+                    + " (the next starts at line " + at.getLineNr() + ", column " + at.getColumnNr()
+                    + "); send one experiment"));
+      }
     } catch (JsonProcessingException e) {
       String where =
           e.getLocation() == null
@@ -142,7 +162,12 @@ public final class ExperimentParser {
                   + format.name()
                   + where
                   + ": "
-                  + JACKSON_SOURCE.matcher(e.getOriginalMessage()).replaceAll("line $1, column $2")));
+                  + JACKSON_INTERNALS
+                      .matcher(JACKSON_SOURCE.matcher(e.getOriginalMessage()).replaceAll("line $1, column $2"))
+                      .replaceAll("")));
+    } catch (java.io.IOException e) {
+      // reading a String fails only as a JsonProcessingException; nothing else can happen here
+      throw new java.io.UncheckedIOException(e);
     }
     return parse(root);
   }
@@ -419,6 +444,11 @@ public final class ExperimentParser {
           }
         }
         Duration window = c.duration(p, path, "window", false);
+        if (window != null && window.compareTo(MAX_TRACE_WINDOW) > 0) {
+          // the metric store's range selector would refuse it at every run ("duration out of range")
+          c.error(path + ".window", "must be at most " + Durations.format(MAX_TRACE_WINDOW) + ", e.g. 1m or 1h");
+          window = null;
+        }
         if (tolerance == null && !p.has("tolerance")) {
           c.error(path + ".tolerance", "is required: the range the value must stay in, e.g. {max: 0.01}");
         }
@@ -879,6 +909,11 @@ public final class ExperimentParser {
         URI u = URI.create(s);
         if (!Objects.equals(u.getScheme(), "http") && !Objects.equals(u.getScheme(), "https") || u.getHost() == null) {
           throw new IllegalArgumentException();
+        }
+        if (u.getPort() == 0 || u.getPort() > 65535) {
+          // URI takes any port; the HTTP client would refuse it only when the run sends the request
+          error(at(path, field), "port must be between 1 and 65535 (got " + u.getPort() + " in '" + s + "')");
+          return null;
         }
         return u;
       } catch (IllegalArgumentException e) {

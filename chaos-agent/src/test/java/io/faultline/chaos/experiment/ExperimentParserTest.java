@@ -222,4 +222,53 @@ class ExperimentParserTest {
     assertThat(Durations.format(Duration.ofSeconds(150))).isEqualTo("2m30s");
     assertThatThrownBy(() -> Durations.parse("2 minutes")).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void httpUrlsNeedAPortTheClientCanUse() {
+    String probe = "  - {type: http, name: health, url: \"http://127.0.0.1:65536/health\"}\n";
+    String source = VALID.replace("http://localhost:9/reset", "http://localhost:99999/reset")
+        .replace("method:\n", probe + "method:\n");
+    assertThatThrownBy(() -> parser.parse(source, ExperimentParser.Format.YAML))
+        .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems()).containsExactly(
+            "steadyState[2].url: port must be between 1 and 65535 (got 65536 in 'http://127.0.0.1:65536/health')",
+            "rollbacks[0].url: port must be between 1 and 65535 (got 99999 in 'http://localhost:99999/reset')"));
+  }
+
+  @Test
+  void nestingTooDeepSaysSoWithoutNamingJacksonClasses() {
+    for (ExperimentParser.Format f : ExperimentParser.Format.values()) {
+      String deep = "[".repeat(2000) + "]".repeat(2000);
+      String source = f == ExperimentParser.Format.JSON ? "{\"title\": " + deep + "}" : "title: " + deep + "\n";
+      assertThatThrownBy(() -> parser.parse(source, f))
+          .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems()).singleElement()
+              .asString().endsWith("nesting depth (1001) exceeds the maximum allowed (1000)")
+              .doesNotContain("StreamReadConstraints"));
+    }
+  }
+
+  @Test
+  void aTraceWindowTooLongForAnyQueryIsRejectedBeforeTheRun() throws Exception {
+    for (String window : new String[] {"99999999999d", "91d"}) {
+      String source = VALID.replace("window: 2m", "window: " + window);
+      assertThatThrownBy(() -> parser.parse(source, ExperimentParser.Format.YAML))
+          .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems())
+              .containsExactly("steadyState[1].window: must be at most 2160h, e.g. 1m or 1h"));
+    }
+    assertThat(parser.parse(VALID.replace("window: 2m", "window: 90d"), ExperimentParser.Format.YAML)
+        .steadyState().get(1).trace().window()).isEqualTo(Duration.ofDays(90));
+  }
+
+  @Test
+  void aSecondDocumentOrValueIsRejectedNotDropped() {
+    assertThatThrownBy(() -> parser.parse(VALID + "---\ntitle: another\n", ExperimentParser.Format.YAML))
+        .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems()).singleElement()
+            .asString().startsWith("body: more than one YAML document (the next starts at line ")
+            .endsWith("); send one experiment"));
+    assertThatThrownBy(() -> parser.parse("{\"title\": \"a\"} {\"title\": \"b\"}", ExperimentParser.Format.JSON))
+        .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems()).containsExactly(
+            "body: more than one JSON value (the next starts at line 1, column 16); send one experiment"));
+    assertThatThrownBy(() -> parser.parse("{\"title\": \"a\"} ]", ExperimentParser.Format.JSON))
+        .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems()).singleElement()
+            .asString().startsWith("body: not valid JSON at line 1, column 16"));
+  }
 }

@@ -112,4 +112,22 @@ class InjectorRegistryTest {
           .containsExactly("parameters.toxic: http_abort is an HTTP toxic: use type proxy-http");
     }
   }
+
+  @Test
+  void controlAndActuatorUrlsNeedAValidPortAndAScheme() {
+    try (InjectorRegistry r = InjectorRegistry.standard(b -> java.util.concurrent.CompletableFuture.completedFuture(null),
+        Clock.fixed(NOW, ZoneOffset.UTC), java.net.http.HttpClient.newHttpClient())) {
+      // a URL without a scheme used to throw a NullPointerException (answered 500)
+      assertThat(r.validate(new FaultSpec("m", "chaos-monkey", "inventory",
+          Map.of("actuatorUrl", "//127.0.0.1:8080/actuator", "latencyMs", 100), Duration.ofSeconds(5))))
+          .containsExactly("parameters.actuatorUrl: must be an http(s) URL, got //127.0.0.1:8080/actuator");
+      // ports out of range used to pass validation and fail the run with the client's exception
+      assertThat(r.validate(new FaultSpec("m", "chaos-monkey", "inventory",
+          Map.of("actuatorUrl", "http://127.0.0.1:99999/actuator", "latencyMs", 100), Duration.ofSeconds(5))))
+          .containsExactly("parameters.actuatorUrl: port must be between 1 and 65535, got http://127.0.0.1:99999/actuator");
+      assertThat(r.validate(new FaultSpec("p", "proxy-http", "inventory",
+          Map.of("controlUrl", "http://127.0.0.1:70000", "toxic", "http_delay", "delayMs", 1), Duration.ofSeconds(5))))
+          .containsExactly("parameters.controlUrl: port must be between 1 and 65535, got http://127.0.0.1:70000");
+    }
+  }
 }

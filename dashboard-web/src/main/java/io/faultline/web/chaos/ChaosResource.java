@@ -34,6 +34,11 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -70,12 +75,14 @@ public final class ChaosResource {
   @Path("/experiments")
   @Consumes(MediaType.WILDCARD)
   @RolesAllowed(Role.OPERATOR_NAME)
-  public Response create(String body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, @Context SecurityContext sc) {
+  public Response create(byte[] body, @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, @Context SecurityContext sc) {
     try {
-      String id = agent.createExperiment(body, contentType, who(sc));
+      String id = agent.createExperiment(decode(body, contentType), contentType, who(sc));
       return Response.status(Response.Status.CREATED).entity(Map.of("id", id)).build();
     } catch (ExperimentValidationException e) {
       return invalid(e);
+    } catch (UnknownCharset e) {
+      return unsupportedCharset(e);
     }
   }
 
@@ -114,13 +121,15 @@ public final class ChaosResource {
   @Path("/experiments/{id}")
   @Consumes(MediaType.WILDCARD)
   @RolesAllowed(Role.OPERATOR_NAME)
-  public Response update(@PathParam("id") String id, String body,
+  public Response update(@PathParam("id") String id, byte[] body,
       @HeaderParam(HttpHeaders.CONTENT_TYPE) String contentType, @Context SecurityContext sc) {
     try {
-      agent.updateExperiment(id, body, contentType, who(sc));
+      agent.updateExperiment(id, decode(body, contentType), contentType, who(sc));
       return Response.ok(Map.of("id", id)).build();
     } catch (ExperimentValidationException e) {
       return invalid(e);
+    } catch (UnknownCharset e) {
+      return unsupportedCharset(e);
     } catch (ChaosNotFoundException e) {
       return notFound(e.getMessage());
     }
@@ -325,6 +334,56 @@ public final class ChaosResource {
     } catch (DateTimeParseException | NumberFormatException e) {
       throw new IllegalArgumentException("'" + v + "' is not a time: use Unix milliseconds or RFC 3339");
     }
+  }
+
+  /**
+   * The body as text in the Content-Type's charset (UTF-8 by default), decoded strictly: bytes that
+   * are not valid in it are the client's mistake (400 naming the byte), not characters to replace
+   * silently with U+FFFD in the stored experiment.
+   */
+  static String decode(byte[] body, String contentType) throws ExperimentValidationException, UnknownCharset {
+    Charset charset = StandardCharsets.UTF_8;
+    if (contentType != null) {
+      String name = null;
+      try {
+        name = MediaType.valueOf(contentType).getParameters().get(MediaType.CHARSET_PARAMETER);
+      } catch (IllegalArgumentException e) {
+        // not a media type: the parser goes by the body's first character then
+      }
+      if (name != null) {
+        try {
+          charset = Charset.forName(name);
+        } catch (IllegalArgumentException e) {
+          throw new UnknownCharset(name);
+        }
+      }
+    }
+    if (body == null) {
+      return "";
+    }
+    ByteBuffer in = ByteBuffer.wrap(body);
+    try {
+      return charset.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(in)
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw new ExperimentValidationException(
+          List.of("body: not valid " + charset.name() + " at byte " + in.position()));
+    }
+  }
+
+  /** A Content-Type charset this JVM does not know: 415, as for the other bodies of the server. */
+  static final class UnknownCharset extends Exception {
+    UnknownCharset(String name) {
+      super("unsupported charset '" + name + "' in the Content-Type; send the body as UTF-8", null, false, false);
+    }
+  }
+
+  private static Response unsupportedCharset(UnknownCharset e) {
+    return Response.status(Response.Status.UNSUPPORTED_MEDIA_TYPE).type(MediaType.APPLICATION_JSON_TYPE)
+        .entity(Map.of("code", 415, "message", e.getMessage())).build();
   }
 
   private static String who(SecurityContext sc) {

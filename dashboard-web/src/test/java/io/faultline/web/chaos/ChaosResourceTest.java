@@ -29,6 +29,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -163,6 +164,33 @@ class ChaosResourceTest {
     assertThat(r.getStatus()).isEqualTo(400);
     assertThat(json(r).path("errors").get(0).asText())
         .isEqualTo("method[0].duration: must be a positive duration like 2m (got 'forever')");
+  }
+
+  @Test
+  void bytesThatAreNotUtf8AreRejectedInsteadOfReplaced() throws IOException {
+    byte[] utf8 = EXPERIMENT.replace("gateway survives", "gateway \u00fcberlebt").getBytes(StandardCharsets.UTF_8);
+    byte[] bad = EXPERIMENT.getBytes(StandardCharsets.UTF_8);
+    bad[7] = (byte) 0xff;
+    Response r = as(OPERATOR, "/api/chaos/experiments").post(Entity.entity(bad, "application/yaml"));
+    assertThat(r.getStatus()).isEqualTo(400);
+    assertThat(json(r).path("errors").get(0).asText()).isEqualTo("body: not valid UTF-8 at byte 7");
+    String id = create();
+    r = as(OPERATOR, "/api/chaos/experiments/" + id).put(Entity.entity(bad, "application/yaml; charset=utf-8"));
+    assertThat(r.getStatus()).isEqualTo(400);
+    assertThat(json(r).path("errors").get(0).asText()).isEqualTo("body: not valid UTF-8 at byte 7");
+    assertThat(json(as(VIEWER, "/api/chaos/experiments/" + id).get()).path("title").asText())
+        .isEqualTo("gateway survives a slow inventory");
+
+    // a declared charset is honoured; one the JVM does not know is 415, not a server error
+    byte[] latin1 = EXPERIMENT.replace("gateway survives", "gateway \u00fcberlebt").getBytes(StandardCharsets.ISO_8859_1);
+    r = as(OPERATOR, "/api/chaos/experiments/" + id).put(Entity.entity(latin1, "application/yaml; charset=iso-8859-1"));
+    assertThat(r.getStatus()).isEqualTo(200);
+    assertThat(json(as(VIEWER, "/api/chaos/experiments/" + id).get()).path("title").asText())
+        .isEqualTo("gateway \u00fcberlebt a slow inventory");
+    r = as(OPERATOR, "/api/chaos/experiments").post(Entity.entity(utf8, "application/yaml; charset=nope"));
+    assertThat(r.getStatus()).isEqualTo(415);
+    assertThat(json(r).path("message").asText())
+        .isEqualTo("unsupported charset 'nope' in the Content-Type; send the body as UTF-8");
   }
 
   @Test

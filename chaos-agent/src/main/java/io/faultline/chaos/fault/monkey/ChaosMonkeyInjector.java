@@ -115,8 +115,11 @@ public final class ChaosMonkeyInjector implements FaultInjector {
     } else {
       try {
         actuator = URI.create(url.replaceAll("/+$", ""));
-        if (actuator.getHost() == null || !(actuator.getScheme().equals("http") || actuator.getScheme().equals("https"))) {
+        // a URL without a scheme ("//host:8080/actuator") has none: null, not an exception
+        if (actuator.getHost() == null || !("http".equals(actuator.getScheme()) || "https".equals(actuator.getScheme()))) {
           p.error("actuatorUrl", "must be an http(s) URL, got " + url);
+        } else if (actuator.getPort() == 0 || actuator.getPort() > 65535) {
+          p.error("actuatorUrl", "port must be between 1 and 65535, got " + url);
         }
       } catch (IllegalArgumentException e) {
         p.error("actuatorUrl", "is not a URL: " + e.getMessage());

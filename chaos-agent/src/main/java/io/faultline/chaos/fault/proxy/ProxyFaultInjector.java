@@ -111,6 +111,8 @@ public final class ProxyFaultInjector implements FaultInjector {
         control = URI.create(url.replaceAll("/+$", ""));
         if (!"http".equals(control.getScheme()) && !"https".equals(control.getScheme()) || control.getHost() == null) {
           p.error("controlUrl", "must be an http(s) URL such as http://127.0.0.1:8474, got " + url);
+        } else if (control.getPort() == 0 || control.getPort() > 65535) {
+          p.error("controlUrl", "port must be between 1 and 65535, got " + url);
         }
       } catch (IllegalArgumentException e) {
         p.error("controlUrl", "is not a URL: " + e.getMessage());
