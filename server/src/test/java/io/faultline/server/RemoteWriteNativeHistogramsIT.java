@@ -29,7 +29,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -98,7 +97,7 @@ class RemoteWriteNativeHistogramsIT {
   @Test
   void floatAndCustomBucketHistogramsOverRemoteWrite20ReadBackAndAreCountedAsWritten() throws Exception {
     long now = System.currentTimeMillis();
-    Symbols s = new Symbols();
+    RemoteWriteSymbols s = new RemoteWriteSymbols();
     Metadata histogram = s.metadata(Metadata.MetricType.METRIC_TYPE_HISTOGRAM, "Latency.", "seconds");
     Request request =
         Request.newBuilder()
@@ -129,7 +128,7 @@ class RemoteWriteNativeHistogramsIT {
     });
 
     // custom bounds out of order: refused with the reason; only the good sample is written
-    Symbols t = new Symbols();
+    RemoteWriteSymbols t = new RemoteWriteSymbols();
     Histogram unordered = floatCustom(now + 1).toBuilder().setCustomValues(1, 0.01).build();
     Request mixed =
         Request.newBuilder()
@@ -252,31 +251,5 @@ class RemoteWriteNativeHistogramsIT {
 
   private static URI uri(String path) {
     return URI.create("http://127.0.0.1:" + APP.getLocalPort() + path);
-  }
-
-  /** Interns strings as a 2.0 sender does: symbols[0] is the empty string. */
-  private static final class Symbols {
-    final List<String> list = new ArrayList<>(List.of(""));
-    private final Map<String, Integer> index = new HashMap<>(Map.of("", 0));
-
-    int ref(String x) {
-      return index.computeIfAbsent(x, k -> {
-        list.add(k);
-        return list.size() - 1;
-      });
-    }
-
-    io.faultline.core.prometheus.v2.TimeSeries.Builder series(String... labels) {
-      io.faultline.core.prometheus.v2.TimeSeries.Builder b =
-          io.faultline.core.prometheus.v2.TimeSeries.newBuilder();
-      for (String l : labels) {
-        b.addLabelsRefs(ref(l));
-      }
-      return b;
-    }
-
-    Metadata metadata(Metadata.MetricType type, String help, String unit) {
-      return Metadata.newBuilder().setType(type).setHelpRef(ref(help)).setUnitRef(ref(unit)).build();
-    }
   }
 }

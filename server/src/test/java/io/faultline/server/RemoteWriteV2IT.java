@@ -28,10 +28,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,7 +55,7 @@ class RemoteWriteV2IT {
   @Test
   void aGaugeACounterWithMetadataAndANativeHistogramReadBack() throws Exception {
     long now = System.currentTimeMillis();
-    Symbols s = new Symbols();
+    RemoteWriteSymbols s = new RemoteWriteSymbols();
     TimeSeries gauge =
         s.series("__name__", "v2_room_temperature_celsius", "room", "kitchen")
             .addSamples(Sample.newBuilder().setValue(21.5).setTimestamp(now))
@@ -147,34 +143,5 @@ class RemoteWriteV2IT {
 
   private static URI uri(String path) {
     return URI.create("http://127.0.0.1:" + APP.getLocalPort() + path);
-  }
-
-  /** Interns strings as a 2.0 sender does: symbols[0] is the empty string. */
-  private static final class Symbols {
-    final List<String> list = new ArrayList<>(List.of(""));
-    private final Map<String, Integer> index = new HashMap<>(Map.of("", 0));
-
-    List<Integer> refs(String... strings) {
-      List<Integer> out = new ArrayList<>();
-      for (String x : strings) {
-        out.add(ref(x));
-      }
-      return out;
-    }
-
-    int ref(String x) {
-      return index.computeIfAbsent(x, k -> {
-        list.add(k);
-        return list.size() - 1;
-      });
-    }
-
-    TimeSeries.Builder series(String... labels) {
-      return TimeSeries.newBuilder().addAllLabelsRefs(refs(labels));
-    }
-
-    Metadata metadata(Metadata.MetricType type, String help, String unit) {
-      return Metadata.newBuilder().setType(type).setHelpRef(ref(help)).setUnitRef(ref(unit)).build();
-    }
   }
 }
