@@ -66,6 +66,15 @@ public final class ExperimentParser {
   /** Longest duration a single fault may have. */
   public static final Duration MAX_FAULT_DURATION = Duration.ofHours(6);
 
+  /** Longest time a run may be given to recover after the faults end. */
+  public static final Duration MAX_RECOVERY_DEADLINE = Duration.ofHours(6);
+
+  /** Longest {@code schedule.maxRunTime}: the longest fault plus the longest recovery, and more. */
+  public static final Duration MAX_RUN_TIME = Duration.ofDays(1);
+
+  /** Longest timeout of an HTTP probe or rollback. */
+  public static final Duration MAX_HTTP_TIMEOUT = Duration.ofMinutes(5);
+
   /** Default time a run may take to recover after the faults end. */
   public static final Duration DEFAULT_RECOVERY_DEADLINE = Duration.ofMinutes(1);
 
@@ -189,7 +198,7 @@ public final class ExperimentParser {
     List<FaultSpec> method = method(c, root.get("method"), targets);
     List<Probe> halt = probes(c, root.get("haltWhen"), "haltWhen", false);
     List<Rollback> rollbacks = rollbacks(c, root.get("rollbacks"));
-    Duration recovery = c.duration(root, "", "recoveryDeadline", false);
+    Duration recovery = atMost(c, "recoveryDeadline", c.duration(root, "", "recoveryDeadline", false), MAX_RECOVERY_DEADLINE);
     if (recovery == null) {
       recovery = DEFAULT_RECOVERY_DEADLINE;
     }
@@ -461,7 +470,7 @@ public final class ExperimentParser {
         c.unknown(p, path, Set.of("type", "name", "url", "method", "timeout", "expectStatus", "tolerance"));
         URI url = c.url(p, path, "url", true);
         String method = c.text(p, path, "method", false);
-        Duration timeout = c.duration(p, path, "timeout", false);
+        Duration timeout = atMost(c, path + ".timeout", c.duration(p, path, "timeout", false), MAX_HTTP_TIMEOUT);
         int status = 0;
         JsonNode s = p.get("expectStatus");
         if (s != null) {
@@ -607,7 +616,7 @@ public final class ExperimentParser {
       URI url = c.url(r, path, "url", true);
       String method = sendableMethod(c, path, c.text(r, path, "method", false), "POST");
       String body = c.text(r, path, "body", false);
-      Duration timeout = c.duration(r, path, "timeout", false);
+      Duration timeout = atMost(c, path + ".timeout", c.duration(r, path, "timeout", false), MAX_HTTP_TIMEOUT);
       Map<String, String> headers = new TreeMap<>();
       JsonNode h = r.get("headers");
       if (h != null && !h.isNull()) {
@@ -687,7 +696,7 @@ public final class ExperimentParser {
         c.error("schedule.cron", "not a valid cron expression '" + cron + "' (seconds minutes hours day-of-month month day-of-week, e.g. \"0 0 10 * * MON-FRI\"): " + e.getMessage());
       }
     }
-    Duration maxRunTime = c.duration(s, "schedule", "maxRunTime", false);
+    Duration maxRunTime = atMost(c, "schedule.maxRunTime", c.duration(s, "schedule", "maxRunTime", false), MAX_RUN_TIME);
     if (maxRunTime != null && maxRunTime.compareTo(minimumRunTime) < 0) {
       c.error("schedule.maxRunTime", Durations.format(maxRunTime)
           + " is shorter than the longest fault plus the recovery deadline (" + Durations.format(minimumRunTime) + ")");
@@ -725,6 +734,15 @@ public final class ExperimentParser {
             com.github.kagkarlsson.shaded.cronutils.model.CronType.SPRING53));
     return com.github.kagkarlsson.shaded.cronutils.model.time.ExecutionTime.forCron(parser.parse(cron))
         .nextExecution(java.time.ZonedDateTime.now(zone)).isEmpty();
+  }
+
+  /** {@code d}, or null with a problem for {@code field} when it is longer than {@code max}. */
+  private static Duration atMost(Ctx c, String field, Duration d, Duration max) {
+    if (d != null && d.compareTo(max) > 0) {
+      c.error(field, Durations.format(d) + " is longer than the limit of " + Durations.format(max));
+      return null;
+    }
+    return d;
   }
 
   static String normalizeCron(String cron) {

@@ -73,6 +73,29 @@ class ExperimentParserTest {
   }
 
   @Test
+  void durationsNoRunCouldUseAreRejectedWithTheirLimit() throws Exception {
+    String bad = VALID
+        .replace("timeZone: Europe/Berlin", "timeZone: Europe/Berlin\n  maxRunTime: 99999999999d")
+        .replace("rollbacks: [{name: reset, url: \"http://localhost:9/reset\"}]",
+            "rollbacks: [{name: reset, url: \"http://localhost:9/reset\", timeout: 365d}]\nrecoveryDeadline: 7h")
+        .replace("  - {type: trace, name: gateway errors", "  - {type: http, name: up, url: \"http://localhost:9/\", timeout: 1h}\n  - {type: trace, name: gateway errors");
+    assertThatThrownBy(() -> parser.parse(bad, ExperimentParser.Format.YAML))
+        .isInstanceOfSatisfying(ExperimentValidationException.class, e -> assertThat(e.problems())
+            .contains(
+                "recoveryDeadline: 7h is longer than the limit of 6h",
+                "rollbacks[0].timeout: 8760h is longer than the limit of 5m",
+                "steadyState[1].timeout: 1h is longer than the limit of 5m")
+            .anySatisfy(p -> assertThat(p).startsWith("schedule.maxRunTime: ").endsWith("is longer than the limit of 24h")));
+    // at the limits they are fine
+    String edge = VALID
+        .replace("timeZone: Europe/Berlin", "timeZone: Europe/Berlin\n  maxRunTime: 24h")
+        .replace("rollbacks: [{name: reset, url: \"http://localhost:9/reset\"}]",
+            "rollbacks: [{name: reset, url: \"http://localhost:9/reset\", timeout: 5m}]\nrecoveryDeadline: 6h");
+    Experiment e = parser.parse(edge, ExperimentParser.Format.YAML);
+    assertThat(e.recoveryDeadline()).isEqualTo(Duration.ofHours(6));
+  }
+
+  @Test
   void parsesYamlAndRoundTripsThroughCanonicalJson() throws Exception {
     Experiment e = parser.parse(VALID, ExperimentParser.Format.YAML);
     assertThat(e.schedule().cron()).isEqualTo("0 0 10 * * MON-FRI");
