@@ -310,7 +310,9 @@ public final class ChaosAgent implements Closeable {
    * in the background (another agent within a tick); the run is final once they are done. Aborting
    * a run that is already aborting does nothing more.
    *
-   * @return false when the run was already over
+   * @return true only for the abort that moved the run to aborting (one conditional update of its
+   *     row, so of several concurrent aborts, here or on other servers sharing the database,
+   *     exactly one); false when the run was already aborting or over
    */
   public boolean abortRun(String runId, String actor) throws ChaosNotFoundException {
     return abortRun(runId, actor, "aborted by " + actor);
@@ -322,7 +324,9 @@ public final class ChaosAgent implements Closeable {
     if (run.status().isFinal()) {
       return false;
     }
-    store.requestAbort(runId, reason);
+    if (!store.requestAbort(runId, reason)) {
+      return false;
+    }
     RunExecution local = active.get(runId);
     if (local != null && !local.ending()) {
       local.abortQueued();

@@ -12,8 +12,13 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,7 +83,7 @@ class AbortTest {
 
     long t0 = System.nanoTime();
     assertThat(agent.abortRun(runId, "olivia")).isTrue();
-    assertThat(agent.abortRun(runId, "olivia")).isTrue();
+    assertThat(agent.abortRun(runId, "olivia")).as("a second abort changes nothing").isFalse();
     agent.tick();
     assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
     RunRecord run = agent.run(runId).orElseThrow();
@@ -89,6 +94,41 @@ class AbortTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> agent.run(runId).orElseThrow().status() == RunStatus.ABORTED);
     assertThat(agent.run(runId).orElseThrow().reason()).isEqualTo("aborted by olivia");
     assertThat(agent.experiment(id).orElseThrow().activeRunId()).isNull();
+  }
+
+  @Test
+  void ofConcurrentAbortsExactlyOneMovesTheRunToAborting() throws Exception {
+    String id = agent.createExperiment(experiment(), "application/yaml", "olivia");
+    String runId = agent.startRun(id, "olivia");
+    agent.tick();
+    assertThat(bed.injector.active).containsKey(runId + "/slow-inventory");
+
+    int n = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      CyclicBarrier start = new CyclicBarrier(n);
+      List<Future<Boolean>> answers = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String who = "operator-" + i;
+        answers.add(pool.submit(() -> {
+          start.await(10, TimeUnit.SECONDS);
+          return agent.abortRun(runId, who);
+        }));
+      }
+      int aborted = 0;
+      for (Future<Boolean> answer : answers) {
+        aborted += answer.get(10, TimeUnit.SECONDS) ? 1 : 0;
+      }
+      assertThat(aborted).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(ChaosAgent.statusName(agent.run(runId).orElseThrow())).isEqualTo("aborting");
+    release.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.run(runId).orElseThrow().status() == RunStatus.ABORTED);
+    assertThat(agent.run(runId).orElseThrow().reason()).startsWith("aborted by operator-");
+    assertThat(bed.injector.active).isEmpty();
+    assertThat(agent.abortRun(runId, "olivia")).as("an abort of a run that is over").isFalse();
   }
 
   @Test

@@ -5,6 +5,9 @@
 package io.faultline.server;
 
 import com.codahale.metrics.health.HealthCheck;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import io.dropwizard.core.Application;
 import io.dropwizard.core.cli.CheckCommand;
 import io.dropwizard.core.setup.Bootstrap;
@@ -321,6 +324,14 @@ public final class FaultlineApplication extends Application<FaultlineConfigurati
     scrapes = ScrapeManager.builder(pipeline).clock(clock).targets(targets).build();
     ScrapeManager scrapeManager = scrapes;
     environment.jersey().register(new BodyEncodingExceptionMapper());
+    // a JSON request body with a number or boolean where a string belongs is the client's mistake
+    // (answered by JsonBodyExceptionMapper), not silently read as that text; the configuration was
+    // read before run, so this concerns request bodies only
+    for (CoercionInputShape shape :
+        new CoercionInputShape[] {CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean}) {
+      environment.getObjectMapper().coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
+    }
+    environment.jersey().register(new JsonBodyExceptionMapper());
     environment.jersey().register(new TargetsResource(scrapeManager::status));
     environment.lifecycle().manage(new Managed() {
       @Override

@@ -37,6 +37,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -278,6 +279,42 @@ class IngestRulesIT {
     HttpResponse<String> unknown = get("/api/no-such-endpoint", "Bearer " + ADMIN);
     assertThat(unknown.statusCode()).as("other errors keep their answers").isEqualTo(404);
     assertThat(JSON.readTree(unknown.body()).path("code").asInt()).isEqualTo(404);
+  }
+
+  @Test
+  void aJsonBodyThatCannotBeReadIsA400SayingWhatAndWhere() throws Exception {
+    String[][] cases = {
+        // path, body, the message expected
+        {"/api/session", "{\"token\": \"abc", "invalid JSON at line 1, column 15: unexpected end of input in a string"},
+        {"/api/admin/tokens", "{\"name\": \"ci\", \"role\"", "invalid JSON at line 1, column 22: unexpected end of input"},
+        {"/api/session", "not json at all", "invalid JSON at line 1, column 1: unrecognized token 'not'"},
+        {"/api/session", "{\"token\": 42}", "field 'token': expected a string, not the number 42 at line 1, column 11"},
+        {"/api/admin/tokens", "{\"name\": \"ci\", \"role\": 5}", "field 'role': expected a string, not the number 5"},
+        {"/api/admin/tokens", "{\"name\": [\"ci\"], \"role\": \"viewer\"}", "field 'name': expected a string, not an array"},
+        {"/api/admin/tokens", "[1, 2", "the body: expected an object, not an array at line 1, column 1"},
+        {"/api/admin/tokens", "", "body must be"},
+        {"/api/session", "", "the request body is empty"},
+    };
+    SoftAssertions soft = new SoftAssertions();
+    for (String[] c : cases) {
+      HttpResponse<String> r = post(c[0], c[1]);
+      soft.assertThat(r.statusCode()).as(c[0] + " " + c[1] + ": " + r.body()).isEqualTo(400);
+      JsonNode error = JSON.readTree(r.body());
+      soft.assertThat(error.path("code").asInt()).as(c[1]).isEqualTo(400);
+      soft.assertThat(error.path("message").asText()).as(c[1]).startsWith(c[2])
+          .doesNotContainPattern("(?i)java|jackson|fasterxml|faultline|Source:|\\$|`|Exception");
+    }
+    soft.assertAll();
+    // unknown fields are ignored, as before: this signs in
+    HttpResponse<String> extra = post("/api/session", "{\"token\": \"" + ADMIN + "\", \"remember\": true}");
+    assertThat(extra.statusCode()).as(extra.body()).isEqualTo(200);
+  }
+
+  private HttpResponse<String> post(String path, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(path))
+        .header("Authorization", "Bearer " + ADMIN)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   /** {@code faultline_ingest_tenant_items_total} of a tenant and signal on the admin port; 0 when absent. */

@@ -52,7 +52,13 @@ public final class AuthResource {
   @Path("session")
   @Consumes(MediaType.APPLICATION_JSON)
   public Response signIn(SignIn body) {
-    var principal = tokens.authenticateToken(body == null ? null : body.token());
+    if (body == null) {
+      // an empty body: the client's mistake, not an unknown token
+      return Response.status(Response.Status.BAD_REQUEST)
+          .entity(Map.of("code", 400, "message", "the request body is empty; send {\"token\":...}"))
+          .build();
+    }
+    var principal = tokens.authenticateToken(body.token());
     if (principal.isEmpty()) {
       return Response.status(Response.Status.UNAUTHORIZED)
           .entity(Map.of("code", 401, "message", "unknown token"))
