@@ -47,8 +47,30 @@ public final class IngestRequests {
         .build();
   }
 
+  /**
+   * The body of an ingest request, or null when the pipeline has no room for its declared size
+   * (answer {@link #pipelineFull()}; nothing is read then). A body declared or found larger than
+   * {@code max} throws what {@code tooLarge} supplies, before more of it is read.
+   */
+  public static byte[] readIfRoom(
+      TelemetrySink sink,
+      InputStream body,
+      String contentLength,
+      long max,
+      Supplier<? extends RuntimeException> tooLarge)
+      throws IOException {
+    long declared = contentLength(contentLength);
+    if (declared > max) {
+      throw tooLarge.get();
+    }
+    if (!sink.hasRoomFor(Math.max(declared, 0))) {
+      return null;
+    }
+    return read(body, max, tooLarge);
+  }
+
   /** The {@code Content-Length}; -1 when absent (a chunked upload) or malformed. */
-  public static long contentLength(String header) {
+  static long contentLength(String header) {
     if (header == null || header.isBlank()) {
       return -1;
     }
@@ -64,7 +86,7 @@ public final class IngestRequests {
    *
    * @throws RuntimeException what {@code tooLarge} supplies, once the body passes {@code max}
    */
-  public static byte[] read(InputStream in, long max, Supplier<? extends RuntimeException> tooLarge)
+  static byte[] read(InputStream in, long max, Supplier<? extends RuntimeException> tooLarge)
       throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     byte[] buf = new byte[64 * 1024];

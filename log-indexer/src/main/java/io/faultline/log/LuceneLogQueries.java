@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -513,17 +514,7 @@ final class LuceneLogQueries implements LogQueries {
                 continue;
               }
               byte[] prefix = (source + LogDocuments.SEPARATOR).getBytes(StandardCharsets.UTF_8);
-              if (te.seekCeil(new BytesRef(prefix)) == TermsEnum.SeekStatus.END) {
-                continue;
-              }
-              for (BytesRef t = te.term(); t != null && startsWith(t, prefix); t = te.next()) {
-                values.add(
-                    new String(
-                        t.bytes,
-                        t.offset + prefix.length,
-                        t.length - prefix.length,
-                        StandardCharsets.UTF_8));
-              }
+              addSuffixes(te, prefix, true, values);
             }
           }
           return List.copyOf(values);
@@ -545,23 +536,28 @@ final class LuceneLogQueries implements LogQueries {
             if (facets == null) {
               continue;
             }
-            TermsEnum te = facets.termsEnum();
-            if (te.seekCeil(new BytesRef(prefix)) == TermsEnum.SeekStatus.END) {
-              continue;
-            }
-            for (BytesRef t = te.term(); t != null && startsWith(t, prefix); t = te.next()) {
-              if (t.length > prefix.length) {
-                values.add(
-                    new String(
-                        t.bytes,
-                        t.offset + prefix.length,
-                        t.length - prefix.length,
-                        StandardCharsets.UTF_8));
-              }
-            }
+            addSuffixes(facets.termsEnum(), prefix, false, values);
           }
           return List.copyOf(values);
         });
+  }
+
+  /**
+   * Adds to {@code out} the rest after {@code prefix} of every term of {@code te} that starts with
+   * it; an empty rest only when {@code withEmpty}.
+   */
+  private static void addSuffixes(
+      TermsEnum te, byte[] prefix, boolean withEmpty, Collection<String> out) throws IOException {
+    if (te.seekCeil(new BytesRef(prefix)) == TermsEnum.SeekStatus.END) {
+      return;
+    }
+    for (BytesRef t = te.term(); t != null && startsWith(t, prefix); t = te.next()) {
+      if (withEmpty || t.length > prefix.length) {
+        out.add(
+            new String(
+                t.bytes, t.offset + prefix.length, t.length - prefix.length, StandardCharsets.UTF_8));
+      }
+    }
   }
 
   private static boolean startsWith(BytesRef term, byte[] prefix) {

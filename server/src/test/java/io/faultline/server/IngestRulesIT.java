@@ -359,13 +359,7 @@ class IngestRulesIT {
     if (authorization != null) {
       b.header("Authorization", authorization);
     }
-    try {
-      return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (java.io.IOException staleConnection) {
-      // the JDK client retries a GET on a kept-alive connection the server closed meanwhile, but
-      // not a POST ("header parser received no bytes"); a sender such as Prometheus retries it
-      return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
+    return IngestPosts.send(http, b.build());
   }
 
   private HttpResponse<String> get(String path, String authorization) throws Exception {

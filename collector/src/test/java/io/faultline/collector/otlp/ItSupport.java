@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.zip.GZIPOutputStream;
 
 /** Helpers for the receiver integration tests: raw HTTP on a socket, attribute maps, fixtures. */
 final class ItSupport {
@@ -133,6 +134,27 @@ final class ItSupport {
       }
     }
     return null;
+  }
+
+  static byte[] gzip(byte[] bytes) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(bytes);
+    }
+    return out.toByteArray();
+  }
+
+  /** Field 15, length-delimited, of {@code length} bytes: unknown to every OTLP request. */
+  static byte[] unknownFieldHeader(int length) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write((15 << 3) | 2);
+    long v = length;
+    while ((v & ~0x7FL) != 0) {
+      out.write((int) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    out.write((int) v);
+    return out.toByteArray();
   }
 
   /** A gRPC method of {@code name} whose messages are raw bytes, sent and read as they are. */

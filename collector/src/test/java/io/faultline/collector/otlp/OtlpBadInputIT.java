@@ -137,7 +137,7 @@ class OtlpBadInputIT {
 
   @Test
   void truncatedGzipIs400() throws Exception {
-    byte[] gz = gzip(request("a", spans.span("x").build()).toByteArray());
+    byte[] gz = ItSupport.gzip(request("a", spans.span("x").build()).toByteArray());
 
     HttpResponse<byte[]> response =
         post("/v1/traces", PROTOBUF, "gzip", Arrays.copyOf(gz, gz.length - 10));
@@ -175,7 +175,7 @@ class OtlpBadInputIT {
             + "\r\nTransfer-Encoding: chunked",
         out -> {
           // a decodable start (an unknown 32 MiB field) so only the size can stop the parser
-          writeChunk(out, unknownFieldHeader(32 * MIB));
+          writeChunk(out, ItSupport.unknownFieldHeader(32 * MIB));
           byte[] zeros = new byte[64 * 1024];
           for (int sent = 0; sent < 20 * MIB; sent += zeros.length) {
             writeChunk(out, zeros);
@@ -208,7 +208,7 @@ class OtlpBadInputIT {
     // 100 MiB once inflated, about 100 KiB as sent; decodable until the size limit stops it
     ByteArrayOutputStream compressed = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(compressed, 64 * 1024)) {
-      gz.write(unknownFieldHeader(100 * MIB));
+      gz.write(ItSupport.unknownFieldHeader(100 * MIB));
       byte[] zeros = new byte[MIB];
       for (int i = 0; i < 100; i++) {
         gz.write(zeros);
@@ -422,27 +422,6 @@ class OtlpBadInputIT {
       b.header("Content-Encoding", encoding);
     }
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-  }
-
-  private static byte[] gzip(byte[] bytes) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(bytes);
-    }
-    return out.toByteArray();
-  }
-
-  /** Field 15, length-delimited, of {@code length} bytes: unknown to ExportTraceServiceRequest. */
-  private static byte[] unknownFieldHeader(int length) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write((15 << 3) | 2);
-    long v = length;
-    while ((v & ~0x7FL) != 0) {
-      out.write((int) ((v & 0x7F) | 0x80));
-      v >>>= 7;
-    }
-    out.write((int) v);
-    return out.toByteArray();
   }
 
   private static void writeChunk(OutputStream out, byte[] data) throws IOException {

@@ -315,7 +315,7 @@ class OtlpGrpcBadInputIT {
   @Test
   void compressedRequestsAreDecodedAndCompressedGarbageIsInvalidArgument() throws Exception {
     byte[] valid = request("compressed", spans.span("c").build()).toByteArray();
-    assertThat(raw(TRACES, gzip(valid), "gzip").getCode()).isEqualTo(Status.Code.OK);
+    assertThat(raw(TRACES, ItSupport.gzip(valid), "gzip").getCode()).isEqualTo(Status.Code.OK);
     assertThat(raw(TRACES, snappy(valid), "snappy").getCode()).isEqualTo(Status.Code.OK);
     List<String> encodings = new ArrayList<>(List.of("gzip", "snappy"));
     if (ZstdLibrary.unavailable() == null) {
@@ -324,7 +324,7 @@ class OtlpGrpcBadInputIT {
     }
     assertThat(SINK.calls()).isEqualTo(encodings.size());
 
-    byte[] gz = gzip(valid);
+    byte[] gz = ItSupport.gzip(valid);
     byte[] snappy = snappy(valid);
     for (String encoding : encodings) {
       // none is a whole stream of this encoding
@@ -360,7 +360,7 @@ class OtlpGrpcBadInputIT {
     byte[] big = request("compressed", spans.span("c").addAttributes(attr("k", "v".repeat(300)))
         .addAttributes(attr("rnd", Long.toHexString(random.nextLong()).repeat(40))).build()).toByteArray();
     for (String encoding : encodings) {
-      byte[] stream = encoding.equals("gzip") ? gzip(big) : encoding.equals("snappy") ? snappy(big) : zstd(big);
+      byte[] stream = encoding.equals("gzip") ? ItSupport.gzip(big) : encoding.equals("snappy") ? snappy(big) : zstd(big);
       for (int i = 0; i < 150; i++) {
         byte[] b = stream.clone();
         for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
@@ -382,14 +382,14 @@ class OtlpGrpcBadInputIT {
     byte[] zeros = new byte[1 << 20];
     ByteArrayOutputStream gz = new ByteArrayOutputStream();
     try (OutputStream out = new GZIPOutputStream(gz, 64 * 1024)) {
-      out.write(unknownFieldHeader(inflated));
+      out.write(ItSupport.unknownFieldHeader(inflated));
       for (int i = 0; i < inflated / zeros.length; i++) {
         out.write(zeros);
       }
     }
     ByteArrayOutputStream sn = new ByteArrayOutputStream();
     try (OutputStream out = new SnappyFramedOutputStream(sn)) {
-      out.write(unknownFieldHeader(inflated));
+      out.write(ItSupport.unknownFieldHeader(inflated));
       out.write(zeros);
     }
     long before = System.nanoTime();
@@ -399,7 +399,7 @@ class OtlpGrpcBadInputIT {
     if (ZstdLibrary.unavailable() == null) {
       ByteArrayOutputStream zs = new ByteArrayOutputStream();
       try (OutputStream out = new ZstdOutputStream(zs)) {
-        out.write(unknownFieldHeader(Integer.MAX_VALUE));
+        out.write(ItSupport.unknownFieldHeader(Integer.MAX_VALUE));
         for (int i = 0; i < 256; i++) {
           out.write(zeros);
         }
@@ -417,7 +417,7 @@ class OtlpGrpcBadInputIT {
     assertThat(s.getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
     assertClean(s);
     // names are case-sensitive
-    assertThat(raw(TRACES, gzip(request("GZIP", spans.span("x").build()).toByteArray()), "GZIP").getCode())
+    assertThat(raw(TRACES, ItSupport.gzip(request("GZIP", spans.span("x").build()).toByteArray()), "GZIP").getCode())
         .isEqualTo(Status.Code.UNIMPLEMENTED);
     // a frame flagged compressed under "identity" breaks the gRPC protocol; grpc-java's deframer
     // answers it (see the class comment)
@@ -739,7 +739,7 @@ class OtlpGrpcBadInputIT {
   /** {@code request} followed by an unknown field that brings it to exactly {@code size} bytes. */
   private static byte[] padded(byte[] request, int size) {
     for (int payload = size - request.length - 2; payload > 0; payload--) {
-      byte[] header = unknownFieldHeader(payload);
+      byte[] header = ItSupport.unknownFieldHeader(payload);
       if (request.length + header.length + payload == size) {
         byte[] out = Arrays.copyOf(request, size);
         System.arraycopy(header, 0, out, request.length, header.length);
@@ -747,27 +747,6 @@ class OtlpGrpcBadInputIT {
       }
     }
     throw new AssertionError("cannot pad to " + size);
-  }
-
-  /** Field 15, length-delimited, of {@code length} bytes: unknown to every OTLP request. */
-  private static byte[] unknownFieldHeader(int length) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write((15 << 3) | 2);
-    long v = length;
-    while ((v & ~0x7FL) != 0) {
-      out.write((int) ((v & 0x7F) | 0x80));
-      v >>>= 7;
-    }
-    out.write((int) v);
-    return out.toByteArray();
-  }
-
-  private static byte[] gzip(byte[] bytes) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(bytes);
-    }
-    return out.toByteArray();
   }
 
   private static byte[] snappy(byte[] bytes) throws IOException {

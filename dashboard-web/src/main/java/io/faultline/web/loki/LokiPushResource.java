@@ -100,15 +100,12 @@ public final class LokiPushResource {
     LokiPush.Decoded decoded;
     try {
       LokiPush.checkHeaders(contentType, contentEncoding);
-      long declared = IngestRequests.contentLength(contentLength);
-      if (declared > limits.maxRequestBytes()) {
-        throw LokiPush.bodyTooLarge(limits);
-      }
-      if (!sink.hasRoomFor(Math.max(declared, 0))) {
+      byte[] bytes =
+          IngestRequests.readIfRoom(
+              sink, body, contentLength, limits.maxRequestBytes(), () -> LokiPush.bodyTooLarge(limits));
+      if (bytes == null) {
         return IngestRequests.pipelineFull();
       }
-      byte[] bytes =
-          IngestRequests.read(body, limits.maxRequestBytes(), () -> LokiPush.bodyTooLarge(limits));
       decoded = LokiPush.decode(bytes, contentType, contentEncoding, limits, ingestLimits);
     } catch (LokiPushException e) {
       return IngestRequests.text(e.httpStatus(), e.getMessage());

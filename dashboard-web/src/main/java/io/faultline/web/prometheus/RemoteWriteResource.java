@@ -150,16 +150,12 @@ public final class RemoteWriteResource {
     RemoteWriteV2.Written written = RemoteWriteV2.Written.NONE;
     try {
       version = RemoteWrite.checkHeaders(contentType, contentEncoding);
-      long declared = IngestRequests.contentLength(contentLength);
-      if (declared > limits.maxRequestBytes()) {
-        throw RemoteWrite.bodyTooLarge(limits);
-      }
-      if (!sink.hasRoomFor(Math.max(declared, 0))) {
+      byte[] bytes =
+          IngestRequests.readIfRoom(
+              sink, body, contentLength, limits.maxRequestBytes(), () -> RemoteWrite.bodyTooLarge(limits));
+      if (bytes == null) {
         return written(IngestRequests.pipelineFull(), version, RemoteWriteV2.Written.NONE);
       }
-      byte[] bytes =
-          IngestRequests.read(
-              body, limits.maxRequestBytes(), () -> RemoteWrite.bodyTooLarge(limits));
       if (version == RemoteWrite.Version.V2) {
         RemoteWriteV2.Result result = RemoteWriteV2.decode(bytes, limits, window());
         decoded = result.decoded();
